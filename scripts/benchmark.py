@@ -33,7 +33,15 @@ def tools(tree: Path) -> dict[str, list[str]]:
         "asyncdj-lint": [sys.executable, "-m", "asyncdj_lint", "--exit-zero", str(tree)],
         "(no cache)": [sys.executable, "-m", "asyncdj_lint", "--exit-zero", "--no-cache", str(tree)],
         "flake8-async": [str(bin_dir / "flake8-async"), *map(str, sorted(tree.rglob("*.py")))],
-        "ruff (ASYNC)": [str(bin_dir / "ruff"), "check", "--no-cache", "--select", "ASYNC", "--exit-zero", str(tree)],
+        "ruff (ASYNC)": [
+            str(bin_dir / "ruff"),
+            "check",
+            "--no-cache",
+            "--select",
+            "ASYNC",
+            "--exit-zero",
+            str(tree),
+        ],
     }
 
 
@@ -59,21 +67,32 @@ def index_seconds(tree: Path) -> float:
         "    store[name]\n"
         "print(time.perf_counter() - start)\n"
     )
-    done = subprocess.run([sys.executable, "-c", script, str(tree)], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tree)], capture_output=True, text=True, check=True
+    )
     return float(done.stdout)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("trees", nargs="*", type=Path)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     trees = args.trees or sorted(p for p in DEFAULT_CORPUS.iterdir() if p.is_dir())
     missing = [name for name in ("flake8-async", "ruff") if not (Path(sys.executable).parent / name).exists()]
     if missing:
-        print(f"missing: {', '.join(missing)}; install the bench extra: pip install -e '.[bench]'", file=sys.stderr)
+        print(
+            f"missing: {', '.join(missing)}; install the bench extra: pip install -e '.[bench]'",
+            file=sys.stderr,
+        )
         return 2
-    print(f"{'tree':<16}{'files':>7}  " + "".join(f"{name:>15}" for name in tools(Path())) + "   vs ruff  vs flake8-async")
+    print(
+        f"{'tree':<16}{'files':>7}  "
+        + "".join(f"{name:>15}" for name in tools(Path()))
+        + "   vs ruff  vs flake8-async"
+    )
     uncached: dict[Path, float] = {}
     for tree in trees:
         times = {name: best_time(command, args.repeat) for name, command in tools(tree).items()}

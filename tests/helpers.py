@@ -26,7 +26,9 @@ def lint_snippet(
     """Findings in `code`, saved as `snippet.py` beside the example app `shop`."""
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        shutil.copytree(EXAMPLE_APP, root / "shop", ignore=shutil.ignore_patterns("migrations", "__pycache__"))
+        shutil.copytree(
+            EXAMPLE_APP, root / "shop", ignore=shutil.ignore_patterns("migrations", "__pycache__")
+        )
         for name, text in (extra_files or {}).items():
             (root / name).parent.mkdir(parents=True, exist_ok=True)
             (root / name).write_text(text)

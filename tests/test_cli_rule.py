@@ -31,7 +31,9 @@ def test_rule_all_lists_code_severity_versions_name_and_summary_of_every_rule():
     result = CliRunner().invoke(main, ["rule", "--all"])
     assert result.exit_code == 0
     assert "ADJ101  error     4.2 to 6.1  blocking-orm-call\n" in result.output
-    assert "        A QuerySet or Manager method that runs a query is called in async code.\n" in result.output
+    assert (
+        "        A QuerySet or Manager method that runs a query is called in async code.\n" in result.output
+    )
     listed = [line.split()[0] for line in result.output.splitlines() if not line.startswith(" ")]
     assert listed == [rule.code for rule in all_rules()]
 

@@ -59,8 +59,10 @@ def test_select_from_pyproject_limits_the_rules_that_run(tmp_path):
     assert run(tmp_path) == (
         1,
         [
-            ("shop/views.py:10:19: ADJ102 a comprehension over `Product.objects.all()` evaluates the QuerySet "
-            "on the event loop and raises SynchronousOnlyOperation; use `async for` in the comprehension")
+            (
+                "shop/views.py:10:19: ADJ102 a comprehension over `Product.objects.all()` evaluates the QuerySet "
+                "on the event loop and raises SynchronousOnlyOperation; use `async for` in the comprehension"
+            )
         ],
     )
 
@@ -105,9 +107,18 @@ def test_an_excluded_file_named_on_the_command_line_is_checked_unless_force_excl
         ('selct = ["ADJ1"]', "unknown key `selct` in [tool.asyncdj-lint] (known keys: select, ignore,"),
         ('select = "ADJ1"', "[tool.asyncdj-lint] `select` must be a list of strings, not 'ADJ1'"),
         ('ignore = ["XYZ1"]', "[tool.asyncdj-lint] `ignore`: unknown rule code or prefix: XYZ1"),
-        ("target-django = 5.2", '`target-django` must be a Django version as "MAJOR.MINOR" (e.g. "5.2"), not 5.2'),
-        ('settings-module = "my site"', '`settings-module` must be a dotted module name (e.g. "mysite.settings")'),
-        ('per-file-ignores = { "a.py" = ["NOPE"] }', "`per-file-ignores.a.py`: unknown rule code or prefix: NOPE"),
+        (
+            "target-django = 5.2",
+            '`target-django` must be a Django version as "MAJOR.MINOR" (e.g. "5.2"), not 5.2',
+        ),
+        (
+            'settings-module = "my site"',
+            '`settings-module` must be a dotted module name (e.g. "mysite.settings")',
+        ),
+        (
+            'per-file-ignores = { "a.py" = ["NOPE"] }',
+            "`per-file-ignores.a.py`: unknown rule code or prefix: NOPE",
+        ),
         ('blocking-calls = ["a..b"]', "`blocking-calls` must be a dotted module name"),
         ("select = [", "not valid TOML"),
     ],
@@ -131,10 +142,16 @@ def test_config_flag_reads_the_named_file_instead_of_the_nearest(tmp_path):
 
 def test_show_settings_prints_the_resolved_configuration(tmp_path):
     make_project(tmp_path, 'target-django = "4.2"\nblocking-calls = ["shop.slow.fetch"]\n')
-    result = CliRunner().invoke(main, ["--show-settings", "--select", "ADJ10", "--ignore", "ADJ105", str(tmp_path)])
+    result = CliRunner().invoke(
+        main, ["--show-settings", "--select", "ADJ10", "--ignore", "ADJ105", str(tmp_path)]
+    )
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[:3] == [f"# config file: {tmp_path / 'pyproject.toml'}", f"# project root: {tmp_path}", "[tool.asyncdj-lint]"]
+    assert lines[:3] == [
+        f"# config file: {tmp_path / 'pyproject.toml'}",
+        f"# project root: {tmp_path}",
+        "[tool.asyncdj-lint]",
+    ]
     assert 'select = ["ADJ10"]' in lines
     assert 'ignore = ["ADJ105"]' in lines
     assert 'target-django = "4.2"' in lines
@@ -149,7 +166,10 @@ def test_settings_map_onto_lint_options(tmp_path):
     )
     options = to_options(load_settings([tmp_path]))
     assert (options.target_django, options.settings_module, options.blocking_calls, options.root) == (
-        (5, 1), "mysite.settings", ("a.b",), tmp_path.resolve()
+        (5, 1),
+        "mysite.settings",
+        ("a.b",),
+        tmp_path.resolve(),
     )
 
 

@@ -37,7 +37,9 @@ def test_requirements_txt_lower_bound_is_the_target(tmp_path):
 
 
 def test_hashed_requirement_across_lines_is_read(tmp_path):
-    (tmp_path / "requirements.txt").write_text("django==5.0.6 \\\n    --hash=sha256:abc \\\n    --hash=sha256:def\n")
+    (tmp_path / "requirements.txt").write_text(
+        "django==5.0.6 \\\n    --hash=sha256:abc \\\n    --hash=sha256:def\n"
+    )
     assert detect_target_django(tmp_path) == (5, 0)
 
 

@@ -12,7 +12,9 @@ from asyncdj_lint.discovery import module_name, python_files
 from asyncdj_lint.options import LintOptions
 from asyncdj_lint.rules.base import RuleSelection
 
-BROKEN_VIEW = "from shop.models import Product\n\nasync def view(request):\n    return Product.objects.get(pk=1)\n"
+BROKEN_VIEW = (
+    "from shop.models import Product\n\nasync def view(request):\n    return Product.objects.get(pk=1)\n"
+)
 MODELS = "from django.db import models\n\nclass Product(models.Model):\n    name = models.CharField(max_length=10)\n"
 
 
@@ -84,7 +86,9 @@ def test_discovery_skips_virtualenvs_and_vendored_folders_but_not_explicit_files
 
 
 def test_module_name_climbs_packages(tmp_path):
-    make_project(tmp_path, {"shop/__init__.py": "", "shop/models/__init__.py": "", "shop/models/product.py": ""})
+    make_project(
+        tmp_path, {"shop/__init__.py": "", "shop/models/__init__.py": "", "shop/models/product.py": ""}
+    )
     assert module_name(tmp_path / "shop" / "models" / "product.py") == ("shop.models.product", False)
     assert module_name(tmp_path / "shop" / "models" / "__init__.py") == ("shop.models", True)
 
@@ -101,14 +105,19 @@ def test_models_resolved_through_package_re_exports_and_project_base_classes(tmp
             "shop/views.py": "from shop.models import Product\n\nasync def view(request):\n    return Product.objects.first()\n",
         },
     )
-    assert [(Path(d.path).name, d.code) for d in lint_paths([tmp_path]).diagnostics] == [("views.py", "ADJ101")]
+    assert [(Path(d.path).name, d.code) for d in lint_paths([tmp_path]).diagnostics] == [
+        ("views.py", "ADJ101")
+    ]
 
 
 def test_model_bases_in_a_cycle_do_not_hang(tmp_path):
     make_project(
         tmp_path,
-        {"a.py": "from b import B\n\nclass A(B):\n    pass\n", "b.py": "from a import A\n\nclass B(A):\n    pass\n",
-         "v.py": "from a import A\n\nasync def view(request):\n    return A.objects.get()\n"},
+        {
+            "a.py": "from b import B\n\nclass A(B):\n    pass\n",
+            "b.py": "from a import A\n\nclass B(A):\n    pass\n",
+            "v.py": "from a import A\n\nasync def view(request):\n    return A.objects.get()\n",
+        },
     )
     assert lint_paths([tmp_path]).diagnostics == []
 

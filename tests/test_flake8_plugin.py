@@ -19,18 +19,27 @@ def _fresh_projects(monkeypatch):
 
 
 def findings(filename, source: str) -> list[tuple[int, int, str]]:
-    return [(line, col, text.split(" ")[0]) for line, col, text, _ in Plugin(None, str(filename), source.splitlines(True)).run()]
+    return [
+        (line, col, text.split(" ")[0])
+        for line, col, text, _ in Plugin(None, str(filename), source.splitlines(True)).run()
+    ]
 
 
 def test_the_plugin_checks_the_text_flake8_read_with_zero_based_columns(tmp_path):
-    write_files(tmp_path, {"manage.py": "", "shop/__init__.py": "", "shop/models.py": MODELS, "shop/views.py": SAVED})
+    write_files(
+        tmp_path, {"manage.py": "", "shop/__init__.py": "", "shop/models.py": MODELS, "shop/views.py": SAVED}
+    )
     assert findings(tmp_path / "shop" / "views.py", UNSAVED) == [(5, 11, "ADJ101")]
 
 
 def test_the_plugin_reads_the_projects_configuration(tmp_path):
     write_files(
         tmp_path,
-        {"pyproject.toml": '[tool.asyncdj-lint]\nignore = ["ADJ101"]\n', "shop/__init__.py": "", "shop/models.py": MODELS},
+        {
+            "pyproject.toml": '[tool.asyncdj-lint]\nignore = ["ADJ101"]\n',
+            "shop/__init__.py": "",
+            "shop/models.py": MODELS,
+        },
     )
     assert findings(tmp_path / "shop" / "views.py", UNSAVED) == []
 
@@ -39,4 +48,6 @@ def test_a_bad_configuration_is_one_finding_on_line_1(tmp_path):
     write_files(tmp_path, {"pyproject.toml": "[tool.asyncdj-lint]\nselectt = []\n"})
     ((line, col, text, _),) = Plugin(None, str(tmp_path / "a.py"), ["x = 1\n"]).run()
     assert (line, col) == (1, 0)
-    assert text.startswith(f"ADJ000 asyncdj-lint configuration: {tmp_path / 'pyproject.toml'}: unknown key `selectt`")
+    assert text.startswith(
+        f"ADJ000 asyncdj-lint configuration: {tmp_path / 'pyproject.toml'}: unknown key `selectt`"
+    )

@@ -24,13 +24,29 @@ def run(*command: str, cwd: Path, env: dict[str, str] | None = None) -> subproce
 
 @pytest.fixture
 def shop_project(tmp_path) -> Path:
-    return Path(shutil.copytree(SHOP_PROJECT, tmp_path / "shop_project", ignore=shutil.ignore_patterns("expected.txt")))
+    return Path(
+        shutil.copytree(
+            SHOP_PROJECT, tmp_path / "shop_project", ignore=shutil.ignore_patterns("expected.txt")
+        )
+    )
 
 
 def flake8(project: Path, *paths: str) -> list[str]:
     plugins = [e.value for e in entry_points(group="flake8.extension") if e.name == "ADJ"]
-    assert plugins == ["asyncdj_lint.flake8_plugin:Plugin"], "the ADJ plugin is not installed: pip install -e ."
-    result = run(sys.executable, "-m", "flake8", "--isolated", "--select", "ADJ", f"--format={FLAKE8_FORMAT}", *paths, cwd=project)
+    assert plugins == ["asyncdj_lint.flake8_plugin:Plugin"], (
+        "the ADJ plugin is not installed: pip install -e ."
+    )
+    result = run(
+        sys.executable,
+        "-m",
+        "flake8",
+        "--isolated",
+        "--select",
+        "ADJ",
+        f"--format={FLAKE8_FORMAT}",
+        *paths,
+        cwd=project,
+    )
     assert result.stderr == ""
     return sorted(line.removeprefix("./") for line in result.stdout.splitlines())
 
@@ -50,13 +66,20 @@ def test_flake8_select_adj_reports_the_same_codes_lines_and_messages_as_asyncdj_
 def test_flake8_on_one_file_still_resolves_models_and_managers_in_other_files(shop_project):
     found = flake8(shop_project, "catalog/views.py")
     assert found == [line for line in asyncdj_lint(shop_project, ".") if line.startswith("catalog/views.py:")]
-    assert "catalog/views.py:16:16: ADJ101 `Product.objects.cheapest()` runs a database query" in "\n".join(found)
+    assert "catalog/views.py:16:16: ADJ101 `Product.objects.cheapest()` runs a database query" in "\n".join(
+        found
+    )
 
 
 def test_the_hook_file_runs_serially_on_python_files_with_force_exclude():
     hooks = (REPO / ".pre-commit-hooks.yaml").read_text()
-    for line in ("- id: asyncdj-lint", "entry: asyncdj-lint check --force-exclude", "language: python",
-                 "types_or: [python, pyi]", "require_serial: true"):
+    for line in (
+        "- id: asyncdj-lint",
+        "entry: asyncdj-lint check --force-exclude",
+        "language: python",
+        "types_or: [python, pyi]",
+        "require_serial: true",
+    ):
         assert f"\n  {line}" in f"\n  {hooks}", line
 
 
@@ -82,7 +105,13 @@ def test_pre_commit_try_repo_fails_on_the_broken_file_and_passes_the_fixed_one(t
     pre-commit passes changed files; the model comes from the project index."""
     repo = write_files(
         tmp_path / "repo",
-        {"manage.py": "", "shop/__init__.py": "", "shop/models.py": MODELS, "shop/broken.py": BROKEN, "shop/fixed.py": FIXED},
+        {
+            "manage.py": "",
+            "shop/__init__.py": "",
+            "shop/models.py": MODELS,
+            "shop/broken.py": BROKEN,
+            "shop/fixed.py": FIXED,
+        },
     )
     git = ("git", "-c", "user.name=test", "-c", "user.email=test@example.com")
     for command in (("init", "-q"), ("add", "-A"), ("commit", "-q", "-m", "start")):
@@ -93,6 +122,8 @@ def test_pre_commit_try_repo_fails_on_the_broken_file_and_passes_the_fixed_one(t
     assert result.returncode == 1, result.stdout + result.stderr
     findings = [line for line in result.stdout.splitlines() if line.startswith("shop/")]
     assert findings == [
-        ("shop/broken.py:5:12: ADJ101 `Product.objects.get()` runs a database query on the event loop and raises "
-        "SynchronousOnlyOperation; use `await Product.objects.aget(...)`")
+        (
+            "shop/broken.py:5:12: ADJ101 `Product.objects.get()` runs a database query on the event loop and raises "
+            "SynchronousOnlyOperation; use `await Product.objects.aget(...)`"
+        )
     ]

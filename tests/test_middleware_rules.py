@@ -33,18 +33,25 @@ def test_the_seed_documents_async_middleware_is_reported_on_the_class():
 
 
 def test_async_middleware_declared_async_only_is_not_reported_by_adj601():
-    code = SEED_MIDDLEWARE.replace("class AsyncMiddleware:\n", "class AsyncMiddleware:\n    async_capable = True\n    sync_capable = False\n")
+    code = SEED_MIDDLEWARE.replace(
+        "class AsyncMiddleware:\n",
+        "class AsyncMiddleware:\n    async_capable = True\n    sync_capable = False\n",
+    )
     assert found(code, "ADJ601") == []
 
 
 def test_async_only_middleware_decorator_on_a_class_sets_its_flags():
-    code = "from django.utils.decorators import async_only_middleware\n\n\n@async_only_middleware\n" + SEED_MIDDLEWARE
+    code = (
+        "from django.utils.decorators import async_only_middleware\n\n\n@async_only_middleware\n"
+        + SEED_MIDDLEWARE
+    )
     assert found(code, "ADJ601") == []
 
 
 def test_flags_inherited_from_a_project_base_class_are_read():
-    code = "class AsyncBase:\n    async_capable = True\n    sync_capable = False\n\n\n" + SEED_MIDDLEWARE.replace(
-        "class AsyncMiddleware:", "class AsyncMiddleware(AsyncBase):"
+    code = (
+        "class AsyncBase:\n    async_capable = True\n    sync_capable = False\n\n\n"
+        + SEED_MIDDLEWARE.replace("class AsyncMiddleware:", "class AsyncMiddleware(AsyncBase):")
     )
     assert found(code, "ADJ601") == []
 
@@ -105,7 +112,8 @@ def logged(view):
 
 def test_dual_mode_class_with_async_call_and_no_branch_is_reported():
     code = SEED_MIDDLEWARE.replace(
-        "class AsyncMiddleware:\n", "class AsyncMiddleware:\n    sync_capable = True\n    async_capable = True\n"
+        "class AsyncMiddleware:\n",
+        "class AsyncMiddleware:\n    sync_capable = True\n    async_capable = True\n",
     )
     [finding] = lint_snippet(code, select=("ADJ6",))
     assert (finding.line, finding.code) == (1, "ADJ603")
@@ -159,7 +167,8 @@ def passthrough(get_response):
 
 def test_async_only_middleware_without_markcoroutinefunction_is_an_advisory():
     code = SEED_MIDDLEWARE.replace(
-        "class AsyncMiddleware:\n", "class AsyncMiddleware:\n    sync_capable = False\n    async_capable = True\n"
+        "class AsyncMiddleware:\n",
+        "class AsyncMiddleware:\n    sync_capable = False\n    async_capable = True\n",
     )
     [finding] = lint_snippet(code, select=("ADJ6",))
     assert (finding.line, finding.code, finding.severity) == (1, "ADJ604", "advisory")
@@ -247,7 +256,12 @@ MIDDLEWARE = [
 
 
 def test_sync_only_middleware_in_an_asgi_project_is_reported_at_the_settings_line():
-    findings = lint_snippet(SETTINGS, select=("ADJ606",), extra_files={"legacy.py": LEGACY, "asgi.py": ASGI}, settings_module="snippet")
+    findings = lint_snippet(
+        SETTINGS,
+        select=("ADJ606",),
+        extra_files={"legacy.py": LEGACY, "asgi.py": ASGI},
+        settings_module="snippet",
+    )
     assert [(d.line, d.column, d.code) for d in findings] == [(3, 5, "ADJ606"), (4, 5, "ADJ606")]
     assert findings[0].message.startswith(
         "`legacy.LegacyMiddleware` is sync-only middleware in a project served over ASGI: Django runs it in a thread"

@@ -87,7 +87,9 @@ def test_sync_code_nested_functions_and_thread_bridges_stay_silent():
 
 
 def test_lambda_called_on_the_loop_is_reported():
-    code = HEADER + "async def view(request):\n    return sorted([1], key=lambda x: Product.objects.count())\n"
+    code = (
+        HEADER + "async def view(request):\n    return sorted([1], key=lambda x: Product.objects.count())\n"
+    )
     assert codes(code) == ["ADJ101"]
 
 
@@ -125,7 +127,10 @@ def test_instance_from_annotation_and_constructor_saved_on_the_loop():
 
 
 def test_unawaited_async_call_assigned_and_used_as_a_result():
-    code = HEADER + "async def view(request, pk):\n    product = Product.objects.aget(pk=pk)\n    return product.name\n"
+    code = (
+        HEADER
+        + "async def view(request, pk):\n    product = Product.objects.aget(pk=pk)\n    return product.name\n"
+    )
     assert codes(code) == ["ADJ105"]
 
 

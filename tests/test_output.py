@@ -110,7 +110,9 @@ def test_github_format_writes_one_workflow_command_per_finding(project):
 
 def test_github_format_escapes_newlines_percent_and_property_separators():
     finding = Diagnostic("a,b:c.py", 2, 3, "ADJ101", "50% off\nnext", "advisory")
-    assert github.render([finding]) == "::notice file=a%2Cb%3Ac.py,line=2,col=3,title=ADJ101::50%25 off%0Anext\n"
+    assert (
+        github.render([finding]) == "::notice file=a%2Cb%3Ac.py,line=2,col=3,title=ADJ101::50%25 off%0Anext\n"
+    )
 
 
 def test_sarif_output_is_valid_sarif_2_1_0(project):
@@ -154,15 +156,21 @@ def test_exit_zero_keeps_the_findings_but_exits_0(project):
 
 
 def test_stdin_filename_lints_the_text_on_stdin_with_the_projects_index(project):
-    source = "from shop.models import Product\n\n\nasync def v(request):\n    return Product.objects.count()\n"
+    source = (
+        "from shop.models import Product\n\n\nasync def v(request):\n    return Product.objects.count()\n"
+    )
     code, output = check("--stdin-filename", "shop/new_views.py", "-", stdin=source)
     assert code == 1
     assert output.startswith("shop/new_views.py:5:12: ADJ101 `Product.objects.count()` runs a database query")
 
 
 def test_stdin_filename_with_full_format_shows_the_line_from_stdin(project):
-    source = "from shop.models import Product\n\n\nasync def v(request):\n    return Product.objects.count()\n"
-    _, output = check("--output-format", "full", "--stdin-filename", str(project / "shop" / "views.py"), stdin=source)
+    source = (
+        "from shop.models import Product\n\n\nasync def v(request):\n    return Product.objects.count()\n"
+    )
+    _, output = check(
+        "--output-format", "full", "--stdin-filename", str(project / "shop" / "views.py"), stdin=source
+    )
     assert "5 |     return Product.objects.count()" in output.splitlines()
 
 

@@ -43,7 +43,12 @@ async def cheapest(request):
 
 @pytest.fixture
 def project(tmp_path) -> Path:
-    files = {"shop/__init__.py": "", "shop/models.py": MODELS, "shop/managers.py": MANAGERS, "shop/views.py": VIEWS}
+    files = {
+        "shop/__init__.py": "",
+        "shop/models.py": MODELS,
+        "shop/managers.py": MANAGERS,
+        "shop/views.py": VIEWS,
+    }
     return write_files(tmp_path, {"manage.py": "", **files})
 
 
@@ -122,7 +127,9 @@ def test_a_file_the_index_reads_but_that_is_not_linted_is_not_reported_as_unpars
     )
     options = resolve_options([project], LintOptions())
     session = LintSession(options)
-    assert [(d.code, d.line) for d in session.lint([project / "shop" / "views.py"]).diagnostics] == [("ADJ101", 6)]
+    assert [(d.code, d.line) for d in session.lint([project / "shop" / "views.py"]).diagnostics] == [
+        ("ADJ101", 6)
+    ]
     assert list(session.store.problems) == [project / "shop" / "helpers.py"]  # the index did read it
     assert ("ADJ001", 1) in codes_in(project / "shop")
 

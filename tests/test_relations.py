@@ -20,9 +20,9 @@ def messages(body: str, **kwargs) -> list[str]:
 
 
 def test_forward_relation_read_after_aget_is_reported():
-    assert found("async def v(pk):\n    order = await Order.objects.aget(pk=pk)\n    return order.customer\n") == [
-        (3, "ADJ201")
-    ]
+    assert found(
+        "async def v(pk):\n    order = await Order.objects.aget(pk=pk)\n    return order.customer\n"
+    ) == [(3, "ADJ201")]
 
 
 def test_relation_passed_on_is_reported_once_not_per_attribute():
@@ -31,7 +31,10 @@ def test_relation_passed_on_is_reported_once_not_per_attribute():
 
 
 def test_foreign_key_id_is_silent():
-    assert found("async def v(pk):\n    order = await Order.objects.aget(pk=pk)\n    return order.customer_id\n") == []
+    assert (
+        found("async def v(pk):\n    order = await Order.objects.aget(pk=pk)\n    return order.customer_id\n")
+        == []
+    )
 
 
 def test_select_related_path_loads_every_step_of_it():
@@ -73,7 +76,9 @@ def test_relation_assigned_in_the_function_is_silent():
 
 
 def test_instance_from_a_parameter_or_a_constructor_is_not_judged():
-    body = "async def v(order: Order, customer):\n    return order.customer, Order(customer=customer).customer\n"
+    body = (
+        "async def v(order: Order, customer):\n    return order.customer, Order(customer=customer).customer\n"
+    )
     assert found(body) == []
 
 
@@ -149,9 +154,10 @@ def test_related_create_suggests_acreate_from_django_4_1_4():
             "use `await customer.orders.acreate(...)`"
         )
     ]
-    assert "on Django 4.1.4 or later, else `await sync_to_async(customer.orders.create)(...)`" in messages(
-        body, target_django=(4, 1)
-    )[0]
+    assert (
+        "on Django 4.1.4 or later, else `await sync_to_async(customer.orders.create)(...)`"
+        in messages(body, target_django=(4, 1))[0]
+    )
 
 
 def test_related_add_before_django_4_2_suggests_sync_to_async():
@@ -211,7 +217,13 @@ def test_relations_declared_by_string_across_apps_and_self():
         "    print(invoice.order, invoice.previous, invoice.payer_id, order.invoice)\n"
         "    print(list(invoice.reminder_set.all()), list(invoice.invoice_set.all()))\n"
     )
-    assert found(body, extra_files=files) == [(6, "ADJ201"), (6, "ADJ201"), (6, "ADJ201"), (7, "ADJ102"), (7, "ADJ102")]
+    assert found(body, extra_files=files) == [
+        (6, "ADJ201"),
+        (6, "ADJ201"),
+        (6, "ADJ201"),
+        (7, "ADJ102"),
+        (7, "ADJ102"),
+    ]
 
 
 def test_generic_foreign_key_is_lazy_unless_prefetched():
@@ -238,7 +250,7 @@ def test_generic_foreign_key_is_lazy_unless_prefetched():
         "    return note.target, fetched.target, note.object_id, list(board.notes.all())\n"
     )
     assert found(body, extra_files=files) == [(7, "ADJ201"), (7, "ADJ102")]
-    assert "add `prefetch_related(\"target\")`" in messages(body, extra_files=files)[0]
+    assert 'add `prefetch_related("target")`' in messages(body, extra_files=files)[0]
 
 
 def test_prefetch_object_with_its_own_queryset_leaves_the_rows_below_unknown():

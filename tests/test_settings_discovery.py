@@ -31,7 +31,9 @@ DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sql
 """
 
 
-def read_settings(tmp_path: Path, files: dict[str, str], settings_module: str | None = None) -> ProjectSettings:
+def read_settings(
+    tmp_path: Path, files: dict[str, str], settings_module: str | None = None
+) -> ProjectSettings:
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
@@ -84,7 +86,9 @@ def test_every_module_of_a_settings_package_is_read_when_no_default_names_one(tm
 def test_the_settings_option_overrides_discovery(tmp_path):
     settings = read_settings(
         tmp_path,
-        package({"manage.py": MANAGE, "config/settings.py": BASE, "other/settings.py": 'MIDDLEWARE = ["a.B"]\n'}),
+        package(
+            {"manage.py": MANAGE, "config/settings.py": BASE, "other/settings.py": 'MIDDLEWARE = ["a.B"]\n'}
+        ),
         settings_module="other.settings",
     )
     assert settings.roots == ("other.settings",)
@@ -145,7 +149,9 @@ def test_atomic_requests_from_a_call_is_unknown(tmp_path):
 
 
 def test_asgi_is_served_when_asgi_application_is_set_or_an_asgi_module_builds_the_app(tmp_path):
-    assert read_settings(tmp_path, {"settings.py": 'ASGI_APPLICATION = "x.asgi.application"\n'}).asgi_application
+    assert read_settings(
+        tmp_path, {"settings.py": 'ASGI_APPLICATION = "x.asgi.application"\n'}
+    ).asgi_application
     asgi = "from django.core.asgi import get_asgi_application\n\napplication = get_asgi_application()\n"
     assert read_settings(tmp_path / "p", package({"p/settings.py": "", "p/asgi.py": asgi})).asgi_application
     assert not read_settings(tmp_path / "q", package({"q/settings.py": "", "q/wsgi.py": ""})).asgi_application
@@ -154,7 +160,9 @@ def test_asgi_is_served_when_asgi_application_is_set_or_an_asgi_module_builds_th
 SYNC_ONLY = "class Legacy:\n    def __init__(self, get_response):\n        self.get_response = get_response\n\n    def __call__(self, request):\n        return self.get_response(request)\n"
 
 
-def test_the_settings_command_line_option_and_configuration_key_pick_the_settings_module(tmp_path, monkeypatch):
+def test_the_settings_command_line_option_and_configuration_key_pick_the_settings_module(
+    tmp_path, monkeypatch
+):
     from click.testing import CliRunner
 
     from asyncdj_lint.cli import main

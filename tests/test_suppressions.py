@@ -38,7 +38,12 @@ def project(tmp_path, monkeypatch) -> Path:
     monkeypatch.chdir(tmp_path)
     return write_files(
         tmp_path,
-        {"pyproject.toml": "[tool.asyncdj-lint]\n", "shop/__init__.py": "", "shop/models.py": MODELS, "shop/views.py": VIEWS},
+        {
+            "pyproject.toml": "[tool.asyncdj-lint]\n",
+            "shop/__init__.py": "",
+            "shop/models.py": MODELS,
+            "shop/views.py": VIEWS,
+        },
     )
 
 
@@ -79,7 +84,11 @@ def test_add_noqa_leaves_a_line_that_ends_inside_a_multi_line_string_alone(proje
 
 def test_write_baseline_records_fingerprints_and_baseline_reports_only_new_findings(project):
     result = CliRunner().invoke(main, ["check", "--write-baseline", "baseline.json", "shop"])
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "Recorded 3 findings in baseline.json.\n")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0,
+        "",
+        "Recorded 3 findings in baseline.json.\n",
+    )
     document = json.loads((project / "baseline.json").read_text())
     assert [(f["code"], f["path"], f["line"]) for f in document["findings"]] == [
         ("ADJ101", "shop/views.py", 5),
@@ -89,7 +98,9 @@ def test_write_baseline_records_fingerprints_and_baseline_reports_only_new_findi
     assert check("--baseline", "baseline.json", "shop") == (0, [])
     views = project / "shop" / "views.py"
     # Lines added above every finding, and one new finding: only the new one is reported.
-    views.write_text("import os\n\n\n" + VIEWS + "\n\nasync def other(request):\n    return Product.objects.count()\n")
+    views.write_text(
+        "import os\n\n\n" + VIEWS + "\n\nasync def other(request):\n    return Product.objects.count()\n"
+    )
     code, lines = check("--baseline", "baseline.json", "shop")
     assert (code, codes(lines)) == (1, ["shop/views.py:18:12: ADJ101"])
 
@@ -103,7 +114,9 @@ def test_baseline_matches_from_another_working_folder(project, monkeypatch):
 def test_an_edited_line_is_a_new_finding(project):
     check("--write-baseline", "baseline.json", "shop")
     views = project / "shop" / "views.py"
-    views.write_text(VIEWS.replace("return Product.objects.count()", "return Product.objects.filter(pk=1).count()"))
+    views.write_text(
+        VIEWS.replace("return Product.objects.count()", "return Product.objects.filter(pk=1).count()")
+    )
     assert codes(check("--baseline", "baseline.json", "shop")[1]) == ["shop/views.py:11:12: ADJ101"]
 
 

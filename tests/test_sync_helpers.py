@@ -88,7 +88,10 @@ def test_method_reached_through_self_super_and_an_instance():
         "    return CachedBasket().total(pk), Basket.build().total(pk)\n"
     )
     assert lines(code) == [(4, "ADJ301"), (4, "ADJ301")]
-    assert "CachedBasket().total() -> super().total() -> discounted_total() -> customer_discount()" in found(code)[0][2]
+    assert (
+        "CachedBasket().total() -> super().total() -> discounted_total() -> customer_discount()"
+        in found(code)[0][2]
+    )
 
 
 def test_blocking_helper_is_a_warning_with_its_chain():
@@ -174,8 +177,7 @@ def test_module_level_instance_and_inherited_classmethod_are_followed():
     files = {
         **FILES,
         "billing/services.py": (
-            "from billing.pricing import Basket, CachedBasket\n\n"
-            "basket = CachedBasket()\n"
+            "from billing.pricing import Basket, CachedBasket\n\nbasket = CachedBasket()\n"
         ),
     }
     code = (

@@ -85,12 +85,7 @@ def test_returns_that_disagree_and_recursion_stay_unknown():
 
 
 def test_a_local_function_with_the_same_name_is_not_the_imported_one():
-    code = (
-        "def active_products():\n"
-        "    return []\n\n"
-        "async def v():\n"
-        "    return list(active_products())\n"
-    )
+    code = "def active_products():\n    return []\n\nasync def v():\n    return list(active_products())\n"
     assert found(code) == []
 
 

@@ -59,13 +59,16 @@ def test_a_sync_options_handler_does_not_mix():
 
 
 def test_http_method_names_limits_the_handlers_django_checks():
-    code = MIXED.replace("class OrderView(View):\n", 'class OrderView(View):\n    http_method_names = ["get"]\n')
+    code = MIXED.replace(
+        "class OrderView(View):\n", 'class OrderView(View):\n    http_method_names = ["get"]\n'
+    )
     assert found(code) == []
 
 
 def test_mixed_handlers_through_a_django_mixin_are_reported():
     code = MIXED.replace("class OrderView(View):", "class OrderView(LoginRequiredMixin, View):").replace(
-        "from django.views import View", "from django.contrib.auth.mixins import LoginRequiredMixin\nfrom django.views import View"
+        "from django.views import View",
+        "from django.contrib.auth.mixins import LoginRequiredMixin\nfrom django.views import View",
     )
     assert found(code) == [(6, "ADJ701")]
 
@@ -148,7 +151,9 @@ def test_project_decorator_with_a_sync_wrapper_on_an_async_view_is_reported_on_t
     code = LOGGED + "\n\n@logged\nasync def home(request):\n    return None\n"
     [finding] = lint_snippet(code, select=("ADJ7",))
     assert (finding.line, finding.code) == (12, "ADJ703")
-    assert finding.message.startswith("`@logged` wraps async view `home` in a sync function that does not await it")
+    assert finding.message.startswith(
+        "`@logged` wraps async view `home` in a sync function that does not await it"
+    )
 
 
 def test_project_decorator_imported_from_another_module_is_resolved():
@@ -195,7 +200,9 @@ def test_project_decorator_on_a_sync_view_is_silent():
         ("never_cache", "django.views.decorators.cache", None, False),
     ],
 )
-def test_django_decorators_are_reported_before_the_version_that_made_them_async(decorator, module, target, reported):
+def test_django_decorators_are_reported_before_the_version_that_made_them_async(
+    decorator, module, target, reported
+):
     code = f"from {module} import {decorator}\n\n\n@{decorator}\nasync def home(request):\n    return None\n"
     assert found(code, target_django=target) == ([(4, "ADJ703")] if reported else [])
 
@@ -276,10 +283,15 @@ class Orders(View):
 """
 
 
-def atomic_findings(decorator: str = "", handler: str = "def get(self, request): pass", handler_decorator: str = ""):
+def atomic_findings(
+    decorator: str = "", handler: str = "def get(self, request): pass", handler_decorator: str = ""
+):
     views = VIEWS.format(decorator=decorator, handler=handler, handler_decorator=handler_decorator)
     return lint_snippet(
-        ATOMIC_SETTINGS, select=("ADJ706",), extra_files={"urls.py": URLS, "views.py": views}, settings_module="snippet"
+        ATOMIC_SETTINGS,
+        select=("ADJ706",),
+        extra_files={"urls.py": URLS, "views.py": views},
+        settings_module="snippet",
     )
 
 
@@ -293,7 +305,9 @@ def test_atomic_requests_with_a_routed_async_view_is_reported_at_the_settings_li
 
 
 def test_atomic_requests_names_async_class_based_views_too():
-    [finding] = atomic_findings(decorator="@transaction.non_atomic_requests\n", handler="async def get(self, request): pass")
+    [finding] = atomic_findings(
+        decorator="@transaction.non_atomic_requests\n", handler="async def get(self, request): pass"
+    )
     assert "(`views.Orders`)" in finding.message
 
 
@@ -313,7 +327,10 @@ def test_routes_concatenated_with_other_lists_are_read():
     urls = "from django.urls import path\n\nimport views\n\nurlpatterns = [path('', views.home)] + static('/m/')\n"
     views = VIEWS.format(decorator="", handler="def get(self, request): pass", handler_decorator="")
     findings = lint_snippet(
-        ATOMIC_SETTINGS, select=("ADJ706",), extra_files={"urls.py": urls, "views.py": views}, settings_module="snippet"
+        ATOMIC_SETTINGS,
+        select=("ADJ706",),
+        extra_files={"urls.py": urls, "views.py": views},
+        settings_module="snippet",
     )
     assert [d.line for d in findings] == [4]
 
@@ -368,15 +385,18 @@ def test_list_and_archive_views_are_reported_when_their_sync_get_queries(base, o
 def test_an_async_view_under_a_sync_project_decorator_is_not_named_by_atomic_requests():
     views = LOGGED + "\n\n@logged\nasync def home(request):\n    pass\n\n\nclass Orders:\n    pass\n"
     findings = lint_snippet(
-        ATOMIC_SETTINGS, select=("ADJ706",), extra_files={"urls.py": URLS, "views.py": views}, settings_module="snippet"
+        ATOMIC_SETTINGS,
+        select=("ADJ706",),
+        extra_files={"urls.py": URLS, "views.py": views},
+        settings_module="snippet",
     )
     assert findings == []
 
 
 def test_method_decorator_with_a_list_of_decorators_on_dispatch_is_read():
-    code = DISPATCH.format(decorator="never_cache", module="django.views.decorators.cache", name="dispatch").replace(
-        "@method_decorator(never_cache,", "@method_decorator([csrf_exempt, never_cache],"
-    )
+    code = DISPATCH.format(
+        decorator="never_cache", module="django.views.decorators.cache", name="dispatch"
+    ).replace("@method_decorator(never_cache,", "@method_decorator([csrf_exempt, never_cache],")
     code = "from django.views.decorators.csrf import csrf_exempt\n" + code
     assert found(code) == [(7, "ADJ707")]
 
@@ -392,7 +412,10 @@ def test_method_decorator_with_a_list_of_decorators_on_dispatch_is_read():
     ],
 )
 def test_decorators_applied_in_a_urlconf_are_checked_like_decorators(wrapped, target, reported):
-    views = "from django.views import View\n" + LOGGED + """
+    views = (
+        "from django.views import View\n"
+        + LOGGED
+        + """
 
 async def home(request):
     pass
@@ -406,6 +429,7 @@ class Home(View):
     async def get(self, request):
         pass
 """
+    )
     code = (
         "from django.urls import path\n"
         "from django.views.decorators.cache import cache_page, never_cache\n\n"

@@ -98,7 +98,11 @@ class LintSession:
         self._last_saved = 0.0
 
     def lint(
-        self, targets: Sequence[Path], *, stdin: str | None = None, progress: Callable[[int, int], None] | None = None
+        self,
+        targets: Sequence[Path],
+        *,
+        stdin: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> LintResult:
         options, store = self.options, self.store
         result = LintResult(files_checked=len(targets))
@@ -109,18 +113,29 @@ class LintSession:
             try:
                 source = file.path.read_bytes() if stdin is None else stdin.encode()
             except OSError as error:
-                result.diagnostics.append(UnparsableFile.diagnostic(file.display, f"{type(error).__name__}: {error}"))
+                result.diagnostics.append(
+                    UnparsableFile.diagnostic(file.display, f"{type(error).__name__}: {error}")
+                )
                 continue
-            (walked if any(_may_fire(rule, source) for rule in self.rules) else unwalked).append((file, source))
+            (walked if any(_may_fire(rule, source) for rule in self.rules) else unwalked).append(
+                (file, source)
+            )
         results = self._results if stdin is None else None
-        pending = [(file, source) for file, source in walked if not self._reuse(results, file, source, result)]
+        pending = [
+            (file, source) for file, source in walked if not self._reuse(results, file, source, result)
+        ]
         workers = 1 if stdin is not None else _worker_count(len(pending))
-        outcomes = self._lint_in_workers(pending, workers) if workers > 1 else (self.lint_file(*w) for w in pending)
+        outcomes = (
+            self._lint_in_workers(pending, workers) if workers > 1 else (self.lint_file(*w) for w in pending)
+        )
         for done, ((file, source), outcome) in enumerate(zip(pending, outcomes), 1):
             result.diagnostics.extend(outcome.diagnostics)
             result.internal_errors.extend(outcome.internal_errors)
             if results is not None and not outcome.internal_errors:
-                results.put(ResultCache.key(file.display, source), (outcome.diagnostics, store.problems.get(file.path)))
+                results.put(
+                    ResultCache.key(file.display, source),
+                    (outcome.diagnostics, store.problems.get(file.path)),
+                )
             if progress is not None:
                 progress(done + len(targets) - len(pending), len(targets))
         # Files no rule walked still get their syntax checked, unless the index parsed them.
@@ -134,8 +149,12 @@ class LintSession:
                 results.put(ResultCache.key(file.display, source), ([], problem))
         if options.selection.enabled(UnparsableFile):
             # Only the linted files: one the index read for its names is not reported.
-            result.diagnostics.extend(store.problems[file.path] for file in files if file.path in store.problems)
-        result.diagnostics = sorted(drop_per_file_ignores(result.diagnostics, options.per_file_ignores, options.root))
+            result.diagnostics.extend(
+                store.problems[file.path] for file in files if file.path in store.problems
+            )
+        result.diagnostics = sorted(
+            drop_per_file_ignores(result.diagnostics, options.per_file_ignores, options.root)
+        )
         return result
 
     @cached_property
@@ -155,7 +174,9 @@ class LintSession:
         settings = repr((self.options, [rule.code for rule in self.rules]))
         return ResultCache(self.options.root, project_fingerprint(contents, settings))
 
-    def _reuse(self, results: ResultCache | None, file: SourceFile, source: bytes, result: LintResult) -> bool:
+    def _reuse(
+        self, results: ResultCache | None, file: SourceFile, source: bytes, result: LintResult
+    ) -> bool:
         """Adds a file's cached outcome to `result`; False when there is none."""
         cached = results.get(ResultCache.key(file.display, source)) if results is not None else None
         if cached is None:
@@ -173,7 +194,9 @@ class LintSession:
         if parsed is None:
             return FileOutcome([])
         try:
-            return FileOutcome(engine.lint_module(parsed, index=self.index, rules=applicable, options=self.options))
+            return FileOutcome(
+                engine.lint_module(parsed, index=self.index, rules=applicable, options=self.options)
+            )
         except Exception as error:  # noqa: BLE001 - one file's failure must not cost the whole run
             return FileOutcome([], internal_errors=[f"{file.display}: {type(error).__name__}: {error}"])
 
@@ -187,7 +210,9 @@ class LintSession:
         first = [file.path for file, _ in walked]
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
-        with ProcessPoolExecutor(workers, context, initializer=_start_worker, initargs=(self.options, first)) as pool:
+        with ProcessPoolExecutor(
+            workers, context, initializer=_start_worker, initargs=(self.options, first)
+        ) as pool:
             for outcome in pool.map(_worker_lint, walked, chunksize=4):
                 self.store.adopt(outcome.summaries, outcome.problems)
                 yield outcome

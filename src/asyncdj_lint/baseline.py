@@ -25,7 +25,9 @@ class BaselineError(Exception):
     """A baseline file that cannot be read."""
 
 
-def fingerprints(diagnostics: Sequence[Diagnostic], source_lines: SourceLines, root: Path | None) -> list[str]:
+def fingerprints(
+    diagnostics: Sequence[Diagnostic], source_lines: SourceLines, root: Path | None
+) -> list[str]:
     """Each finding's fingerprint, in the order given."""
     seen: Counter[tuple[str, str, str]] = Counter()
     keyed = {}
@@ -45,10 +47,18 @@ def _relative(path: str, root: Path | None) -> str:
     return Path(path).as_posix()
 
 
-def write(file: Path, diagnostics: Sequence[Diagnostic], source_lines: SourceLines, root: Path | None) -> None:
+def write(
+    file: Path, diagnostics: Sequence[Diagnostic], source_lines: SourceLines, root: Path | None
+) -> None:
     """Records the findings; `line` and `message` are for people reading the file, not for matching."""
     entries = [
-        {"fingerprint": fingerprint, "code": d.code, "path": _relative(d.path, root), "line": d.line, "message": d.message}
+        {
+            "fingerprint": fingerprint,
+            "code": d.code,
+            "path": _relative(d.path, root),
+            "line": d.line,
+            "message": d.message,
+        }
         for d, fingerprint in zip(diagnostics, fingerprints(diagnostics, source_lines, root))
     ]
     document = {"asyncdj-lint-baseline": VERSION, "findings": entries}
@@ -74,5 +84,7 @@ def _read(file: Path) -> list[str]:
     except (OSError, ValueError) as error:
         raise BaselineError(f"{file}: cannot read the baseline: {error}") from None
     if not isinstance(document, dict) or document.get("asyncdj-lint-baseline") != VERSION:
-        raise BaselineError(f"{file}: not an asyncdj-lint baseline (version {VERSION}); write one with --write-baseline")
+        raise BaselineError(
+            f"{file}: not an asyncdj-lint baseline (version {VERSION}); write one with --write-baseline"
+        )
     return [entry["fingerprint"] for entry in document.get("findings", []) if isinstance(entry, dict)]

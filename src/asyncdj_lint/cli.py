@@ -93,14 +93,32 @@ def main() -> None:
 
 @main.command(help=_CHECK_HELP)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              help="Read [tool.asyncdj-lint] from this pyproject.toml instead of the nearest one.")
-@click.option("--select", multiple=True, metavar="CODES", help="Only these codes or prefixes (comma-separated).")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Read [tool.asyncdj-lint] from this pyproject.toml instead of the nearest one.",
+)
+@click.option(
+    "--select", multiple=True, metavar="CODES", help="Only these codes or prefixes (comma-separated)."
+)
 @click.option("--ignore", multiple=True, metavar="CODES", help="Also skip these codes or prefixes.")
 @click.option("--extend-select", multiple=True, metavar="CODES", help="Also run these codes or prefixes.")
-@click.option("--exclude", multiple=True, metavar="GLOBS", help="Leave out these files and folders (replaces the default list).")
-@click.option("--extend-exclude", multiple=True, metavar="GLOBS", help="Also leave out these files and folders.")
-@click.option("--force-exclude", is_flag=True, default=None, help="Apply the exclusions to files named on the command line too.")
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="GLOBS",
+    help="Leave out these files and folders (replaces the default list).",
+)
+@click.option(
+    "--extend-exclude", multiple=True, metavar="GLOBS", help="Also leave out these files and folders."
+)
+@click.option(
+    "--force-exclude",
+    is_flag=True,
+    default=None,
+    help="Apply the exclusions to files named on the command line too.",
+)
 @click.option(
     "--target-django",
     metavar="X.Y",
@@ -118,14 +136,32 @@ def main() -> None:
     type=click.Choice(sorted(FORMATS)),
     help="How findings are printed  [default: full on a terminal, else concise]",
 )
-@click.option("--statistics", is_flag=True, help="Print how many findings each rule has, instead of the findings.")
+@click.option(
+    "--statistics", is_flag=True, help="Print how many findings each rule has, instead of the findings."
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print the findings and nothing else.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
-@click.option("--stdin-filename", type=click.Path(path_type=Path), help="Read the source from stdin; report it as this file.")
-@click.option("--add-noqa", is_flag=True, help="Write `# noqa: CODE` comments on the lines that have findings.")
-@click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False), help="Record the current findings in this file.")
-@click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="Report only findings not in this baseline.")
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the summary cache in .asyncdj-lint-cache/.")
+@click.option(
+    "--stdin-filename",
+    type=click.Path(path_type=Path),
+    help="Read the source from stdin; report it as this file.",
+)
+@click.option(
+    "--add-noqa", is_flag=True, help="Write `# noqa: CODE` comments on the lines that have findings."
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Record the current findings in this file.",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Report only findings not in this baseline.",
+)
+@click.option(
+    "--no-cache", is_flag=True, help="Neither read nor write the summary cache in .asyncdj-lint-cache/."
+)
 @click.option("--show-settings", is_flag=True, help="Print the resolved configuration and exit.")
 def check(paths: tuple[Path, ...], config_file: Path | None, **flags: object) -> None:
     stdin_filename = flags.pop("stdin_filename")
@@ -154,7 +190,9 @@ def check(paths: tuple[Path, ...], config_file: Path | None, **flags: object) ->
         sys.exit(EXIT_CLEAN)
     output.print(diagnostics, result.files_checked, source_lines, settings.root)
     for error in result.internal_errors:
-        click.echo(f"asyncdj-lint: internal error, file not fully checked (please report it): {error}", err=True)
+        click.echo(
+            f"asyncdj-lint: internal error, file not fully checked (please report it): {error}", err=True
+        )
     if result.internal_errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if diagnostics and not output.exit_zero else EXIT_CLEAN)
@@ -191,7 +229,9 @@ class _Output:
     write_baseline: Path | None
     baseline: Path | None
 
-    def apply_baseline(self, diagnostics: list[Diagnostic], source_lines: SourceLines, root: Path | None) -> list[Diagnostic]:
+    def apply_baseline(
+        self, diagnostics: list[Diagnostic], source_lines: SourceLines, root: Path | None
+    ) -> list[Diagnostic]:
         try:
             if self.baseline is not None:
                 diagnostics = baseline.new_findings(self.baseline, diagnostics, source_lines, root)

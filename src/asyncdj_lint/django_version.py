@@ -39,7 +39,7 @@ _DJANGO_STRING = re.compile(r"""["']\s*(django\s*(?:\[[^\]]*\])?\s*[<>=!~^][^"']
 
 
 def parse_version(text: str) -> Version | None:
-    """"5.2" / "5.2.1" / "5" -> (5, 2) / (5, 2) / (5, 0); None when not a version."""
+    """ "5.2" / "5.2.1" / "5" -> (5, 2) / (5, 2) / (5, 0); None when not a version."""
     match = re.fullmatch(r"\s*(\d+)(?:\.(\d+))?(?:[.\w*+!-]*)\s*", text)
     if match is None:
         return None
@@ -245,7 +245,9 @@ def _common_parts(folders: list[Path]) -> tuple[str, ...]:
 
 
 def _is_root(folder: Path) -> bool:
-    return any((folder / marker).exists() for marker in _ROOT_MARKERS) or any(folder.glob("requirements*.txt"))
+    return any((folder / marker).exists() for marker in _ROOT_MARKERS) or any(
+        folder.glob("requirements*.txt")
+    )
 
 
 def format_version(version: Version) -> str:

@@ -46,7 +46,7 @@ def _proof(rule: type[Rule]) -> str:
         )
     if any(example.outcome is not None for example in examples):
         return (
-            "The examples followed by \"Under Django\" run under real Django in the test suite and "
+            'The examples followed by "Under Django" run under real Django in the test suite and '
             "do what it says; the others cannot be served as a view and are checked by the linter's "
             "own tests."
         )
@@ -69,7 +69,10 @@ def _examples(examples: tuple[Example, ...]) -> list[str]:
         elif outcome is not None and outcome.log:
             lines += [f"Under Django (DEBUG on), logged on `django.request`: `{outcome.log}`", ""]
         elif outcome is not None and outcome.runs_on_loop:
-            lines += [f"Under Django: `{outcome.runs_on_loop}` runs on the event loop's thread, stalling it.", ""]
+            lines += [
+                f"Under Django: `{outcome.runs_on_loop}` runs on the event loop's thread, stalling it.",
+                "",
+            ]
         elif outcome is not None:
             lines += ["Under Django: answers 200.", ""]
     return lines
@@ -85,7 +88,9 @@ def index_page() -> str:
         "| --- | --- | --- | --- |",
     ]
     for rule in all_rules():
-        lines.append(f"| [{rule.code}]({rule.code}.md) | {rule.name} | {rule.severity.value} | {rule.summary} |")
+        lines.append(
+            f"| [{rule.code}]({rule.code}.md) | {rule.name} | {rule.severity.value} | {rule.summary} |"
+        )
     return "\n".join(lines) + "\n"
 
 

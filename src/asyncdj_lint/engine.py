@@ -17,7 +17,15 @@ from asyncdj_lint.options import LintOptions
 from asyncdj_lint.rules.base import Rule
 from asyncdj_lint.sources import ParsedFile
 
-_SCOPE_NODES = (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+_SCOPE_NODES = (
+    cst.FunctionDef,
+    cst.Lambda,
+    cst.ClassDef,
+    cst.ListComp,
+    cst.SetComp,
+    cst.DictComp,
+    cst.GeneratorExp,
+)
 
 Handler = Callable[[cst.CSTNode], None]
 

@@ -119,7 +119,9 @@ class SourceStore(Mapping[str, ModuleSummary]):
         self._news, self._new_problems = {}, {}
         return news, problems
 
-    def adopt(self, news: dict[str, tuple[str | None, ModuleSummary]], problems: dict[Path, Diagnostic]) -> None:
+    def adopt(
+        self, news: dict[str, tuple[str | None, ModuleSummary]], problems: dict[Path, Diagnostic]
+    ) -> None:
         """Takes in what another process's store learnt about the same project."""
         for name, (key, summary) in news.items():
             self._summaries.setdefault(name, summary)
@@ -169,7 +171,9 @@ def syntax_problem(file: SourceFile, source: bytes) -> Diagnostic | None:
         compile(source, file.display, "exec", dont_inherit=True, flags=_ONLY_AST)
     except SyntaxError as error:
         # The compiler gives no line or column (or -1) for some decoding errors.
-        return UnparsableFile.diagnostic(file.display, error.msg, max(error.lineno or 1, 1), max(error.offset or 1, 1))
+        return UnparsableFile.diagnostic(
+            file.display, error.msg, max(error.lineno or 1, 1), max(error.offset or 1, 1)
+        )
     except (ValueError, RecursionError, MemoryError) as error:
         return UnparsableFile.diagnostic(file.display, f"{type(error).__name__}: {error}")
     return None

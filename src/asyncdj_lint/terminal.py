@@ -47,7 +47,9 @@ def render_rule(rule: type[Rule], colour: bool) -> str:
             out.append("    " + (click.style(line, fg="cyan") if colour else line))
         elif line.startswith("#"):
             title = line.lstrip("#").strip()
-            out.append(click.style(title, bold=True, underline=line.startswith("# ") or None) if colour else title)
+            out.append(
+                click.style(title, bold=True, underline=line.startswith("# ") or None) if colour else title
+            )
         elif line:
             out.extend(textwrap.wrap(_inline(line, colour), width=width(), break_on_hyphens=False))
         else:
@@ -76,6 +78,12 @@ def render_rule_list(rules: Iterable[type[Rule]], colour: bool) -> str:
         code = click.style(rule.code, bold=True) if colour else rule.code
         level = severity(f"{rule.severity.value:<8}", colour)
         out.append(f"{code}  {level}  {rule.django_versions:<{versions_width}}  {rule.name}")
-        out.extend(textwrap.wrap(_inline(rule.summary, colour), width=width(), initial_indent=" " * 8,
-                                 subsequent_indent=" " * 8))
+        out.extend(
+            textwrap.wrap(
+                _inline(rule.summary, colour),
+                width=width(),
+                initial_indent=" " * 8,
+                subsequent_indent=" " * 8,
+            )
+        )
     return "\n".join(out) + "\n"

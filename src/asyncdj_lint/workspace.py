@@ -70,4 +70,3 @@ def _resolved_folder(folder: Path) -> Path:
 def matches_any(path: Path, globs: Iterable[str], root: Path | None) -> bool:
     """Whether one of `globs` (per-file-ignores keys) matches the file, as `Exclusion` matches."""
     return Exclusion(tuple(globs), root).excludes(path)
-

@@ -109,7 +109,9 @@ def assert_outcome(example: Example) -> None:
         result = serve_example(example)
     _assert_exception(result, example.outcome)
     _assert_warnings(result, example.outcome)
-    assert example.outcome.log in "\n".join(result.logs), f"expected {example.outcome.log!r} logged, got {result.logs}"
+    assert example.outcome.log in "\n".join(result.logs), (
+        f"expected {example.outcome.log!r} logged, got {result.logs}"
+    )
     if blocking:
         _assert_ran_on_loop(blocking, calls)
 

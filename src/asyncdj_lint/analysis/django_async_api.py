@@ -66,7 +66,9 @@ CACHE_METHODS_SINCE: Version = (4, 0)
 PAGINATORS = frozenset({"django.core.paginator.Paginator"})
 ASYNC_PAGINATOR_SINCE: Version = (6, 0)
 # Paginator members that count or slice the object list (SQL for a QuerySet).
-PAGINATOR_QUERYING = _async_twins("page", "get_page", "count", "num_pages", "page_range", "get_elided_page_range")
+PAGINATOR_QUERYING = _async_twins(
+    "page", "get_page", "count", "num_pages", "page_range", "get_elided_page_range"
+)
 
 # StreamingHttpResponse serves async iterators since 4.2.
 ASYNC_STREAMING_SINCE: Version = (4, 2)

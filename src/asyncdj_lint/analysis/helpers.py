@@ -34,7 +34,9 @@ _FACT_FAMILIES = ("ADJ1", "ADJ2", "ADJ5")
 # Rules of those families that judge async constructs, or code that fails in any context.
 _NOT_FACTS = frozenset({"ADJ104", "ADJ105", "ADJ106", "ADJ107", "ADJ511"})
 # Builtins that iterate their argument before they return.
-_CONSUMING_BUILTINS = frozenset({"list", "tuple", "set", "frozenset", "dict", "sorted", "sum", "min", "max", "any", "all"})
+_CONSUMING_BUILTINS = frozenset(
+    {"list", "tuple", "set", "frozenset", "dict", "sorted", "sum", "min", "max", "any", "all"}
+)
 # How many functions one search may summarise before it gives up (stays silent).
 _MAX_FUNCTIONS = 300
 
@@ -130,7 +132,9 @@ def summarize(index: ProjectIndex, options: LintOptions, ref: FunctionRef, recei
     return memo[key]
 
 
-def _summarize(index: ProjectIndex, options: LintOptions, ref: FunctionRef, receiver: object) -> HelperSummary:
+def _summarize(
+    index: ProjectIndex, options: LintOptions, ref: FunctionRef, receiver: object
+) -> HelperSummary:
     from asyncdj_lint import engine
     from asyncdj_lint.rules import all_rules
 
@@ -138,7 +142,9 @@ def _summarize(index: ProjectIndex, options: LintOptions, ref: FunctionRef, rece
     if located is None:
         return _EMPTY
     parsed, scope = located
-    ctx = FileContext(parsed.module, parsed.file.name, parsed.file.is_package, index, options, judging_helper=True)
+    ctx = FileContext(
+        parsed.module, parsed.file.name, parsed.file.is_package, index, options, judging_helper=True
+    )
     if receiver is not None:
         ctx.inference.receivers[id(scope.node)] = receiver
     ctx.scope = scope
@@ -150,7 +156,11 @@ def _summarize(index: ProjectIndex, options: LintOptions, ref: FunctionRef, rece
         return HelperSummary((), tuple(collector.edges))
     positions = MetadataWrapper(parsed.module, unsafe_skip_copy=True).resolve(PositionProvider)
     facts = tuple(
-        Fact(report.severity, _fact_text(ctx, report.node), f"{parsed.file.display}:{positions[report.node].start.line}")
+        Fact(
+            report.severity,
+            _fact_text(ctx, report.node),
+            f"{parsed.file.display}:{positions[report.node].start.line}",
+        )
         for report in ctx.reports
         if report.node in positions
     )

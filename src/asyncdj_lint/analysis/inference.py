@@ -117,7 +117,9 @@ class Inference:
             return self._iteration_row(self._infer(binding.node, scope), binding.is_async)
         if binding.kind == "param":
             annotated = self._annotated(binding.node, scope)
-            return annotated if annotated is not None else project_calls.receiver_of(self, binding.node, scope)
+            return (
+                annotated if annotated is not None else project_calls.receiver_of(self, binding.node, scope)
+            )
         if binding.kind == "import":
             return self.symbol_value(absolute_target(binding.target, self.module, self.is_package))
         if isinstance(binding.node, (cst.ClassDef, cst.FunctionDef)) and scope.parent is None:

@@ -25,7 +25,19 @@ _PREFETCH = frozenset({"django.db.models.Prefetch", "django.db.models.query.Pref
 _UNTRACKED = frozenset({"union", "intersection", "difference", "extra"})
 # Methods of a related manager (or its prefetched `all()`) that read the prefetch cache.
 CACHE_AWARE = frozenset(
-    {"all", "count", "acount", "exists", "aexists", "first", "afirst", "last", "alast", "contains", "acontains"}
+    {
+        "all",
+        "count",
+        "acount",
+        "exists",
+        "aexists",
+        "first",
+        "afirst",
+        "last",
+        "alast",
+        "contains",
+        "acontains",
+    }
 )
 
 

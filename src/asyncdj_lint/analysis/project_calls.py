@@ -59,7 +59,11 @@ def call_result(inference: Inference, callee: object) -> object:
         result = return_value(index, ref, getattr(callee, "receiver", None))
         return AsyncResult(result) if kind in ("async", "thread") else result
     qualname = getattr(callee, "qualname", None)
-    if qualname is not None and index.functions.is_project_class(qualname) and not isinstance(callee, ModelClass):
+    if (
+        qualname is not None
+        and index.functions.is_project_class(qualname)
+        and not isinstance(callee, ModelClass)
+    ):
         return ProjectObject(index.canonical(qualname))
     return None
 
@@ -115,7 +119,11 @@ def generic_get_queryset(index: ProjectIndex, receiver: object) -> object:
     if isinstance(queryset, QuerySet):
         return queryset
     model = class_attribute(index, receiver.qualname, "model")
-    if queryset is None and isinstance(model, ModelClass) and not _bound_in_class_bodies(index, receiver.qualname, "queryset"):
+    if (
+        queryset is None
+        and isinstance(model, ModelClass)
+        and not _bound_in_class_bodies(index, receiver.qualname, "queryset")
+    ):
         methods = loading.default_manager(model.model)
         return QuerySet(model.model, methods, loading=loading.manager_loading(methods))
     return None
@@ -144,7 +152,9 @@ def _class_nodes(index: ProjectIndex, class_qualname: str):
 
 def _assigned_on_self(index: ProjectIndex, class_qualname: str, attr: str) -> bool:
     """Whether a method anywhere in the class's project hierarchy assigns `self.attr`."""
-    return any(attr in _self_assigned(index, cls, node) for cls, node, _ in _class_nodes(index, class_qualname))
+    return any(
+        attr in _self_assigned(index, cls, node) for cls, node, _ in _class_nodes(index, class_qualname)
+    )
 
 
 def _bound_in_class_bodies(index: ProjectIndex, class_qualname: str, attr: str) -> bool:
@@ -167,7 +177,11 @@ class _SelfAssignments(Visitor):
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
         target = node.target
-        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
+        if (
+            isinstance(target, cst.Attribute)
+            and isinstance(target.value, cst.Name)
+            and target.value.value == "self"
+        ):
             self.found.add(target.attr.value)
 
 
@@ -176,7 +190,11 @@ def receiver_of(inference: Inference, param: cst.Param, scope: Scope) -> object:
     function, class_scope = scope.node, scope.parent
     if not isinstance(function, cst.FunctionDef) or class_scope is None:
         return None
-    if not isinstance(class_scope.node, cst.ClassDef) or class_scope.parent is None or class_scope.parent.parent:
+    if (
+        not isinstance(class_scope.node, cst.ClassDef)
+        or class_scope.parent is None
+        or class_scope.parent.parent
+    ):
         return None
     params = function.params
     first = (params.posonly_params or params.params or (None,))[0]
@@ -251,7 +269,9 @@ def _infer_returns(index: ProjectIndex, ref: FunctionRef, receiver: object) -> o
     return merged
 
 
-def locate(index: ProjectIndex, ref: FunctionRef, *, on_loop: bool = False) -> tuple[ParsedFile, Scope] | None:
+def locate(
+    index: ProjectIndex, ref: FunctionRef, *, on_loop: bool = False
+) -> tuple[ParsedFile, Scope] | None:
     """The parsed module of a project function and the scope of its body."""
     parsed = index.tree(ref.module)
     if parsed is None:

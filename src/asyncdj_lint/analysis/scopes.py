@@ -149,7 +149,9 @@ class _BindingCollector(Visitor):
     def add_comprehension(self, node: ComprehensionNode) -> None:
         comp_for: cst.CompFor | None = node.for_in
         while comp_for is not None:
-            self.bind_target(comp_for.target, Binding("iter", comp_for.iter, is_async=comp_for.asynchronous is not None))
+            self.bind_target(
+                comp_for.target, Binding("iter", comp_for.iter, is_async=comp_for.asynchronous is not None)
+            )
             comp_for = comp_for.inner_for_in
 
     def bind_target(self, target: cst.BaseExpression, binding: Binding) -> None:
@@ -191,7 +193,10 @@ class _BindingCollector(Visitor):
         if node.value is not None:
             self.bind_target(node.target, Binding("value", node.value))
         elif isinstance(node.target, cst.Name):
-            self.bind(node.target.value, Binding("param", cst.Param(node.target, cst.Annotation(node.annotation.annotation))))
+            self.bind(
+                node.target.value,
+                Binding("param", cst.Param(node.target, cst.Annotation(node.annotation.annotation))),
+            )
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self.bind_target(node.target, Binding("other"))

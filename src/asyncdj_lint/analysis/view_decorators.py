@@ -25,7 +25,9 @@ def _attribute_error(name: str) -> str:
 _AUTH = ViewDecorator((5, 1), UNAWAITED + " (for users who pass the check)", checks_user=True)
 _RETURNS = ViewDecorator((5, 0), UNAWAITED)
 _MODULES = {
-    "django.contrib.auth.decorators": {name: _AUTH for name in ("login_required", "user_passes_test", "permission_required")},
+    "django.contrib.auth.decorators": {
+        name: _AUTH for name in ("login_required", "user_passes_test", "permission_required")
+    },
     "django.views.decorators.csrf": {
         "csrf_exempt": _RETURNS,
         "csrf_protect": _RETURNS,
@@ -33,7 +35,9 @@ _MODULES = {
         "ensure_csrf_cookie": ViewDecorator((5, 0), _attribute_error("set_cookie"), reads_response=True),
     },
     "django.views.decorators.http": {
-        **{name: _RETURNS for name in ("require_http_methods", "require_GET", "require_POST", "require_safe")},
+        **{
+            name: _RETURNS for name in ("require_http_methods", "require_GET", "require_POST", "require_safe")
+        },
         "condition": ViewDecorator((5, 0), _attribute_error("headers"), reads_response=True),
         "etag": ViewDecorator((5, 0), _attribute_error("headers"), reads_response=True),
         "last_modified": _RETURNS,
@@ -61,7 +65,9 @@ _MODULES = {
     "django.views.decorators.debug": {"sensitive_variables": _RETURNS, "sensitive_post_parameters": _RETURNS},
     "django.views.decorators.common": {"no_append_slash": _RETURNS},
 }
-VIEW_DECORATORS = {f"{module}.{name}": info for module, names in _MODULES.items() for name, info in names.items()}
+VIEW_DECORATORS = {
+    f"{module}.{name}": info for module, names in _MODULES.items() for name, info in names.items()
+}
 METHOD_DECORATOR = "django.utils.decorators.method_decorator"
 # method_decorator marks its wrapper as a coroutine function for async methods since 5.2.
 METHOD_DECORATOR_ASYNC_SINCE = (5, 2)

@@ -31,7 +31,9 @@ def _finding(d: Diagnostic, rendering: Rendering) -> str:
         out += [
             style(f"{gutter} |", fg="blue"),
             style(f"{d.line} |", fg="blue") + f" {text}",
-            style(f"{gutter} |", fg="blue") + " " * d.column + style(carets, fg=SEVERITY_COLOURS.get(d.severity)),
+            style(f"{gutter} |", fg="blue")
+            + " " * d.column
+            + style(carets, fg=SEVERITY_COLOURS.get(d.severity)),
         ]
     out.append(style(f"{' ' * len(str(d.line))} = help: asyncdj-lint rule {d.code}", dim=True))
     return "\n".join(out) + "\n\n"

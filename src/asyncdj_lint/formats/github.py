@@ -26,5 +26,7 @@ def render(diagnostics: Sequence[Diagnostic], rendering: Rendering = PLAIN) -> s
         if d.end_line:
             properties += [f"endLine={d.end_line}", f"endColumn={d.end_column}"]
         properties.append(f"title={_escape_property(d.code)}")
-        lines.append(f"::{_LEVELS.get(d.severity, 'error')} {','.join(properties)}::{_escape_data(d.message)}\n")
+        lines.append(
+            f"::{_LEVELS.get(d.severity, 'error')} {','.join(properties)}::{_escape_data(d.message)}\n"
+        )
     return "".join(lines)

@@ -36,7 +36,9 @@ def render(diagnostics: Sequence[Diagnostic], rendering: Rendering = PLAIN) -> s
                 "columnKind": "unicodeCodePoints",
                 "results": [
                     _result(d, rule_index, fingerprint)
-                    for d, fingerprint in zip(diagnostics, fingerprints(diagnostics, rendering.source_lines, rendering.root))
+                    for d, fingerprint in zip(
+                        diagnostics, fingerprints(diagnostics, rendering.source_lines, rendering.root)
+                    )
                 ],
             }
         ],

@@ -47,7 +47,7 @@ _MODELFORM_BASES = ("django.forms.ModelForm", "django.forms.models.ModelForm")
 
 
 def class_kind(qualname: str) -> str | None:
-    """"model", "manager", "queryset" or "modelform" for Django's own classes of those kinds."""
+    """ "model", "manager", "queryset" or "modelform" for Django's own classes of those kinds."""
     if qualname in _MODEL_BASES or qualname in MODELS:
         return "model"
     if qualname in _MANAGER_BASES:

@@ -90,7 +90,11 @@ def string_constants(statement: cst.SimpleStatementLine) -> list[tuple[str, str]
     """`name = "shop"` class attributes (an AppConfig's `name` and `label`)."""
     found = []
     for small in statement.body:
-        if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+        if (
+            isinstance(small, cst.Assign)
+            and len(small.targets) == 1
+            and isinstance(small.targets[0].target, cst.Name)
+        ):
             value = string_value(small.value)
             if value is not None:
                 found.append((small.targets[0].target.value, value))

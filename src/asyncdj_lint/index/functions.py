@@ -23,7 +23,14 @@ _MAX_DEPTH = 20
 
 # Decorators that leave calling the function as it was.
 _TRANSPARENT_DECORATORS = frozenset(
-    {"staticmethod", "classmethod", "functools.cache", "functools.lru_cache", "functools.wraps", "typing.overload"}
+    {
+        "staticmethod",
+        "classmethod",
+        "functools.cache",
+        "functools.lru_cache",
+        "functools.wraps",
+        "typing.overload",
+    }
 )
 
 

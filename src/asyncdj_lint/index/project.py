@@ -53,7 +53,10 @@ _MAX_DEPTH = 20  # how far to follow imports and base classes before giving up
 
 class ProjectIndex:
     def __init__(
-        self, modules: Mapping[str, ModuleSummary], mentions: Mentions | None = None, trees: Trees | None = None
+        self,
+        modules: Mapping[str, ModuleSummary],
+        mentions: Mentions | None = None,
+        trees: Trees | None = None,
     ) -> None:
         self.modules = modules
         self._mentions = mentions or (lambda module, name: True)
@@ -119,7 +122,7 @@ class ProjectIndex:
     # -- classes -----------------------------------------------------------
 
     def class_kind(self, qualname: str, depth: int = 0) -> str | None:
-        """"model", "manager", "queryset" or "modelform" for a class of those kinds, else None."""
+        """ "model", "manager", "queryset" or "modelform" for a class of those kinds, else None."""
         if qualname in self._kinds:
             return self._kinds[qualname]
         self._kinds[qualname] = None  # guards against cyclic bases
@@ -149,7 +152,8 @@ class ProjectIndex:
             return False
         module = canonical.rsplit(".", 1)[0]
         return any(
-            (target := self.resolve(module, base)) is not None and self.derives_from(target, ancestors, depth + 1)
+            (target := self.resolve(module, base)) is not None
+            and self.derives_from(target, ancestors, depth + 1)
             for base in cls.bases
         )
 

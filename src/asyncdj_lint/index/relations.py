@@ -120,7 +120,8 @@ class ModelRelations:
             self._models_named[key] = [
                 f"{module}.{name}"
                 for module in self.index.modules
-                if self.index.mentions(module, word) and (not relations_only or self._declares_relations(module))
+                if self.index.mentions(module, word)
+                and (not relations_only or self._declares_relations(module))
                 for name, cls in self.index.modules[module].classes.items()
                 if not cls.abstract and self.index.class_kind(f"{module}.{name}") == "model"
             ]

@@ -106,12 +106,18 @@ NON_ATOMIC_REQUESTS = "django.db.transaction.non_atomic_requests"
 def generic_view(qualname: str) -> str | None:
     """The name of one of Django's generic views (`django.views.generic.ListView` -> "ListView")."""
     module, _, name = qualname.rpartition(".")
-    if (module == "django.views" or module.startswith("django.views.generic")) and name in GENERIC_VIEW_HANDLERS:
+    if (
+        module == "django.views" or module.startswith("django.views.generic")
+    ) and name in GENERIC_VIEW_HANDLERS:
         return name
     return None
 
 
-_DJANGO_MIXIN_MODULES = ("django.views.generic", "django.contrib.auth.mixins", "django.contrib.messages.views")
+_DJANGO_MIXIN_MODULES = (
+    "django.views.generic",
+    "django.contrib.auth.mixins",
+    "django.contrib.messages.views",
+)
 
 
 def django_view_handlers(qualname: str) -> tuple[str, ...] | None:
@@ -225,7 +231,9 @@ class RequestPathIndex:
         seen: set[str] = set()
         yield from self._ancestors(qualname, seen, 0)
 
-    def _ancestors(self, qualname: str, seen: set[str], depth: int) -> Iterator[tuple[str, RequestClass | None]]:
+    def _ancestors(
+        self, qualname: str, seen: set[str], depth: int
+    ) -> Iterator[tuple[str, RequestClass | None]]:
         found = self.request_class(qualname) if django_view_handlers(qualname) is None else None
         canonical = found[0] if found else self.index.canonical(qualname)
         if canonical in seen or depth > _MAX_DEPTH:
@@ -259,7 +267,11 @@ class RequestPathIndex:
         function = self.request_function(canonical)
         if function is not None:
             name, facts = function
-            return None if self._patched(name) else self._decorator_flags(name.rpartition(".")[0], facts.decorators)
+            return (
+                None
+                if self._patched(name)
+                else self._decorator_flags(name.rpartition(".")[0], facts.decorators)
+            )
         found = self.request_class(canonical)
         if found is None:
             return None
@@ -358,7 +370,9 @@ class RequestPathIndex:
             summary = self.class_summary(name)
             decorated = self._unknown_mode_methods(name, cls)
             for method in summary.methods if summary else ():
-                found.setdefault(method.name, (method.is_async, name) if method.name not in decorated else None)
+                found.setdefault(
+                    method.name, (method.is_async, name) if method.name not in decorated else None
+                )
         if not is_view or method_names == ():
             return None
         allowed = method_names or HTTP_METHOD_NAMES
@@ -464,9 +478,7 @@ class RequestPathIndex:
         """`@method_decorator(transaction.non_atomic_requests, name="dispatch")` on a CBV."""
         name, cls = found
         module = name.rpartition(".")[0]
-        decorated = [
-            d for d in cls.decorators if self.resolve_decorator(module, d) == METHOD_DECORATOR
-        ] + [
+        decorated = [d for d in cls.decorators if self.resolve_decorator(module, d) == METHOD_DECORATOR] + [
             d
             for method, refs in cls.method_decorators
             if method == "dispatch"
@@ -587,7 +599,9 @@ def _apply_list(op: SettingsOp, state: _SettingsState) -> None:
         state.lists[op.name] = None
 
 
-def _concat(parts: tuple[ListPart, ...] | None, state: _SettingsState, sources: set[str]) -> tuple[str | None, ...] | None:
+def _concat(
+    parts: tuple[ListPart, ...] | None, state: _SettingsState, sources: set[str]
+) -> tuple[str | None, ...] | None:
     if parts is None:
         return None
     entries: list[str | None] = []

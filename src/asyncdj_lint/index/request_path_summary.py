@@ -379,7 +379,9 @@ def decorator_refs(decorators) -> tuple[DecoratorRef, ...]:
                 (arg.keyword.value, string_value(arg.value)) for arg in expr.args if arg.keyword is not None
             )
             first = dotted_name(positional[0]) if positional else None
-            refs.append(DecoratorRef(name, called=True, args=len(positional), first_arg=first, keywords=keywords))
+            refs.append(
+                DecoratorRef(name, called=True, args=len(positional), first_arg=first, keywords=keywords)
+            )
         elif (name := dotted_name(expr)) is not None:
             refs.append(DecoratorRef(name))
     return tuple(refs)
@@ -429,7 +431,11 @@ def _class_attributes(node: cst.ClassDef) -> Iterator[tuple[str, cst.BaseExpress
                 for target in small.targets:
                     if isinstance(target.target, cst.Name):
                         yield target.target.value, small.value
-            elif isinstance(small, cst.AnnAssign) and small.value is not None and isinstance(small.target, cst.Name):
+            elif (
+                isinstance(small, cst.AnnAssign)
+                and small.value is not None
+                and isinstance(small.target, cst.Name)
+            ):
                 yield small.target.value, small.value
 
 
@@ -501,7 +507,9 @@ class _NextCallFinder(Visitor):
     def _is_next_call(self, expr: cst.BaseExpression) -> bool:
         if isinstance(expr, cst.Await):
             expr = expr.expression
-        return isinstance(expr, cst.Call) and self.callee is not None and dotted_name(expr.func) == self.callee
+        return (
+            isinstance(expr, cst.Call) and self.callee is not None and dotted_name(expr.func) == self.callee
+        )
 
     def visit_Call(self, node: cst.Call) -> None:
         if self._is_next_call(node):
@@ -550,7 +558,9 @@ def _marks_coroutine(init: cst.FunctionDef) -> bool:
 def _summarize_function(node: cst.FunctionDef) -> RequestFunction:
     params = _positional_params(node)
     inner = _returned_inner_function(node)
-    function = RequestFunction(is_async=node.asynchronous is not None, decorators=decorator_refs(node.decorators))
+    function = RequestFunction(
+        is_async=node.asynchronous is not None, decorators=decorator_refs(node.decorators)
+    )
     if len(params) != 1 or inner is None:
         return function
     facts = _callable_facts(inner, (params[0],))
@@ -600,7 +610,11 @@ class _ReturnedCalls(Visitor):
 
     def visit_Return(self, node: cst.Return) -> None:
         value = node.value
-        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == self.callee:
+        if (
+            isinstance(value, cst.Call)
+            and isinstance(value.func, cst.Name)
+            and value.func.value == self.callee
+        ):
             self.found = True
 
 
@@ -628,7 +642,9 @@ def _routes_in(value: cst.BaseExpression) -> Iterator[Route]:
                 yield Route(callee, *route)
 
 
-def _route_view(expr: cst.BaseExpression, wrappers: tuple[str, ...]) -> tuple[str, bool, tuple[str, ...]] | None:
+def _route_view(
+    expr: cst.BaseExpression, wrappers: tuple[str, ...]
+) -> tuple[str, bool, tuple[str, ...]] | None:
     name = dotted_name(expr)
     if name is not None:
         return name, False, wrappers
@@ -650,4 +666,3 @@ def _patched_flags(small: cst.BaseSmallStatement) -> Iterator[str]:
             name = dotted_name(target.target)
             if name and name.count(".") == 1 and name.endswith(("sync_capable", "async_capable")):
                 yield name.split(".")[0]
-

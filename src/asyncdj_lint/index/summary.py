@@ -185,7 +185,9 @@ def _meta_is_abstract(meta: cst.ClassDef) -> bool:
         for small in statement.body:
             if (
                 isinstance(small, cst.Assign)
-                and any(isinstance(t.target, cst.Name) and t.target.value == "abstract" for t in small.targets)
+                and any(
+                    isinstance(t.target, cst.Name) and t.target.value == "abstract" for t in small.targets
+                )
                 and isinstance(small.value, cst.Name)
                 and small.value.value == "True"
             ):

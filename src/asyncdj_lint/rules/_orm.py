@@ -27,7 +27,10 @@ def orm_receiver(ctx: FileContext, call: cst.Call) -> tuple[Manager | QuerySet, 
     if isinstance(receiver, RelatedManager):
         if method in RELATED_WRITES or loading.related_method_result(receiver, method) is not NotImplemented:
             return None
-    elif isinstance(receiver, QuerySet) and loading.cached_method_result(receiver, method) is not NotImplemented:
+    elif (
+        isinstance(receiver, QuerySet)
+        and loading.cached_method_result(receiver, method) is not NotImplemented
+    ):
         return None
     return receiver, method
 

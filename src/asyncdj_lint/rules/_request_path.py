@@ -71,13 +71,17 @@ def is_middleware(ctx: FileContext, qualname: str, factory_param: str | None) ->
     )
 
 
-def middleware_class(ctx: FileContext, node: cst.ClassDef) -> tuple[str, RequestClass, tuple[bool, bool]] | None:
+def middleware_class(
+    ctx: FileContext, node: cst.ClassDef
+) -> tuple[str, RequestClass, tuple[bool, bool]] | None:
     """A module-level middleware class with its own `__call__` and known flags: (qualname, facts, flags)."""
     found = module_class(ctx, node)
     return _with_flags(ctx, found) if found is not None and found[1].call is not None else None
 
 
-def middleware_factory(ctx: FileContext, node: cst.FunctionDef) -> tuple[str, RequestFunction, tuple[bool, bool]] | None:
+def middleware_factory(
+    ctx: FileContext, node: cst.FunctionDef
+) -> tuple[str, RequestFunction, tuple[bool, bool]] | None:
     """A module-level function middleware factory whose flags are known."""
     found = module_function(ctx, node)
     return _with_flags(ctx, found) if found is not None and found[1].middleware_inner is not None else None

@@ -117,7 +117,9 @@ async def has_products(request):
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
         if self.ctx.on_loop and node.asynchronous is None and is_queryset(self.ctx, node.iter):
-            self._evaluated(node, node.iter, "a comprehension over `{qs}`", "`async for` in the comprehension")
+            self._evaluated(
+                node, node.iter, "a comprehension over `{qs}`", "`async for` in the comprehension"
+            )
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.ctx.on_loop:
@@ -168,7 +170,9 @@ async def has_products(request):
         index = node.slice[0].slice
         if isinstance(index, cst.Slice) and index.step is None:
             return  # qs[a:b] stays lazy
-        self._evaluated(node, node.value, "indexing `{qs}`", "`await {qs}.afirst()` or a slice with `async for`")
+        self._evaluated(
+            node, node.value, "indexing `{qs}`", "`await {qs}.afirst()` or a slice with `async for`"
+        )
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if not self.ctx.on_loop:
@@ -179,4 +183,6 @@ async def has_products(request):
 
     def visit_FormattedStringExpression(self, node: cst.FormattedStringExpression) -> None:
         if self.ctx.on_loop and is_queryset(self.ctx, node.expression):
-            self._evaluated(node, node.expression, "formatting `{qs}` in an f-string", "`[x async for x in {qs}]` first")
+            self._evaluated(
+                node, node.expression, "formatting `{qs}` in an f-string", "`[x async for x in {qs}]` first"
+            )

@@ -89,6 +89,9 @@ async def order_ids(request):
             if is_async:
                 problem, advice = "`iterator()` returns a sync generator", "`aiterator()`"
             else:
-                problem, advice = "`aiterator()` returns an async generator", "`async for` (or `iterator()` in sync code)"
+                problem, advice = (
+                    "`aiterator()` returns an async generator",
+                    "`async for` (or `iterator()` in sync code)",
+                )
             loop = "async for" if is_async else "for"
             self.report(node, f"`{loop} ... in {text}` raises TypeError: {problem}; use {advice}")

@@ -34,7 +34,9 @@ async def clear_orders(request):
     await Order.objects.adelete()
     return HttpResponse("cleared")
 """,
-            Outcome(exception="builtins.AttributeError", message="'Manager' object has no attribute 'adelete'"),
+            Outcome(
+                exception="builtins.AttributeError", message="'Manager' object has no attribute 'adelete'"
+            ),
         ),
     )
     valid = (
@@ -52,7 +54,9 @@ async def clear_orders(request):
     )
 
     def visit_Call(self, node: cst.Call) -> None:
-        is_candidate = isinstance(node.func, cst.Attribute) and node.func.attr.value in orm_api.QUERYSET_ONLY_METHODS
+        is_candidate = (
+            isinstance(node.func, cst.Attribute) and node.func.attr.value in orm_api.QUERYSET_ONLY_METHODS
+        )
         found = orm_receiver(self.ctx, node) if is_candidate else None
         if found is None:
             return

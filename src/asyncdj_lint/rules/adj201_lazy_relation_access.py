@@ -16,7 +16,7 @@ class LazyRelationAccess(Rule):
     summary = "A foreign key or one-to-one relation that the query did not load is read in async code."
     why = (
         "Reading `order.customer` runs a query to fetch the customer unless the query that "
-        "produced `order` loaded it (`select_related(\"customer\")`, `prefetch_related`). "
+        'produced `order` loaded it (`select_related("customer")`, `prefetch_related`). '
         "On the event loop that query raises `SynchronousOnlyOperation`, and Django has no "
         "async relation accessor. Load the relation in the query, fetch it explicitly with "
         "`await Customer.objects.aget(pk=order.customer_id)`, or read `order.customer_id`, "
@@ -99,7 +99,7 @@ async def order_customers(request):
             node,
             f"`{text}` was not loaded by the query: reading it fetches the related {target} "
             f"with a query on the event loop and raises SynchronousOnlyOperation; add "
-            f"`{loader}(\"{self._path(node.value, attr)}\")` to that query",
+            f'`{loader}("{self._path(node.value, attr)}")` to that query',
         )
 
     def _path(self, owner: cst.BaseExpression, attr: str) -> str:

@@ -27,7 +27,9 @@ class RelatedManagerWrite(Rule):
     code = "ADJ202"
     name = "related-manager-write"
     severity = Severity.ERROR
-    summary = "A related manager's `add()`, `remove()`, `set()`, `clear()` or `create()` is called in async code."
+    summary = (
+        "A related manager's `add()`, `remove()`, `set()`, `clear()` or `create()` is called in async code."
+    )
     why = (
         "The managers behind reverse foreign keys and many-to-many fields (`product.tags`, "
         "`customer.orders`) write with SQL: called on the event loop, `add()`, `remove()`, "

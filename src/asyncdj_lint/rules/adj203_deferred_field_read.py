@@ -62,5 +62,5 @@ async def product_price(request, pk):
             node,
             f"`{self.ctx.snippet(node)}` was left out of the query by only()/defer(): reading it "
             f"runs a query on the event loop and raises SynchronousOnlyOperation; include "
-            f"\"{field}\" in only() or stop deferring it",
+            f'"{field}" in only() or stop deferring it',
         )

@@ -34,7 +34,9 @@ def timing_middleware(get_response):
 
     return middleware
 """,
-            Outcome(exception="builtins.TypeError", message="sync_to_async can only be applied to sync functions."),
+            Outcome(
+                exception="builtins.TypeError", message="sync_to_async can only be applied to sync functions."
+            ),
         ),
     )
     valid = (

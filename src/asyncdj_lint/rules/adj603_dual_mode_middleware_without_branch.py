@@ -42,7 +42,7 @@ class DualModeMiddlewareWithoutBranch(Rule):
         "`get_response` is a plain function in one and a coroutine function in the other. "
         "An `async def __call__` then fails every request under WSGI (runserver, the test "
         "`Client`): Django gets a coroutine instead of a response. A sync `__call__` that "
-        "reads the response (`response[\"X\"] = ...`) fails under ASGI, where "
+        'reads the response (`response["X"] = ...`) fails under ASGI, where '
         "`get_response(request)` returns a coroutine. Branch on "
         "`iscoroutinefunction(get_response)` as Django's docs show, or declare one mode only."
     )
@@ -110,7 +110,9 @@ def timing_middleware(get_response):
             return
         problem = broken_path(facts.call, facts.checks_mode)
         if problem is not None:
-            self.report(node.name, f"`{node.name.value}` is sync- and async-capable, but its `__call__` {problem}")
+            self.report(
+                node.name, f"`{node.name.value}` is sync- and async-capable, but its `__call__` {problem}"
+            )
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         found = middleware_factory(self.ctx, node)

@@ -38,7 +38,9 @@ class StampMiddleware(MiddlewareMixin):
         response["X-Stamp"] = "1"
         return response
 """,
-            Outcome(exception="builtins.TypeError", message="sync_to_async can only be applied to sync functions."),
+            Outcome(
+                exception="builtins.TypeError", message="sync_to_async can only be applied to sync functions."
+            ),
         ),
     )
     valid = (

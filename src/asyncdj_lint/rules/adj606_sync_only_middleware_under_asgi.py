@@ -111,9 +111,15 @@ class LegacyMiddleware(MiddlewareMixin):
             generation += 1
             parent = self.ctx.parent(generation)
         if isinstance(parent, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
-            targets = [t.target for t in parent.targets] if isinstance(parent, cst.Assign) else [parent.target]
+            targets = (
+                [t.target for t in parent.targets] if isinstance(parent, cst.Assign) else [parent.target]
+            )
             return any(isinstance(t, cst.Name) and t.value in names for t in targets)
         if isinstance(parent, cst.Call) and isinstance(parent.func, cst.Attribute):
             owner = parent.func.value
-            return parent.func.attr.value in _LIST_METHODS and isinstance(owner, cst.Name) and owner.value in names
+            return (
+                parent.func.attr.value in _LIST_METHODS
+                and isinstance(owner, cst.Name)
+                and owner.value in names
+            )
         return False

@@ -89,7 +89,9 @@ class ProductView(View):
         name = node.name.value
         async_names = [h for h, (is_async, _) in handlers.items() if is_async]
         sync_names = [h for h, (is_async, _) in handlers.items() if not is_async]
-        inherited = sorted({owner for h, (_, owner) in handlers.items() if h in sync_names and "." not in owner})
+        inherited = sorted(
+            {owner for h, (_, owner) in handlers.items() if h in sync_names and "." not in owner}
+        )
         where = f" (inherited from Django's {', '.join(inherited)})" if inherited else ""
         advice = (
             f"Django's {', '.join(inherited)} has no async version: write the view on `View` with async handlers"

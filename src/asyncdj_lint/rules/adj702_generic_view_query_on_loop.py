@@ -113,7 +113,11 @@ class ProductDetail(DetailView):
             found = self._generic_base(method, _LIST_VIEWS | _DATE_ARCHIVE_VIEWS)
         elif is_super:
             found = self._generic_base(method, _SINGLE_OBJECT_VIEWS | _DATE_ARCHIVE_VIEWS, skip_own=True)
-            if found is None and self._generic_base(method, _LIST_VIEWS, skip_own=True) and self._list_queries():
+            if (
+                found is None
+                and self._generic_base(method, _LIST_VIEWS, skip_own=True)
+                and self._list_queries()
+            ):
                 found = "ListView"
         else:
             return
@@ -129,7 +133,11 @@ class ProductDetail(DetailView):
 
     def _in_async_method(self) -> bool:
         function = self.ctx.scope.function
-        return function is not None and function.is_async_function and isinstance(function.parent.node, cst.ClassDef)
+        return (
+            function is not None
+            and function.is_async_function
+            and isinstance(function.parent.node, cst.ClassDef)
+        )
 
     def _class_name(self) -> str:
         return f"{self.ctx.module_name}.{self.ctx.scope.function.parent.node.name.value}"

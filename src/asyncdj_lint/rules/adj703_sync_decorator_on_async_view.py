@@ -95,7 +95,9 @@ async def product_count(request):
         for decorator in node.decorators:
             expr = decorator.decorator
             factory = isinstance(expr, cst.Call)
-            message = self._problem(decorator_callee(decorator), factory, f"@{self.ctx.snippet(expr)}", node.name.value)
+            message = self._problem(
+                decorator_callee(decorator), factory, f"@{self.ctx.snippet(expr)}", node.name.value
+            )
             if message is not None:
                 self.report(decorator, message)
 
@@ -115,7 +117,11 @@ async def product_count(request):
     def _async_view(self, expr: cst.BaseExpression) -> str | None:
         """The name of the async function or async class-based view `expr` is, else None."""
         index = request_path(self.ctx)
-        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "as_view":
+        if (
+            isinstance(expr, cst.Call)
+            and isinstance(expr.func, cst.Attribute)
+            and expr.func.attr.value == "as_view"
+        ):
             cls = resolved(self.ctx, expr.func.value)
             handlers = index.handlers(cls) if cls else None
             if handlers and all(is_async for is_async, _ in handlers.values()):

@@ -63,7 +63,11 @@ class HomeView(View):
         if handlers is None or any(is_async for is_async, _ in handlers.values()):
             return
         for statement in node.body.body:
-            if isinstance(statement, cst.FunctionDef) and statement.name.value == "dispatch" and statement.asynchronous:
+            if (
+                isinstance(statement, cst.FunctionDef)
+                and statement.name.value == "dispatch"
+                and statement.asynchronous
+            ):
                 self.report(
                     statement.name,
                     f"`async def dispatch` on `{node.name.value}`, whose handlers are sync: `as_view()` makes a "

@@ -65,7 +65,11 @@ class AtomicRequestsWithAsyncViews(Rule):
         Example(
             _SETTINGS,
             files=(
-                ("views.py", "from django.db import transaction\n" + _VIEW.format(decorator="@transaction.non_atomic_requests\n")),
+                (
+                    "views.py",
+                    "from django.db import transaction\n"
+                    + _VIEW.format(decorator="@transaction.non_atomic_requests\n"),
+                ),
                 _URLS,
             ),
             is_settings=True,
@@ -83,7 +87,9 @@ class AtomicRequestsWithAsyncViews(Rule):
         if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Subscript):
             return
         path = subscript_path(node.targets[0].target) or ()
-        alias = path[1] if len(path) == 3 and path[0] == "DATABASES" and path[2] == "ATOMIC_REQUESTS" else None
+        alias = (
+            path[1] if len(path) == 3 and path[0] == "DATABASES" and path[2] == "ATOMIC_REQUESTS" else None
+        )
         if alias is not None and bool_value(node.value):
             self._check(node, alias)
 

@@ -37,7 +37,7 @@ class MethodDecoratorOnAsyncView(Rule):
     why = (
         "`View.dispatch` is sync, also in an async view: it returns the handler's coroutine "
         "for the async view function `as_view()` made to await. A decorator put on "
-        "`dispatch` with `method_decorator(..., name=\"dispatch\")` therefore gets a sync "
+        '`dispatch` with `method_decorator(..., name="dispatch")` therefore gets a sync '
         "wrapper in every Django version: one that reads the response (`never_cache`, "
         "`cache_page`, `vary_on_headers`, `xframe_options_*`, ...) reads a coroutine and "
         "fails every request (`AttributeError: 'coroutine' object has no attribute ...`), "
@@ -46,7 +46,7 @@ class MethodDecoratorOnAsyncView(Rule):
         "`method_decorator` on an `async def` handler is itself a sync wrapper: Django "
         "treats the view as sync and fails with `ValueError: ... unawaited coroutine` (or "
         "`ImproperlyConfigured` next to other async handlers). Decorate the handlers "
-        "(`name=\"get\"`, Django 5.2+), or the function `as_view()` returns in the URLconf "
+        '(`name="get"`, Django 5.2+), or the function `as_view()` returns in the URLconf '
         "(`never_cache(HomeView.as_view())`)."
     )
     django_versions = "4.1 to 6.1"
@@ -76,7 +76,10 @@ class MethodDecoratorOnAsyncView(Rule):
         for decorator, wrapped, method in self._method_decorators(node):
             if method == "dispatch" and async_view:
                 self._check_dispatch(decorator, wrapped, node.name.value)
-            elif handlers.get(method, (False, ""))[0] and target_django(self.ctx) < METHOD_DECORATOR_ASYNC_SINCE:
+            elif (
+                handlers.get(method, (False, ""))[0]
+                and target_django(self.ctx) < METHOD_DECORATOR_ASYNC_SINCE
+            ):
                 self.report(
                     decorator,
                     f"before Django {version_text(METHOD_DECORATOR_ASYNC_SINCE)}, `method_decorator` wraps "
@@ -90,7 +93,10 @@ class MethodDecoratorOnAsyncView(Rule):
         for decorator in node.decorators:
             call = decorator.decorator
             if self._is_method_decorator(call):
-                method = next((string_value(a.value) for a in call.args if a.keyword and a.keyword.value == "name"), None)
+                method = next(
+                    (string_value(a.value) for a in call.args if a.keyword and a.keyword.value == "name"),
+                    None,
+                )
                 if method is not None:
                     yield decorator, self._wrapped(call), method
         for statement in node.body.body:
@@ -103,7 +109,11 @@ class MethodDecoratorOnAsyncView(Rule):
                     yield decorator, self._wrapped(decorator.decorator), statement.name.value
 
     def _is_method_decorator(self, expr: cst.BaseExpression) -> bool:
-        return isinstance(expr, cst.Call) and bool(expr.args) and resolved(self.ctx, expr.func) == METHOD_DECORATOR
+        return (
+            isinstance(expr, cst.Call)
+            and bool(expr.args)
+            and resolved(self.ctx, expr.func) == METHOD_DECORATOR
+        )
 
     def _wrapped(self, call: cst.Call) -> tuple[str, ...]:
         """The decorators `method_decorator` applies: one, or a list of them, each maybe called."""
@@ -116,7 +126,8 @@ class MethodDecoratorOnAsyncView(Rule):
         harmful = [
             (name, VIEW_DECORATORS[name])
             for name in wrapped
-            if name in VIEW_DECORATORS and (VIEW_DECORATORS[name].reads_response or VIEW_DECORATORS[name].checks_user)
+            if name in VIEW_DECORATORS
+            and (VIEW_DECORATORS[name].reads_response or VIEW_DECORATORS[name].checks_user)
         ]
         if not harmful:
             return
@@ -128,10 +139,12 @@ class MethodDecoratorOnAsyncView(Rule):
                 "logged-in user"
             )
         else:
-            effect = f"reads the coroutine the async handler returns: every request fails with {known.failure}"
+            effect = (
+                f"reads the coroutine the async handler returns: every request fails with {known.failure}"
+            )
         self.report(
             decorator,
             f"`{short}` on `dispatch` of `{view}`, an async view: `dispatch` is sync, so `{short}` gets a sync "
-            f"wrapper that {effect}; decorate the handlers (`name=\"get\"`, Django 5.2+) or the function "
+            f'wrapper that {effect}; decorate the handlers (`name="get"`, Django 5.2+) or the function '
             f"`as_view()` returns (`{short}({view}.as_view())`)",
         )
