@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
-from asyncdj_lint import engine
+from asyncdj_lint import engine, parse_guard
 from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.discovery import python_files
 from asyncdj_lint.django_version import detect_target_django, project_root
@@ -189,6 +189,13 @@ class LintSession:
 
     def lint_file(self, file: SourceFile, source: bytes) -> FileOutcome:
         """One file's findings; an unparsable file's ADJ001 goes to the store's problems."""
+        try:
+            return parse_guard.run_deep(lambda: self._lint_file(file, source))
+        except RecursionError:
+            self.store.too_deep(file)
+            return FileOutcome([])
+
+    def _lint_file(self, file: SourceFile, source: bytes) -> FileOutcome:
         applicable = [rule for rule in self.rules if _may_fire(rule, source)]
         parsed = self.store.parse(file, source)
         if parsed is None:
@@ -197,8 +204,10 @@ class LintSession:
             return FileOutcome(
                 engine.lint_module(parsed, index=self.index, rules=applicable, options=self.options)
             )
+        except RecursionError:
+            raise
         except Exception as error:  # noqa: BLE001 - one file's failure must not cost the whole run
-            return FileOutcome([], internal_errors=[f"{file.display}: {type(error).__name__}: {error}"])
+            return FileOutcome([], internal_errors=[f"{file.display}: {parse_guard.describe(error)}"])
 
     def _lint_in_workers(self, walked: list[tuple[SourceFile, bytes]], workers: int) -> Iterator[FileOutcome]:
         """Lints files in worker processes, each holding a session of its own.

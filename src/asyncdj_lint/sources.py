@@ -7,6 +7,7 @@ models from, not the whole project.
 
 from __future__ import annotations
 
+import sys
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import libcst as cst
 
+from asyncdj_lint import parse_guard
 from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.discovery import module_name
 from asyncdj_lint.index.cache import SummaryCache, content_key
@@ -70,7 +72,10 @@ class SourceStore(Mapping[str, ModuleSummary]):
         """Parses one file (summarising it on the way); None if it cannot be parsed."""
         try:
             source = file.path.read_bytes() if source is None else source
-            module = cst.parse_module(source)
+            module = parse_guard.parse_module(source)
+        except parse_guard.NestingError as error:
+            self._unparsable(file, error.message, error.line, error.column)
+            return None
         except cst.ParserSyntaxError as error:
             self._unparsable(file, error.message, error.raw_line, error.raw_column + 1)
             return None
@@ -129,6 +134,10 @@ class SourceStore(Mapping[str, ModuleSummary]):
                 self.cache.add(key, summary)
         self.problems.update(problems)
 
+    def too_deep(self, file: SourceFile) -> None:
+        """Reports a file whose tree nests too deeply to analyse (a RecursionError)."""
+        self._unparsable(file, parse_guard.TOO_DEEP)
+
     def _unparsable(self, file: SourceFile, message: str, line: int = 1, column: int = 1) -> None:
         problem = self.problems[file.path] = UnparsableFile.diagnostic(file.display, message, line, column)
         self._new_problems[file.path] = problem
@@ -163,20 +172,22 @@ class SourceStore(Mapping[str, ModuleSummary]):
 
 
 def syntax_problem(file: SourceFile, source: bytes) -> Diagnostic | None:
-    """Checks that a file no rule needs to walk is valid Python, with the built-in compiler.
+    """Checks that a file no rule needs to walk is valid Python, by LibCST's grammar.
 
-    Such a file is never parsed by LibCST, so this is its only parse.
+    The verdict and the message are LibCST's, as for the files rules walk, so
+    they depend neither on `--select` nor on the Python the tool runs on. The
+    running Python's compiler only accepts fast: each grammar up to 3.14 is a
+    subset of LibCST's, so what it accepts, LibCST accepts too.
     """
-    try:
-        compile(source, file.display, "exec", dont_inherit=True, flags=_ONLY_AST)
-    except SyntaxError as error:
-        # The compiler gives no line or column (or -1) for some decoding errors.
-        return UnparsableFile.diagnostic(
-            file.display, error.msg, max(error.lineno or 1, 1), max(error.offset or 1, 1)
-        )
-    except (ValueError, RecursionError, MemoryError) as error:
-        return UnparsableFile.diagnostic(file.display, f"{type(error).__name__}: {error}")
-    return None
+    if sys.version_info < (3, 15):
+        try:
+            compile(source, file.display, "exec", dont_inherit=True, flags=_ONLY_AST)
+            return None
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass  # maybe newer syntax than this Python's (PEP 695, 701, 758, t-strings): LibCST decides
+    store = SourceStore([])
+    store.parse(file, source)
+    return store.problems.get(file.path)
 
 
 _ONLY_AST = 0x400  # ast.PyCF_ONLY_AST: check the syntax without compiling to bytecode

@@ -1,0 +1,104 @@
+"""Bad input never breaks a run: each case is one file (or setting) a user met, run as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from asyncdj_lint import parse_guard
+
+BLOCKING_VIEW = "import time\n\nasync def view(request):\n    time.sleep(1)\n"
+
+
+def cli(*args: str, cwd: Path, jobs: int = 1, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+    """The installed command in a subprocess, so that a crash of the process is seen as such."""
+    env = {**os.environ, "ASYNCDJ_LINT_JOBS": str(jobs)}
+    return subprocess.run(
+        [sys.executable, "-m", "asyncdj_lint", *args],
+        cwd=cwd,
+        env=env,
+        input=None if stdin is None else stdin.decode("latin-1"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+DEEP_FILES = {
+    "parens.py": "x = " + "(" * 1500 + "1" + ")" * 1500 + "\n",
+    "lists.py": "x = " + "[" * 5000 + "]" * 5000 + "\n",
+    "elifs.py": "if x == 0:\n    pass\n" + "".join(f"elif x == {i}:\n    pass\n" for i in range(1, 10_000)),
+    "ors.py": "x = " + " or ".join(["a"] * 8000) + "\n",
+    "methods.py": "x = y" + ".filter()" * 500 + "\n",
+}
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_deeply_nested_files_get_adj001_or_are_judged_and_every_other_file_is_reported(tmp_path, jobs):
+    for name, code in DEEP_FILES.items():
+        (tmp_path / name).write_text(BLOCKING_VIEW + code)
+    (tmp_path / "plain.py").write_text(BLOCKING_VIEW)
+    run = cli("--no-cache", "--select", "ADJ", ".", cwd=tmp_path, jobs=jobs)
+    assert run.returncode == 1, run.stderr[-2000:]
+    assert "Traceback" not in run.stderr and "internal error" not in run.stderr
+    reported = {line.split(":")[0]: line for line in run.stdout.splitlines() if ".py:" in line}
+    assert set(reported) == {*DEEP_FILES, "plain.py"}
+    assert "ADJ001" in reported["parens.py"] and "nested parentheses" in reported["parens.py"]
+    assert "ADJ001" in reported["lists.py"]
+    for name in ("elifs.py", "ors.py", "methods.py", "plain.py"):  # valid Python: judged
+        assert "ADJ512" in reported[name] or "too deeply nested" in reported[name]
+
+
+def test_bracket_depth_skips_strings_and_comments():
+    assert parse_guard.bracket_depth(b"x = [(1, {2: 3})]\n") == 3
+    opened = b"x = '" + b"(" * 300 + b"'  # " + b"[" * 300 + b"\n"
+    assert parse_guard.bracket_depth(opened + b'y = """' + b"{" * 300 + b'"""\n') == 0
+    assert parse_guard.bracket_depth(b"x = " + b"(" * 201 + b")" * 201) == 201
+
+
+def test_a_line_libcst_parses_in_quadratic_time_is_reported_within_the_probe_time(tmp_path):
+    (tmp_path / "chain.py").write_text(BLOCKING_VIEW + "x = y" + ".f()" * 5000 + "\n")
+    run = cli("--no-cache", "chain.py", cwd=tmp_path)
+    assert run.returncode == 1, run.stderr
+    assert "ADJ001" in run.stdout and f"within {parse_guard.PROBE_SECONDS} seconds" in run.stdout
+
+
+NEWER_SYNTAX = {
+    "pep695.py": "type Point[T] = tuple[T, T]\ndef first[T](x: list[T]) -> T:\n    return x[0]\n",
+    "pep696.py": "class Box[T = int]:\n    pass\n",
+    "pep701.py": 'name = "x"\ngreeting = f"{"hello" + f"{name}"}"\n',
+    "pep758.py": "try:\n    pass\nexcept ValueError, TypeError:\n    pass\n",
+    "tstring.py": 'name = "x"\ntemplate = t"hello {name}"\n',
+    "digits.py": "n = " + "7" * 5000 + "\n",
+}
+
+
+@pytest.mark.parametrize("walked", [False, True])
+def test_a_file_valid_for_a_newer_python_is_never_adj001(tmp_path, walked):
+    from asyncdj_lint.api import lint_paths
+    from asyncdj_lint.options import LintOptions
+    from asyncdj_lint.rules.base import RuleSelection
+
+    for name, code in NEWER_SYNTAX.items():
+        (tmp_path / name).write_text(code + ("\nasync def view(request):\n    pass\n" if walked else ""))
+    options = LintOptions(selection=RuleSelection(select=("ADJ",)), cache=False)
+    assert [d.code for d in lint_paths([tmp_path], options).diagnostics] == []
+
+
+def test_adj001_position_and_text_do_not_depend_on_the_selection(tmp_path):
+    from asyncdj_lint.api import lint_paths
+    from asyncdj_lint.options import LintOptions
+    from asyncdj_lint.rules.base import RuleSelection
+
+    (tmp_path / "old.py").write_text('async def view(request):\n    print "x"\n')
+    found = set()
+    for select in (("ADJ001",), ("ADJ",)):
+        options = LintOptions(selection=RuleSelection(select=select), cache=False)
+        [problem] = lint_paths([tmp_path], options).diagnostics
+        found.add((problem.code, problem.line, problem.column, problem.message))
+    assert len(found) == 1 and next(iter(found))[:2] == ("ADJ001", 2)
