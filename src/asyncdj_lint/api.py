@@ -111,7 +111,7 @@ class LintSession:
         files = [store.file_for(path) for path in targets]
         for file in files:
             try:
-                source = file.path.read_bytes() if stdin is None else stdin.encode()
+                source = file.path.read_bytes() if stdin is None else stdin.encode("utf-8", "surrogateescape")
             except OSError as error:
                 result.diagnostics.append(
                     UnparsableFile.diagnostic(file.display, f"{type(error).__name__}: {error}")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from asyncdj_lint import __version__, baseline
+from asyncdj_lint import __version__, baseline, parse_guard
 from asyncdj_lint.add_noqa import add_noqa
 from asyncdj_lint.api import lint_paths
 from asyncdj_lint.baseline import SourceLines
@@ -23,6 +23,7 @@ from asyncdj_lint.config import (
     describe,
     load_settings,
     to_options,
+    unknown_django,
     with_overrides,
 )
 from asyncdj_lint.diagnostics import Diagnostic
@@ -58,6 +59,18 @@ class BadConfiguration(click.ClickException):
 class _CheckByDefault(click.Group):
     """`asyncdj-lint PATHS` means `asyncdj-lint check PATHS`, as `ruff` once did."""
 
+    def invoke(self, ctx: click.Context) -> object:
+        """Any error the tool did not foresee: a message and exit 2, never a traceback and exit 1."""
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:  # noqa: BLE001 - the last line of defence
+            click.echo(
+                f"asyncdj-lint: internal error (please report it): {parse_guard.describe(error)}", err=True
+            )
+            sys.exit(EXIT_ERROR)
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args or (args[0] not in self.commands and args[0] != "--version"):
             args = ["check", *args]
@@ -82,6 +95,8 @@ def _django_version(ctx: click.Context, param: click.Parameter, value: str | Non
     version = parse_version(value)
     if version is None:
         raise click.BadParameter(f"expected a version such as 5.2, got {value!r}")
+    if problem := unknown_django(version):
+        raise click.BadParameter(problem)
     return version
 
 
@@ -178,7 +193,8 @@ def check(paths: tuple[Path, ...], config_file: Path | None, **flags: object) ->
         click.echo(describe(settings), nl=False)
         return
     output = _Output(**flags)
-    stdin = sys.stdin.read() if stdin_filename else None
+    # Bytes as given: the file's own encoding rules decide (a latin-1 buffer is ADJ001, not a crash).
+    stdin = sys.stdin.buffer.read().decode("utf-8", "surrogateescape") if stdin_filename else None
     progress = Progress(sys.stderr) if is_terminal(sys.stderr) and not output.quiet else None
     result = lint_paths(list(paths), to_options(settings), stdin=stdin, progress=progress)
     if progress:
@@ -235,10 +251,11 @@ class _Output:
         try:
             if self.baseline is not None:
                 diagnostics = baseline.new_findings(self.baseline, diagnostics, source_lines, root)
+            if self.write_baseline is not None:
+                baseline.write(self.write_baseline, diagnostics, source_lines, root)
         except baseline.BaselineError as error:
             raise BadConfiguration(str(error)) from None
         if self.write_baseline is not None:
-            baseline.write(self.write_baseline, diagnostics, source_lines, root)
             if not self.quiet:
                 click.echo(f"Recorded {len(diagnostics)} findings in {self.write_baseline}.", err=True)
             return []

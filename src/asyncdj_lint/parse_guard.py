@@ -81,6 +81,14 @@ def describe(error: BaseException) -> str:
 _MESSAGE_CHARS = 2_000
 
 
+def literal_value(node: cst.BaseString | cst.Integer | cst.Float | cst.Imaginary) -> object:
+    """A literal's value, or None when Python cannot build it (`"\\N{nope}"`, 5,000 digits)."""
+    try:
+        return node.evaluated_value
+    except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError):
+        return None
+
+
 def bracket_depth(source: bytes) -> int:
     """The deepest bracket nesting in `source`'s code (outside strings and comments)."""
     brackets = source.translate(None, _NOT_BRACKETS)

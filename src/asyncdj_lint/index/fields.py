@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from asyncdj_lint import parse_guard
 from asyncdj_lint.analysis.names import dotted_name
 
 
@@ -73,7 +74,7 @@ def _field_decl(attr: str, factory: str, call: cst.Call) -> FieldDecl:
 def string_value(expr: cst.BaseExpression | None) -> str | None:
     """The value of a plain string literal, else None."""
     if isinstance(expr, cst.SimpleString):
-        value = expr.evaluated_value
+        value = parse_guard.literal_value(expr)
         return value if isinstance(value, str) else None
     return None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from asyncdj_lint import parse_guard
 from asyncdj_lint.analysis.calls import argument, bound_values, callee_name
 from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.values import ORM_LAZY
@@ -52,5 +53,6 @@ def _dict_items(expr: cst.BaseExpression) -> list[tuple[str, cst.BaseExpression]
 
 def _key_text(key: cst.BaseExpression) -> str:
     if isinstance(key, cst.SimpleString):
-        return key.evaluated_value if isinstance(key.evaluated_value, str) else "..."
+        value = parse_guard.literal_value(key)
+        return value if isinstance(value, str) else "..."
     return "..."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from asyncdj_lint import parse_guard
 from asyncdj_lint.rules._request_path import SYNC_ONLY, request_path
 from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
 
@@ -88,7 +89,7 @@ class LegacyMiddleware(MiddlewareMixin):
         settings = index.settings(self.ctx.options.settings_module)
         if self.ctx.module_name not in settings.modules or not settings.asgi_application:
             return
-        entry = node.evaluated_value
+        entry = parse_guard.literal_value(node)
         if not isinstance(entry, str) or not self._in_middleware_list(settings.middleware_lists):
             return
         if index.middleware_flags(entry) != SYNC_ONLY or index.has_async_callable(entry):
