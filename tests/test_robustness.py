@@ -226,3 +226,21 @@ def test_a_latin1_buffer_on_stdin_is_adj001(tmp_path):
 def test_a_django_version_that_does_not_exist_is_rejected(tmp_path, args):
     code, output = check(project(tmp_path, {"a.py": "x = 1\n"}), *args, ".")
     assert code == 2 and "no Django" in output
+
+
+def test_the_result_cache_is_shared_however_the_tree_is_named(tmp_path, monkeypatch):
+    from asyncdj_lint import api
+    from asyncdj_lint.options import LintOptions
+
+    root = project(tmp_path, {"manage.py": "", "app/views.py": BLOCKING_VIEW})
+    monkeypatch.chdir(root)
+    first = api.lint_paths([Path(".")], LintOptions())
+    assert [(d.path, d.code) for d in first.diagnostics] == [("app/views.py", "ADJ512")]
+
+    def no_linting(*args: object) -> None:
+        raise AssertionError("linted again instead of reusing the cached result")
+
+    monkeypatch.setattr(api.LintSession, "lint_file", no_linting)
+    for named, shown in ((root, root / "app/views.py"), (Path("app"), Path("app/views.py"))):
+        again = api.lint_paths([named], LintOptions())
+        assert [(d.path, d.code) for d in again.diagnostics] == [(str(shown), "ADJ512")]

@@ -133,7 +133,7 @@ class LintSession:
             result.internal_errors.extend(outcome.internal_errors)
             if results is not None and not outcome.internal_errors:
                 results.put(
-                    ResultCache.key(file.display, source),
+                    ResultCache.key(self._cache_name(file), source),
                     (outcome.diagnostics, store.problems.get(file.path)),
                 )
             if progress is not None:
@@ -146,7 +146,7 @@ class LintSession:
             if problem is not None:
                 store.problems[file.path] = problem
             if results is not None:
-                results.put(ResultCache.key(file.display, source), ([], problem))
+                results.put(ResultCache.key(self._cache_name(file), source), ([], problem))
         if options.selection.enabled(UnparsableFile):
             # Only the linted files: one the index read for its names is not reported.
             result.diagnostics.extend(
@@ -178,14 +178,25 @@ class LintSession:
         self, results: ResultCache | None, file: SourceFile, source: bytes, result: LintResult
     ) -> bool:
         """Adds a file's cached outcome to `result`; False when there is none."""
-        cached = results.get(ResultCache.key(file.display, source)) if results is not None else None
+        cached = results.get(ResultCache.key(self._cache_name(file), source)) if results is not None else None
         if cached is None:
             return False
         diagnostics, problem = cached
-        result.diagnostics.extend(diagnostics)
+        # Stored under the path relative to the root: shown as this run names the file.
+        result.diagnostics.extend(replace(d, path=file.display) for d in diagnostics)
         if problem is not None:
-            self.store.problems[file.path] = problem
+            self.store.problems[file.path] = replace(problem, path=file.display)
         return True
+
+    def _cache_name(self, file: SourceFile) -> str:
+        """The file's path relative to the project root: `.`, `$PWD` and `app/` runs share results."""
+        assert self.options.root is not None
+        path = file.path.resolve()
+        return (
+            path.relative_to(self.options.root).as_posix()
+            if path.is_relative_to(self.options.root)
+            else str(path)
+        )
 
     def lint_file(self, file: SourceFile, source: bytes) -> FileOutcome:
         """One file's findings; an unparsable file's ADJ001 goes to the store's problems."""
