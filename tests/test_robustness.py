@@ -244,3 +244,46 @@ def test_the_result_cache_is_shared_however_the_tree_is_named(tmp_path, monkeypa
     for named, shown in ((root, root / "app/views.py"), (Path("app"), Path("app/views.py"))):
         again = api.lint_paths([named], LintOptions())
         assert [(d.path, d.code) for d in again.diagnostics] == [(str(shown), "ADJ512")]
+
+
+SHIFTING = (
+    "import time\n# a form feed \x0c and a line separator \u2028 in a comment\n\nasync def view(request):\n"
+)
+
+
+def test_form_feeds_and_line_separators_do_not_shift_noqa_or_the_shown_line(tmp_path):
+    root = project(tmp_path, {"a.py": SHIFTING + "    time.sleep(1)  # noqa: ADJ512\n    time.sleep(2)\n"})
+    code, output = check(root, "--output-format", "full", "a.py")
+    assert code == 1 and "a.py:6:5: ADJ512" in output and "a.py:5" not in output
+    assert "time.sleep(2)" in output
+
+
+def test_add_noqa_counts_lines_as_python_does_and_leaves_strings_alone(tmp_path):
+    text = SHIFTING + '    time.sleep(1); note = "# noqa: ADJ101"\n'
+    root = project(tmp_path, {"a.py": text})
+    assert check(root, "--add-noqa", "a.py")[0] == 0
+    assert (
+        root / "a.py"
+    ).read_text() == SHIFTING + '    time.sleep(1); note = "# noqa: ADJ101"  # noqa: ADJ512\n'
+
+
+def test_add_noqa_replaces_the_file_keeping_mode_bom_and_line_endings(tmp_path):
+    original = ("\ufeff" + BLOCKING_VIEW.replace("\n", "\r\n")).encode("utf-8")
+    root = project(tmp_path, {"a.py": original})
+    (root / "a.py").chmod(0o640)
+    inode = (root / "a.py").stat().st_ino
+    assert check(root, "--add-noqa", "a.py")[0] == 0
+    written = (root / "a.py").read_bytes()
+    assert written == original.replace(b"time.sleep(1)\r\n", b"time.sleep(1)  # noqa: ADJ512\r\n")
+    assert (root / "a.py").stat().st_mode & 0o777 == 0o640
+    assert (root / "a.py").stat().st_ino != inode  # a new file renamed into place, not truncated
+    assert [p.name for p in root.iterdir() if p.name.startswith(".a.py")] == []
+
+
+def test_add_noqa_never_writes_through_a_link_to_a_file_outside_the_project(tmp_path):
+    outside = project(tmp_path / "outside", {"shared.py": BLOCKING_VIEW})
+    root = project(tmp_path / "project", {"manage.py": ""})
+    (root / "linked.py").symlink_to(outside / "shared.py")
+    code, output = check(root, "--add-noqa", ".")
+    assert code == 0 and "outside the project" in output
+    assert (outside / "shared.py").read_text() == BLOCKING_VIEW

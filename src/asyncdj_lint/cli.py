@@ -29,6 +29,7 @@ from asyncdj_lint.config import (
 from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.django_version import parse_version
 from asyncdj_lint.formats import FORMATS, Rendering, lines_on_disk
+from asyncdj_lint.lines import split_lines
 from asyncdj_lint.report import Progress, closing_line, statistics
 from asyncdj_lint.rules import all_rules, rule_by_code
 from asyncdj_lint.terminal import is_terminal, render_rule, render_rule_list, wants_colour
@@ -202,7 +203,7 @@ def check(paths: tuple[Path, ...], config_file: Path | None, **flags: object) ->
     source_lines = _source_reader(stdin_filename, stdin)
     diagnostics = output.apply_baseline(result.diagnostics, source_lines, settings.root)
     if output.add_noqa:
-        _add_noqa(diagnostics)
+        _add_noqa(diagnostics, settings.root)
         sys.exit(EXIT_CLEAN)
     output.print(diagnostics, result.files_checked, source_lines, settings.root)
     for error in result.internal_errors:
@@ -274,8 +275,8 @@ class _Output:
             click.echo(closing_line(diagnostics, files_checked), nl=False)
 
 
-def _add_noqa(diagnostics: list[Diagnostic]) -> None:
-    edits = add_noqa(diagnostics)
+def _add_noqa(diagnostics: list[Diagnostic], root: Path | None) -> None:
+    edits = add_noqa(diagnostics, root)
     for problem in edits.skipped:
         click.echo(f"asyncdj-lint: {problem}", err=True)
     click.echo(f"Added {edits.added} noqa comments to {len(edits.files)} files.", err=True)
@@ -287,7 +288,7 @@ def _source_reader(stdin_filename: Path | None, stdin: str | None) -> SourceLine
     @cache
     def source_lines(path: str) -> list[str]:
         if stdin is not None and stdin_filename is not None and path == str(stdin_filename):
-            return stdin.splitlines()
+            return split_lines(stdin)
         return lines_on_disk(path)
 
     return source_lines

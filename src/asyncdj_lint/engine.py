@@ -12,6 +12,7 @@ from asyncdj_lint.analysis.scopes import Scope
 from asyncdj_lint.analysis.walk import Visitor, walk
 from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.index.project import ProjectIndex
+from asyncdj_lint.lines import split_lines
 from asyncdj_lint.noqa import is_suppressed
 from asyncdj_lint.options import LintOptions
 from asyncdj_lint.rules.base import Rule
@@ -102,7 +103,7 @@ def _to_diagnostics(module: cst.Module, path: str, reports: list[Report]) -> lis
     # Positions are computed only for files with findings: the provider costs
     # a full code generation pass over the module.
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    lines = module.code.splitlines()
+    lines = split_lines(module.code)
     diagnostics = []
     for report in reports:
         span = positions[report.node]
