@@ -104,7 +104,7 @@ def test_adj001_position_and_text_do_not_depend_on_the_selection(tmp_path):
     assert len(found) == 1 and next(iter(found))[:2] == ("ADJ001", 2)
 
 
-def check(root: Path, *args: str, stdin: bytes | None = None) -> tuple[int, str]:
+def check(root: Path, *args: str, stdin: bytes | None = None, cache: bool = False) -> tuple[int, str]:
     """`asyncdj-lint check ARGS` in `root`, in-process: any exception fails the test."""
     from click.testing import CliRunner
 
@@ -113,7 +113,8 @@ def check(root: Path, *args: str, stdin: bytes | None = None) -> tuple[int, str]
     cwd = os.getcwd()
     os.chdir(root)
     try:
-        result = CliRunner().invoke(main, ["check", "--no-cache", *args], input=stdin, catch_exceptions=False)
+        flags = [] if cache else ["--no-cache"]
+        result = CliRunner().invoke(main, ["check", *flags, *args], input=stdin, catch_exceptions=False)
     finally:
         os.chdir(cwd)
     return result.exit_code, result.output
@@ -287,3 +288,20 @@ def test_add_noqa_never_writes_through_a_link_to_a_file_outside_the_project(tmp_
     code, output = check(root, "--add-noqa", ".")
     assert code == 0 and "outside the project" in output
     assert (outside / "shared.py").read_text() == BLOCKING_VIEW
+
+
+def test_a_committed_cache_folder_link_is_not_followed(tmp_path):
+    elsewhere = project(tmp_path / "elsewhere", {"summaries-keep.pickle": "mine"})
+    root = project(tmp_path / "project", {"manage.py": "", "a.py": BLOCKING_VIEW})
+    (root / ".asyncdj-lint-cache").symlink_to(elsewhere, target_is_directory=True)
+    for _ in range(2):
+        assert check(root, ".", cache=True)[0] == 1
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["summaries-keep.pickle"]
+
+
+def test_a_dangling_gitignore_link_in_the_cache_folder_is_not_followed(tmp_path):
+    root = project(tmp_path / "project", {"manage.py": "", "a.py": BLOCKING_VIEW})
+    (root / ".asyncdj-lint-cache").mkdir()
+    (root / ".asyncdj-lint-cache" / ".gitignore").symlink_to(tmp_path / "planted")
+    assert check(root, ".", cache=True)[0] == 1
+    assert not (tmp_path / "planted").exists()
