@@ -305,3 +305,44 @@ def test_a_dangling_gitignore_link_in_the_cache_folder_is_not_followed(tmp_path)
     (root / ".asyncdj-lint-cache" / ".gitignore").symlink_to(tmp_path / "planted")
     assert check(root, ".", cache=True)[0] == 1
     assert not (tmp_path / "planted").exists()
+
+
+def test_help_lists_the_commands_and_the_exit_codes_with_aligned_examples(tmp_path):
+    code, output = check(tmp_path, "--help")
+    assert code == 0 and "Commands:" in output and "Exit codes:" in output
+    for command in ("asyncdj-lint check", "asyncdj-lint rule"):
+        assert command in output
+    examples = output.split("Examples:")[1].split("Exit codes:")[0]
+    columns = {line.index(line.split("  ")[-1].strip()) for line in examples.splitlines() if line.strip()}
+    assert len(columns) == 1
+
+
+def test_a_run_without_python_files_says_so(tmp_path):
+    root = project(tmp_path, {"README.md": "x\n", "docs/a.txt": "x\n"})
+    code, output = check(root, ".")
+    assert code == 0 and "no Python files found" in output
+
+
+def test_a_named_non_python_file_is_refused(tmp_path):
+    root = project(tmp_path, {"README.md": "x\n"})
+    code, output = check(root, "README.md")
+    assert code == 2 and "not a Python file" in output
+
+
+def test_a_folder_without_a_marker_in_a_git_checkout_says_the_checkout_is_the_project(tmp_path):
+    root = project(tmp_path, {".git/HEAD": "ref: refs/heads/main\n", "sub/a.py": BLOCKING_VIEW})
+    code, output = check(root / "sub", ".")
+    assert code == 1 and "the whole checkout is the project" in output and str(root) in output
+    assert "whole checkout" not in check(project(tmp_path, {"sub/manage.py": ""}) / "sub", ".")[1]
+
+
+def test_a_config_file_outside_the_project_does_not_move_its_root(tmp_path):
+    shared = project(tmp_path / "shared", {"pyproject.toml": '[tool.asyncdj-lint]\nselect = ["ADJ"]\n'})
+    models = "from django.db import models\n\nclass Product(models.Model):\n    pass\n"
+    views = "from shop.models import Product\n\nasync def view(request):\n    return Product.objects.get()\n"
+    root = project(
+        tmp_path / "app",
+        {"manage.py": "", "shop/__init__.py": "", "shop/models.py": models, "shop/views.py": views},
+    )
+    code, output = check(root, "--config", str(shared / "pyproject.toml"), "shop/views.py")
+    assert code == 1 and "shop/views.py:4:12: ADJ101" in output

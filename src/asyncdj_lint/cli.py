@@ -27,7 +27,7 @@ from asyncdj_lint.config import (
     with_overrides,
 )
 from asyncdj_lint.diagnostics import Diagnostic
-from asyncdj_lint.django_version import parse_version
+from asyncdj_lint.django_version import git_only_root, parse_version
 from asyncdj_lint.formats import FORMATS, Rendering, lines_on_disk
 from asyncdj_lint.lines import split_lines
 from asyncdj_lint.report import Progress, closing_line, statistics
@@ -39,15 +39,26 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _CHECK_HELP = """Check Python files for code that breaks under Django's async support.
 
 \b
+Commands:
+  asyncdj-lint check [OPTIONS] [PATHS]    check files (the default: `check` may be left out)
+  asyncdj-lint rule CODE | --all          explain a rule, or list them all
+
+\b
 Examples:
-  asyncdj-lint                         check the current folder
-  asyncdj-lint shop/ accounts/views.py check some folders and files
-  asyncdj-lint --select ADJ1 .         only the ORM rules
-  asyncdj-lint --output-format json .  machine-readable output
-  asyncdj-lint --write-baseline b.json .  record today's findings; `--baseline b.json .` then
-                                         reports only new ones
+  asyncdj-lint                            check the current folder
+  asyncdj-lint shop/ accounts/views.py    check some folders and files
+  asyncdj-lint --select ADJ1 .            only the ORM rules
+  asyncdj-lint --output-format json .     machine-readable output
+  asyncdj-lint --write-baseline b.json .  record today's findings
+  asyncdj-lint --baseline b.json .        report only findings not recorded
   asyncdj-lint --stdin-filename v.py -    check an editor's unsaved buffer
-  asyncdj-lint rule ADJ101             explain a rule
+  asyncdj-lint rule ADJ101                explain a rule
+
+\b
+Exit codes:
+  0  no findings
+  1  findings
+  2  a usage error, a bad configuration, or an internal error (with the file named)
 """
 
 
@@ -188,6 +199,9 @@ def check(paths: tuple[Path, ...], config_file: Path | None, **flags: object) ->
     missing = [str(p) for p in paths if not p.exists() and stdin_filename is None]
     if missing:
         raise click.UsageError(f"no such file or folder: {', '.join(missing)}")
+    not_python = [str(p) for p in paths if p.is_file() and p.suffix not in (".py", ".pyi")]
+    if not_python:
+        raise click.UsageError(f"not a Python file (.py or .pyi): {', '.join(not_python)}")
     paths = (stdin_filename,) if stdin_filename else paths or (Path("."),)
     settings = _settings(paths, config_file, flags)
     if flags.pop("show_settings"):
@@ -200,6 +214,8 @@ def check(paths: tuple[Path, ...], config_file: Path | None, **flags: object) ->
     result = lint_paths(list(paths), to_options(settings), stdin=stdin, progress=progress)
     if progress:
         progress.clear()
+    for notice in [] if output.quiet else _notices(result.files_checked, paths, settings):
+        click.echo(f"asyncdj-lint: {notice}", err=True)
     source_lines = _source_reader(stdin_filename, stdin)
     diagnostics = output.apply_baseline(result.diagnostics, source_lines, settings.root)
     if output.add_noqa:
@@ -213,6 +229,21 @@ def check(paths: tuple[Path, ...], config_file: Path | None, **flags: object) ->
     if result.internal_errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if diagnostics and not output.exit_zero else EXIT_CLEAN)
+
+
+def _notices(files_checked: int, paths: tuple[Path, ...], settings: Settings) -> list[str]:
+    """What a user should know about the run itself: nothing checked, or a root chosen only by git."""
+    notices = []
+    if files_checked == 0:
+        notices.append(f"no Python files found in {', '.join(map(str, paths))}")
+    root = settings.root
+    if settings.config_file is None and root is not None and git_only_root(root, paths):
+        notices.append(
+            f"no pyproject.toml, setup.cfg, setup.py, manage.py or requirements*.txt at or above "
+            f"{paths[0]} within the git checkout {root}: the whole checkout is the project whose "
+            "names are resolved; add one of those files to mark a smaller project"
+        )
+    return notices
 
 
 def _settings(paths: tuple[Path, ...], config_file: Path | None, flags: dict[str, object]) -> Settings:

@@ -245,6 +245,12 @@ def marked_root(paths: Sequence[Path]) -> Path | None:
     return next((folder for folder in (start, *start.parents) if _is_root(folder)), None)
 
 
+def git_only_root(root: Path, paths: Sequence[Path]) -> bool:
+    """Whether `root` was chosen only for its `.git`, for paths in a folder below it."""
+    markers = [marker for marker in _ROOT_MARKERS if (root / marker).exists()]
+    return markers == [".git"] and not any(root.glob("requirements*.txt")) and _shared_folder(paths) != root
+
+
 def _shared_folder(paths: Sequence[Path]) -> Path:
     resolved = [path.resolve() for path in paths] or [Path.cwd().resolve()]
     return Path(*_common_parts([p if p.is_dir() else p.parent for p in resolved]))
