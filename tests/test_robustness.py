@@ -61,11 +61,27 @@ def test_bracket_depth_skips_strings_and_comments():
     assert parse_guard.bracket_depth(b"x = " + b"(" * 201 + b")" * 201) == 201
 
 
-def test_a_line_libcst_parses_in_quadratic_time_is_reported_within_the_probe_time(tmp_path):
-    (tmp_path / "chain.py").write_text(BLOCKING_VIEW + "x = y" + ".f()" * 5000 + "\n")
-    run = cli("--no-cache", "chain.py", cwd=tmp_path)
+def test_files_libcst_parses_in_quadratic_time_are_reported_within_the_probe_time(tmp_path):
+    import time
+
+    project(
+        tmp_path,
+        {
+            "chain.py": BLOCKING_VIEW + "x = y" + ".f()" * 5000 + "\n",  # 21 s for 2,000 calls unbounded
+            "plus.py": BLOCKING_VIEW + "x = 1" + "+1" * 5000 + "\n",  # 22 s unbounded
+            "data.py": BLOCKING_VIEW
+            + "x = ["
+            + ", ".join(["123456"] * 125_000)
+            + "]\n",  # 1 MB: 81 s, 2.2 GB
+        },
+    )
+    started = time.perf_counter()
+    run = cli("--no-cache", ".", cwd=tmp_path, jobs=2)
+    assert time.perf_counter() - started < 3 * parse_guard.PROBE_SECONDS + 30
     assert run.returncode == 1, run.stderr
-    assert "ADJ001" in run.stdout and f"within {parse_guard.PROBE_SECONDS} seconds" in run.stdout
+    for name in ("chain.py", "plus.py", "data.py"):
+        assert f"{name}:1:1: ADJ001" in run.stdout
+    assert f"within {parse_guard.PROBE_SECONDS} seconds" in run.stdout
 
 
 NEWER_SYNTAX = {
