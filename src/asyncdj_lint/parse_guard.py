@@ -16,7 +16,8 @@ overflows it: a segmentation fault, the whole run lost. Two guards:
   cannot hold a chain longer than that stack allows; a larger one (rare) is
   first parsed in a child process, which may die alone: if it does, the file
   is reported as too deeply nested instead of parsed. So is a file with a
-  line over 4,000 bytes, on which LibCST can take minutes; the child gets
+  line over 4,000 bytes or a chain formatted over 300 lines, on which
+  LibCST's time grows with the square of the chain; the child gets
   PROBE_SECONDS.
 
 Both cost little on ordinary files: the scan is a regular expression and a
@@ -42,6 +43,8 @@ MAX_BRACKET_DEPTH = 200  # CPython's tokenizer limit (MAXLEVEL in Parser/tokeniz
 _STACK_SIZE = 512 * 1024 * 1024
 _PROBED_BYTES = 300_000
 _LONG_LINE = re.compile(rb"[^\n]{4000}")  # a line this long is data, or a chain LibCST is slow on
+# 300 lines in a row that continue a chain (`.filter()`, `+ x`, `or y`), formatted one link a line.
+_LONG_CHAIN = re.compile(rb"(?:\n[ \t]*(?:[.+*/|&%@-]|or\b|and\b)[^\n]*){300}")
 PROBE_SECONDS = 10
 
 # Strings (with any prefix, triple-quoted or not) and comments, whose brackets do not nest.
@@ -81,7 +84,9 @@ def describe(error: BaseException) -> str:
 _MESSAGE_CHARS = 2_000
 
 
-def literal_value(node: cst.BaseString | cst.Integer | cst.Float | cst.Imaginary) -> object:
+def literal_value(
+    node: cst.SimpleString | cst.ConcatenatedString | cst.Integer | cst.Float | cst.Imaginary,
+) -> object:
     """A literal's value, or None when Python cannot build it (`"\\N{nope}"`, 5,000 digits)."""
     try:
         return node.evaluated_value
@@ -111,7 +116,7 @@ def parse_module(source: bytes | str) -> cst.Module:
     """`libcst.parse_module(source)`, guarded: raises NestingError instead of crashing."""
     data = source if isinstance(source, bytes) else source.encode("utf-8", "surrogatepass")
     check(data)
-    if len(data) > _PROBED_BYTES or _LONG_LINE.search(data):
+    if len(data) > _PROBED_BYTES or _LONG_LINE.search(data) or _LONG_CHAIN.search(data):
         _probe(data)
     return run_deep(lambda: cst.parse_module(source))
 
