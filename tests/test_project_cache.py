@@ -11,8 +11,7 @@ import pytest
 from asyncdj_lint import sources
 from asyncdj_lint.api import LintSession, lint_paths, resolve_options
 from asyncdj_lint.index.cache import CACHE_DIR, signing_key
-from asyncdj_lint.options import LintOptions
-from asyncdj_lint.rules.base import RuleSelection
+from asyncdj_lint.options import LintOptions, RuleSelection
 from tests.helpers import write_files
 
 MODELS = """\

@@ -87,7 +87,7 @@ class LintSession:
         """`project_files`, when the caller has listed them already, saves scanning the root."""
         assert options.root is not None, "resolve_options() first"
         self.options = options
-        self.rules = [rule for rule in all_rules() if options.selection.enabled(rule)]
+        self.rules = [rule for rule in all_rules() if options.selection.enabled(rule.code, rule.severity)]
         project = project_files
         if project is None:
             project = python_files([options.root], Exclusion(options.exclude, options.root).excludes)
@@ -147,7 +147,7 @@ class LintSession:
                 store.problems[file.path] = problem
             if results is not None:
                 results.put(ResultCache.key(file.display, source), ([], problem))
-        if options.selection.enabled(UnparsableFile):
+        if options.selection.enabled(UnparsableFile.code, UnparsableFile.severity):
             # Only the linted files: one the index read for its names is not reported.
             result.diagnostics.extend(
                 store.problems[file.path] for file in files if file.path in store.problems

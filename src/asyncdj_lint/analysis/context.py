@@ -9,9 +9,9 @@ import libcst as cst
 from asyncdj_lint.analysis import bridges
 from asyncdj_lint.analysis.inference import Inference
 from asyncdj_lint.analysis.scopes import Scope
+from asyncdj_lint.diagnostics import Severity
 from asyncdj_lint.index.project import ProjectIndex
 from asyncdj_lint.options import LintOptions
-from asyncdj_lint.rules.base import Severity
 
 _MAX_SNIPPET = 48
 
