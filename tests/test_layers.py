@@ -211,11 +211,9 @@ KNOWN_UPWARD: list[str] = [
     "index.summary (index) -> analysis.names (analysis)",
     "index.summary (index) -> analysis.orm_api (analysis)",
     "index.summary (index) -> analysis.walk (analysis)",
-    "sources (sources) -> diagnostics (base)",
     "sources (sources) -> discovery (base)",
     "sources (sources) -> index.cache (index)",
     "sources (sources) -> index.summary (index)",
-    "sources (sources) -> rules.adj001_unparsable_file (rules)",
 ]
 
 

@@ -22,7 +22,7 @@ from asyncdj_lint.options import LintOptions
 from asyncdj_lint.rules import all_rules
 from asyncdj_lint.rules.adj001_unparsable_file import UnparsableFile
 from asyncdj_lint.rules.base import Rule
-from asyncdj_lint.sources import SourceFile, SourceStore, syntax_problem
+from asyncdj_lint.sources import ParseProblem, SourceFile, SourceStore, syntax_problem
 from asyncdj_lint.suppressions import drop_per_file_ignores
 from asyncdj_lint.workspace import Exclusion
 
@@ -150,7 +150,7 @@ class LintSession:
         if options.selection.enabled(UnparsableFile.code, UnparsableFile.severity):
             # Only the linted files: one the index read for its names is not reported.
             result.diagnostics.extend(
-                store.problems[file.path] for file in files if file.path in store.problems
+                unparsable(store.problems[file.path]) for file in files if file.path in store.problems
             )
         result.diagnostics = sorted(
             drop_per_file_ignores(result.diagnostics, options.per_file_ignores, options.root)
@@ -227,6 +227,11 @@ class LintSession:
             self._last_saved = now
 
 
+def unparsable(problem: ParseProblem) -> Diagnostic:
+    """The ADJ001 finding for a file that could not be read, decoded or parsed."""
+    return UnparsableFile.diagnostic(problem.path, problem.message, problem.line, problem.column)
+
+
 def _may_fire(rule: type[Rule], source: bytes) -> bool:
     return any(text in source for text in rule.requires_text)
 
@@ -237,7 +242,7 @@ class FileOutcome:
 
     diagnostics: list[Diagnostic]
     summaries: dict[str, tuple[str | None, ModuleSummary]] = field(default_factory=dict)
-    problems: dict[Path, Diagnostic] = field(default_factory=dict)
+    problems: dict[Path, ParseProblem] = field(default_factory=dict)
     internal_errors: list[str] = field(default_factory=list)
 
 

@@ -14,11 +14,9 @@ from pathlib import Path
 
 import libcst as cst
 
-from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.discovery import module_name
 from asyncdj_lint.index.cache import SummaryCache, content_key
 from asyncdj_lint.index.summary import ModuleSummary, summarize
-from asyncdj_lint.rules.adj001_unparsable_file import UnparsableFile
 
 
 @dataclass(frozen=True)
@@ -30,6 +28,16 @@ class SourceFile:
     @property
     def display(self) -> str:
         return str(self.path)
+
+
+@dataclass(frozen=True)
+class ParseProblem:
+    """Why a file could not be read, decoded or parsed; the session reports it as ADJ001."""
+
+    path: str  # as displayed
+    message: str
+    line: int = 1
+    column: int = 1
 
 
 @dataclass(frozen=True)
@@ -50,11 +58,11 @@ class SourceStore(Mapping[str, ModuleSummary]):
             # The first file wins when two share a name (separate projects linted together).
             self.files.setdefault(name, SourceFile(path, name, is_package))
         self._summaries: dict[str, ModuleSummary] = {}
-        self.problems: dict[Path, Diagnostic] = {}
+        self.problems: dict[Path, ParseProblem] = {}
         # What this store learnt since `take_news()` last asked: name -> (content key,
         # or None when it came from the cache, and summary), and unparsable files.
         self._news: dict[str, tuple[str | None, ModuleSummary]] = {}
-        self._new_problems: dict[Path, Diagnostic] = {}
+        self._new_problems: dict[Path, ParseProblem] = {}
         # The last parsed trees, for analyses that read other modules' function bodies.
         self._trees: OrderedDict[str, ParsedFile] = OrderedDict()
 
@@ -113,14 +121,14 @@ class SourceStore(Mapping[str, ModuleSummary]):
     def was_parsed(self, file: SourceFile) -> bool:
         return file.name in self._summaries and self.files.get(file.name) == file
 
-    def take_news(self) -> tuple[dict[str, tuple[str | None, ModuleSummary]], dict[Path, Diagnostic]]:
+    def take_news(self) -> tuple[dict[str, tuple[str | None, ModuleSummary]], dict[Path, ParseProblem]]:
         """The summaries and problems learnt since the last call (a worker sends them home)."""
         news, problems = self._news, self._new_problems
         self._news, self._new_problems = {}, {}
         return news, problems
 
     def adopt(
-        self, news: dict[str, tuple[str | None, ModuleSummary]], problems: dict[Path, Diagnostic]
+        self, news: dict[str, tuple[str | None, ModuleSummary]], problems: dict[Path, ParseProblem]
     ) -> None:
         """Takes in what another process's store learnt about the same project."""
         for name, (key, summary) in news.items():
@@ -130,7 +138,7 @@ class SourceStore(Mapping[str, ModuleSummary]):
         self.problems.update(problems)
 
     def _unparsable(self, file: SourceFile, message: str, line: int = 1, column: int = 1) -> None:
-        problem = self.problems[file.path] = UnparsableFile.diagnostic(file.display, message, line, column)
+        problem = self.problems[file.path] = ParseProblem(file.display, message, line, column)
         self._new_problems[file.path] = problem
         self._summaries.setdefault(file.name, ModuleSummary(is_package=file.is_package))
 
@@ -162,7 +170,7 @@ class SourceStore(Mapping[str, ModuleSummary]):
         return len(self.files)
 
 
-def syntax_problem(file: SourceFile, source: bytes) -> Diagnostic | None:
+def syntax_problem(file: SourceFile, source: bytes) -> ParseProblem | None:
     """Checks that a file no rule needs to walk is valid Python, with the built-in compiler.
 
     Such a file is never parsed by LibCST, so this is its only parse.
@@ -171,11 +179,9 @@ def syntax_problem(file: SourceFile, source: bytes) -> Diagnostic | None:
         compile(source, file.display, "exec", dont_inherit=True, flags=_ONLY_AST)
     except SyntaxError as error:
         # The compiler gives no line or column (or -1) for some decoding errors.
-        return UnparsableFile.diagnostic(
-            file.display, error.msg, max(error.lineno or 1, 1), max(error.offset or 1, 1)
-        )
+        return ParseProblem(file.display, error.msg, max(error.lineno or 1, 1), max(error.offset or 1, 1))
     except (ValueError, RecursionError, MemoryError) as error:
-        return UnparsableFile.diagnostic(file.display, f"{type(error).__name__}: {error}")
+        return ParseProblem(file.display, f"{type(error).__name__}: {error}")
     return None
 
 
