@@ -14,7 +14,7 @@ from pathlib import Path
 from asyncdj_lint import engine
 from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.discovery import python_files
-from asyncdj_lint.django_version import detect_target_django, project_root
+from asyncdj_lint.facts.django_version import detect_target_django, project_root
 from asyncdj_lint.index.cache import ResultCache, SummaryCache, content_key, project_fingerprint
 from asyncdj_lint.index.project import ProjectIndex
 from asyncdj_lint.index.summary import ModuleSummary

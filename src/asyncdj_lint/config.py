@@ -14,7 +14,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from asyncdj_lint.django_version import detect_target_django, format_version, parse_version, project_root
+from asyncdj_lint.facts.django_version import (
+    detect_target_django,
+    format_version,
+    parse_version,
+    project_root,
+)
 from asyncdj_lint.options import DEFAULT_EXCLUDE, LintOptions, RuleSelection
 from asyncdj_lint.rules import all_rules
 

@@ -9,13 +9,13 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from asyncdj_lint.analysis.context import FileContext, Report
 from asyncdj_lint.analysis.scopes import Scope
-from asyncdj_lint.analysis.walk import Visitor, walk
 from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.index.project import ProjectIndex
 from asyncdj_lint.noqa import is_suppressed
 from asyncdj_lint.options import LintOptions
 from asyncdj_lint.rules.base import Rule
 from asyncdj_lint.sources import ParsedFile
+from asyncdj_lint.syntax.walk import Visitor, walk
 
 _SCOPE_NODES = (
     cst.FunctionDef,

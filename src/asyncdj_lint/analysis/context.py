@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from asyncdj_lint.analysis import bridges
 from asyncdj_lint.analysis.inference import Inference
 from asyncdj_lint.analysis.scopes import Scope
 from asyncdj_lint.diagnostics import Severity
+from asyncdj_lint.facts import bridges
 from asyncdj_lint.index.project import ProjectIndex
 from asyncdj_lint.options import LintOptions
 

@@ -25,8 +25,8 @@ from asyncdj_lint.analysis.values import (
     SuperProxy,
     merge,
 )
-from asyncdj_lint.analysis.walk import FunctionBodyVisitor, Visitor, walk
 from asyncdj_lint.index.functions import FunctionRef
+from asyncdj_lint.syntax.walk import FunctionBodyVisitor, Visitor, walk
 
 if TYPE_CHECKING:
     from asyncdj_lint.analysis.inference import Inference

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
-from asyncdj_lint.analysis.names import dotted_name
-from asyncdj_lint.analysis.walk import Visitor, walk
+from asyncdj_lint.syntax.literals import string_value
+from asyncdj_lint.syntax.names import dotted_name
+from asyncdj_lint.syntax.walk import Visitor, walk
 
 SETTINGS_ENV = "DJANGO_SETTINGS_MODULE"
 # Names that tell a sync-and-async middleware which mode it runs in.
@@ -257,13 +258,6 @@ def list_parts(expr: cst.BaseExpression) -> tuple[ListPart, ...] | None:
         else:
             entries.append(string_value(element.value))
     return (*parts, ListPart(tuple(entries)))
-
-
-def string_value(expr: cst.BaseExpression) -> str | None:
-    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
-        value = expr.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
 
 
 def _list_method_op(call: cst.Call) -> SettingsOp | None:

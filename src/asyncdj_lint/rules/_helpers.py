@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.analysis import orm_api
 from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.helpers import Chain, called_here, chain_from
 from asyncdj_lint.analysis.values import Instance
 from asyncdj_lint.diagnostics import Severity
+from asyncdj_lint.facts import orm_api
 
 
 def helper_chain(ctx: FileContext, call: cst.Call, severity: Severity) -> Chain | None:
