@@ -49,7 +49,6 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "facts",
             "diagnostics",
             "options",
-            "discovery",
             "workspace",
             "noqa",
             "suppressions",
@@ -57,7 +56,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "__init__",
         ),
     ),
-    ("sources", ("sources",)),
+    ("sources", ("sources", "discovery")),
 )
 
 # importer -> imported: the inference <-> return-value recursion, made by a lazy import.
@@ -199,9 +198,6 @@ KNOWN_UPWARD: list[str] = [
     "analysis.helpers (analysis) -> engine (engine)",
     "analysis.helpers (analysis) -> rules (rules)",
     "analysis.helpers (analysis) -> rules.base (rules)",
-    "sources (sources) -> discovery (base)",
-    "sources (sources) -> index.cache (index)",
-    "sources (sources) -> index.summary (index)",
 ]
 
 

@@ -17,12 +17,13 @@ from asyncdj_lint.discovery import python_files
 from asyncdj_lint.facts.django_version import detect_target_django, project_root
 from asyncdj_lint.index.cache import ResultCache, SummaryCache, content_key, project_fingerprint
 from asyncdj_lint.index.project import ProjectIndex
+from asyncdj_lint.index.store import SourceStore
 from asyncdj_lint.index.summary import ModuleSummary
 from asyncdj_lint.options import LintOptions
 from asyncdj_lint.rules import all_rules
 from asyncdj_lint.rules.adj001_unparsable_file import UnparsableFile
 from asyncdj_lint.rules.base import Rule
-from asyncdj_lint.sources import ParseProblem, SourceFile, SourceStore, syntax_problem
+from asyncdj_lint.sources import ParseProblem, SourceFile, syntax_problem
 from asyncdj_lint.suppressions import drop_per_file_ignores
 from asyncdj_lint.workspace import Exclusion
 
