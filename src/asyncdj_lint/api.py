@@ -95,6 +95,7 @@ class LintSession:
         # The files linted first come first: when two files share a module name, they win.
         self.store = SourceStore([*first, *project], SummaryCache(options.root) if options.cache else None)
         self.index = ProjectIndex(self.store, self.store.mentions, self.store.tree)
+        self.helpers = engine.helper_judge(self.index, options, self.rules)
         self.save_interval = save_interval
         self._last_saved = 0.0
 
@@ -196,7 +197,9 @@ class LintSession:
             return FileOutcome([])
         try:
             return FileOutcome(
-                engine.lint_module(parsed, index=self.index, rules=applicable, options=self.options)
+                engine.lint_module(
+                    parsed, index=self.index, rules=applicable, options=self.options, helpers=self.helpers
+                )
             )
         except Exception as error:  # noqa: BLE001 - one file's failure must not cost the whole run
             return FileOutcome([], internal_errors=[f"{file.display}: {type(error).__name__}: {error}"])
