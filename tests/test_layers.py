@@ -122,10 +122,10 @@ def imports() -> list[Import]:
                 found.append(Import(importer, target, node.lineno, type_only, lazy))
             return
         if isinstance(node, ast.If) and _is_type_checking(node.test):
-            for child in node.body:
-                visit(child, importer, True, lazy)
-            for child in node.orelse:
-                visit(child, importer, type_only, lazy)
+            for statement in node.body:
+                visit(statement, importer, True, lazy)
+            for statement in node.orelse:
+                visit(statement, importer, type_only, lazy)
             return
         inner = lazy or isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
         for child in ast.iter_child_nodes(node):

@@ -39,7 +39,7 @@ _NOT_FACTS = frozenset({"ADJ104", "ADJ105", "ADJ106", "ADJ107", "ADJ511"})
 class _Walker(Visitor):
     """Keeps scopes and ancestors current and dispatches each node to the rules."""
 
-    def __init__(self, ctx: FileContext, rules: Iterable[Rule]) -> None:
+    def __init__(self, ctx: FileContext, rules: Iterable[object]) -> None:
         self.ctx = ctx
         self.on_enter: dict[type, list[Handler]] = {}
         self.on_exit: dict[type, list[Handler]] = {}
