@@ -13,6 +13,7 @@ import libcst as cst
 
 from asyncdj_lint.syntax.literals import string_value
 from asyncdj_lint.syntax.names import dotted_name
+from asyncdj_lint.syntax.statements import top_level_statements as _top_level
 from asyncdj_lint.syntax.walk import Visitor, walk
 
 SETTINGS_ENV = "DJANGO_SETTINGS_MODULE"
@@ -162,24 +163,6 @@ def summarize_request_path(module: cst.Module) -> RequestPathSummary:
         routes=tuple(routes),
         patched_flags=frozenset(patched),
     )
-
-
-def _top_level(body) -> Iterator[cst.CSTNode]:
-    """Top-level statements, including those in `if`/`try` blocks."""
-    for statement in body:
-        if isinstance(statement, cst.If):
-            yield from _top_level(statement.body.body)
-            if statement.orelse is not None:
-                yield from _top_level(statement.orelse.body.body)
-        elif isinstance(statement, cst.Try):
-            yield from _top_level(statement.body.body)
-            for handler in statement.handlers:
-                yield from _top_level(handler.body.body)
-            for extra in (statement.orelse, statement.finalbody):
-                if extra is not None:
-                    yield from _top_level(extra.body.body)
-        else:
-            yield statement
 
 
 # -- settings -----------------------------------------------------------------
