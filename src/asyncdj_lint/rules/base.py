@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from asyncdj_lint.analysis.context import FileContext
 
 
+# Severity is defined beside the diagnostic; rules take it from here, with the rest of their API.
+__all__ = ["RAISES_SYNC_ONLY", "RESPONDS_OK", "SYNC_ONLY_MESSAGE", "Example", "Outcome", "Rule", "Severity"]
+
 SYNC_ONLY_MESSAGE = "You cannot call this from an async context - use a thread or sync_to_async."
 
 
