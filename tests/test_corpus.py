@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from asyncdj_lint.api import lint_paths
-from asyncdj_lint.options import LintOptions
-from asyncdj_lint.rules.base import RuleSelection
+from asyncdj_lint.options import LintOptions, RuleSelection
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "scripts"))
 from corpus import PACKAGES, corpus_root  # scripts/ is not a package

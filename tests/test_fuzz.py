@@ -16,8 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from asyncdj_lint.api import LintSession, resolve_options
-from asyncdj_lint.options import LintOptions
-from asyncdj_lint.rules.base import RuleSelection
+from asyncdj_lint.options import LintOptions, RuleSelection
 
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")  # from compiling generated programs
 

@@ -97,8 +97,7 @@ NEWER_SYNTAX = {
 @pytest.mark.parametrize("walked", [False, True])
 def test_a_file_valid_for_a_newer_python_is_never_adj001(tmp_path, walked):
     from asyncdj_lint.api import lint_paths
-    from asyncdj_lint.options import LintOptions
-    from asyncdj_lint.rules.base import RuleSelection
+    from asyncdj_lint.options import LintOptions, RuleSelection
 
     for name, code in NEWER_SYNTAX.items():
         (tmp_path / name).write_text(code + ("\nasync def view(request):\n    pass\n" if walked else ""))
@@ -108,8 +107,7 @@ def test_a_file_valid_for_a_newer_python_is_never_adj001(tmp_path, walked):
 
 def test_adj001_position_and_text_do_not_depend_on_the_selection(tmp_path):
     from asyncdj_lint.api import lint_paths
-    from asyncdj_lint.options import LintOptions
-    from asyncdj_lint.rules.base import RuleSelection
+    from asyncdj_lint.options import LintOptions, RuleSelection
 
     (tmp_path / "old.py").write_text('async def view(request):\n    print "x"\n')
     found = set()
