@@ -91,9 +91,11 @@ def _read(file: Path) -> list[str]:
             f"{file}: not an asyncdj-lint baseline (version {VERSION}); write one with --write-baseline"
         )
     findings = document.get("findings", [])
-    entries = findings if isinstance(findings, list) else [None]
-    if not all(isinstance(entry, dict) and isinstance(entry.get("fingerprint"), str) for entry in entries):
+    entries: list[object] = findings if isinstance(findings, list) else [None]
+    found = [entry.get("fingerprint") if isinstance(entry, dict) else None for entry in entries]
+    fingerprints = [fingerprint for fingerprint in found if isinstance(fingerprint, str)]
+    if len(fingerprints) != len(found):
         raise BaselineError(
             f"{file}: a finding without a fingerprint; write the baseline again with --write-baseline"
         )
-    return [entry["fingerprint"] for entry in entries]
+    return fingerprints
