@@ -360,3 +360,11 @@ def test_a_config_file_outside_the_project_does_not_move_its_root(tmp_path):
     )
     code, output = check(root, "--config", str(shared / "pyproject.toml"), "shop/views.py")
     assert code == 1 and "shop/views.py:4:12: ADJ101" in output
+
+
+def test_a_noqa_inside_a_string_literal_suppresses_nothing(tmp_path):
+    root = project(
+        tmp_path, {"a.py": BLOCKING_VIEW.replace("time.sleep(1)", 'time.sleep(1); note = "# noqa"')}
+    )
+    code, output = check(root, "a.py")
+    assert code == 1 and "a.py:4:5: ADJ512" in output

@@ -12,7 +12,6 @@ from asyncdj_lint.analysis.helpers import HelperJudge
 from asyncdj_lint.analysis.scopes import Scope
 from asyncdj_lint.diagnostics import Diagnostic, Severity
 from asyncdj_lint.index.project import ProjectIndex
-from asyncdj_lint.lines import split_lines
 from asyncdj_lint.noqa import is_suppressed
 from asyncdj_lint.options import LintOptions
 from asyncdj_lint.rules.base import Rule
@@ -135,12 +134,12 @@ def _to_diagnostics(module: cst.Module, path: str, reports: list[Report]) -> lis
     # Positions are computed only for files with findings: the provider costs
     # a full code generation pass over the module.
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    lines = split_lines(module.code)
+    # The comment that ends each line: noqa text inside a string literal is not a comment.
+    comments = {positions[node].start.line: node.value for node in positions if isinstance(node, cst.Comment)}
     diagnostics = []
     for report in reports:
         span = positions[report.node]
-        line_text = lines[span.start.line - 1] if span.start.line <= len(lines) else ""
-        if is_suppressed(line_text, report.code):
+        if is_suppressed(comments.get(span.start.line, ""), report.code):
             continue
         diagnostics.append(
             Diagnostic(
