@@ -53,7 +53,12 @@ class SourceStore(Mapping[str, ModuleSummary]):
             return None
         if self.files.get(file.name) == file:
             if file.name not in self._summaries:
-                summary = self._summaries[file.name] = summarize(parsed.module, is_package=file.is_package)
+                try:
+                    summary = summarize(parsed.module, is_package=file.is_package)
+                except RecursionError:  # reported on this module, not on the file whose lint read it
+                    self.too_deep(file)
+                    return None
+                self._summaries[file.name] = summary
                 key = content_key(parsed.source, file.is_package)
                 self._news[file.name] = (key, summary)
                 if self.cache is not None:
