@@ -5,12 +5,13 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.analysis.values import Manager, RowIterator
-from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
+from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 
 
 class WrongIterationProtocol(Rule):
     code = "ADJ106"
     name = "wrong-iteration-protocol"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "`async for` over a Manager or `iterator()`, or a sync `for` over `aiterator()`."
     why = (
@@ -35,6 +36,12 @@ async def order_ids(request):
                 exception="builtins.TypeError",
                 message="'async for' requires an object with __aiter__ method, got Manager",
             ),
+            expected=(
+                Expected(
+                    "6:20-6:53",
+                    "`async for ... in Order.objects` raises TypeError: a Manager cannot be iterated; use `async for ... in Order.objects.all()`",
+                ),
+            ),
         ),
         Example(
             """\
@@ -51,6 +58,12 @@ async def order_ids(request):
             Outcome(
                 exception="builtins.TypeError",
                 message="'async for' requires an object with __aiter__ method, got generator",
+            ),
+            expected=(
+                Expected(
+                    "7:5-8:29",
+                    "`async for ... in Order.objects.iterator()` raises TypeError: `iterator()` returns a sync generator; use `aiterator()`",
+                ),
             ),
         ),
     )

@@ -6,7 +6,7 @@ import libcst as cst
 
 from asyncdj_lint.analysis.values import RelatedManager
 from asyncdj_lint.rules._orm import RELATED_WRITES
-from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 _DEFAULT_TARGET = (5, 2)
 # Async twins of related manager writes, with the first release that has them (facts sheet §2).
@@ -26,6 +26,7 @@ _NULLABLE_ONLY = frozenset({"remove", "clear"})
 class RelatedManagerWrite(Rule):
     code = "ADJ202"
     name = "related-manager-write"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = (
         "A related manager's `add()`, `remove()`, `set()`, `clear()` or `create()` is called in async code."
@@ -53,6 +54,12 @@ async def tag_product(request, pk):
     return HttpResponse(status=200)
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "8:5-8:26",
+                    "`product.tags.add()` runs SQL on the event loop and raises SynchronousOnlyOperation; use `await product.tags.aadd(...)`",
+                ),
+            ),
         ),
     )
     valid = (

@@ -5,12 +5,13 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.rules._helpers import helper_chain, wrap_advice
-from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
 class SyncHelperQuery(Rule):
     code = "ADJ301"
     name = "sync-helper-query"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "A sync function that queries the database, directly or through the functions it calls, is called in async code."
     why = (
@@ -40,6 +41,12 @@ async def greet(request, pk):
     return JsonResponse({"greeting": greeting(pk)})
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "14:38-14:50",
+                    "`greeting()` runs on the event loop and reaches a query there, which raises SynchronousOnlyOperation: greeting() -> customer_name() -> Customer.objects.get() (snippet.py:6); use `await sync_to_async(greeting)(...)`",
+                ),
+            ),
         ),
     )
     valid = (

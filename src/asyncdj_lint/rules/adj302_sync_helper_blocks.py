@@ -5,12 +5,13 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.rules._helpers import helper_chain, wrap_advice
-from asyncdj_lint.rules.base import RESPONDS_OK, Example, Outcome, Rule, Severity
+from asyncdj_lint.rules.base import RESPONDS_OK, Example, Expected, Outcome, Rule, Severity
 
 
 class SyncHelperBlocks(Rule):
     code = "ADJ302"
     name = "sync-helper-blocks"
+    stable_since = "0.1.0"
     severity = Severity.WARNING
     summary = "A sync function that blocks on I/O, directly or through the functions it calls, is called in async code."
     why = (
@@ -40,6 +41,12 @@ async def reserve(request):
     return HttpResponse("reserved")
 """,
             Outcome(runs_on_loop="time.sleep"),
+            expected=(
+                Expected(
+                    "11:5-11:21",
+                    "`wait_for_stock()` runs on the event loop and blocks it: wait_for_stock() -> time.sleep() (snippet.py:7); use `await sync_to_async(wait_for_stock)(...)`",
+                ),
+            ),
         ),
     )
     valid = (

@@ -8,7 +8,7 @@ from asyncdj_lint.analysis.calls import argument
 from asyncdj_lint.analysis.values import ORM_LAZY, Instance
 from asyncdj_lint.analysis.walk import children
 from asyncdj_lint.rules._bridges import is_sync_to_async
-from asyncdj_lint.rules.base import RESPONDS_OK, Example, Rule, Severity
+from asyncdj_lint.rules.base import RESPONDS_OK, Example, Expected, Rule, Severity
 
 _ORM_VALUES = (*ORM_LAZY, Instance)
 
@@ -16,6 +16,7 @@ _ORM_VALUES = (*ORM_LAZY, Instance)
 class ThreadInsensitiveOrm(Rule):
     code = "ADJ405"
     name = "thread-insensitive-orm"
+    stable_since = "0.1.0"
     severity = Severity.WARNING
     summary = "ORM work runs in `sync_to_async(..., thread_sensitive=False)`."
     why = (
@@ -40,6 +41,12 @@ async def product_count(request):
     return HttpResponse(count)
 """,
             None,
+            expected=(
+                Expected(
+                    "7:19-7:79",
+                    "`thread_sensitive=False` runs this ORM work in a pool thread with its own database connection, outside the request's thread and transaction, and that connection is never closed; drop `thread_sensitive=False`",
+                ),
+            ),
         ),
     )
     valid = (

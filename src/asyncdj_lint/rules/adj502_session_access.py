@@ -6,12 +6,13 @@ import libcst as cst
 
 from asyncdj_lint.analysis import django_async_api as api
 from asyncdj_lint.analysis.requests import is_request_attribute
-from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
 class SessionAccess(Rule):
     code = "ADJ502"
     name = "session-access"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "`request.session` is read or written with its sync API in async code."
     why = (
@@ -33,6 +34,12 @@ async def cart(request):
     return JsonResponse({"cart": request.session.get("cart", [])})
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "5:34-5:65",
+                    "`request.session.get()` loads the session from its store on the event loop; with database sessions it raises SynchronousOnlyOperation; use `await request.session.aget(...)`",
+                ),
+            ),
         ),
         Example(
             """\
@@ -44,6 +51,12 @@ async def add_to_cart(request, pk):
     return HttpResponse("added")
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "5:5-5:28",
+                    "`request.session[...]` loads the session from its store on the event loop; with database sessions it raises SynchronousOnlyOperation; use `await request.session.aset(key, value)`",
+                ),
+            ),
         ),
     )
     valid = (

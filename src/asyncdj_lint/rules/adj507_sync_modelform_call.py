@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.analysis.calls import bound_values, callee_name
-from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 # ModelForm methods that query: validation (unique checks, choice fields) and saving.
 QUERYING_METHODS = frozenset({"is_valid", "full_clean", "validate_unique", "save"})
@@ -27,6 +27,7 @@ class OrderLineForm(forms.ModelForm):
 class SyncModelFormCall(Rule):
     code = "ADJ507"
     name = "sync-modelform-call"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "A ModelForm is validated (`is_valid()`, `full_clean()`) or saved in async code."
     why = (
@@ -47,6 +48,12 @@ async def add_line(request, pk):
     return HttpResponse("added")
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "14:8-14:23",
+                    "`form.is_valid()` queries the database on the event loop (choice fields, unique checks, the save) and raises SynchronousOnlyOperation; use `await sync_to_async(form.is_valid)()`",
+                ),
+            ),
         ),
     )
     valid = (

@@ -7,7 +7,7 @@ import libcst as cst
 from asyncdj_lint.analysis import django_async_api as api
 from asyncdj_lint.analysis.calls import bound_values
 from asyncdj_lint.analysis.inference import Symbol
-from asyncdj_lint.rules.base import RESPONDS_OK, Example, Outcome, Rule, Severity
+from asyncdj_lint.rules.base import RESPONDS_OK, Example, Expected, Outcome, Rule, Severity
 
 _CACHE = "django.core.cache.cache"
 _CACHES = "django.core.cache.caches"
@@ -16,6 +16,7 @@ _CACHES = "django.core.cache.caches"
 class SyncCacheCall(Rule):
     code = "ADJ509"
     name = "sync-cache-call"
+    stable_since = "0.1.0"
     severity = Severity.WARNING
     summary = "A sync cache method (`cache.get()`, `cache.set()`, ...) is called in async code."
     why = (
@@ -36,6 +37,12 @@ async def banner(request):
     return HttpResponse(cache.get("banner", "Welcome"))
 """,
             Outcome(runs_on_loop="django.core.cache.backends.locmem.LocMemCache.get"),
+            expected=(
+                Expected(
+                    "6:25-6:55",
+                    "`cache.get()` waits on the cache backend on the event loop (and raises SynchronousOnlyOperation with DatabaseCache); use `await cache.aget(...)`",
+                ),
+            ),
         ),
     )
     valid = (

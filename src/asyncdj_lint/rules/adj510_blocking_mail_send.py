@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.analysis.calls import callee_name, is_built_by
-from asyncdj_lint.rules.base import RESPONDS_OK, Example, Outcome, Rule, Severity
+from asyncdj_lint.rules.base import RESPONDS_OK, Example, Expected, Outcome, Rule, Severity
 
 _MAIL = "django.core.mail"
 SENDING_FUNCTIONS = frozenset(
@@ -21,6 +21,7 @@ MESSAGE_CLASSES = frozenset(
 class BlockingMailSend(Rule):
     code = "ADJ510"
     name = "blocking-mail-send"
+    stable_since = "0.1.0"
     severity = Severity.WARNING
     summary = "Mail is sent (`send_mail()`, `EmailMessage.send()`, ...) in async code."
     why = (
@@ -42,6 +43,12 @@ async def contact(request):
     return HttpResponse("sent")
 """,
             Outcome(runs_on_loop="django.core.mail.send_mail"),
+            expected=(
+                Expected(
+                    "6:5-6:87",
+                    "`send_mail()` waits on the SMTP server on the event loop; use `await sync_to_async(send_mail)(...)`",
+                ),
+            ),
         ),
     )
     valid = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.analysis.calls import callee_name
-from asyncdj_lint.rules.base import RESPONDS_OK, Example, Outcome, Rule, Severity
+from asyncdj_lint.rules.base import RESPONDS_OK, Example, Expected, Outcome, Rule, Severity
 
 _HTTPX = "an async HTTP client (`async with httpx.AsyncClient() as client: await client.get(...)`)"
 _SUBPROCESS = "`await asyncio.create_subprocess_exec(...)`"
@@ -43,6 +43,7 @@ BLOCKING_CALLS = {
 class BlockingCall(Rule):
     code = "ADJ512"
     name = "blocking-call"
+    stable_since = "0.1.0"
     severity = Severity.WARNING
     summary = "A call that blocks on I/O runs on the event loop."
     why = (
@@ -67,6 +68,12 @@ async def retry_later(request):
     return HttpResponse("done")
 """,
             Outcome(runs_on_loop="time.sleep"),
+            expected=(
+                Expected(
+                    "7:5-7:21",
+                    "`time.sleep()` blocks the event loop until it returns; use `await asyncio.sleep(...)`",
+                ),
+            ),
         ),
         Example(
             """\
@@ -80,6 +87,12 @@ async def notify_warehouse(request, pk):
     return HttpResponse("sent")
 """,
             Outcome(runs_on_loop="urllib.request.urlopen"),
+            expected=(
+                Expected(
+                    "7:5-7:81",
+                    "`urllib.request.urlopen()` blocks the event loop until it returns; use an async HTTP client (`async with httpx.AsyncClient() as client: await client.get(...)`)",
+                ),
+            ),
         ),
         Example(
             """\
@@ -93,6 +106,12 @@ async def server_info(request):
     return HttpResponse(result.stdout)
 """,
             Outcome(runs_on_loop="subprocess.run"),
+            expected=(
+                Expected(
+                    "7:14-7:78",
+                    "`subprocess.run()` blocks the event loop until it returns; use `await asyncio.create_subprocess_exec(...)`",
+                ),
+            ),
         ),
     )
     valid = (

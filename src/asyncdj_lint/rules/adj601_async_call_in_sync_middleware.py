@@ -5,12 +5,13 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.rules._request_path import SYNC_ONLY, middleware_class
-from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
+from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 
 
 class AsyncCallInSyncMiddleware(Rule):
     code = "ADJ601"
     name = "async-call-in-sync-middleware"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "A middleware class defines `async def __call__` but its flags make it sync-only."
     why = (
@@ -47,6 +48,12 @@ class TimingMiddleware:
                 message="'coroutine' object has no attribute",
                 warning="RuntimeWarning",
                 warning_message="was never awaited",
+            ),
+            expected=(
+                Expected(
+                    "4:7-4:23",
+                    "`TimingMiddleware` defines `async def __call__` but is sync-only middleware (sync_capable=True, async_capable=False): Django calls it as sync and every request fails with AttributeError: 'coroutine' object has no attribute ...; set `async_capable = True` and `sync_capable = False` on the class (or decorate it with `@async_only_middleware`)",
+                ),
             ),
         ),
     )

@@ -1,0 +1,98 @@
+"""Building blocks of the rules' fixes: awaiting a call, bridging it to a thread, importing a name.
+
+Each returns the edits for the node a rule is visiting (or None when the fix
+cannot be written safely there); the rule wraps them in a `Fix` with its title
+and safety. Nothing here changes the tree.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from asyncdj_lint.analysis.context import FileContext
+from asyncdj_lint.fixes import AddImport, InsertAfter, InsertBefore, NodeEdit
+
+# Nodes that open a new function-like scope: `await` is valid only when the
+# nearest of them is an `async def`.
+_SCOPES = (
+    cst.FunctionDef,
+    cst.Lambda,
+    cst.ClassDef,
+    cst.ListComp,
+    cst.SetComp,
+    cst.DictComp,
+    cst.GeneratorExp,
+)
+
+
+def can_await(ctx: FileContext) -> bool:
+    """Whether `await` may be written at the visited node: its nearest scope is an `async def`.
+
+    Comprehensions are left out on purpose: an `await` turns one into an
+    async comprehension (a generator expression into an async generator).
+    """
+    for node in reversed(ctx.ancestors[:-1]):
+        if isinstance(node, _SCOPES):
+            return isinstance(node, cst.FunctionDef) and node.asynchronous is not None
+    return False
+
+
+def needs_parentheses(expr: cst.BaseExpression, parent: cst.CSTNode | None) -> bool:
+    """Whether `await expr` written in place of `expr` must be parenthesized.
+
+    `await` binds tighter than every operator but less tightly than attribute
+    access, subscription and calls: `(await x.aget()).name`.
+    """
+    if expr.lpar:
+        return False
+    return (
+        (isinstance(parent, cst.Attribute) and parent.value is expr)
+        or (isinstance(parent, cst.Subscript) and parent.value is expr)
+        or (isinstance(parent, cst.Call) and parent.func is expr)
+    )
+
+
+def await_call(
+    expr: cst.BaseExpression, parent: cst.CSTNode | None, before: str = "", after: str = ""
+) -> list[NodeEdit]:
+    """Edits that write `await <before>expr<after>` in place of `expr`, parenthesized where needed."""
+    if needs_parentheses(expr, parent):
+        return [InsertBefore(expr, f"(await {before}"), InsertAfter(expr, f"{after})")]
+    edits: list[NodeEdit] = [InsertBefore(expr, f"await {before}")]
+    if after:
+        edits.append(InsertAfter(expr, after))
+    return edits
+
+
+def bridge_call(ctx: FileContext, call: cst.Call, parent: cst.CSTNode | None) -> list[NodeEdit] | None:
+    """`f(args)` -> `await sync_to_async(f)(args)`, importing sync_to_async; None where it cannot be."""
+    if not importable(ctx, "asgiref.sync", "sync_to_async"):
+        return None
+    if needs_parentheses(call, parent):
+        opening = [InsertBefore(call, "(await sync_to_async(")]
+        closing: list[NodeEdit] = [InsertAfter(call, ")")]
+    else:
+        opening, closing = [InsertBefore(call, "await sync_to_async(")], []
+    return [*opening, InsertAfter(call.func, ")"), *closing, AddImport("asgiref.sync", "sync_to_async")]
+
+
+def importable(ctx: FileContext, module: str, name: str) -> bool:
+    """Whether `from module import name` can be added without shadowing another binding of `name`."""
+    summary = ctx.index.modules.get(ctx.module_name)
+    imports = summary.imports if summary is not None else {}
+    bound = imports.get(name)
+    if bound is not None:
+        return bound == f"{module}.{name}"
+    return not any(
+        isinstance(statement, (cst.FunctionDef, cst.ClassDef)) and statement.name.value == name
+        for statement in ctx.module.body
+    )
+
+
+def block_indent(ctx: FileContext, *blocks: cst.BaseSuite) -> str:
+    """The indentation of statements in the last of `blocks`, nested in the visited node's blocks."""
+    indent = ""
+    for node in (*ctx.ancestors, *blocks):
+        if isinstance(node, cst.IndentedBlock):
+            indent += ctx.module.default_indent if node.indent is None else node.indent
+    return indent
