@@ -230,3 +230,40 @@ async def view(request):
     assert [d.fix is not None for d in found] == [True, False]
     _, fixed = _fixed(code, "ADJ401")
     assert "    one = await sync_to_async(quote, thread_sensitive=True)(1)\n" in fixed
+
+
+def test_a_module_import_is_added_and_the_first_import_removed_without_a_blank_top():
+    source = "import time\n\nimport os\n\n\nasync def f():\n    time.sleep(1)\n"
+    fix = _fix(_edit(7, 4, 14, "await asyncio.sleep"), AddImport("asyncio"), RemoveImport("time"))
+    assert apply_fixes(source, [fix]).source == (
+        "import os\nimport asyncio\n\n\nasync def f():\n    await asyncio.sleep(1)\n"
+    )
+
+
+def test_sleep_imported_from_time_is_replaced_and_its_import_dropped():
+    code = """\
+from time import sleep
+
+from django.http import HttpResponse
+
+
+async def view(request):
+    sleep(0.01)
+    return HttpResponse("done")
+"""
+    safety, fixed = _fixed(code, "ADJ512")
+    assert safety == [Safety.SAFE]
+    assert "from time import sleep" not in fixed and "    await asyncio.sleep(0.01)\n" in fixed
+
+
+def test_twins_are_offered_only_where_the_target_django_has_them():
+    code = """\
+from django.http import JsonResponse
+
+
+async def cart(request):
+    return JsonResponse({"cart": request.session.get("cart", [])})
+"""
+    assert [d.fix for d in lint_snippet(code, select=("ADJ502",), target_django=(5, 0))] == [None]
+    safety, fixed = _fixed(code, "ADJ502", target_django=(5, 1))
+    assert safety == [Safety.SAFE] and 'await request.session.aget("cart", [])' in fixed

@@ -67,18 +67,18 @@ class InsertAfter:
 
 @dataclass(frozen=True)
 class AddImport:
-    """Make `from module import name` present at the top of the file (once)."""
+    """Make `from module import name` (`import module` without a name) present in the file, once."""
 
     module: str
-    name: str
+    name: str | None = None
 
 
 @dataclass(frozen=True)
 class RemoveImport:
-    """Remove `from module import name` if the fixed file no longer uses the name."""
+    """Remove `from module import name` (`import module`) if the fixed file no longer uses it."""
 
     module: str
-    name: str
+    name: str | None = None
 
 
 NodeEdit = Replace | InsertBefore | InsertAfter | AddImport | RemoveImport
@@ -218,7 +218,23 @@ def _apply(source: str, taken: Sequence[tuple[ResolvedFix, list[tuple[int, int, 
     for edit in imports:
         if isinstance(edit, RemoveImport):
             RemoveImportsVisitor.remove_unused_import(context, edit.module, edit.name)
-    return RemoveImportsVisitor(context).transform_module(module).code
+    return _no_new_blank_top(module, RemoveImportsVisitor(context).transform_module(module)).code
+
+
+def _no_new_blank_top(before: cst.Module, after: cst.Module) -> cst.Module:
+    """Drops the blank lines that removing a file's first import leaves at its top."""
+    if not (before.body and after.body) or before.body[0].deep_equals(after.body[0]):
+        return after
+    first = after.body[0]
+    if isinstance(first, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and not any(
+        line.comment is None for line in before.body[0].leading_lines
+    ):
+        kept = list(first.leading_lines)
+        while kept and kept[0].comment is None:
+            kept.pop(0)
+        first = first.with_changes(leading_lines=kept)
+        return after.with_changes(body=[first, *after.body[1:]])
+    return after
 
 
 def _first_position(fix: ResolvedFix) -> tuple[int, int]:

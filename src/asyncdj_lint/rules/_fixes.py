@@ -10,31 +10,18 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.analysis.context import FileContext
-from asyncdj_lint.fixes import AddImport, InsertAfter, InsertBefore, NodeEdit
-
-# Nodes that open a new function-like scope: `await` is valid only when the
-# nearest of them is an `async def`.
-_SCOPES = (
-    cst.FunctionDef,
-    cst.Lambda,
-    cst.ClassDef,
-    cst.ListComp,
-    cst.SetComp,
-    cst.DictComp,
-    cst.GeneratorExp,
-)
+from asyncdj_lint.fixes import AddImport, Fix, InsertAfter, InsertBefore, NodeEdit, Replace, Safety
 
 
 def can_await(ctx: FileContext) -> bool:
-    """Whether `await` may be written at the visited node: its nearest scope is an `async def`.
+    """Whether `await` may be written at the visited node: its scope is an `async def`.
 
-    Comprehensions are left out on purpose: an `await` turns one into an
-    async comprehension (a generator expression into an async generator).
+    Comprehensions and lambdas are their own scopes and are left out on purpose:
+    an `await` turns a comprehension into an async one (a generator expression
+    into an async generator), and a lambda cannot hold one.
     """
-    for node in reversed(ctx.ancestors[:-1]):
-        if isinstance(node, _SCOPES):
-            return isinstance(node, cst.FunctionDef) and node.asynchronous is not None
-    return False
+    node = ctx.scope.node
+    return isinstance(node, cst.FunctionDef) and node.asynchronous is not None
 
 
 def needs_parentheses(expr: cst.BaseExpression, parent: cst.CSTNode | None) -> bool:
@@ -64,6 +51,15 @@ def await_call(
     return edits
 
 
+def await_twin(ctx: FileContext, call: cst.Call, twin: str) -> Fix | None:
+    """`receiver.method(args)` -> `await receiver.twin(args)` for the visited call: the safe fix of
+    a sync API whose async twin does the same work; None where `await` cannot be written."""
+    if not can_await(ctx) or not isinstance(call.func, cst.Attribute):
+        return None
+    edits = (Replace(call.func.attr, twin), *await_call(call, ctx.parent()))
+    return Fix(f"Await `{twin}()`", Safety.SAFE, edits)
+
+
 def bridge_call(ctx: FileContext, call: cst.Call, parent: cst.CSTNode | None) -> list[NodeEdit] | None:
     """`f(args)` -> `await sync_to_async(f)(args)`, importing sync_to_async; None where it cannot be."""
     if not importable(ctx, "asgiref.sync", "sync_to_async"):
@@ -76,15 +72,17 @@ def bridge_call(ctx: FileContext, call: cst.Call, parent: cst.CSTNode | None) ->
     return [*opening, InsertAfter(call.func, ")"), *closing, AddImport("asgiref.sync", "sync_to_async")]
 
 
-def importable(ctx: FileContext, module: str, name: str) -> bool:
-    """Whether `from module import name` can be added without shadowing another binding of `name`."""
+def importable(ctx: FileContext, module: str, name: str | None = None) -> bool:
+    """Whether `from module import name` (`import module`) can be added without shadowing
+    another binding of the name at module level."""
+    local = name or module
     summary = ctx.index.modules.get(ctx.module_name)
     imports = summary.imports if summary is not None else {}
-    bound = imports.get(name)
+    bound = imports.get(local)
     if bound is not None:
-        return bound == f"{module}.{name}"
+        return bound == (f"{module}.{name}" if name else module)
     return not any(
-        isinstance(statement, (cst.FunctionDef, cst.ClassDef)) and statement.name.value == name
+        isinstance(statement, (cst.FunctionDef, cst.ClassDef)) and statement.name.value == local
         for statement in ctx.module.body
     )
 

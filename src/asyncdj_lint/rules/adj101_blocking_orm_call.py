@@ -6,8 +6,8 @@ import libcst as cst
 
 from asyncdj_lint.analysis import orm_api
 from asyncdj_lint.analysis.values import Manager
-from asyncdj_lint.fixes import Fix, FixAvailability, Replace, Safety
-from asyncdj_lint.rules._fixes import await_call, bridge_call, can_await
+from asyncdj_lint.fixes import Fix, FixAvailability, Safety
+from asyncdj_lint.rules._fixes import await_twin, bridge_call, can_await
 from asyncdj_lint.rules._orm import orm_receiver
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
@@ -133,9 +133,7 @@ async def cheapest(request):
                 return  # Manager.delete does not exist; not a query at all
             twin = orm_api.BLOCKING_METHODS[method]
             advice = f"use `await {receiver_text}.{twin}(...)`"
-            if can_await(self.ctx):
-                edits = [Replace(node.func.attr, twin), *await_call(node, self.ctx.parent())]
-                fix = Fix(f"Await `{twin}()`", Safety.SAFE, tuple(edits))
+            fix = await_twin(self.ctx, node, twin)
         elif method == "iterator":
             advice = f"use `async for ... in {receiver_text}.aiterator()`"
         else:

@@ -6,8 +6,8 @@ import libcst as cst
 
 from asyncdj_lint.analysis import orm_api
 from asyncdj_lint.analysis.values import Instance
-from asyncdj_lint.fixes import Fix, FixAvailability, Replace, Safety
-from asyncdj_lint.rules._fixes import await_call, can_await
+from asyncdj_lint.fixes import FixAvailability
+from asyncdj_lint.rules._fixes import await_twin
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
@@ -91,11 +91,8 @@ async def mark_unavailable(request, pk):
             return
         text = self.ctx.snippet(node.func.value)
         twin = orm_api.INSTANCE_BLOCKING_METHODS[method]
-        fix = None
         positional = any(arg.keyword is None for arg in node.args)
-        if can_await(self.ctx) and not (method == "save" and positional):
-            edits = (Replace(node.func.attr, twin), *await_call(node, self.ctx.parent()))
-            fix = Fix(f"Await `{twin}()`", Safety.SAFE, edits)
+        fix = None if method == "save" and positional else await_twin(self.ctx, node, twin)
         self.report(
             node,
             f"`{text}.{method}()` runs a database query on the event loop and raises "
