@@ -267,3 +267,46 @@ async def cart(request):
     assert [d.fix for d in lint_snippet(code, select=("ADJ502",), target_django=(5, 0))] == [None]
     safety, fixed = _fixed(code, "ADJ502", target_django=(5, 1))
     assert safety == [Safety.SAFE] and 'await request.session.aget("cart", [])' in fixed
+
+
+def test_a_for_statement_over_aiterator_becomes_async_for_a_comprehension_has_no_fix():
+    body = (
+        "    names = [p.name for p in Product.objects.aiterator()]\n"
+        "    for product in Product.objects.aiterator():  # each\n"
+        "        names.append(product.name)\n"
+        "    return names"
+    )
+    found = lint_snippet(ASYNC_VIEW.format(body=body), select=("ADJ106",))
+    assert [d.fix is not None for d in found] == [False, True]
+    _, fixed = _fixed(ASYNC_VIEW.format(body=body), "ADJ106")
+    assert "    async for product in Product.objects.aiterator():  # each\n" in fixed
+
+
+def test_middleware_flags_go_after_the_class_docstring_unless_the_class_sets_one():
+    code = '''\
+class TimingMiddleware:
+    """Times requests."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    async def __call__(self, request):
+        return await self.get_response(request)
+
+
+class FlaggedMiddleware:
+    async_capable = False
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    async def __call__(self, request):
+        return await self.get_response(request)
+'''
+    found = lint_snippet(code, select=("ADJ601",))
+    assert [d.fix is not None for d in found] == [True, False]
+    _, fixed = _fixed(code, "ADJ601")
+    assert fixed.startswith(
+        'class TimingMiddleware:\n    """Times requests."""\n\n'
+        "    sync_capable = False\n    async_capable = True\n\n    def __init__"
+    )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from asyncdj_lint.fixes import Fix, FixAvailability, InsertBefore, Safety
+from asyncdj_lint.rules._fixes import block_indent
 from asyncdj_lint.rules._request_path import SYNC_ONLY, middleware_class
 from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 
@@ -27,6 +29,13 @@ class AsyncCallInSyncMiddleware(Rule):
     )
     django_versions = "3.1 to 6.1"
     requires_text = (b"__call__",)
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "`sync_capable = False` and `async_capable = True` are written at the top of the class body: "
+        "the fix is safe, Django then calls the middleware as the async code it is, where every "
+        "request failed. A class that sets either flag itself, is decorated, or whose body is on one "
+        "line has no fix."
+    )
     invalid = (
         Example(
             """\
@@ -55,6 +64,23 @@ class TimingMiddleware:
                     "`TimingMiddleware` defines `async def __call__` but is sync-only middleware (sync_capable=True, async_capable=False): Django calls it as sync and every request fails with AttributeError: 'coroutine' object has no attribute ...; set `async_capable = True` and `sync_capable = False` on the class (or decorate it with `@async_only_middleware`)",
                 ),
             ),
+            fixed="""\
+import asyncio
+
+
+class TimingMiddleware:
+    sync_capable = False
+    async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    async def __call__(self, request):
+        await asyncio.sleep(0)
+        response = await self.get_response(request)
+        response["X-Timed"] = "1"
+        return response
+""",
         ),
     )
     valid = (
@@ -96,4 +122,36 @@ class TimingMiddleware:
             "async_capable=False): Django calls it as sync and every request fails with "
             "AttributeError: 'coroutine' object has no attribute ...; set `async_capable = True` and "
             "`sync_capable = False` on the class (or decorate it with `@async_only_middleware`)",
+            fix=self._fix(node),
         )
+
+    def _fix(self, node: cst.ClassDef) -> Fix | None:
+        """The two flags before the first statement of the class body after its docstring."""
+        body = node.body
+        if node.decorators or not isinstance(body, cst.IndentedBlock) or _sets_a_flag(body):
+            return None
+        first = 1 if node.get_docstring() is not None else 0
+        if first >= len(body.body):
+            return None
+        indent = block_indent(self.ctx, body)
+        flags = f"sync_capable = False\n{indent}async_capable = True\n\n{indent}"
+        return Fix("Mark the class async-only", Safety.SAFE, (InsertBefore(body.body[first], flags),))
+
+
+def _sets_a_flag(body: cst.IndentedBlock) -> bool:
+    """Whether the class body assigns `sync_capable` or `async_capable` itself."""
+    for statement in body.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                targets = (
+                    [t.target for t in small.targets]
+                    if isinstance(small, cst.Assign)
+                    else [small.target]
+                    if isinstance(small, cst.AnnAssign)
+                    else []
+                )
+                if any(
+                    isinstance(t, cst.Name) and t.value in ("sync_capable", "async_capable") for t in targets
+                ):
+                    return True
+    return False
