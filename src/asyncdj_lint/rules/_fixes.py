@@ -60,6 +60,15 @@ def await_twin(ctx: FileContext, call: cst.Call, twin: str) -> Fix | None:
     return Fix(f"Await `{twin}()`", Safety.SAFE, edits)
 
 
+def bridge_fix(ctx: FileContext, call: cst.Call) -> Fix | None:
+    """`f(args)` -> `await sync_to_async(f)(args)` for the visited call: the unsafe fix of a sync
+    call with no async twin, which moves its work into a thread."""
+    edits = bridge_call(ctx, call, ctx.parent()) if can_await(ctx) else None
+    if edits is None:
+        return None
+    return Fix(f"Run `{ctx.snippet(call.func)}()` in a thread", Safety.UNSAFE, tuple(edits))
+
+
 def bridge_call(ctx: FileContext, call: cst.Call, parent: cst.CSTNode | None) -> list[NodeEdit] | None:
     """`f(args)` -> `await sync_to_async(f)(args)`, importing sync_to_async; None where it cannot be."""
     if not importable(ctx, "asgiref.sync", "sync_to_async"):
@@ -87,10 +96,21 @@ def importable(ctx: FileContext, module: str, name: str | None = None) -> bool:
     )
 
 
-def block_indent(ctx: FileContext, *blocks: cst.BaseSuite) -> str:
-    """The indentation of statements in the last of `blocks`, nested in the visited node's blocks."""
+def insert_at_top(
+    ctx: FileContext, owner: cst.ClassDef | cst.FunctionDef, lines: list[str], *outer: cst.BaseSuite
+) -> InsertBefore | None:
+    """Statements (`lines`, "" for a blank line) at the top of a class or function body, after its
+    docstring; `outer` are the blocks between the visited node and `owner`. None for a body on
+    one line or holding only a docstring."""
+    body = owner.body
+    if not isinstance(body, cst.IndentedBlock):
+        return None
+    first = 1 if owner.get_docstring() is not None else 0
+    if first >= len(body.body):
+        return None
     indent = ""
-    for node in (*ctx.ancestors, *blocks):
+    for node in (*ctx.ancestors, *outer, body):
         if isinstance(node, cst.IndentedBlock):
             indent += ctx.module.default_indent if node.indent is None else node.indent
-    return indent
+    text = "\n".join(f"{indent}{line}" if line else "" for line in lines).removeprefix(indent)
+    return InsertBefore(body.body[first], f"{text}\n{indent}")

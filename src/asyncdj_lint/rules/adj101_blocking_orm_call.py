@@ -6,8 +6,8 @@ import libcst as cst
 
 from asyncdj_lint.analysis import orm_api
 from asyncdj_lint.analysis.values import Manager
-from asyncdj_lint.fixes import Fix, FixAvailability, Safety
-from asyncdj_lint.rules._fixes import await_twin, bridge_call, can_await
+from asyncdj_lint.fixes import FixAvailability
+from asyncdj_lint.rules._fixes import await_twin, bridge_fix
 from asyncdj_lint.rules._orm import orm_receiver
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
@@ -141,9 +141,7 @@ async def cheapest(request):
             if custom is None or custom.is_async or custom.returns != "sql":
                 return
             advice = f"use `await sync_to_async({receiver_text}.{method})(...)`"
-            bridged = bridge_call(self.ctx, node, self.ctx.parent()) if can_await(self.ctx) else None
-            if bridged is not None:
-                fix = Fix(f"Run `{method}()` in a thread", Safety.UNSAFE, tuple(bridged))
+            fix = bridge_fix(self.ctx, node)
         self.report(
             node,
             f"`{call_text}` runs a database query on the event loop and raises "

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from asyncdj_lint.fixes import FixAvailability
+from asyncdj_lint.rules._fixes import bridge_fix
 from asyncdj_lint.rules._helpers import helper_chain, wrap_advice
 from asyncdj_lint.rules.base import RESPONDS_OK, Example, Expected, Outcome, Rule, Severity
 
@@ -24,6 +26,12 @@ class SyncHelperBlocks(Rule):
         "itself (ADJ512), not behind helpers."
     )
     django_versions = "all"
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "The call runs through `await sync_to_async(helper)(...)`, importing `sync_to_async`: the fix is unsafe, as it moves the work into a thread (where it is "
+        "meant to run, but code that relies on running on the loop's thread changes). No fix is "
+        "offered where `await` cannot be written (in a comprehension or a lambda)."
+    )
     invalid = (
         Example(
             """\
@@ -47,6 +55,21 @@ async def reserve(request):
                     "`wait_for_stock()` runs on the event loop and blocks it: wait_for_stock() -> time.sleep() (snippet.py:7); use `await sync_to_async(wait_for_stock)(...)`",
                 ),
             ),
+            fixed="""\
+import time
+
+from django.http import HttpResponse
+from asgiref.sync import sync_to_async
+
+
+def wait_for_stock():
+    time.sleep(0.01)
+
+
+async def reserve(request):
+    await sync_to_async(wait_for_stock)()
+    return HttpResponse("reserved")
+""",
         ),
     )
     valid = (
@@ -78,4 +101,5 @@ async def reserve(request):
             node,
             f"`{chain.calls[0]}` runs on the event loop and blocks it: {chain.render()}; "
             f"use {wrap_advice(self.ctx, node)}",
+            fix=bridge_fix(self.ctx, node),
         )

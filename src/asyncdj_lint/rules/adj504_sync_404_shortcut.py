@@ -7,7 +7,7 @@ import libcst as cst
 from asyncdj_lint.analysis import django_async_api as api
 from asyncdj_lint.analysis.calls import callee_name
 from asyncdj_lint.fixes import AddImport, Fix, FixAvailability, NodeEdit, RemoveImport, Replace, Safety
-from asyncdj_lint.rules._fixes import await_call, bridge_call, can_await, importable
+from asyncdj_lint.rules._fixes import await_call, bridge_fix, can_await, importable
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
@@ -103,8 +103,7 @@ async def product_detail(request, pk):
         module = name.rsplit(".", 1)[0]
         parent = self.ctx.parent()
         if not api.has(self.ctx.options, api.SHORTCUTS_SINCE):
-            bridged = bridge_call(self.ctx, node, parent)
-            return Fix(f"Run `{function}()` in a thread", Safety.UNSAFE, tuple(bridged)) if bridged else None
+            return bridge_fix(self.ctx, node)
         edits: list[NodeEdit]
         if isinstance(node.func, cst.Attribute):  # `shortcuts.get_object_or_404(...)`
             edits = [Replace(node.func.attr, twin)]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.fixes import Fix, FixAvailability, InsertBefore, Safety
-from asyncdj_lint.rules._fixes import block_indent
+from asyncdj_lint.fixes import Fix, FixAvailability, Safety
+from asyncdj_lint.rules._fixes import insert_at_top
 from asyncdj_lint.rules._request_path import SYNC_ONLY, middleware_class
 from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 
@@ -127,15 +127,10 @@ class TimingMiddleware:
 
     def _fix(self, node: cst.ClassDef) -> Fix | None:
         """The two flags before the first statement of the class body after its docstring."""
-        body = node.body
-        if node.decorators or not isinstance(body, cst.IndentedBlock) or _sets_a_flag(body):
+        if node.decorators or not isinstance(node.body, cst.IndentedBlock) or _sets_a_flag(node.body):
             return None
-        first = 1 if node.get_docstring() is not None else 0
-        if first >= len(body.body):
-            return None
-        indent = block_indent(self.ctx, body)
-        flags = f"sync_capable = False\n{indent}async_capable = True\n\n{indent}"
-        return Fix("Mark the class async-only", Safety.SAFE, (InsertBefore(body.body[first], flags),))
+        flags = insert_at_top(self.ctx, node, ["sync_capable = False", "async_capable = True", ""])
+        return Fix("Mark the class async-only", Safety.SAFE, (flags,)) if flags is not None else None
 
 
 def _sets_a_flag(body: cst.IndentedBlock) -> bool:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.fixes import AddImport, Fix, FixAvailability, InsertBefore, Safety
-from asyncdj_lint.rules._fixes import block_indent, importable
+from asyncdj_lint.fixes import AddImport, Fix, FixAvailability, Safety
+from asyncdj_lint.rules._fixes import importable, insert_at_top
 from asyncdj_lint.rules._request_path import ASYNC_ONLY, BOTH, middleware_class, request_path
 from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 
@@ -130,20 +130,10 @@ class BlockBotsMiddleware:
             ),
             None,
         )
-        if (
-            init is None
-            or not isinstance(node.body, cst.IndentedBlock)
-            or not isinstance(init.body, cst.IndentedBlock)
-            or not importable(self.ctx, "asgiref.sync", "markcoroutinefunction")
-        ):
+        if init is None or not importable(self.ctx, "asgiref.sync", "markcoroutinefunction"):
             return None
-        statements = init.body.body
-        first = 1 if statements and init.get_docstring() is not None else 0
-        if first >= len(statements):
+        mark = insert_at_top(self.ctx, init, ["markcoroutinefunction(self)"], node.body)
+        if mark is None:
             return None
-        indent = block_indent(self.ctx, node.body, init.body)
-        edits = (
-            InsertBefore(statements[first], f"markcoroutinefunction(self)\n{indent}"),
-            AddImport("asgiref.sync", "markcoroutinefunction"),
-        )
+        edits = (mark, AddImport("asgiref.sync", "markcoroutinefunction"))
         return Fix("Mark the instance with `markcoroutinefunction(self)`", Safety.SAFE, edits)
