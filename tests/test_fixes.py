@@ -310,3 +310,37 @@ class FlaggedMiddleware:
         'class TimingMiddleware:\n    """Times requests."""\n\n'
         "    sync_capable = False\n    async_capable = True\n\n    def __init__"
     )
+
+
+def test_a_call_in_its_own_parentheses_needs_no_more_to_be_awaited():
+    _, fixed = _fixed(ASYNC_VIEW.format(body="    return (Product.objects.get(pk=pk)).name"), "ADJ101")
+    assert "    return (await Product.objects.aget(pk=pk)).name\n" in fixed
+
+
+def test_no_import_is_added_over_another_binding_of_the_name():
+    code = """\
+from django.shortcuts import get_object_or_404
+from shop.models import Product
+
+
+def aget_object_or_404(*args):
+    return None
+
+
+async def view(request, pk):
+    return get_object_or_404(Product, pk=pk)
+"""
+    assert [d.fix for d in lint_snippet(code, select=("ADJ504",), target_django=(5, 0))] == [None]
+
+
+def test_a_shortcut_called_through_its_module_keeps_the_imports():
+    code = """\
+from django import shortcuts
+from shop.models import Product
+
+
+async def view(request, pk):
+    return shortcuts.get_object_or_404(Product, pk=pk)
+"""
+    _, fixed = _fixed(code, "ADJ504", target_django=(5, 0))
+    assert fixed == code.replace("return shortcuts.get_", "return await shortcuts.aget_")

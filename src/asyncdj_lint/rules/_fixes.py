@@ -39,16 +39,11 @@ def needs_parentheses(expr: cst.BaseExpression, parent: cst.CSTNode | None) -> b
     )
 
 
-def await_call(
-    expr: cst.BaseExpression, parent: cst.CSTNode | None, before: str = "", after: str = ""
-) -> list[NodeEdit]:
-    """Edits that write `await <before>expr<after>` in place of `expr`, parenthesized where needed."""
+def await_call(expr: cst.BaseExpression, parent: cst.CSTNode | None) -> list[NodeEdit]:
+    """Edits that write `await expr` in place of `expr`, parenthesized where needed."""
     if needs_parentheses(expr, parent):
-        return [InsertBefore(expr, f"(await {before}"), InsertAfter(expr, f"{after})")]
-    edits: list[NodeEdit] = [InsertBefore(expr, f"await {before}")]
-    if after:
-        edits.append(InsertAfter(expr, after))
-    return edits
+        return [InsertBefore(expr, "(await "), InsertAfter(expr, ")")]
+    return [InsertBefore(expr, "await ")]
 
 
 def await_twin(ctx: FileContext, call: cst.Call, twin: str) -> Fix | None:
