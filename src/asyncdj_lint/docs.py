@@ -100,12 +100,13 @@ def index_page() -> str:
         "",
         "Generated from the rule classes by `python -m asyncdj_lint.docs`; do not edit by hand.",
         "",
-        "| code | name | severity | summary |",
-        "| --- | --- | --- | --- |",
+        "| code | name | severity | fix | summary |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for rule in all_rules():
+        fix = "" if rule.fix_availability is FixAvailability.NONE else rule.fix_availability.value
         lines.append(
-            f"| [{rule.code}]({rule.code}.md) | {rule.name} | {rule.severity.value} | {rule.summary} |"
+            f"| [{rule.code}]({rule.code}.md) | {rule.name} | {rule.severity.value} | {fix} | {rule.summary} |"
         )
     return "\n".join(lines) + "\n"
 
