@@ -56,24 +56,16 @@ def await_twin(ctx: FileContext, call: cst.Call, twin: str) -> Fix | None:
 
 
 def bridge_fix(ctx: FileContext, call: cst.Call) -> Fix | None:
-    """`f(args)` -> `await sync_to_async(f)(args)` for the visited call: the unsafe fix of a sync
-    call with no async twin, which moves its work into a thread."""
-    edits = bridge_call(ctx, call, ctx.parent()) if can_await(ctx) else None
-    if edits is None:
+    """`f(args)` -> `await sync_to_async(f)(args)` for the visited call, importing sync_to_async:
+    the unsafe fix of a sync call with no async twin, which moves its work into a thread."""
+    if not (can_await(ctx) and importable(ctx, "asgiref.sync", "sync_to_async")):
         return None
-    return Fix(f"Run `{ctx.snippet(call.func)}()` in a thread", Safety.UNSAFE, tuple(edits))
-
-
-def bridge_call(ctx: FileContext, call: cst.Call, parent: cst.CSTNode | None) -> list[NodeEdit] | None:
-    """`f(args)` -> `await sync_to_async(f)(args)`, importing sync_to_async; None where it cannot be."""
-    if not importable(ctx, "asgiref.sync", "sync_to_async"):
-        return None
-    if needs_parentheses(call, parent):
-        opening = [InsertBefore(call, "(await sync_to_async(")]
-        closing: list[NodeEdit] = [InsertAfter(call, ")")]
+    edits: list[NodeEdit] = [InsertAfter(call.func, ")"), AddImport("asgiref.sync", "sync_to_async")]
+    if needs_parentheses(call, ctx.parent()):
+        edits += [InsertBefore(call, "(await sync_to_async("), InsertAfter(call, ")")]
     else:
-        opening, closing = [InsertBefore(call, "await sync_to_async(")], []
-    return [*opening, InsertAfter(call.func, ")"), *closing, AddImport("asgiref.sync", "sync_to_async")]
+        edits.append(InsertBefore(call, "await sync_to_async("))
+    return Fix(f"Run `{ctx.snippet(call.func)}()` in a thread", Safety.UNSAFE, tuple(edits))
 
 
 def importable(ctx: FileContext, module: str, name: str | None = None) -> bool:
