@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.analysis import orm_api
 from asyncdj_lint.analysis.values import Manager
+from asyncdj_lint.facts import orm_api
 from asyncdj_lint.fixes import FixAvailability
 from asyncdj_lint.rules._fixes import await_twin, bridge_fix
 from asyncdj_lint.rules._orm import orm_receiver

@@ -6,10 +6,10 @@ import libcst as cst
 
 from asyncdj_lint.analysis.scopes import FunctionNode
 from asyncdj_lint.analysis.values import Coroutine
-from asyncdj_lint.analysis.walk import Visitor, walk
 from asyncdj_lint.fixes import Fix, FixAvailability, InsertBefore, Safety
 from asyncdj_lint.rules._fixes import can_await
 from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
+from asyncdj_lint.syntax.walk import Visitor, walk
 
 
 class UnawaitedOrmCoroutine(Rule):

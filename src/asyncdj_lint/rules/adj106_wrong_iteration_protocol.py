@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.analysis import django_async_api as api
 from asyncdj_lint.analysis.values import Manager, RowIterator
+from asyncdj_lint.facts import django_async_api as api
 from asyncdj_lint.fixes import Fix, FixAvailability, InsertAfter, InsertBefore, Replace, Safety
 from asyncdj_lint.rules._fixes import can_await
 from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
