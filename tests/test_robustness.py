@@ -68,7 +68,7 @@ def test_files_libcst_parses_in_quadratic_time_are_reported_within_the_probe_tim
         tmp_path,
         {
             "chain.py": BLOCKING_VIEW + "x = y" + ".f()" * 5000 + "\n",  # 21 s for 2,000 calls unbounded
-            "plus.py": BLOCKING_VIEW + "x = 1" + "+1" * 5000 + "\n",  # 22 s unbounded
+            "plus.py": BLOCKING_VIEW + "x = 1" + "+1" * 10_000 + "\n",  # 5,000 terms: 22 s unbounded
             "data.py": BLOCKING_VIEW
             + "x = ["
             + ", ".join(["123456"] * 125_000)
@@ -79,9 +79,10 @@ def test_files_libcst_parses_in_quadratic_time_are_reported_within_the_probe_tim
     run = cli("--no-cache", ".", cwd=tmp_path, jobs=2)
     assert time.perf_counter() - started < 3 * parse_guard.PROBE_SECONDS + 30
     assert run.returncode == 1, run.stderr
-    for name in ("chain.py", "plus.py", "data.py"):
-        assert f"{name}:1:1: ADJ001" in run.stdout
-    assert f"within {parse_guard.PROBE_SECONDS} seconds" in run.stdout
+    for name in ("chain.py", "plus.py"):
+        assert f"{name}:1:1: ADJ001 cannot check this file: too complex to parse within" in run.stdout
+    # The 1 MB list parses in about the probe's time: judged if it made it, else ADJ001.
+    assert "data.py:1:1: ADJ001" in run.stdout or "data.py:4:5: ADJ512" in run.stdout
 
 
 NEWER_SYNTAX = {
