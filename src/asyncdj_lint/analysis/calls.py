@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from asyncdj_lint.analysis import bridges
 from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.inference import Builtin, Symbol
 from asyncdj_lint.analysis.scopes import Scope
@@ -74,6 +75,30 @@ def is_built_by(ctx: FileContext, expr: cst.BaseExpression, callables: frozenset
     return bool(values) and all(
         isinstance(value, cst.Call) and callee_name(ctx, value, scope) in callables for value, scope in values
     )
+
+
+def defers_callable(ctx: FileContext, call: cst.Call) -> bool:
+    """Whether `call` hands its callable argument to something that calls it later, elsewhere:
+    `transaction.on_commit(fn)`, `response.add_post_render_callback(fn)`, `signal.connect(fn)`,
+    `atexit.register(fn)`, `executor.map(fn, items)`. The callable does not run where it is written."""
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        if func.attr.value in bridges.DEFERRING_METHODS:
+            return True
+        if func.attr.value in bridges.EXECUTOR_MAPS and _is_executor(ctx, func.value):
+            return True
+    return callee_name(ctx, call) in bridges.DEFERRING_CALLABLES
+
+
+def _is_executor(ctx: FileContext, expr: cst.BaseExpression) -> bool:
+    """A thread or process pool: built by a call here, or `with ThreadPoolExecutor() as pool`."""
+    if isinstance(expr, cst.Name) and (found := ctx.scope.lookup(expr.value)) is not None:
+        owner, bindings = found
+        return all(
+            isinstance(b.node, cst.Call) and callee_name(ctx, b.node, owner) in bridges.EXECUTORS
+            for b in bindings
+        )
+    return is_built_by(ctx, expr, bridges.EXECUTORS)
 
 
 def defined_function(func: cst.BaseExpression, scope: Scope) -> cst.FunctionDef | None:

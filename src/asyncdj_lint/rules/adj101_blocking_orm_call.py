@@ -21,7 +21,11 @@ class BlockingOrmCall(Rule):
         "raise `SynchronousOnlyOperation`, and only on the code path that runs, so tests "
         "that miss the path miss the bug. Each has an async twin (`aget()`, `acount()`, "
         "...) since Django 4.1; `iterator()` has `aiterator()`. A custom manager or "
-        "QuerySet method that runs a query has no twin: run it with `sync_to_async`."
+        "QuerySet method that runs a query has no twin: run it with `sync_to_async`. "
+        "Code that does not run on the loop is not reported: a callable handed to "
+        "`transaction.on_commit`, `add_post_render_callback`, a signal's `connect`, "
+        "`atexit.register` or a thread or process pool runs where that calls it, and the "
+        "decorators of a module-level `async def` run at import time."
     )
     invalid = (
         Example(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.analysis import django_async_api as api
-from asyncdj_lint.analysis.requests import is_request_attribute
+from asyncdj_lint.analysis.context import FileContext
+from asyncdj_lint.analysis.requests import is_request_attribute, user_loaded_before
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
 
 
@@ -21,7 +22,14 @@ class RequestUserAccess(Rule):
         "requests without a session cookie pass, so tests often miss it). Since Django 5.0, "
         "`await request.auser()` loads the user in a thread; before, read it inside "
         "`sync_to_async`. The request is the first parameter of an `async def` called "
-        "`request` (after `self` in methods), or one annotated `HttpRequest`/`ASGIRequest`."
+        "`request` (after `self` in methods), or one annotated `HttpRequest`/`ASGIRequest`. "
+        "The first read in a function loads the user for the rest of it: only that one is reported. "
+        "Frameworks that authenticate in a thread before the handler leave a loaded user: methods of "
+        "adrf and DRF views (`APIView`, `ViewSet`, generic views) and `@api_view` functions, and "
+        "django-ninja operations whose auth (on the operation, else on its `Router` or `NinjaAPI`) "
+        "starts with session auth (`django_auth`); there `request.user` is not reported. Ninja's "
+        "other auth (API keys, async auth) does not load it, so it is reported. Channels consumers "
+        'read `scope["user"]`, which `AuthMiddlewareStack` resolves before they run.'
     )
     django_versions = "4.1 to 6.1"
     invalid = (
@@ -49,11 +57,24 @@ async def profile(request):
         ),
     )
 
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        # Functions whose `request.user` was reported: its first read loads the user for
+        # the rest of the function, so later reads are not findings of their own.
+        self._loaded: set[int] = set()
+
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if not self.ctx.on_loop or not is_request_attribute(self.ctx, node.value, "user"):
             return
         if node.attr.value in api.PERMISSION_METHODS and self._is_called(node):
             return  # ADJ503 reports permission checks, which query even after auser()
+        function = self.ctx.scope.function
+        key = id(function.node if function is not None else self.ctx.module)
+        if key in self._loaded:
+            return
+        self._loaded.add(key)
+        if user_loaded_before(self.ctx, function) is not None:
+            return  # adrf, DRF or ninja's session auth authenticated the request in a thread
         user = self.ctx.snippet(node.value)
         attr = node.attr.value
         advice = api.advise(
