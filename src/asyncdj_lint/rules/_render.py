@@ -1,18 +1,47 @@
-"""Shared pieces of the template rendering rules (ADJ505, ADJ506)."""
+"""Shared pieces of the template rendering rules (ADJ505, ADJ506).
+
+Rendering is CPU work unless a lookup in the template reaches something that
+queries. The template is read from the project (index.templates); each of its
+lookups is followed from the context value it starts at: a QuerySet or
+manager queries whatever the template does with it (ADJ505); an attribute of
+a model instance queries when it is a relation the query did not load, and
+`user` / `perms` from the auth context processor load the user (ADJ506).
+Literals, concrete fields and values the analysis does not know stay silent,
+and so does a template the project does not have.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import libcst as cst
 
 from asyncdj_lint.analysis.calls import argument, bound_values, callee_name
 from asyncdj_lint.analysis.context import FileContext
-from asyncdj_lint.analysis.values import ORM_LAZY
+from asyncdj_lint.analysis.loading import related_value
+from asyncdj_lint.analysis.scopes import Scope
+from asyncdj_lint.analysis.values import ORM_LAZY, Instance, QuerySet, RelatedManager
+from asyncdj_lint.index.templates import AUTH_CONTEXT_PROCESSOR, Lookup
 
-# Functions that render a template where they are called, with the position of their context argument.
+# Functions that render a template where they are called: positions of the template name and context.
 RENDERERS = {
-    "django.shortcuts.render": 2,
-    "django.template.loader.render_to_string": 1,
+    "django.shortcuts.render": (1, 2),
+    "django.template.loader.render_to_string": (0, 1),
 }
+ITEM = "[]"
+
+
+@dataclass(frozen=True)
+class Query:
+    """A lookup of the rendered template that runs a query."""
+
+    lookup: Lookup
+    key: str  # the context name it starts at
+    what: str  # "the QuerySet", "the relation `customer`", "the user"
+    queryset: bool  # a QuerySet or manager from the context (ADJ505), else ADJ506
+
+    def where(self) -> str:
+        return f"`{self.lookup.text}` ({self.lookup.template}:{self.lookup.line})"
 
 
 def render_call(ctx: FileContext, call: cst.Call) -> str | None:
@@ -23,34 +52,160 @@ def render_call(ctx: FileContext, call: cst.Call) -> str | None:
     return name.rsplit(".", 1)[1] if name in RENDERERS else None
 
 
-def lazy_context_keys(ctx: FileContext, call: cst.Call) -> list[str]:
-    """Keys of the context dict whose values are QuerySets or managers, known to query when rendered."""
+def rendered_queries(ctx: FileContext, call: cst.Call) -> tuple[str, list[Query]] | None:
+    """The template `call` renders and the lookups in it that query; None when either is unknown."""
     name = callee_name(ctx, call)
-    context = argument(call, RENDERERS[name], "context") if name in RENDERERS else None
+    if name not in RENDERERS:
+        return None
+    name_at, context_at = RENDERERS[name]
+    found = _template(ctx, argument(call, name_at, "template_name"))
+    if found is None:
+        return None
+    template, lookups = found
+    context = _context(ctx, argument(call, context_at, "context"))
     if context is None:
-        return []
-    keys = []
-    for value, scope in bound_values(ctx, context):
-        for key, item in _dict_items(value):
-            if isinstance(ctx.inference.infer(item, scope), ORM_LAZY):
-                keys.append(key)
-    return keys
+        return None
+    with_request = name == "django.shortcuts.render" or argument(call, 3, "request") is not None
+    processors = ctx.index.templates.settings.context_processors
+    auth = with_request and processors is not None and AUTH_CONTEXT_PROCESSOR in processors
+    queries = []
+    seen: set[tuple[str, ...]] = set()
+    for lookup in lookups:
+        query = _query(ctx, lookup, context, auth)
+        if query is not None and lookup.path not in seen:
+            seen.add(lookup.path)
+            queries.append(query)
+    return template, queries
 
 
-def _dict_items(expr: cst.BaseExpression) -> list[tuple[str, cst.BaseExpression]]:
-    """`{"a": x}` and `dict(a=x)` -> [("a", x)]; other keys are shown as their source."""
+def _template(ctx: FileContext, expr: cst.BaseExpression | None) -> tuple[str, tuple[Lookup, ...]] | None:
+    """The first template of a literal name (or list of names) that the project has, with its lookups."""
+    if expr is None:
+        return None
+    names: list[cst.BaseExpression] = [expr] if isinstance(expr, cst.SimpleString) else []
+    if isinstance(expr, (cst.List, cst.Tuple)):
+        names = [element.value for element in expr.elements]
+    for node in names:
+        name = node.evaluated_value if isinstance(node, cst.SimpleString) else None
+        if not isinstance(name, str):
+            return None
+        lookups = ctx.index.templates.lookups(name)
+        if lookups is not None:
+            return name, lookups
+    return None
+
+
+def _context(ctx: FileContext, expr: cst.BaseExpression | None) -> dict[str, tuple[object, bool]] | None:
+    """Context name -> (value, whether it is an inert literal); None when the context is not a literal dict."""
+    if expr is None:
+        return {}
+    values = bound_values(ctx, expr)
+    if len(values) != 1:
+        return None
+    value, scope = values[0]
+    items = _dict_items(value)
+    if items is None:
+        return None
+    return {key: (_value(ctx, item, scope), _is_literal(item)) for key, item in items}
+
+
+def _value(ctx: FileContext, expr: cst.BaseExpression, scope: Scope) -> object:
+    """What a context value is; a list built by `[x async for x in qs]` is a list of qs's rows."""
+    bound = bound_values(ctx, expr, scope)
+    if len(bound) == 1 and isinstance(bound[0][0], cst.ListComp):
+        comp, where = bound[0]
+        assert isinstance(comp, cst.ListComp)
+        loop = comp.for_in
+        target = loop.target
+        if (
+            loop.inner_for_in is None
+            and isinstance(target, cst.Name)
+            and isinstance(comp.elt, cst.Name)
+            and comp.elt.value == target.value
+        ):
+            rows = ctx.inference.infer(loop.iter, where)
+            if isinstance(rows, QuerySet) and rows.row == "instance":
+                return [Instance(rows.model, rows.loading)]
+        return None
+    return ctx.inference.infer(expr, scope)
+
+
+def _query(
+    ctx: FileContext, lookup: Lookup, context: dict[str, tuple[object, bool]], auth: bool
+) -> Query | None:
+    key, *rest = lookup.path
+    if key not in context:
+        if auth and key in ("user", "perms"):
+            return Query(lookup, key, "the user" if key == "user" else "the user's permissions", False)
+        return None
+    value, literal = context[key]
+    if literal:
+        return None
+    path = list(rest)
+    while True:
+        if isinstance(value, RelatedManager) and value.prefetched:
+            return None  # prefetch_related filled it
+        if isinstance(value, ORM_LAZY):
+            return Query(lookup, key, "the QuerySet", True)  # whatever the template does with it queries
+        if isinstance(value, list) and value and path[:1] == [ITEM]:
+            value, path = value[0], path[1:]
+            continue
+        if isinstance(value, Instance) and path and path[0] != ITEM:
+            attr = path.pop(0)
+            related = related_value(ctx.index, value, attr)
+            if related is None:
+                return None  # a field, a method or an unknown attribute
+            if (
+                isinstance(related, Instance)
+                and value.loading is not None
+                and attr not in value.loading.relations
+            ):
+                return Query(lookup, key, f"the relation `{attr}`", False)
+            if isinstance(related, RelatedManager):
+                if related.prefetched is False and path:
+                    return Query(lookup, key, f"the related manager `{attr}`", False)
+                return None
+            if isinstance(related, Instance) and related.loading is None:
+                return None
+            value = related
+            continue
+        return None
+
+
+def _dict_items(expr: cst.BaseExpression) -> list[tuple[str, cst.BaseExpression]] | None:
+    """`{"a": x}` and `dict(a=x)` -> [("a", x)]; None for anything else."""
     if isinstance(expr, cst.Dict):
-        return [
-            (_key_text(element.key), element.value)
-            for element in expr.elements
-            if isinstance(element, cst.DictElement)
-        ]
+        items = []
+        for element in expr.elements:
+            if not isinstance(element, cst.DictElement):
+                return None
+            key = element.key.evaluated_value if isinstance(element.key, cst.SimpleString) else None
+            if not isinstance(key, str):
+                return None
+            items.append((key, element.value))
+        return items
     if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "dict":
+        if any(arg.keyword is None for arg in expr.args):
+            return None
         return [(arg.keyword.value, arg.value) for arg in expr.args if arg.keyword is not None]
-    return []
+    return None
 
 
-def _key_text(key: cst.BaseExpression) -> str:
-    if isinstance(key, cst.SimpleString):
-        return key.evaluated_value if isinstance(key.evaluated_value, str) else "..."
-    return "..."
+def _is_literal(expr: cst.BaseExpression) -> bool:
+    """Strings, numbers, True/False/None, and lists, tuples, sets and dicts of them."""
+    if isinstance(
+        expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.Integer, cst.Float)
+    ):
+        return True
+    if isinstance(expr, cst.Name):
+        return expr.value in ("True", "False", "None")
+    if isinstance(expr, cst.UnaryOperation):
+        return _is_literal(expr.expression)
+    if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+        return all(not isinstance(e, cst.StarredElement) and _is_literal(e.value) for e in expr.elements)
+    if isinstance(expr, cst.Dict):
+        return all(
+            isinstance(e, cst.DictElement) and _is_literal(e.key) and _is_literal(e.value)
+            for e in expr.elements
+        )
+    return False
