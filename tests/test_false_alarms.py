@@ -206,3 +206,36 @@ def test_channels_scope_user_after_auth_middleware_and_plain_django_views():
     # AuthMiddlewareStack resolves scope["user"] before the consumer runs; Django's view
     # gets the lazy user of AuthenticationMiddleware.
     assert lines(code, "ADJ") == [(10, "ADJ501")]
+
+
+# -- warnings say what blocks, and for how long ------------------------------------------
+
+
+def test_blocking_warnings_name_the_blocking_call_and_how_long_it_can_block():
+    code = (
+        "import time\n"
+        "import requests\n"
+        "from django.http import HttpResponse\n\n"
+        "def fetch_rates():\n"
+        "    return requests.get('https://rates.example', timeout=3)\n\n"
+        "def log_visit():\n"
+        "    return None\n\n"
+        "def refresh():\n"
+        "    log_visit()\n"
+        "    return fetch_rates()\n\n"
+        "async def prices(request):\n"
+        "    time.sleep(0.5)\n"
+        "    requests.post('https://audit.example')\n"
+        "    refresh()\n"
+        "    return HttpResponse()\n"
+    )
+    messages = {d.line: d.message for d in lint_snippet(code, select=("ADJ302", "ADJ512"))}
+    assert messages[16].startswith("`time.sleep()` blocks the event loop for 0.5 s;")
+    assert messages[17].startswith(
+        "`requests.post()` blocks the event loop until the server answers, with no timeout;"
+    )
+    assert messages[18].startswith(
+        "`requests.get()` blocks the event loop until the server answers, up to `timeout=3`, reached from "
+        "`refresh()` on the event loop: refresh() -> fetch_rates() -> requests.get() ("
+    )
+    assert messages[18].endswith("snippet.py:6); use `await sync_to_async(refresh)(...)`")

@@ -40,7 +40,7 @@ def test_a_queryset_the_template_iterates_is_reported_with_where_it_is_used():
     )
     [(line, code_, message)] = found(code)
     assert (line, code_) == (6, "ADJ505")
-    assert '"products" at `products` (shop/product_list.html:1)' in message
+    assert '"products", used at `products` (shop/product_list.html:1)' in message
 
 
 def test_a_queryset_the_template_never_uses_or_a_template_the_project_lacks_is_silent():

@@ -79,4 +79,8 @@ async def contact(request):
         )
 
     def _report(self, node: cst.Call, what: str, advice: str) -> None:
-        self.report(node, f"{what} waits on the SMTP server on the event loop; use {advice}")
+        self.report(
+            node,
+            f"{what} waits on the SMTP server on the event loop for the whole exchange (connect, "
+            f"send, quit), without limit unless `EMAIL_TIMEOUT` is set; use {advice}",
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.analysis.calls import callee_name
+from asyncdj_lint.analysis.calls import argument, callee_name
 from asyncdj_lint.rules.base import RESPONDS_OK, Example, Outcome, Rule, Severity
 
 _HTTPX = "an async HTTP client (`async with httpx.AsyncClient() as client: await client.get(...)`)"
@@ -140,4 +140,30 @@ async def server_info(request):
         else:
             return
         shown = name.removeprefix("builtins.")
-        self.report(node, f"`{shown}()` blocks the event loop until it returns; use {advice}")
+        self.report(node, f"`{shown}()` blocks the event loop {blocks_for(node, name)}; use {advice}")
+
+
+def blocks_for(call: cst.Call, name: str) -> str:
+    """How long a blocking call holds the loop, as far as its arguments tell."""
+    if name == "time.sleep":
+        seconds = argument(call, 0, "secs")
+        if isinstance(seconds, (cst.Integer, cst.Float)):
+            return f"for {seconds.value} s"
+        return "for as long as it sleeps"
+    if name.startswith(("requests.", "httpx.", "urllib", "http.client.", "socket.", "smtplib.")):
+        timeout = next(
+            (a.value for a in call.args if a.keyword is not None and a.keyword.value == "timeout"), None
+        )
+        if timeout is None:
+            default = (
+                " (httpx's default: 5 s per phase)" if name.startswith("httpx.") else ", with no timeout"
+            )
+            return f"until the server answers{default}"
+        return f"until the server answers, up to `timeout={_source(timeout)}`"
+    if name.startswith(("subprocess.", "os.")):
+        return "until the process exits"
+    return "until it returns"
+
+
+def _source(expr: cst.BaseExpression) -> str:
+    return cst.Module([]).code_for_node(expr)
