@@ -89,8 +89,12 @@ def test_callables_handed_to_deferred_runners_are_not_judged_on_the_loop():
         "    sorted([1], key=lambda pk: Product.objects.get(pk=pk))\n"
         "    return response\n"
     )
-    # The key function runs on the spot, on the loop; the others run later, elsewhere.
-    assert lines(code, "ADJ101") == [(16, "ADJ101")]
+    # The key function runs on the spot, on the loop; the others run later, elsewhere. Calling
+    # on_commit() outside atomic reads the connection's autocommit state: that raises on the loop.
+    assert lines(code, "ADJ101") == [(11, "ADJ101"), (16, "ADJ101")]
+    assert "`transaction.on_commit()` reads the connection's autocommit state" in (
+        lint_snippet(code, select=("ADJ101",))[0].message
+    )
 
 
 def test_decorator_factory_of_a_module_level_async_view_runs_at_import_time():

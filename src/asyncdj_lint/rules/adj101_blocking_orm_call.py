@@ -5,9 +5,12 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.analysis import orm_api
+from asyncdj_lint.analysis.calls import callee_name
 from asyncdj_lint.analysis.values import Manager
 from asyncdj_lint.rules._orm import orm_receiver
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
+
+ON_COMMIT = "django.db.transaction.on_commit"
 
 
 class BlockingOrmCall(Rule):
@@ -25,7 +28,9 @@ class BlockingOrmCall(Rule):
         "Code that does not run on the loop is not reported: a callable handed to "
         "`transaction.on_commit`, `add_post_render_callback`, a signal's `connect`, "
         "`atexit.register` or a thread or process pool runs where that calls it, and the "
-        "decorators of a module-level `async def` run at import time."
+        "decorators of a module-level `async def` run at import time. `transaction.on_commit()` "
+        "itself is reported: outside `atomic` it checks the connection's autocommit state, "
+        "which raises on the loop."
     )
     invalid = (
         Example(
@@ -49,6 +54,19 @@ from shop.models import Product
 async def cheapest(request):
     product = Product.objects.cheapest()
     return JsonResponse({"name": product.name})
+""",
+            RAISES_SYNC_ONLY,
+        ),
+        Example(
+            """\
+from django.db import transaction
+from django.http import JsonResponse
+from shop.models import Product
+
+
+async def restock(request, pk):
+    transaction.on_commit(lambda: Product.objects.filter(pk=pk).update(available=True))
+    return JsonResponse({"queued": True})
 """,
             RAISES_SYNC_ONLY,
         ),
@@ -81,6 +99,14 @@ async def cheapest(request):
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.ctx.on_loop:
+            return
+        if callee_name(self.ctx, node) == ON_COMMIT:
+            self.report(
+                node,
+                "`transaction.on_commit()` reads the connection's autocommit state on the event loop and "
+                "raises SynchronousOnlyOperation (the callable itself would run later, off the loop); "
+                "register it inside the sync function that writes, run with `sync_to_async`",
+            )
             return
         found = orm_receiver(self.ctx, node)
         if found is None:
