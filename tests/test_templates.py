@@ -72,7 +72,9 @@ def test_instance_lookups_query_only_through_relations_the_query_did_not_load():
     }
     [(line, code_, message)] = found(code, files)
     assert (line, code_) == (7, "ADJ506")
-    assert "`order.customer` (orders/detail.html:1) loads the relation `customer`" in message
+    assert (
+        '`order.customer` (orders/detail.html:1) loads the relation `customer` of "order": a query' in message
+    )
 
 
 def test_rows_of_an_async_comprehension_looked_up_in_a_for_loop_through_include_and_extends():
@@ -103,4 +105,90 @@ def test_user_from_the_auth_context_processor_is_reported_only_when_the_settings
     )
     [(line, code_, message)] = found(code, files)
     assert (line, code_) == (6, "ADJ506")
-    assert 'loads the user of "user"' in message
+    assert "`user.is_authenticated` (home.html:1) loads the user (auth context processor): a query" in message
+
+
+def test_model_methods_and_properties_the_template_calls_are_judged_by_their_bodies():
+    models = (
+        "from django.db import models\n\n"
+        "class Invoice(models.Model):\n"
+        "    number = models.CharField(max_length=20)\n\n"
+        "    @property\n"
+        "    def label(self):\n"
+        "        return f'#{self.number}'\n\n"
+        "    def line_count(self):\n"
+        "        return self.lines.count()\n\n"
+        "class InvoiceLine(models.Model):\n"
+        "    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name='lines')\n"
+    )
+    code = (
+        "from billing.models import Invoice\n\n"
+        "async def invoice(request, pk):\n"
+        "    obj = await Invoice.objects.aget(pk=pk)\n"
+        "    return render(request, 'billing/label.html', {'invoice': obj})\n\n"
+        "async def invoice_lines(request, pk):\n"
+        "    obj = await Invoice.objects.aget(pk=pk)\n"
+        "    return render(request, 'billing/lines.html', {'invoice': obj})\n"
+    )
+    files = {
+        "billing/__init__.py": "",
+        "billing/models.py": models,
+        "billing/templates/billing/label.html": "{{ invoice.label }} {{ invoice.number|default:'-' }}",
+        "billing/templates/billing/lines.html": "{{ invoice.label }}: {{ invoice.line_count }} lines",
+    }
+    [(line, code_, message)] = found(code, files)
+    assert (line, code_) == (13, "ADJ506")
+    assert 'calls `line_count` of "invoice", which runs `self.lines.count()` (' in message
+
+
+def test_filter_names_quoted_words_and_names_bound_without_a_lookup_are_not_lookups():
+    code = (
+        "async def catalogue(request):\n"
+        "    products = Product.objects.all()\n"
+        "    return render(request, 'catalogue.html', {'products': products, 'first': products})\n"
+    )
+    files = {
+        "templates/catalogue.html": (
+            "{% with items=products %}{% include 'x.html' with list=products title=\"first products\" %}"
+            "{% endwith %}{{ 'products'|first }}{{ today|date:'first' }}"
+        ),
+        "templates/x.html": "{{ title }}",
+    }
+    assert found(code, files) == []
+
+
+def test_request_user_in_the_context_is_the_lazy_user_unless_a_framework_loaded_it():
+    code = "async def home(request):\n    return render(request, 'home.html', {'viewer': request.user})\n"
+    files = {"templates/home.html": "{{ viewer.username }}"}
+    [(line, code_, message)] = found(code, files)
+    assert (line, code_) == (6, "ADJ506")
+    assert 'loads the user "viewer" (`request.user`)' in message
+
+
+def test_querysets_from_the_projects_context_processors_are_judged_where_the_template_uses_them():
+    processors = (
+        "from shop.models import Product, Tag\n\n"
+        "def menu(request):\n"
+        "    return {'tags': Tag.objects.all(), 'shop_name': 'Lamps', 'unused': Product.objects.all()}\n"
+    )
+    settings = SETTINGS.replace(
+        "'django.contrib.auth.context_processors.auth',", "'project.context_processors.menu',"
+    )
+    files = {
+        "project/__init__.py": "",
+        "project/context_processors.py": processors,
+        "project/settings.py": "from pathlib import Path\nBASE_DIR = Path(__file__).parent.parent\n"
+        + settings,
+        "templates/base.html": "{{ shop_name }}{% for tag in tags %}{{ tag.name }}{% endfor %}",
+    }
+    code = (
+        "async def home(request):\n"
+        "    return render(request, 'base.html', {'title': 'Home'})\n\n"
+        "async def fragment(request):\n"
+        "    return render_to_string('base.html', {'tags': ['a']})\n\n"
+        "async def overridden(request):\n"
+        "    return render(request, 'base.html', {'tags': ['a', 'b']})\n"
+    )
+    [(line, code_, message)] = found(code, files)
+    assert (line, code_) == (6, "ADJ506")
+    assert 'evaluates the QuerySet "tags" of context processor `project.context_processors.menu`' in message

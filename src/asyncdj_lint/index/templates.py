@@ -37,11 +37,15 @@ _INERT_TAGS = frozenset(
     {
         "load", "csrf_token", "block", "endblock", "endif", "endwith", "endfor", "else", "empty",
         "comment", "endcomment", "verbatim", "endverbatim", "spaceless", "endspaceless", "now",
-        "templatetag", "autoescape", "endautoescape", "static", "trans", "translate", "blocktrans",
-        "blocktranslate", "endblocktrans", "endblocktranslate", "get_current_language", "lorem",
+        "templatetag", "autoescape", "endautoescape", "static", "trans", "translate",
+        "get_current_language", "lorem",
     }
 )  # fmt: skip
 _MAX_DEPTH = 10
+_QUOTED = re.compile(r'"[^"]*"|\'[^\']*\'')
+_WORD = re.compile(r'(?:"[^"]*"|\'[^\']*\'|[^\s"\']+)+')
+# Tags that bind names (`a=b`, `b as a`) for their block.
+_BINDING_TAGS = ("with", "blocktrans", "blocktranslate")
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,7 @@ class ProjectTemplates:
             if token.startswith("{{"):
                 yield from self._operands([body], aliases, name, line)
                 continue
-            words = body.split()
+            words = _words(body)
             if not words:
                 continue
             tag, args = words[0], words[1:]
@@ -166,16 +170,16 @@ class ProjectTemplates:
                         aliases[target] = (*iterated, "[]")
                     else:
                         aliases.pop(target, None)
-            elif tag == "with":
+            elif tag in _BINDING_TAGS:
                 stack.append(dict(aliases))
                 for target, source in _bindings(args):
-                    yield from self._operands([source], aliases, name, line)
+                    yield from self._binding_operand(source, aliases, name, line)
                     resolved = self._resolve(source, aliases)
                     if resolved is None:
                         aliases.pop(target, None)
                     else:
                         aliases[target] = resolved
-            elif tag in ("endfor", "endwith"):
+            elif tag in ("endfor", *(f"end{tag}" for tag in _BINDING_TAGS)):
                 if stack:
                     aliases.clear()
                     aliases.update(stack.pop())
@@ -185,7 +189,7 @@ class ProjectTemplates:
                 inner = dict(aliases)
                 if tag == "include":
                     for target, source in _bindings(rest[1:] if rest[:1] == ["with"] else []):
-                        yield from self._operands([source], aliases, name, line)
+                        yield from self._binding_operand(source, aliases, name, line)
                         resolved = self._resolve(source, aliases)
                         if resolved is not None:
                             inner[target] = resolved
@@ -196,11 +200,21 @@ class ProjectTemplates:
             elif tag not in _INERT_TAGS and not tag.startswith("end"):
                 yield from self._operands(args, aliases, name, line)
 
+    def _binding_operand(
+        self, source: str, aliases: dict[str, tuple[str, ...]], template: str, line: int
+    ) -> Iterator[Lookup]:
+        """`{% with x=a.b %}` resolves `a.b` (which may query); `x=a` only names `a`, unevaluated."""
+        if "." in source or "|" in source:
+            yield from self._operands([source], aliases, template, line)
+
     def _operands(
         self, parts: list[str], aliases: dict[str, tuple[str, ...]], template: str, line: int
     ) -> Iterator[Lookup]:
         for part in parts:
-            for chunk in part.split("|"):
+            unquoted = _QUOTED.sub(" ", part)
+            for index, chunk in enumerate(unquoted.split("|")):
+                if index:  # `filter:argument`: the filter's name is not a lookup
+                    chunk = chunk.partition(":")[2]
                 for word in re.split(r"[\s:=,()<>!]+", chunk):
                     if word and word not in _NOT_OPERANDS and _VARIABLE.match(word):
                         path = self._resolve(word, aliases)
@@ -216,6 +230,11 @@ class ProjectTemplates:
         if head in aliases:
             return (*aliases[head], *rest)
         return (head, *rest)
+
+
+def _words(body: str) -> list[str]:
+    """A tag's words as Django splits them: quoted strings stay whole."""
+    return _WORD.findall(body)
 
 
 def _bindings(args: list[str]) -> list[tuple[str, str]]:

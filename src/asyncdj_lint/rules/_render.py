@@ -18,10 +18,15 @@ import libcst as cst
 
 from asyncdj_lint.analysis.calls import argument, bound_values, callee_name
 from asyncdj_lint.analysis.context import FileContext
+from asyncdj_lint.analysis.helpers import chain_from
 from asyncdj_lint.analysis.loading import related_value
+from asyncdj_lint.analysis.project_calls import locate
+from asyncdj_lint.analysis.requests import is_request_attribute, user_loaded_before
 from asyncdj_lint.analysis.scopes import Scope
 from asyncdj_lint.analysis.values import ORM_LAZY, Instance, QuerySet, RelatedManager
+from asyncdj_lint.analysis.walk import FunctionBodyVisitor, walk
 from asyncdj_lint.index.templates import AUTH_CONTEXT_PROCESSOR, Lookup
+from asyncdj_lint.rules.base import Severity
 
 # Functions that render a template where they are called: positions of the template name and context.
 RENDERERS = {
@@ -37,7 +42,7 @@ class Query:
 
     lookup: Lookup
     key: str  # the context name it starts at
-    what: str  # "the QuerySet", "the relation `customer`", "the user"
+    what: str  # what the lookup does that queries: "loads the relation `customer` of \"order\""
     queryset: bool  # a QuerySet or manager from the context (ADJ505), else ADJ506
 
     def where(self) -> str:
@@ -68,6 +73,8 @@ def rendered_queries(ctx: FileContext, call: cst.Call) -> tuple[str, list[Query]
     with_request = name == "django.shortcuts.render" or argument(call, 3, "request") is not None
     processors = ctx.index.templates.settings.context_processors
     auth = with_request and processors is not None and AUTH_CONTEXT_PROCESSOR in processors
+    if with_request:
+        context = {**processor_context(ctx), **context}  # the view's context wins over processors
     queries = []
     seen: set[tuple[str, ...]] = set()
     for lookup in lookups:
@@ -95,7 +102,7 @@ def _template(ctx: FileContext, expr: cst.BaseExpression | None) -> tuple[str, t
     return None
 
 
-def _context(ctx: FileContext, expr: cst.BaseExpression | None) -> dict[str, tuple[object, bool]] | None:
+def _context(ctx: FileContext, expr: cst.BaseExpression | None) -> dict[str, _Entry] | None:
     """Context name -> (value, whether it is an inert literal); None when the context is not a literal dict."""
     if expr is None:
         return {}
@@ -106,11 +113,72 @@ def _context(ctx: FileContext, expr: cst.BaseExpression | None) -> dict[str, tup
     items = _dict_items(value)
     if items is None:
         return None
-    return {key: (_value(ctx, item, scope), _is_literal(item)) for key, item in items}
+    return {key: _Entry(_value(ctx, item, scope), _is_literal(item)) for key, item in items}
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """A context value: what it is, whether it is an inert literal, and the context processor
+    that adds it ("" for the view's own context)."""
+
+    value: object
+    literal: bool
+    processor: str = ""
+
+
+def processor_context(ctx: FileContext) -> dict[str, _Entry]:
+    """What the project's own context processors (named in the settings) add: the literal dicts
+    their functions return, with each value inferred where it is written."""
+    memo = ctx.index.functions.memo
+    key = ("template context processors",)
+    found = memo.get(key)
+    if not isinstance(found, dict):
+        found = memo[key] = _processor_context(ctx)
+    return found
+
+
+def _processor_context(ctx: FileContext) -> dict[str, _Entry]:
+    from asyncdj_lint.analysis.inference import Inference
+
+    entries: dict[str, _Entry] = {}
+    for name in sorted(ctx.index.templates.settings.context_processors or ()):
+        ref = ctx.index.functions.function(name)
+        located = locate(ctx.index, ref) if ref is not None and not ref.decl.is_async else None
+        if located is None:
+            continue
+        parsed, scope = located
+        if not isinstance(scope.node, cst.FunctionDef):
+            continue
+        inference = Inference(ctx.index, parsed.file.name, parsed.file.is_package)
+        finder = _ReturnedDicts()
+        walk(scope.node.body, finder)
+        for returned in finder.dicts:
+            for item_key, item in _dict_items(returned) or ():
+                value = inference.infer(item, scope)
+                entries.setdefault(item_key, _Entry(value, _is_literal(item), name))
+    return entries
+
+
+class _ReturnedDicts(FunctionBodyVisitor):
+    def __init__(self) -> None:
+        self.dicts: list[cst.BaseExpression] = []
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is not None:
+            self.dicts.append(node.value)
+
+
+class _LazyUser:
+    """`request.user` as `AuthenticationMiddleware` leaves it: its first lookup loads the user."""
+
+
+LAZY_USER = _LazyUser()
 
 
 def _value(ctx: FileContext, expr: cst.BaseExpression, scope: Scope) -> object:
     """What a context value is; a list built by `[x async for x in qs]` is a list of qs's rows."""
+    if is_request_attribute(ctx, expr, "user"):
+        return None if user_loaded_before(ctx, scope.function) else LAZY_USER
     bound = bound_values(ctx, expr, scope)
     if len(bound) == 1 and isinstance(bound[0][0], cst.ListComp):
         comp, where = bound[0]
@@ -130,23 +198,28 @@ def _value(ctx: FileContext, expr: cst.BaseExpression, scope: Scope) -> object:
     return ctx.inference.infer(expr, scope)
 
 
-def _query(
-    ctx: FileContext, lookup: Lookup, context: dict[str, tuple[object, bool]], auth: bool
-) -> Query | None:
+def _query(ctx: FileContext, lookup: Lookup, context: dict[str, _Entry], auth: bool) -> Query | None:
     key, *rest = lookup.path
     if key not in context:
         if auth and key in ("user", "perms"):
-            return Query(lookup, key, "the user" if key == "user" else "the user's permissions", False)
+            what = "loads the user" if key == "user" else "checks the user's permissions"
+            return Query(lookup, key, f"{what} (auth context processor)", False)
         return None
-    value, literal = context[key]
-    if literal:
+    entry = context[key]
+    value = entry.value
+    if entry.literal:
         return None
+    if value is LAZY_USER:
+        return Query(lookup, key, f'loads the user "{key}" (`request.user`)', False)
     path = list(rest)
     while True:
         if isinstance(value, RelatedManager) and value.prefetched:
             return None  # prefetch_related filled it
         if isinstance(value, ORM_LAZY):
-            return Query(lookup, key, "the QuerySet", True)  # whatever the template does with it queries
+            if entry.processor:
+                what = f'evaluates the QuerySet "{key}" of context processor `{entry.processor}`'
+                return Query(lookup, key, what, False)
+            return Query(lookup, key, f'evaluates the QuerySet "{key}"', True)  # any use of it queries
         if isinstance(value, list) and value and path[:1] == [ITEM]:
             value, path = value[0], path[1:]
             continue
@@ -154,22 +227,48 @@ def _query(
             attr = path.pop(0)
             related = related_value(ctx.index, value, attr)
             if related is None:
-                return None  # a field, a method or an unknown attribute
+                return _method_query(ctx, lookup, key, value, attr)  # a field, a method, unknown
             if (
                 isinstance(related, Instance)
                 and value.loading is not None
                 and attr not in value.loading.relations
             ):
-                return Query(lookup, key, f"the relation `{attr}`", False)
+                return Query(lookup, key, f'loads the relation `{attr}` of "{key}"', False)
             if isinstance(related, RelatedManager):
                 if related.prefetched is False and path:
-                    return Query(lookup, key, f"the related manager `{attr}`", False)
+                    return Query(lookup, key, f'queries the related manager `{attr}` of "{key}"', False)
                 return None
             if isinstance(related, Instance) and related.loading is None:
                 return None
             value = related
             continue
         return None
+
+
+# Decorators under which a template's attribute lookup runs the method's body.
+_ATTRIBUTE_DECORATORS = frozenset(
+    {"property", "functools.cached_property", "django.utils.functional.cached_property"}
+)
+
+
+def _method_query(ctx: FileContext, lookup: Lookup, key: str, instance: Instance, attr: str) -> Query | None:
+    """`{{ order.total }}` where `total` is a project model method or property whose body queries.
+
+    The template calls a method without arguments; its body is judged as the
+    ADJ3xx rules judge a sync helper, and only a query (an error) counts.
+    """
+    ref = ctx.index.functions.method(instance.model.qualname, attr)
+    if ref is None or ref.decl.is_async:
+        return None
+    for decorator in ref.decl.decorators:
+        name = decorator.removesuffix("()")
+        if (ctx.index.resolve(ref.module, name) or name) not in _ATTRIBUTE_DECORATORS:
+            return None
+    chain = chain_from(ctx.index, ctx.options, ref, instance, f"{attr}()")
+    if chain is None or chain.fact.severity is not Severity.ERROR:
+        return None
+    what = f'calls `{attr}` of "{key}", which runs `{chain.fact.text}` ({chain.fact.where})'
+    return Query(lookup, key, what, False)
 
 
 def _dict_items(expr: cst.BaseExpression) -> list[tuple[str, cst.BaseExpression]] | None:

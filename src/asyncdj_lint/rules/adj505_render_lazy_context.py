@@ -49,6 +49,17 @@ async def product_list(request):
     return TemplateResponse(request, "shop/product_list.html", {"products": Product.objects.all()})
 """
         ),
+        Example(
+            """\
+from django.shortcuts import render
+from shop.models import Product
+
+
+async def product_list(request):
+    products = [product async for product in Product.objects.all()]
+    return render(request, "shop/product_list.html", {"products": products, "count": len(products)})
+"""
+        ),
     )
 
     def visit_Call(self, node: cst.Call) -> None:

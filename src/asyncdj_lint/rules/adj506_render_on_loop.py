@@ -17,16 +17,18 @@ class RenderOnLoop(Rule):
         "Rendering runs where `render()` is called: in async code, on the event loop. "
         "A context of literals, or of instances whose template lookups are concrete fields, "
         "is CPU work there. But a lookup that reaches a relation the query did not load "
-        "(`{{ order.customer.name }}`), a related manager, or `user` / `perms` from the auth "
-        "context processor runs a query, and Django raises `SynchronousOnlyOperation`. A "
-        "returned `TemplateResponse` is rendered by Django in a thread after the view "
-        "returns. The rule reads the template (the settings' `TEMPLATES` `DIRS` and the "
-        "`templates/` folders of the project's apps; `{{ a.b }}`, `{% for %}`, `{% with %}`, "
-        "`{% include %}`, `{% extends %}`) and `context_processors` from the settings. It "
-        "stays silent when it cannot know: a template name that is not a literal or that the "
-        "project does not have, a context that is not a literal dict, values of unknown type, "
-        "model methods, and `user` when the settings' context processors are unknown. (A "
-        "QuerySet passed in the context is ADJ505.)"
+        "(`{{ order.customer.name }}`), a related manager, a model method or property whose "
+        "body queries, `request.user` passed in the context, a QuerySet from one of the "
+        "project's context processors, or `user` / `perms` from the auth context processor "
+        "runs a query, and Django raises `SynchronousOnlyOperation`. A returned "
+        "`TemplateResponse` is rendered by Django in a thread after the view returns. The rule "
+        "reads the template (the settings' `TEMPLATES` `DIRS` and the `templates/` folders of "
+        "the project's apps; `{{ a.b }}`, `{% for %}`, `{% with %}`, `{% include %}`, "
+        "`{% extends %}`, whose parent's blocks it reads as well) and the settings' "
+        "`context_processors`. It stays silent when it cannot know: a template name that is "
+        "not a literal or that the project does not have, a context that is not a literal "
+        "dict, values of unknown type, and `user` when the settings' context processors are "
+        "unknown. (A QuerySet passed in the view's context is ADJ505.)"
     )
     django_versions = "4.1 to 6.1"
     invalid = (
@@ -84,6 +86,6 @@ async def order_detail(request, pk):
         first = queries[0]
         self.report(
             node,
-            f"`{function}()` renders {template} on the event loop, where {first.where()} loads "
-            f'{first.what} of "{first.key}" with a query and raises SynchronousOnlyOperation; {advice}',
+            f"`{function}()` renders {template} on the event loop, where {first.where()} {first.what}: "
+            f"a query, which raises SynchronousOnlyOperation; {advice}",
         )
