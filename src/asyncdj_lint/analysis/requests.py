@@ -14,7 +14,10 @@ which loads `request.user` there: DRF's and adrf's `APIView.initial()`
 (`await sync_to_async(self.initial)(...)` in adrf) for every method of their
 views and for `@api_view` functions, and django-ninja's session auth
 (`auth=django_auth`), which reads `request.user.is_authenticated` in
-`sync_to_async`. Other ninja auth (an API key, async auth) leaves the lazy
+`sync_to_async` (ninja's fix for its issue #1251, in 1.x releases from late
+2025; earlier releases ran sync auth on the loop, where the auth itself
+raised before the handler ran, so the handler's read was never the first
+failure either). Other ninja auth (an API key, async auth) leaves the lazy
 user of `AuthenticationMiddleware` untouched. Channels' `AuthMiddlewareStack`
 resolves `scope["user"]` before the consumer runs.
 """
