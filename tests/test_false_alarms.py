@@ -236,10 +236,27 @@ def test_blocking_warnings_name_the_blocking_call_and_how_long_it_can_block():
     messages = {d.line: d.message for d in lint_snippet(code, select=("ADJ302", "ADJ512"))}
     assert messages[16].startswith("`time.sleep()` blocks the event loop for 0.5 s;")
     assert messages[17].startswith(
-        "`requests.post()` blocks the event loop until the server answers, with no timeout;"
+        "`requests.post()` blocks the event loop until the server answers; the call sets no timeout;"
     )
     assert messages[18].startswith(
         "`requests.get()` blocks the event loop until the server answers, up to `timeout=3`, reached from "
         "`refresh()` on the event loop: refresh() -> fetch_rates() -> requests.get() ("
     )
     assert messages[18].endswith("snippet.py:6); use `await sync_to_async(refresh)(...)`")
+
+
+def test_a_timeout_given_by_position_or_a_client_default_bounds_the_wait():
+    code = (
+        "import urllib.request\n"
+        "import httpx\n\n"
+        "async def fetch(request):\n"
+        "    urllib.request.urlopen('https://rates.example', None, 2)\n"
+        "    httpx.get('https://rates.example')\n"
+    )
+    messages = [d.message for d in lint_snippet(code, select=("ADJ512",))]
+    assert messages[0].startswith(
+        "`urllib.request.urlopen()` blocks the event loop until the server answers, up to `timeout=2`;"
+    )
+    assert messages[1].startswith(
+        "`httpx.get()` blocks the event loop until the server answers, up to httpx's default timeout (5 s"
+    )

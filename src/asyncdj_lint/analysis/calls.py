@@ -38,11 +38,17 @@ def _module_level_definition(ctx: FileContext, name: str, scope: Scope) -> str |
     return None
 
 
+def keyword_argument(call: cst.Call, keyword: str) -> cst.BaseExpression | None:
+    """The argument given as `keyword=`, if any."""
+    return next(
+        (arg.value for arg in call.args if arg.keyword is not None and arg.keyword.value == keyword), None
+    )
+
+
 def argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
     """The argument given at `position` or as `keyword=`, if any."""
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == keyword:
-            return arg.value
+    if (value := keyword_argument(call, keyword)) is not None:
+        return value
     positional = [arg for arg in call.args if arg.keyword is None]
     if any(arg.star for arg in positional[: position + 1]):
         return None  # `*args` hides which argument lands where

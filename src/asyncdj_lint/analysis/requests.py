@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.analysis.calls import bound_values, callee_name
+from asyncdj_lint.analysis.calls import bound_values, callee_name, keyword_argument
 from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.inference import Symbol
 from asyncdj_lint.analysis.scopes import Scope
@@ -219,7 +219,7 @@ def _ninja_session_auth(ctx: FileContext, call: cst.Call, scope: Scope) -> bool:
     func = call.func
     if not isinstance(func, cst.Attribute) or func.attr.value not in _NINJA_OPERATIONS:
         return False
-    auth = _keyword(call, "auth")
+    auth = keyword_argument(call, "auth")
     if auth is None:
         owners = bound_values(ctx, func.value, scope)
         if not owners or not all(
@@ -227,7 +227,9 @@ def _ninja_session_auth(ctx: FileContext, call: cst.Call, scope: Scope) -> bool:
             for owner, owner_scope in owners
         ):
             return False
-        auth = next((_keyword(owner, "auth") for owner, _ in owners if isinstance(owner, cst.Call)), None)
+        auth = next(
+            (keyword_argument(owner, "auth") for owner, _ in owners if isinstance(owner, cst.Call)), None
+        )
     if isinstance(auth, (cst.List, cst.Tuple)) and auth.elements:
         auth = auth.elements[0].value  # the first callback always runs
     if auth is None:
@@ -235,9 +237,3 @@ def _ninja_session_auth(ctx: FileContext, call: cst.Call, scope: Scope) -> bool:
     if isinstance(auth, cst.Call):
         return callee_name(ctx, auth, scope) in _NINJA_SESSION_AUTH_CLASSES
     return getattr(ctx.inference.infer(auth, scope), "qualname", None) in _NINJA_SESSION_AUTH
-
-
-def _keyword(call: cst.Call, name: str) -> cst.BaseExpression | None:
-    return next(
-        (arg.value for arg in call.args if arg.keyword is not None and arg.keyword.value == name), None
-    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.analysis.calls import argument, callee_name
+from asyncdj_lint.analysis.calls import argument, callee_name, keyword_argument
 from asyncdj_lint.rules.base import RESPONDS_OK, Example, Outcome, Rule, Severity
 
 _HTTPX = "an async HTTP client (`async with httpx.AsyncClient() as client: await client.get(...)`)"
@@ -51,7 +51,10 @@ class BlockingCall(Rule):
         "request served by that loop makes progress. Django raises nothing: its guard "
         "watches database connections only. Use the asyncio equivalent, or move the call "
         "to a thread with `sync_to_async`. Add your project's own blocking callables by "
-        "qualified name with `blocking-calls` in `[tool.asyncdj-lint]`."
+        "qualified name with `blocking-calls` in `[tool.asyncdj-lint]`. The message says how "
+        "long the call can hold the loop, as far as the call shows it: a sleep's literal "
+        "seconds, an HTTP or socket call's `timeout` (by keyword or position), httpx's default "
+        "timeout, or that the call sets none."
     )
     django_versions = "all"
     invalid = (
@@ -143,6 +146,17 @@ async def server_info(request):
         self.report(node, f"`{shown}()` blocks the event loop {blocks_for(node, name)}; use {advice}")
 
 
+# Where the blocking network calls take `timeout` positionally.
+_TIMEOUT_POSITIONS = {
+    "urllib.request.urlopen": 2,
+    "http.client.HTTPConnection": 2,
+    "http.client.HTTPSConnection": 2,
+    "socket.create_connection": 1,
+    "smtplib.SMTP": 3,
+    "smtplib.SMTP_SSL": 3,
+}
+
+
 def blocks_for(call: cst.Call, name: str) -> str:
     """How long a blocking call holds the loop, as far as its arguments tell."""
     if name == "time.sleep":
@@ -151,15 +165,15 @@ def blocks_for(call: cst.Call, name: str) -> str:
             return f"for {seconds.value} s"
         return "for as long as it sleeps"
     if name.startswith(("requests.", "httpx.", "urllib", "http.client.", "socket.", "smtplib.")):
-        timeout = next(
-            (a.value for a in call.args if a.keyword is not None and a.keyword.value == "timeout"), None
+        position = _TIMEOUT_POSITIONS.get(name, -1)
+        timeout = keyword_argument(call, "timeout") or (
+            argument(call, position, "timeout") if position >= 0 else None
         )
-        if timeout is None:
-            default = (
-                " (httpx's default: 5 s per phase)" if name.startswith("httpx.") else ", with no timeout"
-            )
-            return f"until the server answers{default}"
-        return f"until the server answers, up to `timeout={_source(timeout)}`"
+        if timeout is not None:
+            return f"until the server answers, up to `timeout={_source(timeout)}`"
+        if name.startswith("httpx."):
+            return "until the server answers, up to httpx's default timeout (5 s per network operation)"
+        return "until the server answers; the call sets no timeout"
     if name.startswith(("subprocess.", "os.")):
         return "until the process exits"
     return "until it returns"
