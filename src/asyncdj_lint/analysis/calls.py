@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.analysis import bridges
 from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.inference import Builtin, Symbol
 from asyncdj_lint.analysis.scopes import Scope
+from asyncdj_lint.facts import bridges
 
 
 def callee_name(ctx: FileContext, call: cst.Call, scope: Scope | None = None) -> str | None:

@@ -18,15 +18,14 @@ import libcst as cst
 
 from asyncdj_lint.analysis.calls import argument, bound_values, callee_name
 from asyncdj_lint.analysis.context import FileContext
-from asyncdj_lint.analysis.helpers import chain_from
 from asyncdj_lint.analysis.loading import related_value
 from asyncdj_lint.analysis.project_calls import locate
 from asyncdj_lint.analysis.requests import is_request_attribute, user_loaded_before
 from asyncdj_lint.analysis.scopes import Scope
 from asyncdj_lint.analysis.values import ORM_LAZY, Instance, QuerySet, RelatedManager
-from asyncdj_lint.analysis.walk import FunctionBodyVisitor, walk
+from asyncdj_lint.diagnostics import Severity
 from asyncdj_lint.index.templates import AUTH_CONTEXT_PROCESSOR, Lookup
-from asyncdj_lint.rules.base import Severity
+from asyncdj_lint.syntax.walk import FunctionBodyVisitor, walk
 
 # Functions that render a template where they are called: positions of the template name and context.
 RENDERERS = {
@@ -264,7 +263,7 @@ def _method_query(ctx: FileContext, lookup: Lookup, key: str, instance: Instance
         name = decorator.removesuffix("()")
         if (ctx.index.resolve(ref.module, name) or name) not in _ATTRIBUTE_DECORATORS:
             return None
-    chain = chain_from(ctx.index, ctx.options, ref, instance, f"{attr}()")
+    chain = ctx.helpers.chain_from(ref, instance, f"{attr}()") if ctx.helpers is not None else None
     if chain is None or chain.fact.severity is not Severity.ERROR:
         return None
     what = f'calls `{attr}` of "{key}", which runs `{chain.fact.text}` ({chain.fact.where})'

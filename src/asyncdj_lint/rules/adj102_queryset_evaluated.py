@@ -7,9 +7,9 @@ import libcst as cst
 from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.inference import Builtin
 from asyncdj_lint.analysis.project_calls import locate, project_function
-from asyncdj_lint.analysis.walk import FunctionBodyVisitor, walk
 from asyncdj_lint.rules._orm import is_queryset
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
+from asyncdj_lint.syntax.walk import FunctionBodyVisitor, walk
 
 # Builtins that iterate (or take the length of) their positional arguments at once.
 _EVALUATING_BUILTINS = {
