@@ -197,3 +197,24 @@ def test_querysets_from_the_projects_context_processors_are_judged_where_the_tem
     [(line, code_, message)] = found(code, files)
     assert (line, code_) == (6, "ADJ506")
     assert 'evaluates the QuerySet "tags" of context processor `project.context_processors.menu`' in message
+
+
+def test_a_queryset_filled_by_async_for_before_rendering_renders_from_its_result_cache():
+    code = (
+        "async def catalogue(request):\n"
+        "    products = Product.objects.all()\n"
+        "    count = len([p async for p in products])\n"
+        "    return render(request, 'shop/product_list.html', {'products': products, 'count': count})\n\n"
+        "async def history(request):\n"
+        "    orders = Order.objects.all()\n"
+        "    async for order in orders:\n"
+        "        pass\n"
+        "    return render(request, 'history.html', {'orders': orders})\n\n"
+        "async def too_early(request):\n"
+        "    products = Product.objects.all()\n"
+        "    page = render(request, 'shop/product_list.html', {'products': products})\n"
+        "    names = [p.name async for p in products]\n"
+        "    return page\n"
+    )
+    files = {"templates/history.html": "{% for order in orders %}{{ order.customer.name }}{% endfor %}"}
+    assert [(line, code_) for line, code_, _ in found(code, files)] == [(14, "ADJ506"), (18, "ADJ505")]

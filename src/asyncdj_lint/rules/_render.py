@@ -18,7 +18,7 @@ import libcst as cst
 
 from asyncdj_lint.analysis.calls import argument, bound_values, callee_name
 from asyncdj_lint.analysis.context import FileContext
-from asyncdj_lint.analysis.loading import related_value
+from asyncdj_lint.analysis.loading import async_iterated, related_value
 from asyncdj_lint.analysis.project_calls import locate
 from asyncdj_lint.analysis.requests import is_request_attribute, user_loaded_before
 from asyncdj_lint.analysis.scopes import Scope
@@ -66,12 +66,14 @@ def rendered_queries(ctx: FileContext, call: cst.Call) -> tuple[str, list[Query]
     if found is None:
         return None
     template, lookups = found
-    context = _context(ctx, argument(call, context_at, "context"))
+    context = _context(ctx, argument(call, context_at, "context"), call)
     if context is None:
         return None
     with_request = name == "django.shortcuts.render" or argument(call, 3, "request") is not None
     processors = ctx.index.templates.settings.context_processors
     auth = with_request and processors is not None and AUTH_CONTEXT_PROCESSOR in processors
+    # adrf and DRF set the request's user to the one they authenticated in a thread.
+    auth = auth and user_loaded_before(ctx, ctx.scope.function) is None
     if with_request:
         context = {**processor_context(ctx), **context}  # the view's context wins over processors
     queries = []
@@ -101,8 +103,12 @@ def _template(ctx: FileContext, expr: cst.BaseExpression | None) -> tuple[str, t
     return None
 
 
-def _context(ctx: FileContext, expr: cst.BaseExpression | None) -> dict[str, _Entry] | None:
-    """Context name -> (value, whether it is an inert literal); None when the context is not a literal dict."""
+def _context(ctx: FileContext, expr: cst.BaseExpression | None, call: cst.Call) -> dict[str, _Entry] | None:
+    """Context name -> what its value is; None when the context is not a literal dict.
+
+    A QuerySet that an `async for` ahead of the render call filled (the name iterated,
+    not bound again since) renders from its result cache: it stands for its rows.
+    """
     if expr is None:
         return {}
     values = bound_values(ctx, expr)
@@ -112,7 +118,24 @@ def _context(ctx: FileContext, expr: cst.BaseExpression | None) -> dict[str, _En
     items = _dict_items(value)
     if items is None:
         return None
-    return {key: _Entry(_value(ctx, item, scope), _is_literal(item)) for key, item in items}
+    function = ctx.scope.function
+    filled = (
+        async_iterated(function.node.body, before=call)
+        if function is not None and isinstance(function.node, cst.FunctionDef)
+        else set()
+    )
+    context = {}
+    for key, item in items:
+        found = _value(ctx, item, scope)
+        if isinstance(item, cst.Name) and item.value in filled and isinstance(found, QuerySet):
+            found = _rows(found)
+        context[key] = _Entry(found, _is_literal(item))
+    return context
+
+
+def _rows(queryset: QuerySet) -> object:
+    """The rows a QuerySet's filled result cache holds, as a list of them (when they are instances)."""
+    return [Instance(queryset.model, queryset.loading)] if queryset.row == "instance" else []
 
 
 @dataclass(frozen=True)
@@ -191,8 +214,8 @@ def _value(ctx: FileContext, expr: cst.BaseExpression, scope: Scope) -> object:
             and comp.elt.value == target.value
         ):
             rows = ctx.inference.infer(loop.iter, where)
-            if isinstance(rows, QuerySet) and rows.row == "instance":
-                return [Instance(rows.model, rows.loading)]
+            if isinstance(rows, QuerySet):
+                return _rows(rows)
         return None
     return ctx.inference.infer(expr, scope)
 
@@ -212,7 +235,9 @@ def _query(ctx: FileContext, lookup: Lookup, context: dict[str, _Entry], auth: b
         return Query(lookup, key, f'loads the user "{key}" (`request.user`)', False)
     path = list(rest)
     while True:
-        if isinstance(value, RelatedManager) and value.prefetched:
+        if (isinstance(value, RelatedManager) and value.prefetched) or (
+            isinstance(value, QuerySet) and value.cached
+        ):
             return None  # prefetch_related filled it
         if isinstance(value, ORM_LAZY):
             if entry.processor:

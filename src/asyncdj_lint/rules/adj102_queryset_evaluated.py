@@ -6,10 +6,10 @@ import libcst as cst
 
 from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.inference import Builtin
+from asyncdj_lint.analysis.loading import async_iterated
 from asyncdj_lint.analysis.project_calls import locate, project_function
 from asyncdj_lint.rules._orm import is_queryset
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
-from asyncdj_lint.syntax.walk import FunctionBodyVisitor, walk
 
 # Builtins that iterate (or take the length of) their positional arguments at once.
 _EVALUATING_BUILTINS = {
@@ -172,7 +172,7 @@ async def product_names(request):
         located = locate(self.ctx.index, ref) if ref is not None else None
         if located is None or not isinstance(located[1].node, cst.FunctionDef):
             return
-        filled = _async_iterated_names(located[1].node)
+        filled = async_iterated(located[1].node.body, parameters=True)
         for param, arg in _parameters_of(located[1].node, call, bound=isinstance(call.func, cst.Attribute)):
             if param in filled:
                 self._fill(arg)
@@ -256,33 +256,6 @@ async def product_names(request):
             self._evaluated(
                 node, node.expression, "formatting `{qs}` in an f-string", "`[x async for x in {qs}]` first"
             )
-
-
-class _AsyncIterated(FunctionBodyVisitor):
-    """Names a function body runs `async for` over (outside nested functions), and rebinds."""
-
-    def __init__(self) -> None:
-        self.iterated: set[str] = set()
-        self.rebound: set[str] = set()
-
-    def visit_For(self, node: cst.For) -> None:
-        if node.asynchronous is not None and isinstance(node.iter, cst.Name):
-            self.iterated.add(node.iter.value)
-
-    def visit_CompFor(self, node: cst.CompFor) -> None:
-        if node.asynchronous is not None and isinstance(node.iter, cst.Name):
-            self.iterated.add(node.iter.value)
-
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        if isinstance(node.target, cst.Name):
-            self.rebound.add(node.target.value)
-
-
-def _async_iterated_names(function: cst.FunctionDef) -> set[str]:
-    """Parameters of `function` whose QuerySet it fills with `async for` (and never rebinds)."""
-    finder = _AsyncIterated()
-    walk(function.body, finder)
-    return finder.iterated - finder.rebound
 
 
 def _parameters_of(

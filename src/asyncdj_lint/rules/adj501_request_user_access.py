@@ -59,20 +59,21 @@ async def profile(request):
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
-        # Functions whose `request.user` was reported: its first read loads the user for
-        # the rest of the function, so later reads are not findings of their own.
+        # Functions that read an attribute of `request.user`: the first read loads the user
+        # for the rest of the function, so later reads are not findings of their own.
         self._loaded: set[int] = set()
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if not self.ctx.on_loop or not is_request_attribute(self.ctx, node.value, "user"):
             return
-        if node.attr.value in api.PERMISSION_METHODS and self._is_called(node):
-            return  # ADJ503 reports permission checks, which query even after auser()
         function = self.ctx.scope.function
         key = id(function.node if function is not None else self.ctx.module)
-        if key in self._loaded:
-            return
+        first = key not in self._loaded
         self._loaded.add(key)
+        if node.attr.value in api.PERMISSION_METHODS and self._is_called(node):
+            return  # ADJ503 reports permission checks, which query even after auser()
+        if not first:
+            return
         if user_loaded_before(self.ctx, function) is not None:
             return  # adrf, DRF or ninja's session auth authenticated the request in a thread
         user = self.ctx.snippet(node.value)

@@ -21,7 +21,8 @@ class RenderLazyContext(Rule):
         "data first (`[p async for p in qs]`). The rule reads the template the way Django's "
         "loaders find it (the settings' `TEMPLATES` `DIRS` and the `templates/` folders of the "
         "project's apps), through `{% include %}` and `{% extends %}`, and reports a QuerySet "
-        "only when the template uses it. When the template name is not a literal, the "
+        "only when the template uses it, and not when an `async for` ahead of the call filled its "
+        "result cache. When the template name is not a literal, the "
         "context not a literal dict, or the project has no such template, it stays silent."
     )
     django_versions = "4.1 to 6.1"
