@@ -218,3 +218,33 @@ def test_a_queryset_filled_by_async_for_before_rendering_renders_from_its_result
     )
     files = {"templates/history.html": "{% for order in orders %}{{ order.customer.name }}{% endfor %}"}
     assert [(line, code_) for line, code_, _ in found(code, files)] == [(14, "ADJ506"), (18, "ADJ505")]
+
+
+def test_a_context_processor_whose_body_queries_runs_on_every_render_with_a_request():
+    processors = (
+        "from shop.models import Product\n\n"
+        "def counts(request):\n"
+        "    return {'product_count': Product.objects.count()}\n"
+    )
+    settings = SETTINGS.replace(
+        "'django.contrib.auth.context_processors.auth',", "'project.context_processors.counts',"
+    )
+    files = {
+        "project/__init__.py": "",
+        "project/context_processors.py": processors,
+        "project/settings.py": "from pathlib import Path\nBASE_DIR = Path(__file__).parent.parent\n"
+        + settings,
+        "templates/page.html": "{{ title }}",
+    }
+    code = (
+        "async def home(request):\n"
+        "    return render(request, 'page.html', {'title': 'Home'})\n\n"
+        "async def fragment(request):\n"
+        "    return render_to_string('page.html', {'title': 'Home'})\n"
+    )
+    [(line, code_, message)] = found(code, files, select=("ADJ",))
+    assert (line, code_) == (6, "ADJ506")
+    assert (
+        "where context processor `project.context_processors.counts` runs `Product.objects.count()` ("
+        in message
+    )

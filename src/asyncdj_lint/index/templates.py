@@ -63,7 +63,7 @@ class TemplateSettings:
     """What the settings' TEMPLATES say; `None` fields are unknown."""
 
     dirs: tuple[tuple[str, ...], ...] = ()  # literal path parts of each DIRS entry
-    context_processors: frozenset[str] | None = None
+    context_processors: tuple[str, ...] | None = None  # in the order Django runs them
 
 
 class ProjectTemplates:
@@ -263,7 +263,7 @@ def _templates_setting(module: cst.Module) -> TemplateSettings | None:
     if not isinstance(value, (cst.List, cst.Tuple)):
         return None
     dirs: list[tuple[str, ...]] = []
-    processors: set[str] | None = set()
+    processors: list[str] | None = []
     for element in value.elements:
         backend = element.value
         if not isinstance(backend, cst.Dict):
@@ -289,10 +289,10 @@ def _templates_setting(module: cst.Module) -> TemplateSettings | None:
             continue  # no context processors: Django adds none but its own (csrf)
         names = [_string(node) for node in _elements(listed)]
         if processors is not None and isinstance(listed, (cst.List, cst.Tuple)) and all(names):
-            processors |= {name for name in names if name}
+            processors += [name for name in names if name and name not in processors]
         else:
             processors = None
-    return TemplateSettings(tuple(dirs), frozenset(processors) if processors is not None else None)
+    return TemplateSettings(tuple(dirs), tuple(processors) if processors is not None else None)
 
 
 def _elements(expr: cst.BaseExpression | None) -> list[cst.BaseExpression]:

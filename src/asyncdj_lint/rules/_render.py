@@ -37,15 +37,16 @@ ITEM = "[]"
 
 @dataclass(frozen=True)
 class Query:
-    """A lookup of the rendered template that runs a query."""
+    """Something rendering the template runs that queries."""
 
-    lookup: Lookup
-    key: str  # the context name it starts at
-    what: str  # what the lookup does that queries: "loads the relation `customer` of \"order\""
-    queryset: bool  # a QuerySet or manager from the context (ADJ505), else ADJ506
+    where: str  # "`order.customer` (shop/order.html:3)", or "context processor `shop.menu`"
+    key: str  # the context name a lookup starts at ("" for a context processor's own body)
+    what: str  # what it does that queries: "loads the relation `customer` of \"order\""
+    queryset: bool  # a QuerySet or manager from the view's context (ADJ505), else ADJ506
 
-    def where(self) -> str:
-        return f"`{self.lookup.text}` ({self.lookup.template}:{self.lookup.line})"
+
+def _at(lookup: Lookup) -> str:
+    return f"`{lookup.text}` ({lookup.template}:{lookup.line})"
 
 
 def render_call(ctx: FileContext, call: cst.Call) -> str | None:
@@ -76,7 +77,7 @@ def rendered_queries(ctx: FileContext, call: cst.Call) -> tuple[str, list[Query]
     auth = auth and user_loaded_before(ctx, ctx.scope.function) is None
     if with_request:
         context = {**processor_context(ctx), **context}  # the view's context wins over processors
-    queries = []
+    queries = _processor_queries(ctx) if with_request else []
     seen: set[tuple[str, ...]] = set()
     for lookup in lookups:
         query = _query(ctx, lookup, context, auth)
@@ -163,7 +164,7 @@ def _processor_context(ctx: FileContext) -> dict[str, _Entry]:
     from asyncdj_lint.analysis.inference import Inference
 
     entries: dict[str, _Entry] = {}
-    for name in sorted(ctx.index.templates.settings.context_processors or ()):
+    for name in ctx.index.templates.settings.context_processors or ():
         ref = ctx.index.functions.function(name)
         located = locate(ctx.index, ref) if ref is not None and not ref.decl.is_async else None
         if located is None:
@@ -177,8 +178,22 @@ def _processor_context(ctx: FileContext) -> dict[str, _Entry]:
         for returned in finder.dicts:
             for item_key, item in _dict_items(returned) or ():
                 value = inference.infer(item, scope)
-                entries.setdefault(item_key, _Entry(value, _is_literal(item), name))
+                entries[item_key] = _Entry(value, _is_literal(item), name)  # a later processor wins
     return entries
+
+
+def _processor_queries(ctx: FileContext) -> list[Query]:
+    """The project's context processors whose bodies query: they run on every render with a request."""
+    queries = []
+    for name in ctx.index.templates.settings.context_processors or ():
+        ref = ctx.index.functions.function(name)
+        if ref is None or ref.decl.is_async or ctx.helpers is None:
+            continue
+        chain = ctx.helpers.chain_from(ref, None, f"{name.rsplit('.', 1)[-1]}()")
+        if chain is not None and chain.fact.severity is Severity.ERROR:
+            what = f"runs `{chain.fact.text}` ({chain.fact.where})"
+            queries.append(Query(f"context processor `{name}`", "", what, False))
+    return queries
 
 
 class _ReturnedDicts(FunctionBodyVisitor):
@@ -225,14 +240,14 @@ def _query(ctx: FileContext, lookup: Lookup, context: dict[str, _Entry], auth: b
     if key not in context:
         if auth and key in ("user", "perms"):
             what = "loads the user" if key == "user" else "checks the user's permissions"
-            return Query(lookup, key, f"{what} (auth context processor)", False)
+            return Query(_at(lookup), key, f"{what} (auth context processor)", False)
         return None
     entry = context[key]
     value = entry.value
     if entry.literal:
         return None
     if value is LAZY_USER:
-        return Query(lookup, key, f'loads the user "{key}" (`request.user`)', False)
+        return Query(_at(lookup), key, f'loads the user "{key}" (`request.user`)', False)
     path = list(rest)
     while True:
         if (isinstance(value, RelatedManager) and value.prefetched) or (
@@ -242,8 +257,8 @@ def _query(ctx: FileContext, lookup: Lookup, context: dict[str, _Entry], auth: b
         if isinstance(value, ORM_LAZY):
             if entry.processor:
                 what = f'evaluates the QuerySet "{key}" of context processor `{entry.processor}`'
-                return Query(lookup, key, what, False)
-            return Query(lookup, key, f'evaluates the QuerySet "{key}"', True)  # any use of it queries
+                return Query(_at(lookup), key, what, False)
+            return Query(_at(lookup), key, f'evaluates the QuerySet "{key}"', True)  # any use of it queries
         if isinstance(value, list) and value and path[:1] == [ITEM]:
             value, path = value[0], path[1:]
             continue
@@ -257,10 +272,10 @@ def _query(ctx: FileContext, lookup: Lookup, context: dict[str, _Entry], auth: b
                 and value.loading is not None
                 and attr not in value.loading.relations
             ):
-                return Query(lookup, key, f'loads the relation `{attr}` of "{key}"', False)
+                return Query(_at(lookup), key, f'loads the relation `{attr}` of "{key}"', False)
             if isinstance(related, RelatedManager):
                 if related.prefetched is False and path:
-                    return Query(lookup, key, f'queries the related manager `{attr}` of "{key}"', False)
+                    return Query(_at(lookup), key, f'queries the related manager `{attr}` of "{key}"', False)
                 return None
             if isinstance(related, Instance) and related.loading is None:
                 return None
@@ -292,7 +307,7 @@ def _method_query(ctx: FileContext, lookup: Lookup, key: str, instance: Instance
     if chain is None or chain.fact.severity is not Severity.ERROR:
         return None
     what = f'calls `{attr}` of "{key}", which runs `{chain.fact.text}` ({chain.fact.where})'
-    return Query(lookup, key, what, False)
+    return Query(_at(lookup), key, what, False)
 
 
 def _dict_items(expr: cst.BaseExpression) -> list[tuple[str, cst.BaseExpression]] | None:

@@ -72,7 +72,7 @@ async def product_list(request):
         used: dict[str, str] = {}
         for query in queries:
             if query.queryset:
-                used.setdefault(query.key, query.where())
+                used.setdefault(query.key, query.where)
         if not used:
             return
         advice = (

@@ -21,7 +21,8 @@ class RenderOnLoop(Rule):
         "body queries (judged by the selected ORM rules, as ADJ301 judges helpers), "
         "`request.user` passed in the context, a QuerySet from one of the "
         "project's context processors, or `user` / `perms` from the auth context processor "
-        "runs a query, and Django raises `SynchronousOnlyOperation`. A returned "
+        "runs a query, as does a project context processor whose own body queries (it runs "
+        "on every render with a request), and Django raises `SynchronousOnlyOperation`. A returned "
         "`TemplateResponse` is rendered by Django in a thread after the view returns. The rule "
         "reads the template (the settings' `TEMPLATES` `DIRS` and the `templates/` folders of "
         "the project's apps; `{{ a.b }}`, `{% for %}`, `{% with %}`, `{% include %}`, "
@@ -87,6 +88,6 @@ async def order_detail(request, pk):
         first = queries[0]
         self.report(
             node,
-            f"`{function}()` renders {template} on the event loop, where {first.where()} {first.what}: "
+            f"`{function}()` renders {template} on the event loop, where {first.where} {first.what}: "
             f"a query, which raises SynchronousOnlyOperation; {advice}",
         )
