@@ -95,6 +95,22 @@ async def cheapest(request):
     return JsonResponse({"name": product.name})
 """
         ),
+        Example(
+            """\
+import logging
+
+from django.template.response import TemplateResponse
+from shop.models import Product
+
+log = logging.getLogger(__name__)
+
+
+async def product_list(request):
+    response = TemplateResponse(request, "shop/product_list.html", {"products": []})
+    response.add_post_render_callback(lambda r: log.info("%d products", Product.objects.count()))
+    return response
+"""
+        ),
     )
 
     def visit_Call(self, node: cst.Call) -> None:
