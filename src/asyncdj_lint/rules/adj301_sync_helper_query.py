@@ -17,8 +17,8 @@ class SyncHelperQuery(Rule):
         "Calling a plain `def` from an `async def` runs it on the event loop. When that "
         "function, or any project function it calls, in this module or another, runs a "
         "query, evaluates a QuerySet or reads a lazy relation, Django raises "
-        "`SynchronousOnlyOperation` deep inside the helper. The finding shows the chain of "
-        "calls down to the query. Call the helper in a thread with "
+        "`SynchronousOnlyOperation` deep inside the helper. The finding names the call that "
+        "queries, then the chain of calls down to it. Call the helper in a thread with "
         "`await sync_to_async(helper)(...)`, or decorate it with `@sync_to_async`."
     )
     invalid = (
@@ -79,8 +79,12 @@ async def greet(request, pk):
         chain = helper_chain(self.ctx, node, self.severity)
         if chain is None:
             return
+        fact = chain.fact
+        fails = (
+            fact.detail or f"`{fact.text}` runs a query on the event loop and raises SynchronousOnlyOperation"
+        )
         self.report(
             node,
-            f"`{chain.calls[0]}` runs on the event loop and reaches a query there, which raises "
-            f"SynchronousOnlyOperation: {chain.render()}; use {wrap_advice(self.ctx, node)}",
+            f"{fails}, reached from `{chain.calls[0]}` on the event loop: {chain.render()}; "
+            f"use {wrap_advice(self.ctx, node)}",
         )
