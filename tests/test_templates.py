@@ -248,3 +248,52 @@ def test_a_context_processor_whose_body_queries_runs_on_every_render_with_a_requ
         "where context processor `project.context_processors.counts` runs `Product.objects.count()` ("
         in message
     )
+
+
+def test_a_repeat_run_reads_templates_settings_from_the_cache_and_a_template_edit_is_seen(
+    tmp_path, monkeypatch
+):
+    from asyncdj_lint.api import lint_paths
+    from asyncdj_lint.index import store
+    from asyncdj_lint.index.cache import signing_key
+    from asyncdj_lint.options import LintOptions, RuleSelection
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    signing_key.cache_clear()
+    parsed: list[str] = []
+    real = store.parse
+
+    def counting(file, source=None):
+        parsed.append(file.name)
+        return real(file, source)
+
+    monkeypatch.setattr(store, "parse", counting)
+    root = tmp_path / "site"
+    files = {
+        "manage.py": "",
+        "project/__init__.py": "",
+        "project/settings.py": "from pathlib import Path\nBASE_DIR = Path(__file__).parent.parent\n"
+        + SETTINGS,
+        "home/__init__.py": "",
+        "home/views.py": (
+            "from django.shortcuts import render\n\n"
+            "async def home(request):\n"
+            "    return render(request, 'home.html', {'title': 'Home'})\n"
+        ),
+        "site_templates/home.html": "{{ title }}",
+    }
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    options = LintOptions(selection=RuleSelection(select=("ADJ506",)))
+
+    def run() -> list[int]:
+        return [d.line for d in lint_paths([root], options).diagnostics]
+
+    assert run() == []
+    parsed.clear()
+    assert run() == []
+    assert parsed == []  # nothing parsed: settings and outcomes came from the cache
+    (root / "site_templates/home.html").write_text("{{ title }} {{ user.username }}")
+    assert run() == [4]
+    signing_key.cache_clear()

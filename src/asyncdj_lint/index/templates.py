@@ -74,11 +74,11 @@ class ProjectTemplates:
 
     @cached_property
     def settings(self) -> TemplateSettings:
+        """TEMPLATES of the settings modules, from their (cached) summaries: nothing is parsed."""
         for module in sorted(self.index.request_path.settings().modules):
-            parsed = self.index.tree(module)
-            found = _templates_setting(parsed.module) if parsed is not None else None
-            if found is not None:
-                return found
+            summary = self.index.modules.get(module)
+            if summary is not None and summary.templates is not None:
+                return summary.templates
         return TemplateSettings()
 
     @cached_property
@@ -250,7 +250,7 @@ def _literal(word: str) -> str | None:
     return None
 
 
-def _templates_setting(module: cst.Module) -> TemplateSettings | None:
+def templates_setting(module: cst.Module) -> TemplateSettings | None:
     """`TEMPLATES = [{...}]` at the top of a settings module, if it is there."""
     value: cst.BaseExpression | None = None
     for statement in module.body:
