@@ -18,6 +18,13 @@ SETTINGS = (
 )
 
 
+def settings_module(processor: str = "django.contrib.auth.context_processors.auth") -> str:
+    """A settings module whose TEMPLATES names `site_templates/` and one context processor."""
+    return "from pathlib import Path\nBASE_DIR = Path(__file__).parent.parent\n" + SETTINGS.replace(
+        "django.contrib.auth.context_processors.auth", processor
+    )
+
+
 def found(
     code: str, files: dict[str, str] | None = None, select: tuple[str, ...] = ("ADJ505", "ADJ506")
 ) -> list[tuple[int, str, str]]:
@@ -103,9 +110,7 @@ def test_user_from_the_auth_context_processor_is_reported_only_when_the_settings
     code = "async def home(request):\n    return render(request, 'home.html', {'title': 'Home'})\n"
     files = {"site_templates/home.html": "{{ title }}{% if user.is_authenticated %}hi{% endif %}"}
     assert found(code, files) == []  # no settings: the context processors are unknown
-    files["project/settings.py"] = (
-        "from pathlib import Path\nBASE_DIR = Path(__file__).parent.parent\n" + SETTINGS
-    )
+    files["project/settings.py"] = settings_module()
     [(line, code_, message)] = found(code, files)
     assert (line, code_) == (6, "ADJ506")
     assert "`user.is_authenticated` (home.html:1) loads the user (auth context processor): a query" in message
@@ -176,14 +181,10 @@ def test_querysets_from_the_projects_context_processors_are_judged_where_the_tem
         "def menu(request):\n"
         "    return {'tags': Tag.objects.all(), 'shop_name': 'Lamps', 'unused': Product.objects.all()}\n"
     )
-    settings = SETTINGS.replace(
-        "'django.contrib.auth.context_processors.auth',", "'project.context_processors.menu',"
-    )
     files = {
         "project/__init__.py": "",
         "project/context_processors.py": processors,
-        "project/settings.py": "from pathlib import Path\nBASE_DIR = Path(__file__).parent.parent\n"
-        + settings,
+        "project/settings.py": settings_module("project.context_processors.menu"),
         "templates/base.html": "{{ shop_name }}{% for tag in tags %}{{ tag.name }}{% endfor %}",
     }
     code = (
@@ -226,14 +227,10 @@ def test_a_context_processor_whose_body_queries_runs_on_every_render_with_a_requ
         "def counts(request):\n"
         "    return {'product_count': Product.objects.count()}\n"
     )
-    settings = SETTINGS.replace(
-        "'django.contrib.auth.context_processors.auth',", "'project.context_processors.counts',"
-    )
     files = {
         "project/__init__.py": "",
         "project/context_processors.py": processors,
-        "project/settings.py": "from pathlib import Path\nBASE_DIR = Path(__file__).parent.parent\n"
-        + settings,
+        "project/settings.py": settings_module("project.context_processors.counts"),
         "templates/page.html": "{{ title }}",
     }
     code = (
@@ -272,8 +269,7 @@ def test_a_repeat_run_reads_templates_settings_from_the_cache_and_a_template_edi
     files = {
         "manage.py": "",
         "project/__init__.py": "",
-        "project/settings.py": "from pathlib import Path\nBASE_DIR = Path(__file__).parent.parent\n"
-        + SETTINGS,
+        "project/settings.py": settings_module(),
         "home/__init__.py": "",
         "home/views.py": (
             "from django.shortcuts import render\n\n"
