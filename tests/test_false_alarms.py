@@ -246,7 +246,7 @@ def test_blocking_warnings_name_the_blocking_call_and_how_long_it_can_block():
     messages = {d.line: d.message for d in lint_snippet(code, select=("ADJ302", "ADJ512"))}
     assert messages[16].startswith("`time.sleep()` blocks the event loop for 0.5 s;")
     assert messages[17].startswith(
-        "`requests.post()` blocks the event loop until the server answers; the call sets no timeout;"
+        "`requests.post()` blocks the event loop until the server answers (the call sets no timeout);"
     )
     assert messages[18].startswith(
         "`requests.get()` blocks the event loop until the server answers, up to `timeout=3`, reached from "

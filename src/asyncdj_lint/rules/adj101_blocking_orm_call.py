@@ -7,8 +7,10 @@ import libcst as cst
 from asyncdj_lint.analysis.calls import callee_name
 from asyncdj_lint.analysis.values import Manager
 from asyncdj_lint.facts import orm_api
+from asyncdj_lint.fixes import FixAvailability
+from asyncdj_lint.rules._fixes import await_twin, bridge_fix
 from asyncdj_lint.rules._orm import orm_receiver
-from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 ON_COMMIT = "django.db.transaction.on_commit"
 
@@ -16,6 +18,7 @@ ON_COMMIT = "django.db.transaction.on_commit"
 class BlockingOrmCall(Rule):
     code = "ADJ101"
     name = "blocking-orm-call"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "A QuerySet or Manager method that runs a query is called in async code."
     why = (
@@ -32,6 +35,15 @@ class BlockingOrmCall(Rule):
         "itself is reported: outside `atomic` it checks the connection's autocommit state, "
         "which raises on the loop."
     )
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "A method with an async twin is replaced by its awaited twin (`Product.objects.get(pk=pk)` "
+        "becomes `await Product.objects.aget(pk=pk)`): the fix is safe, the twin runs the same query "
+        "with the same arguments. A custom method that runs a query is called through "
+        "`await sync_to_async(...)(...)`, importing `sync_to_async`: that fix is unsafe, as it moves the "
+        "method's work into a thread. `iterator()` has no fix: `aiterator()` needs an `async for`. "
+        "No fix is offered where `await` cannot be written (in a comprehension or a lambda)."
+    )
     invalid = (
         Example(
             """\
@@ -44,6 +56,21 @@ async def product_detail(request, pk):
     return JsonResponse({"name": product.name})
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "6:15-6:41",
+                    "`Product.objects.get()` runs a database query on the event loop and raises SynchronousOnlyOperation; use `await Product.objects.aget(...)`",
+                ),
+            ),
+            fixed="""\
+from django.http import JsonResponse
+from shop.models import Product
+
+
+async def product_detail(request, pk):
+    product = await Product.objects.aget(pk=pk)
+    return JsonResponse({"name": product.name})
+""",
         ),
         Example(
             """\
@@ -56,6 +83,22 @@ async def cheapest(request):
     return JsonResponse({"name": product.name})
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "6:15-6:41",
+                    "`Product.objects.cheapest()` runs a database query on the event loop and raises SynchronousOnlyOperation; use `await sync_to_async(Product.objects.cheapest)(...)`",
+                ),
+            ),
+            fixed="""\
+from django.http import JsonResponse
+from shop.models import Product
+from asgiref.sync import sync_to_async
+
+
+async def cheapest(request):
+    product = await sync_to_async(Product.objects.cheapest)()
+    return JsonResponse({"name": product.name})
+""",
         ),
         Example(
             """\
@@ -69,6 +112,12 @@ async def restock(request, pk):
     return JsonResponse({"queued": True})
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "7:5-7:88",
+                    "`transaction.on_commit()` reads the connection's autocommit state on the event loop and raises SynchronousOnlyOperation (the callable itself would run later, off the loop); register it inside the sync function that writes, run with `sync_to_async`",
+                ),
+            ),
         ),
     )
     valid = (
@@ -125,15 +174,18 @@ async def product_list(request):
             )
             return
         found = orm_receiver(self.ctx, node)
-        if found is None:
+        if found is None or not isinstance(node.func, cst.Attribute):
             return
         receiver, method = found
         receiver_text = self.ctx.snippet(node.func.value)
         call_text = f"{receiver_text}.{method}()"
+        fix = None
         if method in orm_api.BLOCKING_METHODS:
             if method in orm_api.QUERYSET_ONLY_METHODS and isinstance(receiver, Manager):
                 return  # Manager.delete does not exist; not a query at all
-            advice = f"use `await {receiver_text}.{orm_api.BLOCKING_METHODS[method]}(...)`"
+            twin = orm_api.BLOCKING_METHODS[method]
+            advice = f"use `await {receiver_text}.{twin}(...)`"
+            fix = await_twin(self.ctx, node, twin)
         elif method == "iterator":
             advice = f"use `async for ... in {receiver_text}.aiterator()`"
         else:
@@ -141,8 +193,10 @@ async def product_list(request):
             if custom is None or custom.is_async or custom.returns != "sql":
                 return
             advice = f"use `await sync_to_async({receiver_text}.{method})(...)`"
+            fix = bridge_fix(self.ctx, node)
         self.report(
             node,
             f"`{call_text}` runs a database query on the event loop and raises "
             f"SynchronousOnlyOperation; {advice}",
+            fix=fix,
         )

@@ -5,12 +5,13 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.rules._render import render_call, rendered_queries
-from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
 class RenderOnLoop(Rule):
     code = "ADJ506"
     name = "render-on-loop"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "`render()` or `render_to_string()` in async code renders a template whose lookups query."
     why = (
@@ -45,6 +46,12 @@ async def order_detail(request, pk):
     return render(request, "shop/order_detail.html", {"order": order})
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "7:12-7:71",
+                    '`render()` renders shop/order_detail.html on the event loop, where `order.customer.name` (shop/order_detail.html:1) loads the relation `customer` of "order": a query, which raises SynchronousOnlyOperation; return `TemplateResponse(request, template, context)`, which Django renders in a thread',
+                ),
+            ),
         ),
     )
     valid = (

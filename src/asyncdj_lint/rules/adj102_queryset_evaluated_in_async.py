@@ -9,7 +9,7 @@ from asyncdj_lint.analysis.inference import Builtin
 from asyncdj_lint.analysis.loading import async_iterated
 from asyncdj_lint.analysis.project_calls import locate, project_function
 from asyncdj_lint.rules._orm import is_queryset
-from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 # Builtins that iterate (or take the length of) their positional arguments at once.
 _EVALUATING_BUILTINS = {
@@ -38,9 +38,10 @@ _EVALUATING_BUILTINS = {
 }
 
 
-class QuerySetEvaluated(Rule):
+class QuerySetEvaluatedInAsync(Rule):
     code = "ADJ102"
     name = "queryset-evaluated-in-async"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "A QuerySet is evaluated (iterated, counted, tested, indexed, printed) in async code."
     why = (
@@ -67,6 +68,12 @@ async def product_names(request):
     return JsonResponse({"names": names})
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "7:26-7:50",
+                    "a comprehension over `products` evaluates the QuerySet on the event loop and raises SynchronousOnlyOperation; use `async for` in the comprehension",
+                ),
+            ),
         ),
         Example(
             """\
@@ -80,6 +87,12 @@ async def has_products(request):
     return JsonResponse({"any": False})
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "6:8-6:46",
+                    "testing `Product.objects.filter(available=True)` for truth evaluates the QuerySet on the event loop and raises SynchronousOnlyOperation; use `await Product.objects.filter(available=True).aexists()`",
+                ),
+            ),
         ),
     )
     valid = (
