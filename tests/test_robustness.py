@@ -369,3 +369,14 @@ def test_a_noqa_inside_a_string_literal_suppresses_nothing(tmp_path):
     )
     code, output = check(root, "a.py")
     assert code == 1 and "a.py:4:5: ADJ512" in output
+
+
+def test_template_names_and_context_keys_python_cannot_build_are_not_an_error(tmp_path):
+    view = (
+        "from django.shortcuts import render\n\n"
+        "async def view(request):\n"
+        '    return render(request, "\\N{nope}.html", {"\\N{bad}": request.user})\n'
+    )
+    root = project(tmp_path, {"manage.py": "", "views.py": view})
+    code, output = check(root, "--select", "ADJ", ".")
+    assert code in (0, 1) and "internal error" not in output
