@@ -17,7 +17,7 @@ from asyncdj_lint.analysis.names import dotted_name, import_bindings
 from asyncdj_lint.analysis.walk import FunctionBodyVisitor, walk
 from asyncdj_lint.index.fields import FieldDecl, attribute_calls, field_decls, string_constants
 from asyncdj_lint.index.functions import FunctionDecl, function_decl
-from asyncdj_lint.index.request_path_summary import RequestPathSummary, summarize_request_path
+from asyncdj_lint.index.request_path.summary import RequestPathSummary, summarize_request_path
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ import libcst as cst
 from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.names import dotted_name
 from asyncdj_lint.analysis.view_decorators import UNAWAITED_VIEW
-from asyncdj_lint.index.request_path import HTTP_METHOD_NAMES, MIDDLEWARE_MIXIN, RequestPathIndex
-from asyncdj_lint.index.request_path_summary import RequestClass, RequestFunction
+from asyncdj_lint.index.request_path import RequestPathIndex
+from asyncdj_lint.index.request_path.definitions import RequestClass, RequestFunction
+from asyncdj_lint.index.request_path.django_facts import HTTP_METHOD_NAMES, MIDDLEWARE_MIXIN
 from asyncdj_lint.rules.base import Outcome
 
 # Django's name for the parameter of a middleware factory, in its docs and source.

@@ -9,7 +9,7 @@ from asyncdj_lint.analysis.view_decorators import (
     METHOD_DECORATOR_ASYNC_SINCE,
     VIEW_DECORATORS,
 )
-from asyncdj_lint.index.request_path_summary import string_value
+from asyncdj_lint.index.request_path.literals import string_value
 from asyncdj_lint.rules._request_path import resolved, target_django, version_text, view_handlers
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Outcome, Rule, Severity
 

@@ -1,0 +1,268 @@
+"""The statements of a settings module that the linter reads, one frozen dataclass per operation.
+
+A pure function of the file's content: names are kept as written, star
+imports as written (relative dots kept), and `settings` replays the
+operations in order across the settings modules a project runs with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+
+from asyncdj_lint.analysis.names import dotted_name
+from asyncdj_lint.index.request_path.literals import (
+    bool_value,
+    int_value,
+    string_value,
+    subscript_path,
+    top_level,
+)
+
+SETTINGS_ENV = "DJANGO_SETTINGS_MODULE"
+
+
+@dataclass(frozen=True)
+class ListPart:
+    """A piece of a list expression: literal entries (None when not a string), or another setting."""
+
+    entries: tuple[str | None, ...] = ()
+    name: str | None = None
+
+
+# A list built from literals and other settings (`BASE + ["a", *EXTRA]`); None when it is not.
+ListParts = tuple[ListPart, ...] | None
+
+
+@dataclass(frozen=True)
+class StarImport:
+    """`from .base import *`: the target as written."""
+
+    target: str
+
+
+@dataclass(frozen=True)
+class ListAssign:
+    """`NAME = [...]` (any upper-case name)."""
+
+    name: str
+    parts: ListParts
+
+
+@dataclass(frozen=True)
+class ListExtend:
+    """`NAME += [...]` and `NAME.extend([...])`."""
+
+    name: str
+    parts: ListParts
+
+
+@dataclass(frozen=True)
+class ListInsert:
+    """`NAME.append(entry)` (index None) and `NAME.insert(index, entry)`."""
+
+    name: str
+    index: int | None
+    entry: str | None
+
+
+@dataclass(frozen=True)
+class ListRemove:
+    """`NAME.remove(entry)`."""
+
+    name: str
+    entry: str | None
+
+
+@dataclass(frozen=True)
+class ListUnknown:
+    """Any other change to a setting: its value is no longer known."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class DatabasesAssign:
+    """`DATABASES = {...}`: ATOMIC_REQUESTS per alias (None when unknown); None when not a literal."""
+
+    atomic: tuple[tuple[str, bool | None], ...] | None
+
+
+@dataclass(frozen=True)
+class AtomicSet:
+    """`DATABASES[alias]["ATOMIC_REQUESTS"] = value` or `DATABASES[alias] = {...}`; alias None when unknown."""
+
+    alias: str | None
+    value: bool | None
+
+
+@dataclass(frozen=True)
+class AsgiApplication:
+    """`ASGI_APPLICATION = value` (the text when a string)."""
+
+    value: str | None
+
+
+SettingsOp = (
+    StarImport
+    | ListAssign
+    | ListExtend
+    | ListInsert
+    | ListRemove
+    | ListUnknown
+    | DatabasesAssign
+    | AtomicSet
+    | AsgiApplication
+)
+ListOp = ListAssign | ListExtend | ListInsert | ListRemove | ListUnknown
+
+
+def settings_ops(
+    body: Sequence[cst.BaseStatement | cst.BaseSmallStatement],
+) -> Iterator[tuple[SettingsOp, cst.CSTNode]]:
+    """The settings statements of a module in order, each with the node it was read from."""
+    for statement in top_level(body):
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            op = _settings_op(small)
+            if op is not None:
+                yield op, small
+
+
+def _settings_op(small: cst.BaseSmallStatement) -> SettingsOp | None:
+    if isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar):
+        module = dotted_name(small.module) if small.module is not None else ""
+        return StarImport("." * len(small.relative) + (module or ""))
+    if isinstance(small, (cst.Assign, cst.AnnAssign)):
+        return _assignment_op(small)
+    if isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name):
+        name = small.target.value
+        if not is_setting_name(name):
+            return None
+        if isinstance(small.operator, cst.AddAssign):
+            return ListExtend(name, list_parts(small.value))
+        return ListUnknown(name)
+    if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+        return _list_method_op(small.value)
+    return None
+
+
+def is_setting_name(name: str) -> bool:
+    return name.isupper()
+
+
+def _assignment_op(small: cst.Assign | cst.AnnAssign) -> SettingsOp | None:
+    if isinstance(small, cst.Assign):
+        if len(small.targets) != 1:
+            return None
+        target, value = small.targets[0].target, small.value
+    else:
+        target = small.target
+        if small.value is None:
+            return None
+        value = small.value
+    if isinstance(target, cst.Subscript):
+        return _atomic_set(target, value)
+    if not isinstance(target, cst.Name) or not is_setting_name(target.value):
+        return None
+    name = target.value
+    if name == "DATABASES":
+        return DatabasesAssign(_databases(value))
+    if name == "ASGI_APPLICATION":
+        return AsgiApplication(string_value(value))
+    return ListAssign(name, list_parts(value))
+
+
+def list_parts(expr: cst.BaseExpression) -> ListParts:
+    """`BASE + ["a", *EXTRA]` -> parts; None when it is not built from literals and settings."""
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        left, right = list_parts(expr.left), list_parts(expr.right)
+        return None if left is None or right is None else left + right
+    if isinstance(expr, cst.Name) and is_setting_name(expr.value):
+        return (ListPart(name=expr.value),)
+    if not isinstance(expr, (cst.List, cst.Tuple)):
+        return None
+    parts: list[ListPart] = []
+    entries: list[str | None] = []
+    for element in expr.elements:
+        if isinstance(element, cst.StarredElement):
+            inner = list_parts(element.value)
+            if inner is None:
+                return None
+            parts += [ListPart(tuple(entries)), *inner]
+            entries = []
+        else:
+            entries.append(string_value(element.value))
+    return (*parts, ListPart(tuple(entries)))
+
+
+def _list_method_op(call: cst.Call) -> SettingsOp | None:
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+        return None
+    name, method = func.value.value, func.attr.value
+    if not is_setting_name(name):
+        return None
+    args = [arg.value for arg in call.args]
+    if method == "append" and len(args) == 1:
+        return ListInsert(name, None, string_value(args[0]))
+    if method == "insert" and len(args) == 2 and (index := int_value(args[0])) is not None:
+        return ListInsert(name, index, string_value(args[1]))
+    if method == "extend" and len(args) == 1:
+        return ListExtend(name, list_parts(args[0]))
+    if method == "remove" and len(args) == 1:
+        return ListRemove(name, string_value(args[0]))
+    return ListUnknown(name)
+
+
+def _databases(value: cst.BaseExpression) -> tuple[tuple[str, bool | None], ...] | None:
+    if not isinstance(value, cst.Dict):
+        return None
+    aliases = []
+    for element in value.elements:
+        alias = string_value(element.key) if isinstance(element, cst.DictElement) else None
+        if alias is None:
+            return None
+        aliases.append((alias, atomic_requests(element.value)))
+    return tuple(aliases)
+
+
+def atomic_requests(config: cst.BaseExpression) -> bool | None:
+    """ATOMIC_REQUESTS in one database's settings dict: False when absent, None when unknown."""
+    if not isinstance(config, cst.Dict):
+        return None
+    for element in config.elements:
+        if not isinstance(element, cst.DictElement):
+            return None  # `**OTHER` may set it
+        if string_value(element.key) == "ATOMIC_REQUESTS":
+            return bool_value(element.value)
+    return False
+
+
+def _atomic_set(target: cst.Subscript, value: cst.BaseExpression) -> AtomicSet | None:
+    """`DATABASES["default"]["ATOMIC_REQUESTS"] = True`."""
+    path = subscript_path(target)
+    if path is None or path[0] != "DATABASES":
+        return None
+    if len(path) == 3 and path[2] == "ATOMIC_REQUESTS":
+        return AtomicSet(path[1], bool_value(value))
+    if len(path) == 2:
+        return AtomicSet(path[1], atomic_requests(value))
+    return None
+
+
+def settings_defaults(body: Sequence[cst.BaseStatement | cst.BaseSmallStatement]) -> Iterator[str]:
+    """`os.environ.setdefault("DJANGO_SETTINGS_MODULE", "x")` at top level or in a top-level function."""
+    for statement in top_level(body):
+        if isinstance(statement, cst.FunctionDef):
+            yield from settings_defaults(statement.body.body)
+        elif isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                value = small.value if isinstance(small, (cst.Expr, cst.Assign)) else None
+                if isinstance(value, cst.Call) and dotted_name(value.func) == "os.environ.setdefault":
+                    args = [string_value(arg.value) for arg in value.args]
+                    if len(args) == 2 and args[0] == SETTINGS_ENV and args[1]:
+                        yield args[1]
