@@ -29,6 +29,10 @@ MIDDLEWARE = [
 ]
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}}
 """
+BASE_MIDDLEWARE = (
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+)
 
 
 def read_settings(
@@ -68,7 +72,9 @@ def test_settings_module_is_found_from_the_default_in_manage_py(tmp_path):
     )
 
 
-def test_every_module_of_a_settings_package_is_read_when_no_default_names_one(tmp_path):
+def test_every_module_of_a_settings_package_but_the_bases_others_edit_is_read_when_no_default_names_one(
+    tmp_path,
+):
     settings = read_settings(
         tmp_path,
         package(
@@ -78,9 +84,8 @@ def test_every_module_of_a_settings_package_is_read_when_no_default_names_one(tm
             }
         ),
     )
-    assert set(settings.roots) == {"config.settings.base", "config.settings.prod", "config.settings"}
-    assert settings.middleware[0] == "django.middleware.security.SecurityMiddleware"
-    assert "prod.First" in settings.middleware
+    assert set(settings.roots) == {"config.settings.prod", "config.settings"}
+    assert settings.middleware == ("prod.First", *BASE_MIDDLEWARE)
 
 
 def test_the_settings_option_overrides_discovery(tmp_path):
@@ -105,6 +110,15 @@ def test_the_settings_option_overrides_discovery(tmp_path):
         ('COMMON = ["a.A"]\nMIDDLEWARE = COMMON + ["b.B"]\n', ("a.A", "b.B")),
         ('COMMON = ["a.A"]\nMIDDLEWARE = ["b.B", *COMMON]\n', ("b.B", "a.A")),
         ('MIDDLEWARE = ["a.A"]\nMIDDLEWARE.extend(["b.B"])\n', ("a.A", "b.B")),
+        ('MIDDLEWARE = ["a.A", "b.B", "c.C"]\ndel MIDDLEWARE[1]\n', ("a.A", "c.C")),
+        ('MIDDLEWARE = ["a.A", "b.B", "c.C"]\ndel MIDDLEWARE[:2]\n', ("c.C",)),
+        ('MIDDLEWARE = ["a.A", "b.B", "c.C"]\ndel MIDDLEWARE[-1:]\n', ("a.A", "b.B")),
+        ('MIDDLEWARE = ["a.A", "b.B"]\nMIDDLEWARE.pop()\n', ("a.A",)),
+        ('MIDDLEWARE = ["a.A", "b.B"]\nMIDDLEWARE.pop(0)\n', ("b.B",)),
+        ('MIDDLEWARE = ["a.A", "b.B"]\nMIDDLEWARE[1] = "c.C"\n', ("a.A", "c.C")),
+        ('MIDDLEWARE = ["a.A"]\nMIDDLEWARE = ["b.B"]\n', ("b.B",)),
+        ('MIDDLEWARE = ["a.A"]\nMIDDLEWARE.insert(12345678901234567890, "b.B")\n', ("a.A", "b.B")),
+        ('MIDDLEWARE = ["a.A"]\nMIDDLEWARE.insert(-12345678901234567890, "b.B")\n', ("b.B", "a.A")),
     ],
 )
 def test_middleware_is_read_from_literals_and_list_operations(tmp_path, code, expected):
@@ -118,6 +132,13 @@ def test_middleware_is_read_from_literals_and_list_operations(tmp_path, code, ex
         'MIDDLEWARE = ["a.A"]\nMIDDLEWARE = sorted(MIDDLEWARE)\n',
         'MIDDLEWARE = ["a.A"]\nMIDDLEWARE.reverse()\n',
         'MIDDLEWARE = OTHER + ["a.A"]\n',
+        'MIDDLEWARE = ["a.A"]\nMIDDLEWARE = [m for m in MIDDLEWARE if m != "b.B"]\n',
+        'MIDDLEWARE = ["a.A"]\ndel MIDDLEWARE[5]\n',
+        'MIDDLEWARE = ["a.A"]\nMIDDLEWARE.pop(12345678901234567890)\n',
+        'MIDDLEWARE = ["a.A"]\nMIDDLEWARE[i] = "b.B"\n',
+        'MIDDLEWARE = ["a.A"]\ndel MIDDLEWARE[::2]\n',
+        'MIDDLEWARE = ["a.A"]\nMIDDLEWARE.remove("b.B")\n',
+        'MIDDLEWARE = ["a.A"]\ndel MIDDLEWARE\n',
     ],
 )
 def test_middleware_that_is_not_built_from_literals_stays_unknown(tmp_path, code):
@@ -187,3 +208,8 @@ def test_the_settings_command_line_option_and_configuration_key_pick_the_setting
     only_a = runner.invoke(main, ["check", "--select", "ADJ606", "."])
     assert only_a.output.splitlines()[0].startswith("site_a/settings.py:2:")
     assert len(only_a.output.splitlines()) == 1
+
+
+def test_a_list_setting_that_doubles_on_every_line_is_given_up_before_it_grows(tmp_path):
+    code = 'MIDDLEWARE = ["a.A"]\n' + "MIDDLEWARE += MIDDLEWARE\n" * 200
+    assert read_settings(tmp_path, {"settings.py": code}).middleware == ()

@@ -9,8 +9,9 @@ literal stays unknown.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from asyncdj_lint.analysis.names import absolute_target
 from asyncdj_lint.index.request_path.definitions import MAX_DEPTH, Definitions
@@ -20,11 +21,15 @@ from asyncdj_lint.index.request_path.settings_ops import (
     AtomicSet,
     DatabasesAssign,
     ListAssign,
+    ListDelete,
     ListExtend,
     ListInsert,
     ListOp,
     ListParts,
+    ListPop,
     ListRemove,
+    ListSetItem,
+    ListUnknown,
     SettingsOp,
     StarImport,
 )
@@ -33,13 +38,27 @@ if TYPE_CHECKING:
     from asyncdj_lint.index.project import ProjectIndex
 
 
+# Entries kept per list setting; a longer one is taken as unknown.
+_MAX_ENTRIES = 10_000
+
+# Where a list entry is written: (module, number of the settings operation in it,
+# number of the literal entry in that operation), as `entry_nodes` counts them.
+Origin = tuple[str, int, int]
+
+
+class ListEntry(NamedTuple):
+    value: str | None  # None when not a string literal
+    origin: Origin
+
+
+ListValue = tuple[ListEntry, ...] | None  # None: unknown
+
+
 @dataclass
 class _SettingsState:
     """The values a settings module chain has built so far."""
 
-    lists: dict[str, tuple[str | None, ...] | None] = field(default_factory=dict)
-    # the list names whose literal entries flow into each list
-    sources: dict[str, set[str]] = field(default_factory=dict)
+    lists: dict[str, ListValue] = field(default_factory=dict)
     # alias -> (ATOMIC_REQUESTS, module that set it)
     atomic: dict[str, tuple[bool | None, str]] = field(default_factory=dict)
     asgi_application: bool = False
@@ -52,9 +71,9 @@ class ProjectSettings:
 
     roots: tuple[str, ...] = ()
     modules: frozenset[str] = frozenset()
-    # Settings names whose entries end up in MIDDLEWARE.
-    middleware_lists: frozenset[str] = frozenset()
+    # The entries of the MIDDLEWARE list Django ends up with, and where each is written.
     middleware: tuple[str, ...] = ()
+    middleware_origins: frozenset[Origin] = frozenset()
     # (alias, module that sets ATOMIC_REQUESTS = True)
     atomic_requests: tuple[tuple[str, str], ...] = ()
     asgi_application: bool = False
@@ -85,27 +104,39 @@ class SettingsIndex(Definitions):
         ]
         if defaults:
             return tuple(dict.fromkeys(defaults))
-        return tuple(name for name in self.index.modules if _named_like_settings(name))
+        candidates = [name for name in self.index.modules if _named_like_settings(name)]
+        # A base that other settings modules star-import and edit is not run on its own.
+        bases = {base for name in candidates for base in self._star_imports(name)}
+        return tuple(name for name in candidates if name not in bases) or tuple(candidates)
+
+    def _star_imports(self, module: str) -> Iterator[str]:
+        summary = self.index.modules[module]
+        for op in summary.request_path.settings:
+            if isinstance(op, StarImport):
+                target = self.find_module(absolute_target(op.target, module, summary.is_package))
+                if target is not None and target != module:
+                    yield target
 
     def _read_settings(self, roots: tuple[str, ...]) -> ProjectSettings:
         modules: set[str] = set()
-        lists = {"MIDDLEWARE"}
         middleware: list[str] = []
+        origins: set[Origin] = set()
         atomic: set[tuple[str, str]] = set()
         asgi = any(self._is_asgi_module(name) for name in self.index.modules)
         for root in roots:
             state = _SettingsState()
             self._replay(root, state, 0)
             modules.update(state.modules)
-            lists |= state.sources.get("MIDDLEWARE", set())
-            middleware += [entry for entry in state.lists.get("MIDDLEWARE") or () if entry]
+            final = [entry for entry in state.lists.get("MIDDLEWARE") or () if entry.value]
+            middleware += [entry.value for entry in final if entry.value]
+            origins |= {entry.origin for entry in final}
             atomic |= {(alias, module) for alias, (value, module) in state.atomic.items() if value}
             asgi = asgi or state.asgi_application
         return ProjectSettings(
             roots=roots,
             modules=frozenset(modules),
-            middleware_lists=frozenset(lists),
             middleware=tuple(dict.fromkeys(middleware)),
+            middleware_origins=frozenset(origins),
             atomic_requests=tuple(sorted(atomic)),
             asgi_application=asgi,
         )
@@ -121,13 +152,13 @@ class SettingsIndex(Definitions):
             return
         state.modules.append(module)
         summary = self.index.modules[module]
-        for op in summary.request_path.settings:
+        for number, op in enumerate(summary.request_path.settings):
             if isinstance(op, StarImport):
                 target = self.find_module(absolute_target(op.target, module, summary.is_package))
                 if target is not None:
                     self._replay(target, state, depth + 1)
             else:
-                _apply(op, module, state)
+                _apply(op, (module, number), state)
 
 
 def _named_like_settings(module: str) -> bool:
@@ -136,7 +167,8 @@ def _named_like_settings(module: str) -> bool:
     return parts[-1] == "settings" or (len(parts) > 1 and parts[-2] == "settings")
 
 
-def _apply(op: SettingsOp, module: str, state: _SettingsState) -> None:
+def _apply(op: SettingsOp, where: tuple[str, int], state: _SettingsState) -> None:
+    module = where[0]
     if isinstance(op, DatabasesAssign):
         state.atomic = {alias: (value, module) for alias, value in op.atomic or ()}
     elif isinstance(op, AtomicSet):
@@ -147,44 +179,74 @@ def _apply(op: SettingsOp, module: str, state: _SettingsState) -> None:
     elif isinstance(op, AsgiApplication):
         state.asgi_application = True
     elif not isinstance(op, StarImport):
-        _apply_list(op, state)
+        _apply_list(op, where, state)
 
 
-def _apply_list(op: ListOp, state: _SettingsState) -> None:
+def _apply_list(op: ListOp, where: tuple[str, int], state: _SettingsState) -> None:
     current = state.lists.get(op.name)
-    sources = state.sources.setdefault(op.name, set())
     if isinstance(op, ListAssign):
-        fresh: set[str] = set()
-        state.lists[op.name] = _concat(op.parts, state, fresh)
-        state.sources[op.name] = fresh
+        state.lists[op.name] = _concat(op.parts, where, state)
     elif isinstance(op, ListExtend):
-        extra = _concat(op.parts, state, sources)
+        extra = _concat(op.parts, where, state)
         state.lists[op.name] = None if current is None or extra is None else current + extra
-    elif isinstance(op, ListInsert) and current is not None:
-        updated = list(current)
-        if op.index is None:
-            updated.append(op.entry)
-        else:
-            updated.insert(op.index, op.entry)
-        state.lists[op.name] = tuple(updated)
-    elif isinstance(op, ListRemove) and current is not None and op.entry is not None and op.entry in current:
-        updated = list(current)
-        updated.remove(op.entry)
-        state.lists[op.name] = tuple(updated)
-    else:
+    elif isinstance(op, ListUnknown) or current is None:
         state.lists[op.name] = None
+    else:
+        entry = op.entry if isinstance(op, ListInsert | ListSetItem) else None
+        state.lists[op.name] = _edited(op, ListEntry(entry, (*where, 0)), current)
+    if (value := state.lists[op.name]) is not None and len(value) > _MAX_ENTRIES:
+        state.lists[op.name] = None  # `X += X` repeated: Django would not get this far either
 
 
-def _concat(parts: ListParts, state: _SettingsState, sources: set[str]) -> tuple[str | None, ...] | None:
+def _edited(
+    op: ListInsert | ListRemove | ListPop | ListDelete | ListSetItem,
+    written: ListEntry,
+    current: tuple[ListEntry, ...],
+) -> ListValue:
+    """The list after one in-place edit, as Python does it; None when the entry edited is unknown
+    or the edit raises (an index out of range, an entry not in the list)."""
+    updated = list(current)
+    size = len(updated)
+    if isinstance(op, ListInsert):
+        # list.insert clamps its index; clamping first keeps a 20-digit index from overflowing.
+        index = size if op.index is None else min(max(op.index, -size - 1), size)
+        updated.insert(index, written)
+    elif isinstance(op, ListRemove):
+        values = [entry.value for entry in updated]
+        if op.entry is None or op.entry not in values:
+            return None
+        del updated[values.index(op.entry)]
+    elif isinstance(op, ListDelete) and op.slice:
+        del updated[_clamped(op.start, size) : _clamped(op.stop, size)]
+    else:
+        position = op.start if isinstance(op, ListDelete) else op.index
+        if isinstance(op, ListPop) and position is None:
+            position = -1
+        if position is None or not -size <= position < size:
+            return None
+        if isinstance(op, ListSetItem):
+            updated[position] = written
+        else:
+            del updated[position]
+    return tuple(updated)
+
+
+def _clamped(bound: int | None, size: int) -> int | None:
+    """A slice bound, clamped as slicing does (so no huge number reaches the list)."""
+    return None if bound is None else min(max(bound, -size - 1), size + 1)
+
+
+def _concat(parts: ListParts, where: tuple[str, int], state: _SettingsState) -> ListValue:
+    """The entries of a list built from literals and other list settings; None when unknown."""
     if parts is None:
         return None
-    entries: list[str | None] = []
+    entries: list[ListEntry] = []
+    written = 0
     for part in parts:
         if part.name is None:
-            entries += part.entries
+            entries += [ListEntry(value, (*where, written + n)) for n, value in enumerate(part.entries)]
+            written += len(part.entries)
             continue
-        sources.add(part.name)
-        sources |= state.sources.get(part.name, set())
         value = state.lists.get(part.name)
         if value is None:
             return None

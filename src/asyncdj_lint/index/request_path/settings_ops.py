@@ -77,6 +77,33 @@ class ListRemove:
 
 
 @dataclass(frozen=True)
+class ListPop:
+    """`NAME.pop()` (index None) and `NAME.pop(index)`."""
+
+    name: str
+    index: int | None
+
+
+@dataclass(frozen=True)
+class ListDelete:
+    """`del NAME[index]`, and `del NAME[start:stop]` (slice True; None for an open end)."""
+
+    name: str
+    start: int | None
+    stop: int | None = None
+    slice: bool = False
+
+
+@dataclass(frozen=True)
+class ListSetItem:
+    """`NAME[index] = entry`."""
+
+    name: str
+    index: int
+    entry: str | None
+
+
+@dataclass(frozen=True)
 class ListUnknown:
     """Any other change to a setting: its value is no longer known."""
 
@@ -111,12 +138,15 @@ SettingsOp = (
     | ListExtend
     | ListInsert
     | ListRemove
+    | ListPop
+    | ListDelete
+    | ListSetItem
     | ListUnknown
     | DatabasesAssign
     | AtomicSet
     | AsgiApplication
 )
-ListOp = ListAssign | ListExtend | ListInsert | ListRemove | ListUnknown
+ListOp = ListAssign | ListExtend | ListInsert | ListRemove | ListPop | ListDelete | ListSetItem | ListUnknown
 
 
 def settings_ops(
@@ -147,6 +177,8 @@ def _settings_op(small: cst.BaseSmallStatement) -> SettingsOp | None:
         return ListUnknown(name)
     if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
         return _list_method_op(small.value)
+    if isinstance(small, cst.Del):
+        return _delete_op(small.target)
     return None
 
 
@@ -165,7 +197,7 @@ def _assignment_op(small: cst.Assign | cst.AnnAssign) -> SettingsOp | None:
             return None
         value = small.value
     if isinstance(target, cst.Subscript):
-        return _atomic_set(target, value)
+        return _atomic_set(target, value) or _item_op(target, value)
     if not isinstance(target, cst.Name) or not is_setting_name(target.value):
         return None
     name = target.value
@@ -199,6 +231,41 @@ def list_parts(expr: cst.BaseExpression) -> ListParts:
     return (*parts, ListPart(tuple(entries)))
 
 
+def list_entry_nodes(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The elements `list_parts` reads as literal entries, in the same order."""
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        return list_entry_nodes(expr.left) + list_entry_nodes(expr.right)
+    if not isinstance(expr, (cst.List, cst.Tuple)):
+        return []
+    nodes: list[cst.BaseExpression] = []
+    for element in expr.elements:
+        if isinstance(element, cst.StarredElement):
+            nodes += list_entry_nodes(element.value)
+        else:
+            nodes.append(element.value)
+    return nodes
+
+
+def entry_nodes(op: SettingsOp, node: cst.CSTNode) -> list[cst.BaseExpression]:
+    """The expressions an operation writes as list entries, numbered as the settings replay numbers them."""
+    if isinstance(op, ListSetItem) and isinstance(node, cst.Assign):
+        return [node.value]
+    if isinstance(op, ListAssign | ListExtend) and isinstance(
+        node, cst.Assign | cst.AnnAssign | cst.AugAssign
+    ):
+        return list_entry_nodes(node.value) if node.value is not None else []
+    if (
+        isinstance(op, ListInsert | ListExtend)
+        and isinstance(node, cst.Expr)
+        and isinstance(node.value, cst.Call)
+    ):
+        args = node.value.args
+        if isinstance(op, ListExtend):
+            return list_entry_nodes(args[0].value)
+        return [args[-1].value]
+    return []
+
+
 def _list_method_op(call: cst.Call) -> SettingsOp | None:
     func = call.func
     if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
@@ -215,7 +282,54 @@ def _list_method_op(call: cst.Call) -> SettingsOp | None:
         return ListExtend(name, list_parts(args[0]))
     if method == "remove" and len(args) == 1:
         return ListRemove(name, string_value(args[0]))
+    if method == "pop" and len(args) <= 1:
+        index = int_value(args[0]) if args else None
+        return ListPop(name, index) if index is not None or not args else ListUnknown(name)
     return ListUnknown(name)
+
+
+def _subscripted_setting(target: cst.BaseExpression) -> tuple[str, cst.BaseSlice] | None:
+    """`NAME[...]` with one index or slice -> (NAME, that slice)."""
+    if not (
+        isinstance(target, cst.Subscript)
+        and isinstance(target.value, cst.Name)
+        and is_setting_name(target.value.value)
+        and len(target.slice) == 1
+    ):
+        return None
+    return target.value.value, target.slice[0].slice
+
+
+def _item_op(target: cst.Subscript, value: cst.BaseExpression) -> SettingsOp | None:
+    """`NAME[0] = "x"`; any other item or slice assignment makes the setting unknown."""
+    found = _subscripted_setting(target)
+    if found is None:
+        return None
+    name, index = found
+    position = int_value(index.value) if isinstance(index, cst.Index) else None
+    if position is None:
+        return ListUnknown(name)
+    return ListSetItem(name, position, string_value(value))
+
+
+def _delete_op(target: cst.BaseExpression) -> SettingsOp | None:
+    """`del NAME[0]`, `del NAME[1:3]`; `del NAME` and other deletions make the setting unknown."""
+    if isinstance(target, cst.Name):
+        return ListUnknown(target.value) if is_setting_name(target.value) else None
+    found = _subscripted_setting(target)
+    if found is None:
+        return None
+    name, index = found
+    if isinstance(index, cst.Index):
+        position = int_value(index.value)
+        return ListUnknown(name) if position is None else ListDelete(name, position)
+    if not isinstance(index, cst.Slice):
+        return ListUnknown(name)
+    bounds = [None if bound is None else int_value(bound) for bound in (index.lower, index.upper)]
+    known = all(b is not None or e is None for b, e in zip(bounds, (index.lower, index.upper)))
+    if not known or index.step is not None:
+        return ListUnknown(name)
+    return ListDelete(name, bounds[0], bounds[1], slice=True)
 
 
 def _databases(value: cst.BaseExpression) -> tuple[tuple[str, bool | None], ...] | None:
