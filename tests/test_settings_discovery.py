@@ -169,13 +169,23 @@ def test_atomic_requests_from_a_call_is_unknown(tmp_path):
     assert read_settings(tmp_path, {"settings.py": code}).atomic_requests == ()
 
 
-def test_asgi_is_served_when_asgi_application_is_set_or_an_asgi_module_builds_the_app(tmp_path):
-    assert read_settings(
-        tmp_path, {"settings.py": 'ASGI_APPLICATION = "x.asgi.application"\n'}
-    ).asgi_application
+def test_asgi_application_or_an_asgi_server_app_in_installed_apps_is_evidence_of_asgi(tmp_path):
+    settings = read_settings(
+        tmp_path / "a", {"settings.py": 'X = 1\nASGI_APPLICATION = "x.asgi.application"\n'}
+    )
+    assert str(settings.asgi) == "`ASGI_APPLICATION` at settings.py:2"
+    apps = 'INSTALLED_APPS = [\n    "daphne",\n    "django.contrib.admin",\n]\n'
+    assert (
+        str(read_settings(tmp_path / "b", {"settings.py": apps}).asgi)
+        == '`"daphne" in INSTALLED_APPS` at settings.py:1'
+    )
+    removed = apps + 'INSTALLED_APPS.remove("daphne")\n'
+    assert read_settings(tmp_path / "c", {"settings.py": removed}).asgi is None
+
+
+def test_the_startproject_asgi_module_alone_is_not_evidence_of_asgi(tmp_path):
     asgi = "from django.core.asgi import get_asgi_application\n\napplication = get_asgi_application()\n"
-    assert read_settings(tmp_path / "p", package({"p/settings.py": "", "p/asgi.py": asgi})).asgi_application
-    assert not read_settings(tmp_path / "q", package({"q/settings.py": "", "q/wsgi.py": ""})).asgi_application
+    assert read_settings(tmp_path, package({"p/settings.py": "", "p/asgi.py": asgi})).asgi is None
 
 
 SYNC_ONLY = "class Legacy:\n    def __init__(self, get_response):\n        self.get_response = get_response\n\n    def __call__(self, request):\n        return self.get_response(request)\n"

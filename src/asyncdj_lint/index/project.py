@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from asyncdj_lint.analysis.names import absolute_target
@@ -57,8 +58,10 @@ class ProjectIndex:
         modules: Mapping[str, ModuleSummary],
         mentions: Mentions | None = None,
         trees: Trees | None = None,
+        root: Path | None = None,
     ) -> None:
         self.modules = modules
+        self.root = root  # the project's root folder, where its deployment files are
         self._mentions = mentions or (lambda module, name: True)
         self._trees = trees or (lambda module: None)
         self._kinds: dict[str, str | None] = {}

@@ -44,8 +44,15 @@ class SyncOnlyMiddlewareUnderAsgi(Rule):
         "`from .base import *`: an entry a later statement takes out (`.remove()`, `.pop()`, "
         "`del`, an index assignment, or a new list) is not reported, and an entry is reported "
         "where it is written. When the final list is not known (built by a call or a "
-        "comprehension), the rule stays silent. The project serves ASGI when its settings set "
-        "`ASGI_APPLICATION` or an `asgi.py` builds the application."
+        "comprehension), the rule stays silent.\n\n"
+        "Whether the project is served over ASGI, from its deployment evidence: a command that "
+        "starts an ASGI server (uvicorn, daphne, hypercorn, granian `--interface asgi`, gunicorn "
+        "with a uvicorn worker class) in a Procfile, a Dockerfile's CMD or ENTRYPOINT, a "
+        "docker-compose `command:`, a shell script, Makefile or platform config, or a gunicorn "
+        "config's `worker_class`; `ASGI_APPLICATION` in the settings; `daphne` or `channels` in "
+        "INSTALLED_APPS. The message names the evidence (file:line). The `asgi.py` that "
+        "startproject writes is not evidence: every project has one, including those that "
+        "gunicorn serves as `wsgi:application`. Without evidence of ASGI the rule stays silent."
     )
     django_versions = "3.1 to 6.1"
     requires_text = (b"MIDDLEWARE",)
@@ -105,7 +112,8 @@ class LegacyMiddleware(MiddlewareMixin):
             return  # an async callable behind sync-only flags is ADJ601/ADJ602's finding
         self.report(
             node,
-            f"`{entry}` is sync-only middleware in a project served over ASGI: Django runs it in a "
+            f"`{entry}` is sync-only middleware in a project served over ASGI ({settings.asgi}): "
+            "Django runs it in a "
             "thread, so every request pays a thread switch and the middleware listed before it run "
             "sync too; make it async-capable (subclass MiddlewareMixin, or `async_capable = True` "
             "with an async path)",

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple
 
 from asyncdj_lint.analysis.names import absolute_target
 from asyncdj_lint.index.request_path.definitions import MAX_DEPTH, Definitions
+from asyncdj_lint.index.request_path.deployment import Evidence, deployment_evidence
 from asyncdj_lint.index.request_path.settings_ops import (
+    ASGI_SERVER_APPS,
     SETTINGS_ENV,
     AsgiApplication,
     AtomicSet,
@@ -61,7 +64,8 @@ class _SettingsState:
     lists: dict[str, ListValue] = field(default_factory=dict)
     # alias -> (ATOMIC_REQUESTS, module that set it)
     atomic: dict[str, tuple[bool | None, str]] = field(default_factory=dict)
-    asgi_application: bool = False
+    # where ASGI_APPLICATION is set: (module, settings operation number)
+    asgi_application: tuple[str, int] | None = None
     modules: list[str] = field(default_factory=list)
 
 
@@ -76,7 +80,13 @@ class ProjectSettings:
     middleware_origins: frozenset[Origin] = frozenset()
     # (alias, module that sets ATOMIC_REQUESTS = True)
     atomic_requests: tuple[tuple[str, str], ...] = ()
-    asgi_application: bool = False
+    # What says the project is served over ASGI; None when nothing does.
+    asgi: Evidence | None = None
+
+    @property
+    def asgi_application(self) -> bool:
+        """Whether the project is served over ASGI, as far as its files say."""
+        return self.asgi is not None
 
 
 class SettingsIndex(Definitions):
@@ -117,12 +127,17 @@ class SettingsIndex(Definitions):
                 if target is not None and target != module:
                     yield target
 
+    @cached_property
+    def deployment(self) -> tuple[Evidence, ...]:
+        """The server commands of the project's deployment files."""
+        return deployment_evidence(self.index.root) if self.index.root is not None else ()
+
     def _read_settings(self, roots: tuple[str, ...]) -> ProjectSettings:
         modules: set[str] = set()
         middleware: list[str] = []
         origins: set[Origin] = set()
         atomic: set[tuple[str, str]] = set()
-        asgi = any(self._is_asgi_module(name) for name in self.index.modules)
+        asgi = next((evidence for evidence in self.deployment if evidence.asgi), None)
         for root in roots:
             state = _SettingsState()
             self._replay(root, state, 0)
@@ -131,21 +146,31 @@ class SettingsIndex(Definitions):
             middleware += [entry.value for entry in final if entry.value]
             origins |= {entry.origin for entry in final}
             atomic |= {(alias, module) for alias, (value, module) in state.atomic.items() if value}
-            asgi = asgi or state.asgi_application
+            asgi = asgi or self._settings_evidence(state)
         return ProjectSettings(
             roots=roots,
             modules=frozenset(modules),
             middleware=tuple(dict.fromkeys(middleware)),
             middleware_origins=frozenset(origins),
             atomic_requests=tuple(sorted(atomic)),
-            asgi_application=asgi,
+            asgi=asgi,
         )
 
-    def _is_asgi_module(self, name: str) -> bool:
-        if name.rpartition(".")[2] != "asgi":
-            return False
-        imports = self.index.modules[name].imports.values()
-        return any(target.startswith(("django.core.asgi", "channels.")) for target in imports)
+    def _settings_evidence(self, state: _SettingsState) -> Evidence | None:
+        """ASGI_APPLICATION, or daphne / channels in the final INSTALLED_APPS."""
+        if state.asgi_application is not None:
+            return self._evidence_at(*state.asgi_application, "ASGI_APPLICATION")
+        for entry in state.lists.get("INSTALLED_APPS") or ():
+            if entry.value in ASGI_SERVER_APPS:
+                module, number, _ = entry.origin
+                return self._evidence_at(module, number, f'"{entry.value}" in INSTALLED_APPS')
+        return None
+
+    def _evidence_at(self, module: str, number: int, what: str) -> Evidence:
+        summary = self.index.modules[module]
+        path = module.replace(".", "/") + ("/__init__.py" if summary.is_package else ".py")
+        line = summary.request_path.settings_lines.get(number)
+        return Evidence(True, f"{path}:{line}" if line else path, what)
 
     def _replay(self, module: str, state: _SettingsState, depth: int) -> None:
         if module in state.modules or depth > MAX_DEPTH:
@@ -177,7 +202,7 @@ def _apply(op: SettingsOp, where: tuple[str, int], state: _SettingsState) -> Non
         else:
             state.atomic.clear()
     elif isinstance(op, AsgiApplication):
-        state.asgi_application = True
+        state.asgi_application = where
     elif not isinstance(op, StarImport):
         _apply_list(op, where, state)
 

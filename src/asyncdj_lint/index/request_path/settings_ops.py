@@ -149,6 +149,23 @@ SettingsOp = (
 ListOp = ListAssign | ListExtend | ListInsert | ListRemove | ListPop | ListDelete | ListSetItem | ListUnknown
 
 
+# Apps whose presence in INSTALLED_APPS makes `runserver` (daphne) or the project (channels) ASGI.
+ASGI_SERVER_APPS = frozenset({"daphne", "channels"})
+
+
+def is_asgi_evidence(op: SettingsOp) -> bool:
+    """ASGI_APPLICATION, or an INSTALLED_APPS edit that writes an ASGI server app."""
+    if isinstance(op, AsgiApplication):
+        return True
+    if isinstance(op, ListAssign | ListExtend) and op.name == "INSTALLED_APPS":
+        return any(entry in ASGI_SERVER_APPS for part in op.parts or () for entry in part.entries)
+    return (
+        isinstance(op, ListInsert | ListSetItem)
+        and op.name == "INSTALLED_APPS"
+        and op.entry in ASGI_SERVER_APPS
+    )
+
+
 def settings_ops(
     body: Sequence[cst.BaseStatement | cst.BaseSmallStatement],
 ) -> Iterator[tuple[SettingsOp, cst.CSTNode]]:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 import libcst as cst
+from libcst.metadata import PositionProvider
 
 from asyncdj_lint.analysis.names import dotted_name
 from asyncdj_lint.index.request_path.definitions import (
@@ -27,7 +28,12 @@ from asyncdj_lint.index.request_path.middleware import (
     mentions,
     stored_param,
 )
-from asyncdj_lint.index.request_path.settings_ops import SettingsOp, settings_defaults, settings_ops
+from asyncdj_lint.index.request_path.settings_ops import (
+    SettingsOp,
+    is_asgi_evidence,
+    settings_defaults,
+    settings_ops,
+)
 from asyncdj_lint.index.request_path.urls import Route, routes
 from asyncdj_lint.index.request_path.views import http_method_names, list_options, returns_call_of
 
@@ -41,6 +47,9 @@ class RequestPathSummary:
     routes: tuple[Route, ...] = ()
     # Module-level `Name.sync_capable = ...`: flags set after the class body.
     patched_flags: frozenset[str] = frozenset()
+    # settings operation number -> its line, for the operations a finding names as
+    # evidence (ASGI_APPLICATION, an ASGI server app in INSTALLED_APPS)
+    settings_lines: dict[int, int] = field(default_factory=dict)
 
 
 def summarize_request_path(module: cst.Module) -> RequestPathSummary:
@@ -57,8 +66,10 @@ def summarize_request_path(module: cst.Module) -> RequestPathSummary:
             for small in statement.body:
                 found_routes.extend(routes(small))
                 patched.update(_patched_flags(small))
+    ops = list(settings_ops(module.body))
     return RequestPathSummary(
-        settings=tuple(op for op, _ in settings_ops(module.body)),
+        settings=tuple(op for op, _ in ops),
+        settings_lines=_evidence_lines(module, ops),
         settings_defaults=tuple(settings_defaults(module.body)),
         classes=classes,
         functions=functions,
@@ -142,3 +153,16 @@ def _patched_flags(small: cst.BaseSmallStatement) -> Iterator[str]:
             name = dotted_name(target.target)
             if name and name.count(".") == 1 and name.endswith(("sync_capable", "async_capable")):
                 yield name.split(".")[0]
+
+
+def _evidence_lines(module: cst.Module, ops: list[tuple[SettingsOp, cst.CSTNode]]) -> dict[int, int]:
+    """Lines of the settings operations that say the project is served over ASGI.
+
+    Positions cost a metadata pass, so they are computed only for a module that has such an
+    operation (a settings module, a few per project).
+    """
+    wanted = [(number, node) for number, (op, node) in enumerate(ops) if is_asgi_evidence(op)]
+    if not wanted:
+        return {}
+    positions = cst.MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    return {number: positions[node].start.line for number, node in wanted}
