@@ -22,6 +22,8 @@ from asyncdj_lint.index.request_path.settings_ops import (
     SETTINGS_ENV,
     AsgiApplication,
     AtomicSet,
+    CacheBackendSet,
+    CachesAssign,
     DatabasesAssign,
     ListAssign,
     ListDelete,
@@ -36,10 +38,15 @@ from asyncdj_lint.index.request_path.settings_ops import (
     SettingsOp,
     StarImport,
 )
+from asyncdj_lint.index.request_path.testing import is_test_module, test_settings_module
 
 if TYPE_CHECKING:
     from asyncdj_lint.index.project import ProjectIndex
 
+
+# Django's global default: one local-memory cache.
+LOCMEM_CACHE = "django.core.cache.backends.locmem.LocMemCache"
+DEFAULT_CACHES: tuple[tuple[str, str | None], ...] = (("default", LOCMEM_CACHE),)
 
 # Entries kept per list setting; a longer one is taken as unknown.
 _MAX_ENTRIES = 10_000
@@ -64,6 +71,8 @@ class _SettingsState:
     lists: dict[str, ListValue] = field(default_factory=dict)
     # alias -> (ATOMIC_REQUESTS, module that set it)
     atomic: dict[str, tuple[bool | None, str]] = field(default_factory=dict)
+    # alias -> BACKEND (None when unknown); None when CACHES as a whole is unknown
+    caches: dict[str, str | None] | None = field(default_factory=lambda: dict(DEFAULT_CACHES))
     # where ASGI_APPLICATION is set: (module, settings operation number)
     asgi_application: tuple[str, int] | None = None
     modules: list[str] = field(default_factory=list)
@@ -82,6 +91,9 @@ class ProjectSettings:
     atomic_requests: tuple[tuple[str, str], ...] = ()
     # What says the project is served over ASGI; None when nothing does.
     asgi: Evidence | None = None
+    # alias -> BACKEND of the CACHES Django ends up with (a BACKEND None when unknown);
+    # None when unknown as a whole, or when no settings module was found.
+    caches: tuple[tuple[str, str | None], ...] | None = None
 
     @property
     def asgi_application(self) -> bool:
@@ -95,6 +107,18 @@ class SettingsIndex(Definitions):
     def __init__(self, index: ProjectIndex) -> None:
         super().__init__(index)
         self._settings: dict[str | None, ProjectSettings] = {}
+
+    @cached_property
+    def test_settings_module(self) -> str | None:
+        """The settings module the project's tests run under (pytest-django, `manage.py test`)."""
+        return test_settings_module(self.index.root) if self.index.root is not None else None
+
+    def settings_for(self, module: str, settings_module: str | None = None) -> ProjectSettings:
+        """The settings `module`'s code runs under: the test settings for test code, when configured."""
+        test_settings = self.test_settings_module
+        if test_settings is not None and is_test_module(module) and self.find_module(test_settings):
+            return self.settings(test_settings)
+        return self.settings(settings_module)
 
     def settings(self, settings_module: str | None = None) -> ProjectSettings:
         if settings_module not in self._settings:
@@ -137,6 +161,7 @@ class SettingsIndex(Definitions):
         middleware: list[str] = []
         origins: set[Origin] = set()
         atomic: set[tuple[str, str]] = set()
+        caches: list[dict[str, str | None] | None] = []
         asgi = next((evidence for evidence in self.deployment if evidence.asgi), None)
         for root in roots:
             state = _SettingsState()
@@ -147,6 +172,7 @@ class SettingsIndex(Definitions):
             origins |= {entry.origin for entry in final}
             atomic |= {(alias, module) for alias, (value, module) in state.atomic.items() if value}
             asgi = asgi or self._settings_evidence(state)
+            caches.append(state.caches)
         return ProjectSettings(
             roots=roots,
             modules=frozenset(modules),
@@ -154,6 +180,7 @@ class SettingsIndex(Definitions):
             middleware_origins=frozenset(origins),
             atomic_requests=tuple(sorted(atomic)),
             asgi=asgi,
+            caches=_merged_caches(caches),
         )
 
     def _settings_evidence(self, state: _SettingsState) -> Evidence | None:
@@ -186,6 +213,17 @@ class SettingsIndex(Definitions):
                 _apply(op, (module, number), state)
 
 
+def _merged_caches(found: list[dict[str, str | None] | None]) -> tuple[tuple[str, str | None], ...] | None:
+    """The caches every settings module found agrees on: a BACKEND they disagree on is unknown."""
+    if not found or any(caches is None for caches in found):
+        return None
+    merged: dict[str, str | None] = {}
+    for caches in found:
+        for alias, backend in (caches or {}).items():
+            merged[alias] = backend if merged.get(alias, backend) == backend else None
+    return tuple(merged.items())
+
+
 def _named_like_settings(module: str) -> bool:
     """`settings.py`, `settings/__init__.py` and the modules of a `settings/` package."""
     parts = module.split(".")
@@ -203,6 +241,15 @@ def _apply(op: SettingsOp, where: tuple[str, int], state: _SettingsState) -> Non
             state.atomic.clear()
     elif isinstance(op, AsgiApplication):
         state.asgi_application = where
+    elif isinstance(op, CachesAssign):
+        state.caches = None if op.backends is None else dict(op.backends)
+    elif isinstance(op, CacheBackendSet):
+        if state.caches is not None and op.alias is not None:
+            state.caches[op.alias] = op.backend
+        else:
+            state.caches = None
+    elif not isinstance(op, StarImport) and op.name == "CACHES":
+        state.caches = None  # `CACHES.update(...)` and the like
     elif not isinstance(op, StarImport):
         _apply_list(op, where, state)
 

@@ -126,6 +126,21 @@ class AtomicSet:
 
 
 @dataclass(frozen=True)
+class CachesAssign:
+    """`CACHES = {...}`: BACKEND per alias (None when not a literal); None when the whole value is not a literal."""
+
+    backends: tuple[tuple[str, str | None], ...] | None
+
+
+@dataclass(frozen=True)
+class CacheBackendSet:
+    """`CACHES[alias]["BACKEND"] = value` or `CACHES[alias] = {...}`; alias None when unknown."""
+
+    alias: str | None
+    backend: str | None
+
+
+@dataclass(frozen=True)
 class AsgiApplication:
     """`ASGI_APPLICATION = value` (the text when a string)."""
 
@@ -144,6 +159,8 @@ SettingsOp = (
     | ListUnknown
     | DatabasesAssign
     | AtomicSet
+    | CachesAssign
+    | CacheBackendSet
     | AsgiApplication
 )
 ListOp = ListAssign | ListExtend | ListInsert | ListRemove | ListPop | ListDelete | ListSetItem | ListUnknown
@@ -214,12 +231,14 @@ def _assignment_op(small: cst.Assign | cst.AnnAssign) -> SettingsOp | None:
             return None
         value = small.value
     if isinstance(target, cst.Subscript):
-        return _atomic_set(target, value) or _item_op(target, value)
+        return _atomic_set(target, value) or _cache_set(target, value) or _item_op(target, value)
     if not isinstance(target, cst.Name) or not is_setting_name(target.value):
         return None
     name = target.value
     if name == "DATABASES":
         return DatabasesAssign(_databases(value))
+    if name == "CACHES":
+        return CachesAssign(_caches(value))
     if name == "ASGI_APPLICATION":
         return AsgiApplication(string_value(value))
     return ListAssign(name, list_parts(value))
@@ -359,6 +378,43 @@ def _databases(value: cst.BaseExpression) -> tuple[tuple[str, bool | None], ...]
             return None
         aliases.append((alias, atomic_requests(element.value)))
     return tuple(aliases)
+
+
+def _caches(value: cst.BaseExpression) -> tuple[tuple[str, str | None], ...] | None:
+    if not isinstance(value, cst.Dict):
+        return None
+    aliases = []
+    for element in value.elements:
+        alias = string_value(element.key) if isinstance(element, cst.DictElement) else None
+        if alias is None or not isinstance(element, cst.DictElement):
+            return None
+        aliases.append((alias, cache_backend(element.value)))
+    return tuple(aliases)
+
+
+def cache_backend(config: cst.BaseExpression) -> str | None:
+    """BACKEND in one cache's settings dict; None when it is not a string literal or may be overridden."""
+    if not isinstance(config, cst.Dict):
+        return None
+    backend = None
+    for element in config.elements:
+        if not isinstance(element, cst.DictElement):
+            return None  # `**OTHER` may set it
+        if string_value(element.key) == "BACKEND":
+            backend = string_value(element.value)
+    return backend
+
+
+def _cache_set(target: cst.Subscript, value: cst.BaseExpression) -> CacheBackendSet | None:
+    """`CACHES["default"]["BACKEND"] = "..."` and `CACHES["default"] = {...}`."""
+    path = subscript_path(target)
+    if path is None or path[0] != "CACHES":
+        return None
+    if len(path) == 3 and path[2] == "BACKEND":
+        return CacheBackendSet(path[1], string_value(value))
+    if len(path) == 2:
+        return CacheBackendSet(path[1], cache_backend(value))
+    return None
 
 
 def atomic_requests(config: cst.BaseExpression) -> bool | None:

@@ -1,0 +1,82 @@
+"""ADJ513: a sync cache method of a DatabaseCache called on the event loop."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from asyncdj_lint.rules._cache import DATABASE_BACKEND, cache_call
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, RESPONDS_OK, Example, Rule, Severity
+
+_DATABASE_CACHE_SETTINGS = (
+    "settings.py",
+    """\
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "cache_table",
+    }
+}
+""",
+)
+
+
+class DatabaseCacheCall(Rule):
+    code = "ADJ513"
+    name = "database-cache-call"
+    severity = Severity.ERROR
+    summary = "A sync cache method is called in async code on a cache whose backend is DatabaseCache."
+    why = (
+        "`DatabaseCache` keeps the cache in a database table: every sync cache method runs a "
+        "query, and on the event loop Django raises `SynchronousOnlyOperation`. The async "
+        "twins (`aget`, `aset`, `aget_or_set`, `adelete`, ..., since Django 4.0) run the "
+        "query in a thread. Other backends are ADJ509's: they block the loop without raising."
+    )
+    needs = (
+        "The BACKEND of the cache alias in the settings the code runs under: `cache` is alias "
+        "`default`, `caches['name']` the alias written. Project code runs under the project's "
+        "settings (found as the README describes, or `--settings`); test code (`test_*.py`, "
+        "`*_tests.py`, `conftest.py`, `tests/` packages) under the test settings that "
+        "pytest-django reads (`DJANGO_SETTINGS_MODULE` or `--ds` in pyproject.toml, pytest.ini, "
+        "tox.ini or setup.cfg) or that `manage.py test --settings` names. When the backend is "
+        "not known, this rule is silent and ADJ509 reports the call, saying the backend is unknown."
+    )
+    django_versions = "4.0 to 6.1"
+    invalid = (
+        Example(
+            """\
+from django.core.cache import cache
+from django.http import HttpResponse
+
+
+async def banner(request):
+    return HttpResponse(cache.get("banner", "Welcome"))
+""",
+            RAISES_SYNC_ONLY,
+            files=(_DATABASE_CACHE_SETTINGS,),
+        ),
+    )
+    valid = (
+        Example(
+            """\
+from django.core.cache import cache
+from django.http import HttpResponse
+
+
+async def banner(request):
+    return HttpResponse(await cache.aget("banner", "Welcome"))
+""",
+            RESPONDS_OK,
+            files=(_DATABASE_CACHE_SETTINGS,),
+        ),
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        call = cache_call(self.ctx, node)
+        if call is None or call.backend != DATABASE_BACKEND:
+            return
+        self.report(
+            node,
+            f"`{call.cache}.{call.method}()` runs a database query on the event loop (cache "
+            f"'{call.alias}' is a DatabaseCache) and raises SynchronousOnlyOperation; use "
+            f"{call.advice(self.ctx)}",
+        )
