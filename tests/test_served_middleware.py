@@ -8,15 +8,8 @@ from asyncdj_lint.api import lint_paths
 from asyncdj_lint.options import LintOptions
 from asyncdj_lint.rules.base import RuleSelection
 from tests.helpers import write_files
+from tests.test_middleware_rules import LEGACY
 
-LEGACY = """\
-class LegacyMiddleware:
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
-"""
 MANAGE = """\
 import os
 

@@ -18,6 +18,17 @@ from asyncdj_lint.analysis.values import Symbol
 from asyncdj_lint.index.request_path.literals import string_value
 from asyncdj_lint.rules._request_path import request_path
 
+# The view the cache rules' examples serve, calling the sync and the async API.
+SYNC_CACHE_VIEW = """\
+from django.core.cache import cache
+from django.http import HttpResponse
+
+
+async def banner(request):
+    return HttpResponse(cache.get("banner", "Welcome"))
+"""
+ASYNC_CACHE_VIEW = SYNC_CACHE_VIEW.replace('cache.get("banner"', 'await cache.aget("banner"')
+
 _CACHE = "django.core.cache.cache"
 _CACHES = "django.core.cache.caches"
 DEFAULT_ALIAS = "default"

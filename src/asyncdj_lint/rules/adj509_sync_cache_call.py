@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.rules._cache import BLOCKING_BACKENDS, DATABASE_BACKEND, NO_IO_BACKENDS, cache_call
+from asyncdj_lint.rules._cache import (
+    ASYNC_CACHE_VIEW,
+    BLOCKING_BACKENDS,
+    DATABASE_BACKEND,
+    NO_IO_BACKENDS,
+    SYNC_CACHE_VIEW,
+    cache_call,
+)
 from asyncdj_lint.rules.base import RESPONDS_OK, Example, Outcome, Rule, Severity
 
 _FILE_CACHE_SETTINGS = (
@@ -52,40 +59,19 @@ class SyncCacheCall(Rule):
     django_versions = "4.0 to 6.1"
     invalid = (
         Example(
-            """\
-from django.core.cache import cache
-from django.http import HttpResponse
-
-
-async def banner(request):
-    return HttpResponse(cache.get("banner", "Welcome"))
-""",
+            SYNC_CACHE_VIEW,
             Outcome(runs_on_loop="django.core.cache.backends.filebased.FileBasedCache.get"),
             files=(_FILE_CACHE_SETTINGS,),
         ),
     )
     valid = (
         Example(
-            """\
-from django.core.cache import cache
-from django.http import HttpResponse
-
-
-async def banner(request):
-    return HttpResponse(await cache.aget("banner", "Welcome"))
-""",
+            ASYNC_CACHE_VIEW,
             RESPONDS_OK,
             files=(_FILE_CACHE_SETTINGS,),
         ),
         Example(
-            """\
-from django.core.cache import cache
-from django.http import HttpResponse
-
-
-async def banner(request):
-    return HttpResponse(cache.get("banner", "Welcome"))
-""",
+            SYNC_CACHE_VIEW,
             RESPONDS_OK,
             files=(_LOCMEM_SETTINGS,),
         ),

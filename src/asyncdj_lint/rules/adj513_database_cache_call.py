@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.rules._cache import DATABASE_BACKEND, cache_call
+from asyncdj_lint.rules._cache import ASYNC_CACHE_VIEW, DATABASE_BACKEND, SYNC_CACHE_VIEW, cache_call
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, RESPONDS_OK, Example, Rule, Severity
 
 _DATABASE_CACHE_SETTINGS = (
@@ -43,28 +43,14 @@ class DatabaseCacheCall(Rule):
     django_versions = "4.0 to 6.1"
     invalid = (
         Example(
-            """\
-from django.core.cache import cache
-from django.http import HttpResponse
-
-
-async def banner(request):
-    return HttpResponse(cache.get("banner", "Welcome"))
-""",
+            SYNC_CACHE_VIEW,
             RAISES_SYNC_ONLY,
             files=(_DATABASE_CACHE_SETTINGS,),
         ),
     )
     valid = (
         Example(
-            """\
-from django.core.cache import cache
-from django.http import HttpResponse
-
-
-async def banner(request):
-    return HttpResponse(await cache.aget("banner", "Welcome"))
-""",
+            ASYNC_CACHE_VIEW,
             RESPONDS_OK,
             files=(_DATABASE_CACHE_SETTINGS,),
         ),
