@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from asyncdj_lint.api import lint_paths
-from asyncdj_lint.options import LintOptions
-from asyncdj_lint.rules.base import RuleSelection
+from asyncdj_lint.options import LintOptions, RuleSelection
 from tests.helpers import write_files
 
 MANAGE = 'import os\n\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_config.settings")\n'

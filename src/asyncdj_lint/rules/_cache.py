@@ -10,13 +10,13 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from asyncdj_lint.analysis import django_async_api as api
 from asyncdj_lint.analysis.calls import bound_values
 from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.scopes import Scope
 from asyncdj_lint.analysis.values import Symbol
-from asyncdj_lint.index.request_path.literals import string_value
+from asyncdj_lint.facts import django_async_api as api
 from asyncdj_lint.rules._request_path import request_path
+from asyncdj_lint.syntax.literals import string_value
 
 # The view the cache rules' examples serve, calling the sync and the async API.
 SYNC_CACHE_VIEW = """\

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, TypeVar
 
 import libcst as cst
 
-from asyncdj_lint.analysis.names import dotted_name
-from asyncdj_lint.index.request_path.django_facts import django_view_handlers
-from asyncdj_lint.index.request_path.literals import string_value
+from asyncdj_lint.facts.request_path import django_view_handlers
+from asyncdj_lint.syntax.literals import string_value
+from asyncdj_lint.syntax.names import dotted_name
 
 if TYPE_CHECKING:
     from asyncdj_lint.index.project import ProjectIndex

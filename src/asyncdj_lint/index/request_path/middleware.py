@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.analysis.names import dotted_name
-from asyncdj_lint.analysis.walk import Visitor, walk
+from asyncdj_lint.facts.request_path import (
+    DEFAULT_FLAGS,
+    KNOWN_MIDDLEWARE_FLAGS,
+    MIDDLEWARE_DECORATORS,
+    MIDDLEWARE_MIXIN,
+)
 from asyncdj_lint.index.request_path.definitions import (
     CallableFacts,
     DecoratorRef,
     class_attributes,
     positional_params,
 )
-from asyncdj_lint.index.request_path.django_facts import (
-    DEFAULT_FLAGS,
-    KNOWN_MIDDLEWARE_FLAGS,
-    MIDDLEWARE_DECORATORS,
-    MIDDLEWARE_MIXIN,
-)
-from asyncdj_lint.index.request_path.literals import bool_value
 from asyncdj_lint.index.request_path.settings import SettingsIndex
+from asyncdj_lint.syntax.literals import bool_value
+from asyncdj_lint.syntax.names import dotted_name
+from asyncdj_lint.syntax.walk import Visitor, walk
 
 # Names that tell a sync-and-async middleware which mode it runs in.
 MODE_CHECKS = frozenset({"iscoroutinefunction", "async_mode", "markcoroutinefunction"})

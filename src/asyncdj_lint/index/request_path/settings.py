@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple
 
-from asyncdj_lint.analysis.names import absolute_target
 from asyncdj_lint.index.request_path.definitions import MAX_DEPTH, Definitions
 from asyncdj_lint.index.request_path.deployment import Evidence, deployment_evidence
 from asyncdj_lint.index.request_path.settings_ops import (
@@ -39,6 +38,7 @@ from asyncdj_lint.index.request_path.settings_ops import (
     StarImport,
 )
 from asyncdj_lint.index.request_path.testing import is_test_module, test_settings_module
+from asyncdj_lint.syntax.names import absolute_target
 
 if TYPE_CHECKING:
     from asyncdj_lint.index.project import ProjectIndex

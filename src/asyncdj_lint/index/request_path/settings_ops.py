@@ -12,14 +12,14 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from asyncdj_lint.analysis.names import dotted_name
-from asyncdj_lint.index.request_path.literals import (
+from asyncdj_lint.syntax.literals import (
     bool_value,
     int_value,
     string_value,
     subscript_path,
-    top_level,
 )
+from asyncdj_lint.syntax.names import dotted_name
+from asyncdj_lint.syntax.statements import top_level_statements
 
 SETTINGS_ENV = "DJANGO_SETTINGS_MODULE"
 
@@ -187,7 +187,7 @@ def settings_ops(
     body: Sequence[cst.BaseStatement | cst.BaseSmallStatement],
 ) -> Iterator[tuple[SettingsOp, cst.CSTNode]]:
     """The settings statements of a module in order, each with the node it was read from."""
-    for statement in top_level(body):
+    for statement in top_level_statements(body):
         if not isinstance(statement, cst.SimpleStatementLine):
             continue
         for small in statement.body:
@@ -443,7 +443,7 @@ def _atomic_set(target: cst.Subscript, value: cst.BaseExpression) -> AtomicSet |
 
 def settings_defaults(body: Sequence[cst.BaseStatement | cst.BaseSmallStatement]) -> Iterator[str]:
     """`os.environ.setdefault("DJANGO_SETTINGS_MODULE", "x")` at top level or in a top-level function."""
-    for statement in top_level(body):
+    for statement in top_level_statements(body):
         if isinstance(statement, cst.FunctionDef):
             yield from settings_defaults(statement.body.body)
         elif isinstance(statement, cst.SimpleStatementLine):

@@ -12,14 +12,12 @@ from dataclasses import dataclass, field, replace
 import libcst as cst
 from libcst.metadata import PositionProvider
 
-from asyncdj_lint.analysis.names import dotted_name
 from asyncdj_lint.index.request_path.definitions import (
     RequestClass,
     RequestFunction,
     decorator_refs,
     positional_params,
 )
-from asyncdj_lint.index.request_path.literals import top_level
 from asyncdj_lint.index.request_path.middleware import (
     MODE_CHECKS,
     callable_facts,
@@ -36,6 +34,8 @@ from asyncdj_lint.index.request_path.settings_ops import (
 )
 from asyncdj_lint.index.request_path.urls import Route, routes
 from asyncdj_lint.index.request_path.views import http_method_names, list_options, returns_call_of
+from asyncdj_lint.syntax.names import dotted_name
+from asyncdj_lint.syntax.statements import top_level_statements
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def summarize_request_path(module: cst.Module) -> RequestPathSummary:
     functions: dict[str, RequestFunction] = {}
     found_routes: list[Route] = []
     patched: set[str] = set()
-    for statement in top_level(module.body):
+    for statement in top_level_statements(module.body):
         if isinstance(statement, cst.ClassDef):
             classes[statement.name.value] = _summarize_class(statement)
         elif isinstance(statement, cst.FunctionDef):

@@ -8,9 +8,9 @@ from functools import cached_property
 
 import libcst as cst
 
-from asyncdj_lint.analysis.names import dotted_name
-from asyncdj_lint.index.request_path.django_facts import NON_ATOMIC_REQUESTS, ROUTE_FUNCTIONS
+from asyncdj_lint.facts.request_path import NON_ATOMIC_REQUESTS, ROUTE_FUNCTIONS
 from asyncdj_lint.index.request_path.views import ViewIndex, ViewRef
+from asyncdj_lint.syntax.names import dotted_name
 
 
 @dataclass(frozen=True)

@@ -7,22 +7,22 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from asyncdj_lint.analysis.view_decorators import METHOD_DECORATOR, VIEW_DECORATORS
-from asyncdj_lint.analysis.walk import Visitor, walk
+from asyncdj_lint.facts.request_path import (
+    HTTP_METHOD_NAMES,
+    NON_ATOMIC_REQUESTS,
+    django_view_handlers,
+    generic_view,
+)
+from asyncdj_lint.facts.view_decorators import METHOD_DECORATOR, VIEW_DECORATORS
 from asyncdj_lint.index.request_path.definitions import (
     DecoratorRef,
     Definitions,
     RequestClass,
     class_attributes,
 )
-from asyncdj_lint.index.request_path.django_facts import (
-    HTTP_METHOD_NAMES,
-    NON_ATOMIC_REQUESTS,
-    django_view_handlers,
-    generic_view,
-)
-from asyncdj_lint.index.request_path.literals import bool_value
 from asyncdj_lint.index.request_path.settings_ops import list_parts
+from asyncdj_lint.syntax.literals import bool_value
+from asyncdj_lint.syntax.walk import Visitor, walk
 
 # -- per file -------------------------------------------------------------------
 

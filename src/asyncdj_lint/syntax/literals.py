@@ -1,14 +1,15 @@
-"""Literal values as a settings module or a class body writes them, read without evaluating anything."""
+"""Literal values read from LibCST nodes."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator, Sequence
 
 import libcst as cst
 
 
-def string_value(expr: cst.BaseExpression) -> str | None:
-    """`"a"` and `"a" "b"` -> their text; None for anything else."""
+def string_value(expr: cst.BaseExpression | None) -> str | None:
+    """The value of a string literal (`"a"`, or implicitly concatenated `"a" "b"`), else None.
+
+    f-strings and bytes have no value here.
+    """
     if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
         value = expr.evaluated_value
         return value if isinstance(value, str) else None
@@ -42,21 +43,3 @@ def subscript_path(expr: cst.BaseExpression) -> tuple[str | None, ...] | None:
     if inner is None or not isinstance(index, cst.Index):
         return None
     return (*inner, string_value(index.value))
-
-
-def top_level(body: Sequence[cst.BaseStatement | cst.BaseSmallStatement]) -> Iterator[cst.CSTNode]:
-    """Top-level statements, including those in `if`/`try` blocks and their other branches."""
-    for statement in body:
-        if isinstance(statement, cst.If):
-            yield from top_level(statement.body.body)
-            if statement.orelse is not None:
-                yield from top_level(statement.orelse.body.body)
-        elif isinstance(statement, cst.Try):
-            yield from top_level(statement.body.body)
-            for handler in statement.handlers:
-                yield from top_level(handler.body.body)
-            for extra in (statement.orelse, statement.finalbody):
-                if extra is not None:
-                    yield from top_level(extra.body.body)
-        else:
-            yield statement
