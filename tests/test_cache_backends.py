@@ -92,6 +92,13 @@ def test_a_backend_set_later_or_not_a_literal_is_judged_as_written_or_said_unkno
     assert "waits on the `x.LocMemCache` backend (cache 'sessions')" in sessions  # not Django's: not assumed
 
 
+def test_caches_imported_by_name_from_another_module_is_unknown(tmp_path):
+    settings = "from .cache_settings import CACHES  # noqa: F401\n"
+    files = {**project(settings), "site_config/cache_settings.py": caches_setting("x.Redis")}
+    default, _ = findings(tmp_path, files)
+    assert "the backend is unknown (CACHES is not a literal)" in default
+
+
 def test_a_cache_call_behind_a_sync_helper_is_judged_by_the_same_backend(tmp_path):
     helper = (
         "from django.core.cache import cache\n\n\n"

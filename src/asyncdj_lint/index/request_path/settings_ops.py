@@ -191,9 +191,22 @@ def settings_ops(
         if not isinstance(statement, cst.SimpleStatementLine):
             continue
         for small in statement.body:
+            if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                # `from .caches import CACHES`: a value read from elsewhere is unknown.
+                for name in _imported_names(small.names):
+                    yield ListUnknown(name), small
+                continue
             op = _settings_op(small)
             if op is not None:
                 yield op, small
+
+
+def _imported_names(names: Sequence[cst.ImportAlias]) -> Iterator[str]:
+    """The setting names an import binds."""
+    for alias in names:
+        bound = alias.asname.name if alias.asname is not None else alias.name
+        if isinstance(bound, cst.Name) and is_setting_name(bound.value):
+            yield bound.value
 
 
 def _settings_op(small: cst.BaseSmallStatement) -> SettingsOp | None:
