@@ -128,6 +128,17 @@ def test_an_asgi_server_command_is_named_as_the_evidence(tmp_path):
             "services:\n  web:\n    build: .\n    command: hypercorn site_config.asgi:application\n",
             "docker-compose.yml:4",
         ),
+        "compose.yaml": (
+            (
+                'services:\n  web:\n    command: >\n      sh -c "python manage.py migrate &&\n'
+                '      daphne -b 0.0.0.0 site_config.asgi:application"\n    ports:\n      - 8000:8000\n'
+            ),
+            "compose.yaml:5",
+        ),
+        "docker-compose.prod.yml": (
+            "services:\n  web:\n    command:\n      - uvicorn\n      - site_config.asgi:application\n",
+            "docker-compose.prod.yml:4",
+        ),
         "bin/start.sh": (
             "#!/bin/sh\nset -e\nexec gunicorn -k uvicorn.workers.UvicornWorker site_config.asgi:application\n",
             "bin/start.sh:3",

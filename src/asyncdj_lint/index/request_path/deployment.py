@@ -113,7 +113,7 @@ def _commands(name: str, text: str) -> Iterator[tuple[int, str]]:
     lowered = name.lower()
     docker = lowered.startswith(("dockerfile", "containerfile")) or lowered.endswith(".dockerfile")
     compose = lowered.startswith(("docker-compose", "compose."))
-    in_block = False
+    block_indent: int | None = None  # indentation of the `command:` key whose block is being read
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -122,15 +122,18 @@ def _commands(name: str, text: str) -> Iterator[tuple[int, str]]:
             if line.split(maxsplit=1)[0].upper() in ("CMD", "ENTRYPOINT"):
                 yield number, line
         elif compose:
+            indent = len(raw) - len(raw.lstrip())
+            if block_indent is not None and indent > block_indent:
+                yield number, line  # a list item or a folded (`>`) / literal (`|`) line of the command
+                continue
+            block_indent = None
             key = re.match(r"-?\s*(command|entrypoint)\s*:\s*(.*)", line)
             if key is not None:
-                in_block = not key.group(2)
-                if key.group(2):
+                value = key.group(2)
+                if value and value.rstrip("-+") not in (">", "|"):
                     yield number, line
-            elif in_block and line.startswith("-"):
-                yield number, line
-            else:
-                in_block = False
+                else:
+                    block_indent = indent
         else:
             yield number, line
 
