@@ -88,8 +88,21 @@ def test_a_backend_set_later_or_not_a_literal_is_judged_as_written_or_said_unkno
     assert "ADJ509 `cache.get()` blocks the event loop while it waits on the file system" in finding
     from_env = "CACHES = {'default': env.cache(), 'sessions': {'BACKEND': 'x.LocMemCache'}}\n"
     default, sessions = findings(tmp_path / "env", project(from_env))
-    assert "the backend is unknown (the settings give cache 'default' no literal BACKEND)" in default
+    assert "the backend is unknown (the settings do not give cache 'default' one literal BACKEND)" in default
     assert "waits on the `x.LocMemCache` backend (cache 'sessions')" in sessions  # not Django's: not assumed
+
+
+def test_caches_set_in_an_if_block_may_or_may_not_be_the_backend(tmp_path):
+    settings = (
+        caches_setting("django.core.cache.backends.redis.RedisCache")
+        + 'if DEBUG:\n    CACHES["default"] = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}\n'
+    )
+    [finding] = findings(tmp_path / "if", project(settings))
+    assert "the backend is unknown (the settings do not give cache 'default' one literal BACKEND)" in finding
+    same = caches_setting("django.core.cache.backends.locmem.LocMemCache") + (
+        'if DEBUG:\n    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}\n'
+    )
+    assert findings(tmp_path / "same", project(same)) == []  # `sessions` is kept where it exists
 
 
 def test_caches_imported_by_name_from_another_module_is_unknown(tmp_path):

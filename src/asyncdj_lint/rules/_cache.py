@@ -108,5 +108,5 @@ def _backend(ctx: FileContext, alias: str | None) -> tuple[str | None, str]:
         return None, "CACHES is not a literal" if found else "no settings module was found"
     backend = dict(settings.caches).get(alias)
     if backend is None:
-        return None, f"the settings give cache '{alias}' no literal BACKEND"
+        return None, f"the settings do not give cache '{alias}' one literal BACKEND"
     return backend, ""

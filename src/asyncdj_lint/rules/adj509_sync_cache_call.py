@@ -53,8 +53,9 @@ class SyncCacheCall(Rule):
         "`*_tests.py`, `conftest.py`, `tests/` packages) under the test settings that "
         "pytest-django reads (`DJANGO_SETTINGS_MODULE` or `--ds` in pyproject.toml, pytest.ini, "
         "tox.ini or setup.cfg) or that `manage.py test --settings` names. When the backend is "
-        "not known (no settings module found, CACHES not a literal, an alias that is not a "
-        "literal), the call is reported and the message says the backend is unknown."
+        "not known (no settings module found, CACHES not a literal or imported from elsewhere, "
+        "a BACKEND set in an `if` block that differs from the one before it, an alias that "
+        "is not a literal), the call is reported and the message says the backend is unknown."
     )
     django_versions = "4.0 to 6.1"
     invalid = (

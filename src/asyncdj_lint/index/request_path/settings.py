@@ -213,6 +213,28 @@ class SettingsIndex(Definitions):
                 _apply(op, (module, number), state)
 
 
+def _caches_after(
+    op: CachesAssign | CacheBackendSet, caches: dict[str, str | None] | None
+) -> dict[str, str | None] | None:
+    """CACHES after one statement; one in an `if` block leaves unknown what it may change."""
+    if isinstance(op, CachesAssign):
+        written = None if op.backends is None else dict(op.backends)
+    elif caches is None or op.alias is None:
+        written = None
+    else:
+        written = {**caches, op.alias: op.backend}
+    if not op.conditional or written is None or caches is None:
+        return None if op.conditional else written
+    merged: dict[str, str | None] = {}
+    for alias in {**caches, **written}:
+        if alias not in written or alias not in caches:
+            # Where it exists, the alias has the one backend it is given.
+            merged[alias] = caches.get(alias) if alias not in written else written[alias]
+        else:
+            merged[alias] = caches[alias] if caches[alias] == written[alias] else None
+    return merged
+
+
 def _merged_caches(found: list[dict[str, str | None] | None]) -> tuple[tuple[str, str | None], ...] | None:
     """The caches every settings module found agrees on: a BACKEND they disagree on is unknown."""
     if not found or any(caches is None for caches in found):
@@ -241,13 +263,8 @@ def _apply(op: SettingsOp, where: tuple[str, int], state: _SettingsState) -> Non
             state.atomic.clear()
     elif isinstance(op, AsgiApplication):
         state.asgi_application = where
-    elif isinstance(op, CachesAssign):
-        state.caches = None if op.backends is None else dict(op.backends)
-    elif isinstance(op, CacheBackendSet):
-        if state.caches is not None and op.alias is not None:
-            state.caches[op.alias] = op.backend
-        else:
-            state.caches = None
+    elif isinstance(op, CachesAssign | CacheBackendSet):
+        state.caches = _caches_after(op, state.caches)
     elif not isinstance(op, StarImport) and op.name == "CACHES":
         state.caches = None  # `CACHES.update(...)` and the like
     elif not isinstance(op, StarImport):

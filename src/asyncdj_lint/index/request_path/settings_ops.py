@@ -8,7 +8,7 @@ operations in order across the settings modules a project runs with.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import libcst as cst
 
@@ -130,6 +130,8 @@ class CachesAssign:
     """`CACHES = {...}`: BACKEND per alias (None when not a literal); None when the whole value is not a literal."""
 
     backends: tuple[tuple[str, str | None], ...] | None
+    # Written in an `if` block: it may or may not run.
+    conditional: bool = False
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,7 @@ class CacheBackendSet:
 
     alias: str | None
     backend: str | None
+    conditional: bool = False
 
 
 @dataclass(frozen=True)
@@ -187,18 +190,38 @@ def settings_ops(
     body: Sequence[cst.BaseStatement | cst.BaseSmallStatement],
 ) -> Iterator[tuple[SettingsOp, cst.CSTNode]]:
     """The settings statements of a module in order, each with the node it was read from."""
+    conditional = {
+        id(inner) for statement in body if isinstance(statement, cst.If) for inner in _nested(statement)
+    }
     for statement in top_level_statements(body):
         if not isinstance(statement, cst.SimpleStatementLine):
             continue
-        for small in statement.body:
-            if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
-                # `from .caches import CACHES`: a value read from elsewhere is unknown.
-                for name in _imported_names(small.names):
-                    yield ListUnknown(name), small
-                continue
-            op = _settings_op(small)
-            if op is not None:
+        if id(statement) in conditional:
+            for op, small in _statement_ops(statement):
+                if isinstance(op, CachesAssign | CacheBackendSet):
+                    op = replace(op, conditional=True)
                 yield op, small
+        else:
+            yield from _statement_ops(statement)
+
+
+def _nested(statement: cst.If) -> Iterator[cst.CSTNode]:
+    """The statements an `if` (its `elif`s and `else` included) holds, as `top_level_statements` reads them."""
+    yield from top_level_statements(statement.body.body)
+    if statement.orelse is not None:
+        yield from top_level_statements(statement.orelse.body.body)
+
+
+def _statement_ops(statement: cst.SimpleStatementLine) -> Iterator[tuple[SettingsOp, cst.CSTNode]]:
+    for small in statement.body:
+        if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+            # `from .caches import CACHES`: a value read from elsewhere is unknown.
+            for name in _imported_names(small.names):
+                yield ListUnknown(name), small
+            continue
+        op = _settings_op(small)
+        if op is not None:
+            yield op, small
 
 
 def _imported_names(names: Sequence[cst.ImportAlias]) -> Iterator[str]:
