@@ -142,14 +142,22 @@ LOCMEM_TEST_SETTINGS = "from .settings import *\n\n" + caches_setting(
 
 
 def test_test_code_runs_under_the_settings_pytest_django_reads(tmp_path):
-    configs = {
-        "pyproject.toml": '[tool.pytest.ini_options]\nDJANGO_SETTINGS_MODULE = "site_config.test_settings"\n',
-        "pytest.ini": "[pytest]\naddopts = --reuse-db --ds=site_config.test_settings\n",
-        "setup.cfg": "[tool:pytest]\nDJANGO_SETTINGS_MODULE = site_config.test_settings\n",
-        "tox.ini": "[pytest]\nDJANGO_SETTINGS_MODULE = site_config.test_settings\n",
-        "Makefile": "test:\n\tpython manage.py test --settings=site_config.test_settings\n",
-    }
-    for name, config in configs.items():
+    configs = [
+        (
+            "pyproject.toml",
+            '[tool.pytest.ini_options]\nDJANGO_SETTINGS_MODULE = "site_config.test_settings"\n',
+        ),
+        (
+            "pyproject.toml",
+            '[tool.pytest.ini_options]\nenv = ["DJANGO_SETTINGS_MODULE=site_config.test_settings"]\n',
+        ),
+        ("pytest.ini", "[pytest]\naddopts = --reuse-db --ds=site_config.test_settings\n"),
+        ("pytest.ini", "[pytest]\nenv =\n    D:DJANGO_SETTINGS_MODULE=site_config.test_settings\n"),
+        ("setup.cfg", "[tool:pytest]\nDJANGO_SETTINGS_MODULE = site_config.test_settings\n"),
+        ("tox.ini", "[pytest]\nDJANGO_SETTINGS_MODULE = site_config.test_settings\n"),
+        ("Makefile", "test:\n\tpython manage.py test --settings=site_config.test_settings\n"),
+    ]
+    for number, (name, config) in enumerate(configs):
         files = {
             **project(REDIS),
             "site_config/test_settings.py": LOCMEM_TEST_SETTINGS,
@@ -157,7 +165,7 @@ def test_test_code_runs_under_the_settings_pytest_django_reads(tmp_path):
             "shop/tests/test_banner.py": TEST_CODE,
             name: config,
         }
-        found = findings(tmp_path / name, files)
+        found = findings(tmp_path / str(number), files)
         # The app code still runs under the project's Redis cache; the tests do not.
         assert [f.split(" ", 2)[:2] for f in found] == [["shop/views.py:6:", "ADJ509"]], (name, found)
 

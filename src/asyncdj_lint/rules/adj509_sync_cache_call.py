@@ -51,7 +51,7 @@ class SyncCacheCall(Rule):
         "Django's default, a LocMemCache. Project code runs under the project's settings "
         "(found as the README describes, or `--settings`); test code (`test_*.py`, "
         "`*_tests.py`, `conftest.py`, `tests/` packages) under the test settings that "
-        "pytest-django reads (`DJANGO_SETTINGS_MODULE` or `--ds` in pyproject.toml, pytest.ini, "
+        "pytest-django reads (`DJANGO_SETTINGS_MODULE`, `--ds` or pytest-env's `env` in pyproject.toml, pytest.ini, "
         "tox.ini or setup.cfg) or that `manage.py test --settings` names. When the backend is "
         "not known (no settings module found, CACHES not a literal or imported from elsewhere, "
         "a BACKEND set in an `if` block that differs from the one before it, an alias that "

@@ -36,7 +36,7 @@ class DatabaseCacheCall(Rule):
         "`default`, `caches['name']` the alias written. Project code runs under the project's "
         "settings (found as the README describes, or `--settings`); test code (`test_*.py`, "
         "`*_tests.py`, `conftest.py`, `tests/` packages) under the test settings that "
-        "pytest-django reads (`DJANGO_SETTINGS_MODULE` or `--ds` in pyproject.toml, pytest.ini, "
+        "pytest-django reads (`DJANGO_SETTINGS_MODULE`, `--ds` or pytest-env's `env` in pyproject.toml, pytest.ini, "
         "tox.ini or setup.cfg) or that `manage.py test --settings` names. When the backend is "
         "not known, this rule is silent and ADJ509 reports the call, saying the backend is unknown."
     )

@@ -2,7 +2,7 @@
 
 pytest-django reads `DJANGO_SETTINGS_MODULE` (or `--ds` in `addopts`) from
 pyproject.toml's `[tool.pytest.ini_options]`, pytest.ini's `[pytest]`,
-tox.ini's `[pytest]` or setup.cfg's `[tool:pytest]`; Django's own runner is
+tox.ini's `[pytest]` or setup.cfg's `[tool:pytest]` (pytest-env's `env` too); Django's own runner is
 told with `manage.py test --settings=...`, found in a Makefile, a shell
 script, tox.ini or a CI workflow.
 """
@@ -17,6 +17,7 @@ from pathlib import Path
 import tomllib
 
 _DS_OPTION = re.compile(r"--ds[= ]\s*([\w.]+)")
+_ENV_LINE = re.compile(r"(?:[DR]:)?DJANGO_SETTINGS_MODULE\s*=\s*([\w.]+)")
 _MANAGE_TEST = re.compile(r"manage\.py\s+test\b.*?--settings[= ]\s*([\w.]+)")
 _INI_FILES = (("pytest.ini", "pytest"), ("tox.ini", "pytest"), ("setup.cfg", "tool:pytest"))
 _SCRIPT_GLOBS = ("Makefile", "*.sh", "tox.ini", ".github/workflows/*.yml", ".github/workflows/*.yaml")
@@ -51,6 +52,12 @@ def _from_options(options: dict[str, object]) -> Iterator[str]:
     value = options.get("DJANGO_SETTINGS_MODULE")
     if isinstance(value, str) and value.strip():
         yield value.strip()
+    # pytest-env: `env = ["DJANGO_SETTINGS_MODULE=..."]` (a list in TOML, lines in an ini file)
+    env = options.get("env")
+    lines = env if isinstance(env, list) else env.splitlines() if isinstance(env, str) else []
+    for line in lines:
+        if isinstance(line, str) and (match := _ENV_LINE.match(line.strip())) is not None:
+            yield match.group(1)
 
 
 def _pyproject_options(path: Path) -> dict[str, object] | None:
