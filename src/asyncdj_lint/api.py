@@ -95,7 +95,13 @@ class LintSession:
             project = python_files([options.root], Exclusion(options.exclude, options.root).excludes)
         # The files linted first come first: when two files share a module name, they win.
         self.store = SourceStore([*first, *project], SummaryCache(options.root) if options.cache else None)
-        self.index = ProjectIndex(self.store, self.store.mentions, self.store.tree, root=options.root)
+        self.index = ProjectIndex(
+            self.store,
+            self.store.mentions,
+            self.store.tree,
+            lambda: [f.path for f in self.store.files.values()],
+            root=options.root,
+        )
         self.helpers = engine.helper_judge(self.index, options, self.rules)
         self.save_interval = save_interval
         self._last_saved = 0.0
@@ -174,6 +180,7 @@ class LintSession:
                 contents.append((name, content_key(file.path.read_bytes(), file.is_package)))
             except OSError:
                 contents.append((name, "unreadable"))
+        contents += self.index.templates.fingerprint()  # findings depend on what templates look up
         # How the project is served (ADJ606) is read from its deployment files too.
         for path in deployment_files(self.options.root) if self.options.root is not None else ():
             try:

@@ -15,6 +15,8 @@ from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.scopes import Scope
 from asyncdj_lint.analysis.values import Symbol
 from asyncdj_lint.facts import django_async_api as api
+from asyncdj_lint.fixes import Fix
+from asyncdj_lint.rules._fixes import await_twin
 from asyncdj_lint.rules._request_path import request_path
 from asyncdj_lint.syntax.literals import string_value
 
@@ -58,6 +60,12 @@ class CacheCall:
     alias: str | None  # None when not a literal
     backend: str | None  # None when unknown
     unknown_because: str  # why the backend is unknown ("" when known)
+
+    def fix(self, ctx: FileContext, node: cst.Call) -> Fix | None:
+        """The call awaited as its async twin, where the target Django version has it."""
+        if not api.has(ctx.options, api.CACHE_METHODS_SINCE):
+            return None
+        return await_twin(ctx, node, api.CACHE_METHODS[self.method])
 
     def advice(self, ctx: FileContext) -> str:
         return api.advise(

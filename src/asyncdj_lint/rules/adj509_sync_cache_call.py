@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from asyncdj_lint.fixes import FixAvailability
 from asyncdj_lint.rules._cache import (
     ASYNC_CACHE_VIEW,
     BLOCKING_BACKENDS,
@@ -12,7 +13,7 @@ from asyncdj_lint.rules._cache import (
     SYNC_CACHE_VIEW,
     cache_call,
 )
-from asyncdj_lint.rules.base import RESPONDS_OK, Example, Outcome, Rule, Severity
+from asyncdj_lint.rules.base import RESPONDS_OK, Example, Expected, Outcome, Rule, Severity
 
 _FILE_CACHE_SETTINGS = (
     "settings.py",
@@ -36,6 +37,7 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 class SyncCacheCall(Rule):
     code = "ADJ509"
     name = "sync-cache-call"
+    stable_since = "0.1.0"
     severity = Severity.WARNING
     summary = "A sync cache method (`cache.get()`, `cache.set()`, ...) is called in async code."
     why = (
@@ -58,11 +60,26 @@ class SyncCacheCall(Rule):
         "is not a literal), the call is reported and the message says the backend is unknown."
     )
     django_versions = "4.0 to 6.1"
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "The call is replaced by its awaited async twin (`cache.get(key)` becomes "
+        "`await cache.aget(key)`): the fix is safe, the twin does the same work with the same "
+        "arguments, in a thread. A call where `await` cannot be written (in a comprehension or a "
+        "lambda) has no fix."
+    )
     invalid = (
         Example(
             SYNC_CACHE_VIEW,
             Outcome(runs_on_loop="django.core.cache.backends.filebased.FileBasedCache.get"),
             files=(_FILE_CACHE_SETTINGS,),
+            expected=(
+                Expected(
+                    "6:25-6:55",
+                    "`cache.get()` blocks the event loop while it waits on the file system (cache 'default'); "
+                    "use `await cache.aget(...)`",
+                ),
+            ),
+            fixed=ASYNC_CACHE_VIEW,
         ),
     )
     valid = (
@@ -89,6 +106,7 @@ class SyncCacheCall(Rule):
                 f"{target} talks to the cache backend on the event loop, and the backend is unknown "
                 f"({call.unknown_because}): Redis, Memcached and file caches block the loop, "
                 f"DatabaseCache raises SynchronousOnlyOperation; use {call.advice(self.ctx)}",
+                fix=call.fix(self.ctx, node),
             )
             return
         waits_on = BLOCKING_BACKENDS.get(call.backend, f"the `{call.backend}` backend")
@@ -96,4 +114,5 @@ class SyncCacheCall(Rule):
             node,
             f"{target} blocks the event loop while it waits on {waits_on} (cache '{call.alias}'); "
             f"use {call.advice(self.ctx)}",
+            fix=call.fix(self.ctx, node),
         )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from asyncdj_lint.fixes import FixAvailability
 from asyncdj_lint.rules._cache import ASYNC_CACHE_VIEW, DATABASE_BACKEND, SYNC_CACHE_VIEW, cache_call
-from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, RESPONDS_OK, Example, Rule, Severity
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, RESPONDS_OK, Example, Expected, Rule, Severity
 
 _DATABASE_CACHE_SETTINGS = (
     "settings.py",
@@ -23,6 +24,8 @@ CACHES = {
 class DatabaseCacheCall(Rule):
     code = "ADJ513"
     name = "database-cache-call"
+    # Added after 0.1.0: the next release is the first to ship it.
+    stable_since = "0.2.0"
     severity = Severity.ERROR
     summary = "A sync cache method is called in async code on a cache whose backend is DatabaseCache."
     why = (
@@ -41,11 +44,26 @@ class DatabaseCacheCall(Rule):
         "not known, this rule is silent and ADJ509 reports the call, saying the backend is unknown."
     )
     django_versions = "4.0 to 6.1"
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "The call is replaced by its awaited async twin (`cache.get(key)` becomes "
+        "`await cache.aget(key)`): the fix is safe, the twin runs the same query with the same "
+        "arguments, in a thread. A call where `await` cannot be written (in a comprehension or a "
+        "lambda) has no fix."
+    )
     invalid = (
         Example(
             SYNC_CACHE_VIEW,
             RAISES_SYNC_ONLY,
             files=(_DATABASE_CACHE_SETTINGS,),
+            expected=(
+                Expected(
+                    "6:25-6:55",
+                    "`cache.get()` runs a database query on the event loop (cache 'default' is a "
+                    "DatabaseCache) and raises SynchronousOnlyOperation; use `await cache.aget(...)`",
+                ),
+            ),
+            fixed=ASYNC_CACHE_VIEW,
         ),
     )
     valid = (
@@ -65,4 +83,5 @@ class DatabaseCacheCall(Rule):
             f"`{call.cache}.{call.method}()` runs a database query on the event loop (cache "
             f"'{call.alias}' is a DatabaseCache) and raises SynchronousOnlyOperation; use "
             f"{call.advice(self.ctx)}",
+            fix=call.fix(self.ctx, node),
         )
