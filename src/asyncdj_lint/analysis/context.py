@@ -9,6 +9,7 @@ import libcst as cst
 from asyncdj_lint.analysis import bridges
 from asyncdj_lint.analysis.inference import Inference
 from asyncdj_lint.analysis.scopes import Scope
+from asyncdj_lint.analysis.values import Value
 from asyncdj_lint.index.project import ProjectIndex
 from asyncdj_lint.options import LintOptions
 from asyncdj_lint.rules.base import Severity
@@ -50,7 +51,7 @@ class FileContext:
         """Whether the node being visited runs on the event loop."""
         return self.scope.runs_on_loop
 
-    def infer(self, expr: cst.BaseExpression) -> object:
+    def infer(self, expr: cst.BaseExpression) -> Value | None:
         return self.inference.infer(expr, self.scope)
 
     def parent(self, generations: int = 1) -> cst.CSTNode | None:

@@ -19,8 +19,8 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from asyncdj_lint.analysis.context import FileContext
-from asyncdj_lint.analysis.inference import Builtin
 from asyncdj_lint.analysis.project_calls import is_generator, locate, project_function
+from asyncdj_lint.analysis.values import Builtin
 from asyncdj_lint.index.functions import FunctionRef
 from asyncdj_lint.rules.base import Severity
 

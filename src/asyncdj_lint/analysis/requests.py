@@ -16,9 +16,8 @@ import libcst as cst
 
 from asyncdj_lint.analysis.calls import bound_values
 from asyncdj_lint.analysis.context import FileContext
-from asyncdj_lint.analysis.inference import Symbol
-from asyncdj_lint.analysis.scopes import Scope
-from asyncdj_lint.analysis.values import Instance
+from asyncdj_lint.analysis.scopes import ParamBinding, Scope
+from asyncdj_lint.analysis.values import Instance, Symbol
 from asyncdj_lint.index import django_builtins
 from asyncdj_lint.index.request_path import generic_view
 
@@ -62,13 +61,19 @@ def is_request(ctx: FileContext, expr: cst.BaseExpression, scope: Scope | None =
     if found is None:
         return False
     owner, bindings = found
-    if len(bindings) != 1 or bindings[0].kind != "param" or not owner.is_async_function:
+    function = owner.node
+    binding = bindings[0] if len(bindings) == 1 else None
+    if (
+        not isinstance(binding, ParamBinding)
+        or not isinstance(function, cst.FunctionDef)
+        or not owner.is_async_function
+    ):
         return False
-    param = bindings[0].node
+    param = binding.node
     if param.annotation is not None:
         annotation = ctx.inference.infer(param.annotation.annotation, owner)
         return isinstance(annotation, Symbol) and annotation.qualname in REQUEST_CLASSES
-    return param.name.value == "request" and _is_first_parameter(owner.node, param) and _imports_django(ctx)
+    return param.name.value == "request" and _is_first_parameter(function, param) and _imports_django(ctx)
 
 
 # Packages whose async views receive Django's HttpRequest (or, in DRF and adrf, a wrapper of it).
@@ -91,7 +96,13 @@ def _is_view_self(ctx: FileContext, expr: cst.BaseExpression, scope: Scope) -> b
     if found is None:
         return False
     owner, bindings = found
-    if len(bindings) != 1 or bindings[0].kind != "param" or not owner.is_async_function:
+    function = owner.node
+    binding = bindings[0] if len(bindings) == 1 else None
+    if (
+        not isinstance(binding, ParamBinding)
+        or not isinstance(function, cst.FunctionDef)
+        or not owner.is_async_function
+    ):
         return False
     cls = owner.parent
     if (
@@ -101,8 +112,8 @@ def _is_view_self(ctx: FileContext, expr: cst.BaseExpression, scope: Scope) -> b
         or cls.parent.parent is not None
     ):
         return False
-    positional = [*owner.node.params.posonly_params, *owner.node.params.params]
-    if not positional or positional[0] is not bindings[0].node:
+    positional = [*function.params.posonly_params, *function.params.params]
+    if not positional or positional[0] is not binding.node:
         return False
     # `View.setup()` stores the request as `self.request`.
     bases = ctx.index.functions.outside_bases(f"{ctx.module_name}.{cls.node.name.value}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.analysis.inference import Builtin
+from asyncdj_lint.analysis.values import Builtin
 from asyncdj_lint.rules._orm import is_queryset
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
 
