@@ -169,6 +169,12 @@ class Scope:
             scope = scope.parent
         return scope if scope is not None and scope.is_function else None
 
+    @property
+    def function_node(self) -> FunctionNode | None:
+        """The `def` or lambda of the innermost enclosing function scope."""
+        function = self.function
+        return function.node if function is not None and isinstance(function.node, FunctionNode) else None
+
 
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 

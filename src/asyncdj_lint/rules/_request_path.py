@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import libcst as cst
 
 from asyncdj_lint.analysis.context import FileContext
@@ -87,11 +89,16 @@ def middleware_factory(
     return _with_flags(ctx, found) if found is not None and found[1].middleware_inner is not None else None
 
 
-def _with_flags(ctx: FileContext, found):
+_Facts = TypeVar("_Facts", RequestClass, RequestFunction)
+
+
+def _with_flags(
+    ctx: FileContext, found: tuple[str, _Facts] | None
+) -> tuple[str, _Facts, tuple[bool, bool]] | None:
     if found is None or not is_middleware(ctx, found[0], found[1].middleware_param):
         return None
     flags = request_path(ctx).middleware_flags(found[0])
-    return (*found, flags) if flags is not None else None
+    return (found[0], found[1], flags) if flags is not None else None
 
 
 def resolved(ctx: FileContext, expr: cst.BaseExpression) -> str | None:

@@ -76,7 +76,7 @@ async def cheapest(request):
     )
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not self.ctx.on_loop:
+        if not self.ctx.on_loop or not isinstance(node.func, cst.Attribute):
             return
         found = orm_receiver(self.ctx, node)
         if found is None:

@@ -6,6 +6,7 @@ import libcst as cst
 
 from asyncdj_lint.analysis import django_async_api as api
 from asyncdj_lint.analysis.calls import bound_values
+from asyncdj_lint.analysis.scopes import Scope
 from asyncdj_lint.analysis.values import Symbol
 from asyncdj_lint.rules.base import RESPONDS_OK, Example, Outcome, Rule, Severity
 
@@ -78,11 +79,11 @@ async def banner(request):
         values = bound_values(self.ctx, expr)
         return bool(values) and all(self._is_cache_value(value, scope) for value, scope in values)
 
-    def _is_cache_value(self, expr: cst.BaseExpression, scope) -> bool:
+    def _is_cache_value(self, expr: cst.BaseExpression, scope: Scope) -> bool:
         if isinstance(expr, cst.Subscript):
             return self._symbol(expr.value, scope) == _CACHES
         return self._symbol(expr, scope) == _CACHE
 
-    def _symbol(self, expr: cst.BaseExpression, scope) -> str | None:
+    def _symbol(self, expr: cst.BaseExpression, scope: Scope) -> str | None:
         value = self.ctx.inference.infer(expr, scope)
         return value.qualname if isinstance(value, Symbol) else None
