@@ -15,6 +15,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -99,7 +100,7 @@ def _first(versions: Iterable[Version | None]) -> Version | None:
 # -- one reader per kind of file ---------------------------------------------
 
 
-def _read_toml(path: Path) -> dict:
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
@@ -121,7 +122,7 @@ def _from_pyproject(root: Path) -> Version | None:
     return _first(_from_dependency_table(table) for table in tables)
 
 
-def _from_dependency_table(table: dict) -> Version | None:
+def _from_dependency_table(table: dict[str, Any]) -> Version | None:
     """Poetry's and Pipfile's `django = "^4.2"` or `django = {version = ">=4.2"}`."""
     for name, value in table.items():
         if not _is_django(name):

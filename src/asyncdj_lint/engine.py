@@ -33,7 +33,8 @@ Handler = Callable[[cst.CSTNode], None]
 class _Walker(Visitor):
     """Keeps scopes and ancestors current and dispatches each node to the rules."""
 
-    def __init__(self, ctx: FileContext, rules: Iterable[Rule]) -> None:
+    def __init__(self, ctx: FileContext, rules: Iterable[object]) -> None:
+        """`rules`: rule objects, or any object with `visit_<Node>` and `leave_<Node>` methods."""
         self.ctx = ctx
         self.on_enter: dict[type, list[Handler]] = {}
         self.on_exit: dict[type, list[Handler]] = {}
