@@ -25,8 +25,8 @@ from asyncdj_lint.analysis.values import (
     Value,
     qualname_of,
 )
-from asyncdj_lint.index.fields import string_value
 from asyncdj_lint.index.project import ModelInfo, ProjectIndex, QuerySetClass
+from asyncdj_lint.syntax.literals import string_value
 
 Infer = Callable[[cst.BaseExpression], Value | None]
 

@@ -27,8 +27,8 @@ from asyncdj_lint.analysis.values import (
     Value,
     merge,
 )
-from asyncdj_lint.analysis.walk import FunctionBodyVisitor, Visitor, walk
 from asyncdj_lint.index.functions import FunctionRef
+from asyncdj_lint.syntax.walk import FunctionBodyVisitor, Visitor, walk
 
 if TYPE_CHECKING:
     from asyncdj_lint.analysis.inference import Inference
@@ -236,31 +236,25 @@ def is_generator(index: ProjectIndex, ref: FunctionRef) -> bool:
     if isinstance(found, bool):
         return found
     located = locate(index, ref)
-    index.functions.memo[key] = yields = located is not None and _returns(located[1]).yields
+    index.functions.memo[key] = yields = located is not None and _returns(located[2]).yields
     return yields
 
 
-def _returns(scope: Scope) -> _Returns:
+def _returns(function: cst.FunctionDef) -> _Returns:
     finder = _Returns()
-    walk(_function_node(scope).body, finder)
+    walk(function.body, finder)
     return finder
-
-
-def _function_node(scope: Scope) -> cst.FunctionDef:
-    """The `def` of a scope that `locate` returned."""
-    assert isinstance(scope.node, cst.FunctionDef)
-    return scope.node
 
 
 def _infer_returns(index: ProjectIndex, ref: FunctionRef, receiver: Value | None) -> Value | None:
     located = locate(index, ref)
     if located is None:
         return None
-    parsed, scope = located
-    finder = _returns(scope)
+    parsed, scope, function = located
+    finder = _returns(function)
     if finder.yields or not finder.values:
         return None
-    inference = _inference_for(index, parsed, {id(scope.node): receiver} if receiver is not None else None)
+    inference = _inference_for(index, parsed, {id(function): receiver} if receiver is not None else None)
     first, *others = finder.values
     merged = inference.infer(first, scope)
     for value in others:
@@ -272,8 +266,8 @@ def _infer_returns(index: ProjectIndex, ref: FunctionRef, receiver: Value | None
 
 def locate(
     index: ProjectIndex, ref: FunctionRef, *, on_loop: bool = False
-) -> tuple[ParsedFile, Scope] | None:
-    """The parsed module of a project function and the scope of its body."""
+) -> tuple[ParsedFile, Scope, cst.FunctionDef] | None:
+    """The parsed module of a project function, the scope of its body and its `def`."""
     parsed = index.tree(ref.module)
     if parsed is None:
         return None
@@ -288,12 +282,14 @@ def locate(
     node = _member(container, ref.decl.name, cst.FunctionDef)
     if node is None:
         return None
-    return parsed, Scope(node, scope, assume_on_loop=on_loop)
+    return parsed, Scope(node, scope, assume_on_loop=on_loop), node
 
 
 def _inference_for(
     index: ProjectIndex, parsed: ParsedFile, receivers: dict[int, Value] | None = None
 ) -> Inference:
+    # The one import cycle of the package (tests/test_layers.py, ALLOWED_CYCLE): inference
+    # infers a project function's return value here, which runs inference again.
     from asyncdj_lint.analysis.inference import Inference
 
     inference = Inference(index, parsed.file.name, parsed.file.is_package)

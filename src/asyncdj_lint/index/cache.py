@@ -30,6 +30,7 @@ from pathlib import Path
 
 from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.index.summary import ModuleSummary
+from asyncdj_lint.sources import ParseProblem
 
 CACHE_DIR = ".asyncdj-lint-cache"
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -168,7 +169,7 @@ def _prepare_folder(file: Path) -> None:
 
 
 # A file's findings, and the problem (ADJ001) that kept it from being parsed, if any.
-CachedOutcome = tuple[list[Diagnostic], Diagnostic | None]
+CachedOutcome = tuple[list[Diagnostic], ParseProblem | None]
 
 
 class ResultCache:
