@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asyncdj_lint.analysis.inference import Inference
+from asyncdj_lint.analysis.project_calls import InferenceMemo
 from asyncdj_lint.analysis.scopes import Scope
 from asyncdj_lint.analysis.values import Value
 from asyncdj_lint.diagnostics import Severity
@@ -41,6 +42,8 @@ class FileContext:
     judging_helper: bool = False
     # Judges the sync project functions a call reaches (ADJ3xx); built by the engine.
     helpers: HelperJudge | None = None
+    # What the session's inference learnt about project code; a fresh one serves a file alone.
+    memo: InferenceMemo = field(default_factory=InferenceMemo)
     inference: Inference = field(init=False)
     scope: Scope = field(init=False)
     # The nodes from the module down to the one being visited, that one last.
@@ -49,7 +52,7 @@ class FileContext:
     _local_names: dict[frozenset[str], frozenset[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.inference = Inference(self.index, self.module_name, self.is_package)
+        self.inference = Inference(self.index, self.module_name, self.is_package, self.memo)
         self.scope = Scope(self.module, None)
 
     @property

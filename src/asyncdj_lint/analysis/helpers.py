@@ -24,7 +24,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from asyncdj_lint.analysis.context import FileContext
-from asyncdj_lint.analysis.project_calls import is_generator, locate, project_function
+from asyncdj_lint.analysis.project_calls import InferenceMemo, is_generator, locate, project_function
 from asyncdj_lint.analysis.values import Builtin, Function, Value
 from asyncdj_lint.diagnostics import Severity
 from asyncdj_lint.index.functions import FunctionRef
@@ -104,12 +104,16 @@ class HelperJudge:
         fact_rules: RuleFactory,
         run_rules: RuleRunner,
         memo: HelperMemo | None = None,
+        inference_memo: InferenceMemo | None = None,
     ) -> None:
         self.index = index
         self.options = options
         self.fact_rules = fact_rules
         self.run_rules = run_rules
         self.memo = HelperMemo() if memo is None else memo
+        # The session's inference memo: every file linted with this judge, and every helper it
+        # judges, shares what inference learnt about project functions and classes.
+        self.inference_memo = InferenceMemo() if inference_memo is None else inference_memo
 
     def chain_from(self, ref: FunctionRef, receiver: Value | None, call_text: str) -> Chain | None:
         """The shortest chain from calling `ref` to a fact, errors first; None for a clean helper."""
@@ -165,6 +169,7 @@ class HelperJudge:
             self.options,
             judging_helper=True,
             helpers=self,
+            memo=self.inference_memo,
         )
         if receiver is not None:
             ctx.inference.receivers[id(function)] = receiver
@@ -226,7 +231,7 @@ def called_here(ctx: FileContext, call: cst.Call) -> tuple[FunctionRef, Value | 
     ref = project_function(ctx.index, callee)
     if ref is None or ctx.index.functions.call_kind(ref) != "sync":
         return None
-    if is_generator(ctx.index, ref) and not _iterated_at_once(ctx, call):
+    if is_generator(ctx.inference, ref) and not _iterated_at_once(ctx, call):
         return None
     return ref, callee.receiver if isinstance(callee, Function) else None
 

@@ -61,10 +61,14 @@ _INSTANCE_SHORTCUTS = {
 
 
 class Inference:
-    def __init__(self, index: ProjectIndex, module: str, is_package: bool) -> None:
+    def __init__(
+        self, index: ProjectIndex, module: str, is_package: bool, memo: project_calls.InferenceMemo
+    ) -> None:
         self.index = index
         self.module = module
         self.is_package = is_package
+        # What the session learnt about project functions and classes, shared by every file.
+        self.memo = memo
         self._in_progress: set[tuple[int, str]] = set()
         # What `self` is in a method whose body is analysed for a given receiver, by id(FunctionDef).
         self.receivers: dict[int, Value] = {}

@@ -9,6 +9,7 @@ disagree, a decorator the analysis does not know, recursion.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 import libcst as cst
@@ -40,6 +41,18 @@ _GENERIC_VIEW_PACKAGES = ("django.views.generic.",)
 _GENERIC_GET_QUERYSET = "django.views.generic.list.MultipleObjectMixin.get_queryset"
 
 
+@dataclass
+class InferenceMemo:
+    """What one session learnt about project code while inferring, shared by every file's inference."""
+
+    # A project function's return value, by (qualified name, receiver).
+    returns: dict[tuple[str, Value | None], Value | None] = field(default_factory=dict)
+    # Whether a project function is a generator, by qualified name.
+    generators: dict[str, bool] = field(default_factory=dict)
+    # The attributes the methods of a project class assign on `self`, by qualified name.
+    self_assigned: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
 def project_function(index: ProjectIndex, value: Value | None) -> FunctionRef | None:
     """The project function a callee value denotes, if any."""
     if not isinstance(value, Symbol):
@@ -51,13 +64,13 @@ def call_result(inference: Inference, callee: Symbol) -> Value | None:
     """What calling a project function or class returns; None when unknown or not a project callee."""
     index = inference.index
     if isinstance(callee, Function) and callee.qualname == _GENERIC_GET_QUERYSET:
-        return generic_get_queryset(index, callee.receiver)
+        return generic_get_queryset(inference, callee.receiver)
     ref = project_function(index, callee)
     if ref is not None:
         kind = index.functions.call_kind(ref)
         if kind == "opaque":
             return None
-        result = return_value(index, ref, callee.receiver if isinstance(callee, Function) else None)
+        result = return_value(inference, ref, callee.receiver if isinstance(callee, Function) else None)
         return AsyncResult(result) if kind in ("async", "thread") else result
     if index.functions.is_project_class(callee.qualname):
         return ProjectObject(index.canonical(callee.qualname))
@@ -83,7 +96,7 @@ def attribute(inference: Inference, owner: Instance | ProjectObject | SuperProxy
     if ref is not None:
         return Function(ref.qualname, owner)
     if isinstance(owner, ProjectObject):
-        value = class_attribute(index, class_qualname, attr)
+        value = class_attribute(inference, class_qualname, attr)
         return value if value is not None else _outside_method(index, class_qualname, owner, attr)
     return None
 
@@ -101,14 +114,15 @@ def _outside_method(index: ProjectIndex, class_qualname: str, receiver: Value, a
     return Function(_GENERIC_GET_QUERYSET, receiver)
 
 
-def generic_get_queryset(index: ProjectIndex, receiver: Value | None) -> QuerySet | None:
+def generic_get_queryset(inference: Inference, receiver: Value | None) -> QuerySet | None:
     """Django's get_queryset(): `self.queryset.all()`, else `self.model._default_manager.all()`."""
     if not isinstance(receiver, ProjectObject):
         return None
-    queryset = class_attribute(index, receiver.qualname, "queryset")
+    index = inference.index
+    queryset = class_attribute(inference, receiver.qualname, "queryset")
     if isinstance(queryset, QuerySet):
         return queryset
-    model = class_attribute(index, receiver.qualname, "model")
+    model = class_attribute(inference, receiver.qualname, "model")
     if (
         queryset is None
         and isinstance(model, ModelClass)
@@ -119,14 +133,14 @@ def generic_get_queryset(index: ProjectIndex, receiver: Value | None) -> QuerySe
     return None
 
 
-def class_attribute(index: ProjectIndex, class_qualname: str, attr: str) -> Value | None:
+def class_attribute(inference: Inference, class_qualname: str, attr: str) -> Value | None:
     """A class attribute set in the class body (`model = Product`), unless a method reassigns it."""
-    if _assigned_on_self(index, class_qualname, attr):
+    if _assigned_on_self(inference, class_qualname, attr):
         return None
-    for _, class_node, parsed in _class_nodes(index, class_qualname):
+    for _, class_node, parsed in _class_nodes(inference.index, class_qualname):
         scope = Scope(class_node, Scope(parsed.module, None))
         if attr in scope.bindings:
-            return _inference_for(index, parsed).infer(cst.Name(attr), scope)
+            return _inference_for(inference, parsed).infer(cst.Name(attr), scope)
     return None
 
 
@@ -140,27 +154,21 @@ def _class_nodes(index: ProjectIndex, class_qualname: str) -> Iterator[tuple[str
             yield cls, class_node, parsed
 
 
-def _assigned_on_self(index: ProjectIndex, class_qualname: str, attr: str) -> bool:
+def _assigned_on_self(inference: Inference, class_qualname: str, attr: str) -> bool:
     """Whether a method anywhere in the class's project hierarchy assigns `self.attr`."""
-    return any(
-        attr in _self_assigned(index, cls, node) for cls, node, _ in _class_nodes(index, class_qualname)
-    )
+    assigned = inference.memo.self_assigned
+    for cls, node, _ in _class_nodes(inference.index, class_qualname):
+        if cls not in assigned:
+            finder = _SelfAssignments()
+            walk(node.body, finder)
+            assigned[cls] = frozenset(finder.found)
+        if attr in assigned[cls]:
+            return True
+    return False
 
 
 def _bound_in_class_bodies(index: ProjectIndex, class_qualname: str, attr: str) -> bool:
     return any(attr in Scope(node, None).bindings for _, node, _ in _class_nodes(index, class_qualname))
-
-
-def _self_assigned(index: ProjectIndex, class_qualname: str, class_node: cst.ClassDef) -> frozenset[str]:
-    """The attributes the methods of one class assign on `self`."""
-    key = ("self-assigned", class_qualname)
-    found = index.functions.memo.get(key)
-    if isinstance(found, frozenset):
-        return found
-    finder = _SelfAssignments()
-    walk(class_node.body, finder)
-    index.functions.memo[key] = assigned = frozenset(finder.found)
-    return assigned
 
 
 class _SelfAssignments(Visitor):
@@ -218,26 +226,23 @@ def super_proxy(inference: Inference, scope: Scope) -> SuperProxy | None:
     return SuperProxy(owner, receiver) if receiver is not None else None
 
 
-def return_value(index: ProjectIndex, ref: FunctionRef, receiver: Value | None) -> Value | None:
+def return_value(inference: Inference, ref: FunctionRef, receiver: Value | None) -> Value | None:
     """The value a project function returns when called on `receiver`; memoised, cycle-safe."""
-    memo = index.functions.memo
-    key = ("return", ref.qualname, receiver)
-    if key not in memo:
-        memo[key] = None  # a recursive call meets an unknown value
-        memo[key] = _infer_returns(index, ref, receiver)
-    found = memo[key]
-    return found if isinstance(found, Value) else None
+    returns = inference.memo.returns
+    key = (ref.qualname, receiver)
+    if key not in returns:
+        returns[key] = None  # a recursive call meets an unknown value
+        returns[key] = _infer_returns(inference, ref, receiver)
+    return returns[key]
 
 
-def is_generator(index: ProjectIndex, ref: FunctionRef) -> bool:
+def is_generator(inference: Inference, ref: FunctionRef) -> bool:
     """Whether the function yields: calling it only builds a generator, its body runs later."""
-    key = ("generator", ref.qualname)
-    found = index.functions.memo.get(key)
-    if isinstance(found, bool):
-        return found
-    located = locate(index, ref)
-    index.functions.memo[key] = yields = located is not None and _returns(located[2]).yields
-    return yields
+    generators = inference.memo.generators
+    if ref.qualname not in generators:
+        located = locate(inference.index, ref)
+        generators[ref.qualname] = located is not None and _returns(located[2]).yields
+    return generators[ref.qualname]
 
 
 def _returns(function: cst.FunctionDef) -> _Returns:
@@ -246,15 +251,15 @@ def _returns(function: cst.FunctionDef) -> _Returns:
     return finder
 
 
-def _infer_returns(index: ProjectIndex, ref: FunctionRef, receiver: Value | None) -> Value | None:
-    located = locate(index, ref)
+def _infer_returns(caller: Inference, ref: FunctionRef, receiver: Value | None) -> Value | None:
+    located = locate(caller.index, ref)
     if located is None:
         return None
     parsed, scope, function = located
     finder = _returns(function)
     if finder.yields or not finder.values:
         return None
-    inference = _inference_for(index, parsed, {id(function): receiver} if receiver is not None else None)
+    inference = _inference_for(caller, parsed, {id(function): receiver} if receiver is not None else None)
     first, *others = finder.values
     merged = inference.infer(first, scope)
     for value in others:
@@ -286,13 +291,14 @@ def locate(
 
 
 def _inference_for(
-    index: ProjectIndex, parsed: ParsedFile, receivers: dict[int, Value] | None = None
+    caller: Inference, parsed: ParsedFile, receivers: dict[int, Value] | None = None
 ) -> Inference:
+    """An inference in another module, sharing the caller's memo."""
     # The one import cycle of the package (tests/test_layers.py, ALLOWED_CYCLE): inference
     # infers a project function's return value here, which runs inference again.
     from asyncdj_lint.analysis.inference import Inference
 
-    inference = Inference(index, parsed.file.name, parsed.file.is_package)
+    inference = Inference(caller.index, parsed.file.name, parsed.file.is_package, caller.memo)
     inference.receivers.update(receivers or {})
     return inference
 
