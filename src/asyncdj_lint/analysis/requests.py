@@ -57,19 +57,10 @@ def is_request(ctx: FileContext, expr: cst.BaseExpression, scope: Scope | None =
         return expr.attr.value == "request" and _is_view_self(ctx, expr.value, scope or ctx.scope)
     if not isinstance(expr, cst.Name):
         return False
-    found = (scope or ctx.scope).lookup(expr.value)
+    found = _async_parameter(scope or ctx.scope, expr.value)
     if found is None:
         return False
-    owner, bindings = found
-    function = owner.node
-    binding = bindings[0] if len(bindings) == 1 else None
-    if (
-        not isinstance(binding, ParamBinding)
-        or not isinstance(function, cst.FunctionDef)
-        or not owner.is_async_function
-    ):
-        return False
-    param = binding.node
+    owner, function, param = found
     if param.annotation is not None:
         annotation = ctx.inference.infer(param.annotation.annotation, owner)
         return isinstance(annotation, Symbol) and annotation.qualname in REQUEST_CLASSES
@@ -92,18 +83,10 @@ def _is_view_self(ctx: FileContext, expr: cst.BaseExpression, scope: Scope) -> b
     """`self` of an async method defined in a top-level class that derives from Django's View."""
     if not isinstance(expr, cst.Name) or expr.value != "self":
         return False
-    found = scope.lookup("self")
+    found = _async_parameter(scope, "self")
     if found is None:
         return False
-    owner, bindings = found
-    function = owner.node
-    binding = bindings[0] if len(bindings) == 1 else None
-    if (
-        not isinstance(binding, ParamBinding)
-        or not isinstance(function, cst.FunctionDef)
-        or not owner.is_async_function
-    ):
-        return False
+    owner, function, param = found
     cls = owner.parent
     if (
         cls is None
@@ -113,11 +96,23 @@ def _is_view_self(ctx: FileContext, expr: cst.BaseExpression, scope: Scope) -> b
     ):
         return False
     positional = [*function.params.posonly_params, *function.params.params]
-    if not positional or positional[0] is not binding.node:
+    if not positional or positional[0] is not param:
         return False
     # `View.setup()` stores the request as `self.request`.
     bases = ctx.index.functions.outside_bases(f"{ctx.module_name}.{cls.node.name.value}")
     return any(generic_view(base) is not None for base in bases)
+
+
+def _async_parameter(scope: Scope, name: str) -> tuple[Scope, cst.FunctionDef, cst.Param] | None:
+    """The async function whose parameter `name` is, seen from `scope`, unless the name is re-bound."""
+    found = scope.lookup(name)
+    if found is None:
+        return None
+    owner, bindings = found
+    function, binding = owner.node, bindings[0]
+    if len(bindings) != 1 or not isinstance(binding, ParamBinding) or not owner.is_async_function:
+        return None
+    return (owner, function, binding.node) if isinstance(function, cst.FunctionDef) else None
 
 
 def _is_first_parameter(function: cst.FunctionDef, param: cst.Param) -> bool:
