@@ -53,6 +53,13 @@ class ImportBinding:
 
 
 @dataclass(frozen=True)
+class WithBinding:
+    """`with node as x`: `x` is what `node.__enter__()` returns, which the analysis does not follow."""
+
+    node: cst.BaseExpression
+
+
+@dataclass(frozen=True)
 class DefinitionBinding:
     """A `def` or `class` statement, whose body is a scope of its own."""
 
@@ -61,7 +68,7 @@ class DefinitionBinding:
 
 @dataclass(frozen=True)
 class OtherBinding:
-    """Anything the analysis does not follow: augmented assignment, `with ... as`,
+    """Anything the analysis does not follow: augmented assignment,
     `except ... as`, `del`, star targets, `nonlocal`, match captures."""
 
 
@@ -72,6 +79,7 @@ Binding = (
     | IterBinding
     | ParamBinding
     | ImportBinding
+    | WithBinding
     | DefinitionBinding
     | OtherBinding
 )
@@ -263,7 +271,8 @@ class _BindingCollector(Visitor):
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:
-            self.bind_target(node.asname.name, OtherBinding())
+            # Not followed as a value (`__enter__` decides), but kept: `with Pool() as pool`.
+            self.bind_target(node.asname.name, WithBinding(node.item))
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if node.name is not None:
