@@ -1,0 +1,226 @@
+"""ADJ108: a coroutine that is never awaited: a project `async def`, a bridge, the channel layer."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from asyncdj_lint.analysis.project_calls import is_generator, project_function
+from asyncdj_lint.facts.bridges import SYNC_TO_ASYNC, qualname_of
+from asyncdj_lint.facts.django_async_api import AUTH_FUNCTIONS, AUTH_MODULE, SHORTCUTS
+from asyncdj_lint.rules._request_path import GET_RESPONSE, resolved
+from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
+
+# Django's module-level async functions: `alogin(...)`, `aget_object_or_404(...)`.
+_DJANGO_ASYNC_FUNCTIONS = frozenset(
+    {f"{AUTH_MODULE}.{name}" for name in AUTH_FUNCTIONS.values()}
+    | {f"{qualname.rpartition('.')[0]}.{name}" for qualname, name in SHORTCUTS.items()}
+)
+# Every method of a Channels layer is a coroutine function (channels/layers.py).
+_LAYER_METHODS = frozenset(
+    {"group_send", "group_add", "group_discard", "send", "receive", "new_channel", "flush"}
+)
+_GET_CHANNEL_LAYER = "channels.layers.get_channel_layer"
+# What may be done to a coroutine object without running it wrongly.
+_COROUTINE_METHODS = frozenset({"send", "throw", "close", "__await__"})
+
+
+class UnawaitedCoroutine(Rule):
+    code = "ADJ108"
+    name = "unawaited-coroutine"
+    stable_since = "0.2.0"
+    severity = Severity.ERROR
+    summary = (
+        "A coroutine that is never awaited: a project `async def`, `sync_to_async(f)(...)`, "
+        "a channel-layer method, Django's `a*` functions."
+    )
+    why = (
+        "Calling an `async def` only creates a coroutine; its body runs when the coroutine is "
+        "awaited. A call used as a statement loses its work (Python prints `RuntimeWarning: "
+        "coroutine ... was never awaited` when it is collected); a coroutine tested for truth "
+        "is always true, so `if not can_edit(request):` lets everyone through; returned from a "
+        "view it fails the request (`ValueError: ... It returned an unawaited coroutine "
+        "instead.`); put in a response it fails to serialise (`TypeError: Object of type "
+        "coroutine is not JSON serializable`). The same holds for `sync_to_async(f)(...)`, "
+        "Django's `alogin()` and `aget_object_or_404()`, and the methods of a Channels "
+        "layer (`channel_layer.group_send(...)` in sync code never sends the message), and "
+        "for `get_response(request)` in an async middleware. In async code, `await` the call; "
+        "in sync code, call the function through `async_to_sync(f)(...)`."
+    )
+    invalid = (
+        Example(
+            """\
+from django.http import HttpResponse
+from shop.models import Product
+
+
+async def rename_all(name):
+    await Product.objects.aupdate(name=name)
+
+
+async def rename(request):
+    rename_all("Renamed")
+    return HttpResponse(status=200)
+""",
+            Outcome(warning="RuntimeWarning", warning_message="coroutine 'rename_all' was never awaited"),
+        ),
+        Example(
+            """\
+from django.http import JsonResponse
+from shop.models import Product
+
+
+async def product_count():
+    return await Product.objects.acount()
+
+
+def stats(request):
+    return JsonResponse({"products": product_count()})
+""",
+            Outcome(
+                exception="builtins.TypeError",
+                message="Object of type coroutine is not JSON serializable",
+                warning="RuntimeWarning",
+                warning_message="coroutine 'product_count' was never awaited",
+            ),
+        ),
+    )
+    valid = (
+        Example(
+            """\
+from asgiref.sync import async_to_sync
+from django.http import HttpResponse, JsonResponse
+from shop.models import Product
+
+
+async def rename_all(name):
+    await Product.objects.aupdate(name=name)
+
+
+async def product_count():
+    return await Product.objects.acount()
+
+
+async def rename(request):
+    await rename_all("Renamed")
+    return HttpResponse(status=200)
+
+
+def stats(request):
+    return JsonResponse({"products": async_to_sync(product_count)()})
+"""
+        ),
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.ctx.judging_helper:
+            return
+        made = self._coroutine_of(node)
+        if made is None:
+            return
+        problem = self._problem(node)
+        if problem is None:
+            return
+        text = self.ctx.snippet(node)
+        if self.ctx.on_loop:
+            advice = f"write `await {text}`"
+        elif isinstance(node.func, cst.Call):
+            advice = "call the function itself here, it is sync code"
+        else:
+            advice = f"from sync code run it as `async_to_sync({self.ctx.snippet(node.func)})(...)`"
+        self.report(
+            node, f"`{text}` creates a coroutine of {made} that is never awaited: {problem}; {advice}"
+        )
+
+    def _coroutine_of(self, call: cst.Call) -> str | None:
+        """What coroutine the call creates, as the message names it; None when it makes none."""
+        func = call.func
+        if isinstance(func, cst.Call) and qualname_of(self.ctx.infer(func.func)) in SYNC_TO_ASYNC:
+            return f"`{self.ctx.snippet(func)}`"
+        if isinstance(func, cst.Name) and func.value == GET_RESPONSE and self._async_middleware_param():
+            return "the next middleware or view"
+        if isinstance(func, cst.Attribute):
+            if func.attr.value in _LAYER_METHODS and self._is_channel_layer(func.value):
+                return f"the channel layer's `{func.attr.value}()`"
+            if (
+                func.attr.value == GET_RESPONSE
+                and isinstance(func.value, cst.Name)
+                and func.value.value == "self"
+                and self.ctx.on_loop
+                and self._in_method()
+            ):
+                return "the next middleware or view"
+        if resolved(self.ctx, func) in _DJANGO_ASYNC_FUNCTIONS:
+            return f"`{self.ctx.snippet(func)}()`"
+        index = self.ctx.index
+        ref = project_function(index, self.ctx.infer(func))
+        if ref is None:
+            return None
+        kind = index.functions.call_kind(ref)
+        if kind == "thread" or (kind == "async" and not is_generator(index, ref)):
+            return f"`{ref.decl.key}()`"
+        return None
+
+    def _problem(self, call: cst.Call) -> str | None:
+        """What goes wrong with the coroutine where `call` sits, or None when it may be awaited later."""
+        parent = self.ctx.parent()
+        if isinstance(parent, cst.Expr):
+            return "its work never runs"
+        if isinstance(parent, (cst.If, cst.While, cst.IfExp, cst.Assert)) and parent.test is call:
+            return "a coroutine is always true, so the test passes without running it"
+        if isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Not):
+            return "a coroutine is always true, so `not` of it is always False"
+        if isinstance(parent, cst.BooleanOperation):
+            return "a coroutine is always true, so the test passes without running it"
+        if isinstance(parent, cst.Subscript) and parent.value is call:
+            return "a coroutine cannot be subscripted (TypeError)"
+        if isinstance(parent, cst.Attribute) and parent.value is call:
+            if parent.attr.value in _COROUTINE_METHODS:
+                return None
+            return f"a coroutine has no attribute `{parent.attr.value}` (AttributeError)"
+        if isinstance(parent, (cst.Comparison, cst.BinaryOperation, cst.FormattedStringExpression)):
+            return "the coroutine object is used as if it were the result"
+        if isinstance(parent, cst.Return) and self._returns_to_django():
+            return "Django gets a coroutine where it expects a response"
+        if isinstance(parent, cst.DictElement) and parent.value is call and not self.ctx.on_loop:
+            return "the coroutine object is stored as if it were the result"
+        return None
+
+    def _returns_to_django(self) -> bool:
+        """Whether a `return` here hands its value to Django: a view, or async middleware's own call."""
+        function = self.ctx.scope.function
+        if function is None or not isinstance(function.node, cst.FunctionDef):
+            return False
+        if function.is_async_function and (self._async_middleware_param() or self._in_method()):
+            return True
+        params = function.node.params.params
+        return not function.is_async_function and bool(params) and params[0].name.value == "request"
+
+    def _async_middleware_param(self) -> bool:
+        """`get_response` here is a middleware factory's parameter, called from an `async def` inside it."""
+        function = self.ctx.scope.function
+        if function is None or not function.is_async_function:
+            return False
+        found = function.lookup(GET_RESPONSE)
+        return found is not None and found[0] is not function and found[1][0].kind == "param"
+
+    def _in_method(self) -> bool:
+        function = self.ctx.scope.function
+        return function is not None and isinstance(
+            function.parent.node if function.parent else None, cst.ClassDef
+        )
+
+    def _is_channel_layer(self, expr: cst.BaseExpression) -> bool:
+        """`self.channel_layer`, `get_channel_layer()`, or a name bound only to `get_channel_layer()`."""
+        if isinstance(expr, cst.Attribute):
+            return expr.attr.value == "channel_layer"
+        if isinstance(expr, cst.Call):
+            return resolved(self.ctx, expr.func) == _GET_CHANNEL_LAYER
+        if isinstance(expr, cst.Name):
+            found = self.ctx.scope.lookup(expr.value)
+            return found is not None and all(
+                binding.kind == "value"
+                and isinstance(binding.node, cst.Call)
+                and self._is_channel_layer(binding.node)
+                for binding in found[1]
+            )
+        return False
