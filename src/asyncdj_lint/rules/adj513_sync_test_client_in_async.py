@@ -1,0 +1,108 @@
+"""ADJ513: Django's sync test `Client` used in async code (an `async def` test)."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from asyncdj_lint.rules._request_path import resolved
+from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
+
+_CLIENTS = frozenset({"django.test.Client", "django.test.client.Client"})
+# Client methods that run a request, or the session and login machinery, synchronously.
+_REQUEST_METHODS = frozenset(
+    {
+        "get", "post", "put", "patch", "delete", "head", "options", "trace", "generic", "request",
+        "login", "force_login", "logout",
+    }
+)  # fmt: skip
+
+
+class SyncTestClientInAsync(Rule):
+    code = "ADJ513"
+    name = "sync-test-client-in-async"
+    stable_since = "0.2.0"
+    severity = Severity.ERROR
+    summary = "The sync test `Client` (`self.client`, `Client()`) is used in async code, such as an `async def` test."
+    why = (
+        "Django's test `Client` runs the request synchronously in the calling thread. In an "
+        "`async def` test that thread runs the event loop: an async view is called through "
+        "`async_to_sync`, which refuses to run there (`RuntimeError: You cannot use "
+        "AsyncToSync in the same thread as an async event loop - just await the async "
+        "function directly.`), and a sync view's queries raise `SynchronousOnlyOperation`. "
+        "Use `AsyncClient` (`self.async_client` in a TestCase) and `await` its calls, or "
+        "keep the test sync."
+    )
+    django_versions = "3.1 to 6.1"
+    requires_text = (b"client", b"Client")
+    invalid = (
+        Example(
+            """\
+from django.http import HttpResponse
+from django.test import Client
+
+
+async def status_of_home(request):
+    if request.headers.get("X-Inner"):
+        return HttpResponse("home")
+    response = Client().get("/", headers={"X-Inner": "1"})
+    return HttpResponse(str(response.status_code))
+""",
+            Outcome(
+                exception="builtins.RuntimeError",
+                message="You cannot use AsyncToSync in the same thread as an async event loop",
+            ),
+        ),
+    )
+    valid = (
+        Example(
+            """\
+from django.http import HttpResponse
+from django.test import AsyncClient
+
+
+async def status_of_home(request):
+    if request.headers.get("X-Inner"):
+        return HttpResponse("home")
+    response = await AsyncClient().get("/", headers={"X-Inner": "1"})
+    return HttpResponse(str(response.status_code))
+"""
+        ),
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if (
+            not self.ctx.on_loop
+            or self.ctx.judging_helper
+            or not isinstance(func, cst.Attribute)
+            or func.attr.value not in _REQUEST_METHODS
+            or not self._is_sync_client(func.value)
+        ):
+            return
+        self.report(
+            node,
+            f"`{self.ctx.snippet(node)}` runs the request synchronously on the event loop's thread: an async "
+            "view fails with RuntimeError: You cannot use AsyncToSync in the same thread as an async event "
+            "loop, a sync view's queries with SynchronousOnlyOperation; use `AsyncClient` "
+            f"(`self.async_client` in a TestCase) and `await` the call",
+        )
+
+    def _is_sync_client(self, expr: cst.BaseExpression) -> bool:
+        """`self.client`, `Client()`, or a name bound only to `Client()`."""
+        if isinstance(expr, cst.Attribute):
+            return (
+                isinstance(expr.value, cst.Name)
+                and expr.value.value == "self"
+                and expr.attr.value == "client"
+            )
+        if isinstance(expr, cst.Call):
+            return resolved(self.ctx, expr.func) in _CLIENTS
+        if isinstance(expr, cst.Name):
+            found = self.ctx.scope.lookup(expr.value)
+            return found is not None and all(
+                binding.kind == "value"
+                and isinstance(binding.node, cst.BaseExpression)
+                and self._is_sync_client(binding.node)
+                for binding in found[1]
+            )
+        return False
