@@ -8,6 +8,7 @@ from asyncdj_lint.analysis.project_calls import is_generator, project_function
 from asyncdj_lint.facts.bridges import SYNC_TO_ASYNC, qualname_of
 from asyncdj_lint.facts.django_async_api import AUTH_FUNCTIONS, AUTH_MODULE, SHORTCUTS
 from asyncdj_lint.rules._request_path import GET_RESPONSE, resolved
+from asyncdj_lint.rules.adj105_unawaited_orm_coroutine import _coroutine_consumed as coroutine_consumed
 from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
 
 # Django's module-level async functions: `alogin(...)`, `aget_object_or_404(...)`.
@@ -20,6 +21,14 @@ _LAYER_METHODS = frozenset(
     {"group_send", "group_add", "group_discard", "send", "receive", "new_channel", "flush"}
 )
 _GET_CHANNEL_LAYER = "channels.layers.get_channel_layer"
+# AsyncClient's request and login methods are coroutine functions (django/test/client.py).
+_ASYNC_CLIENTS = frozenset({"django.test.AsyncClient", "django.test.client.AsyncClient"})
+_CLIENT_METHODS = frozenset(
+    {
+        "get", "post", "put", "patch", "delete", "head", "options", "trace", "generic", "request",
+        "alogin", "aforce_login", "alogout",
+    }
+)  # fmt: skip
 # What may be done to a coroutine object without running it wrongly.
 _COROUTINE_METHODS = frozenset({"send", "throw", "close", "__await__"})
 
@@ -31,7 +40,7 @@ class UnawaitedCoroutine(Rule):
     severity = Severity.ERROR
     summary = (
         "A coroutine that is never awaited: a project `async def`, `sync_to_async(f)(...)`, "
-        "a channel-layer method, Django's `a*` functions."
+        "a channel-layer method, Django's `a*` functions, `AsyncClient` requests."
     )
     why = (
         "Calling an `async def` only creates a coroutine; its body runs when the coroutine is "
@@ -42,7 +51,9 @@ class UnawaitedCoroutine(Rule):
         "instead.`); put in a response it fails to serialise (`TypeError: Object of type "
         "coroutine is not JSON serializable`). The same holds for `sync_to_async(f)(...)`, "
         "Django's `alogin()` and `aget_object_or_404()`, and the methods of a Channels "
-        "layer (`channel_layer.group_send(...)` in sync code never sends the message), and "
+        "layer (`channel_layer.group_send(...)` in sync code never sends the message), "
+        "`AsyncClient` requests in tests (`response = self.async_client.get(url)` holds a "
+        "coroutine, not a response), and "
         "for `get_response(request)` in an async middleware. In async code, `await` the call; "
         "in sync code, call the function through `async_to_sync(f)(...)`."
     )
@@ -141,6 +152,8 @@ def stats(request):
         if isinstance(func, cst.Attribute):
             if func.attr.value in _LAYER_METHODS and self._is_channel_layer(func.value):
                 return f"the channel layer's `{func.attr.value}()`"
+            if func.attr.value in _CLIENT_METHODS and self._is_async_client(func.value):
+                return f"`AsyncClient.{func.attr.value}()`"
             if (
                 func.attr.value == GET_RESPONSE
                 and isinstance(func.value, cst.Name)
@@ -183,7 +196,21 @@ def stats(request):
             return "Django gets a coroutine where it expects a response"
         if isinstance(parent, cst.DictElement) and parent.value is call and not self.ctx.on_loop:
             return "the coroutine object is stored as if it were the result"
+        if isinstance(parent, cst.Assign) and self._assigned_and_dropped(parent):
+            return "the name holds the coroutine, and it is only read as if it were the result"
         return None
+
+    def _assigned_and_dropped(self, assign: cst.Assign) -> bool:
+        """`x = f()` where `x` is never awaited, passed on, returned or stored, only read from."""
+        function = self.ctx.scope.function
+        if (
+            len(assign.targets) != 1
+            or not isinstance(assign.targets[0].target, cst.Name)
+            or function is None
+            or not isinstance(function.node, (cst.FunctionDef, cst.Lambda))
+        ):
+            return False
+        return not coroutine_consumed(function.node, assign.targets[0].target.value)
 
     def _returns_to_django(self) -> bool:
         """Whether a `return` here hands its value to Django: a view, or async middleware's own call."""
@@ -193,7 +220,7 @@ def stats(request):
         if function.is_async_function and (self._async_middleware_param() or self._in_method()):
             return True
         params = function.node.params.params
-        return not function.is_async_function and bool(params) and params[0].name.value == "request"
+        return bool(params) and params[0].name.value == "request"
 
     def _async_middleware_param(self) -> bool:
         """`get_response` here is a middleware factory's parameter, called from an `async def` inside it."""
@@ -208,6 +235,26 @@ def stats(request):
         return function is not None and isinstance(
             function.parent.node if function.parent else None, cst.ClassDef
         )
+
+    def _is_async_client(self, expr: cst.BaseExpression) -> bool:
+        """`self.async_client`, `AsyncClient()`, or a name bound only to `AsyncClient()`."""
+        if isinstance(expr, cst.Attribute):
+            return (
+                isinstance(expr.value, cst.Name)
+                and expr.value.value == "self"
+                and expr.attr.value == "async_client"
+            )
+        if isinstance(expr, cst.Call):
+            return resolved(self.ctx, expr.func) in _ASYNC_CLIENTS
+        if isinstance(expr, cst.Name):
+            found = self.ctx.scope.lookup(expr.value)
+            return found is not None and all(
+                binding.kind == "value"
+                and isinstance(binding.node, cst.Call)
+                and self._is_async_client(binding.node)
+                for binding in found[1]
+            )
+        return False
 
     def _is_channel_layer(self, expr: cst.BaseExpression) -> bool:
         """`self.channel_layer`, `get_channel_layer()`, or a name bound only to `get_channel_layer()`."""
