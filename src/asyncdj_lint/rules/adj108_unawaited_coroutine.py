@@ -7,6 +7,7 @@ import libcst as cst
 from asyncdj_lint.analysis.project_calls import is_generator, project_function
 from asyncdj_lint.facts.bridges import SYNC_TO_ASYNC, qualname_of
 from asyncdj_lint.facts.django_async_api import AUTH_FUNCTIONS, AUTH_MODULE, SHORTCUTS
+from asyncdj_lint.rules._receivers import made_by
 from asyncdj_lint.rules._request_path import GET_RESPONSE, resolved
 from asyncdj_lint.rules.adj105_unawaited_orm_coroutine import _coroutine_consumed as coroutine_consumed
 from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
@@ -20,7 +21,7 @@ _DJANGO_ASYNC_FUNCTIONS = frozenset(
 _LAYER_METHODS = frozenset(
     {"group_send", "group_add", "group_discard", "send", "receive", "new_channel", "flush"}
 )
-_GET_CHANNEL_LAYER = "channels.layers.get_channel_layer"
+_CHANNEL_LAYERS = frozenset({"channels.layers.get_channel_layer"})
 # AsyncClient's request and login methods are coroutine functions (django/test/client.py).
 _ASYNC_CLIENTS = frozenset({"django.test.AsyncClient", "django.test.client.AsyncClient"})
 _CLIENT_METHODS = frozenset(
@@ -150,9 +151,13 @@ def stats(request):
         if isinstance(func, cst.Name) and func.value == GET_RESPONSE and self._async_middleware_param():
             return "the next middleware or view"
         if isinstance(func, cst.Attribute):
-            if func.attr.value in _LAYER_METHODS and self._is_channel_layer(func.value):
+            if func.attr.value in _LAYER_METHODS and made_by(
+                self.ctx, func.value, "channel_layer", _CHANNEL_LAYERS
+            ):
                 return f"the channel layer's `{func.attr.value}()`"
-            if func.attr.value in _CLIENT_METHODS and self._is_async_client(func.value):
+            if func.attr.value in _CLIENT_METHODS and made_by(
+                self.ctx, func.value, "async_client", _ASYNC_CLIENTS
+            ):
                 return f"`AsyncClient.{func.attr.value}()`"
             if (
                 func.attr.value == GET_RESPONSE
@@ -235,39 +240,3 @@ def stats(request):
         return function is not None and isinstance(
             function.parent.node if function.parent else None, cst.ClassDef
         )
-
-    def _is_async_client(self, expr: cst.BaseExpression) -> bool:
-        """`self.async_client`, `AsyncClient()`, or a name bound only to `AsyncClient()`."""
-        if isinstance(expr, cst.Attribute):
-            return (
-                isinstance(expr.value, cst.Name)
-                and expr.value.value == "self"
-                and expr.attr.value == "async_client"
-            )
-        if isinstance(expr, cst.Call):
-            return resolved(self.ctx, expr.func) in _ASYNC_CLIENTS
-        if isinstance(expr, cst.Name):
-            found = self.ctx.scope.lookup(expr.value)
-            return found is not None and all(
-                binding.kind == "value"
-                and isinstance(binding.node, cst.Call)
-                and self._is_async_client(binding.node)
-                for binding in found[1]
-            )
-        return False
-
-    def _is_channel_layer(self, expr: cst.BaseExpression) -> bool:
-        """`self.channel_layer`, `get_channel_layer()`, or a name bound only to `get_channel_layer()`."""
-        if isinstance(expr, cst.Attribute):
-            return expr.attr.value == "channel_layer"
-        if isinstance(expr, cst.Call):
-            return resolved(self.ctx, expr.func) == _GET_CHANNEL_LAYER
-        if isinstance(expr, cst.Name):
-            found = self.ctx.scope.lookup(expr.value)
-            return found is not None and all(
-                binding.kind == "value"
-                and isinstance(binding.node, cst.Call)
-                and self._is_channel_layer(binding.node)
-                for binding in found[1]
-            )
-        return False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.rules._request_path import resolved
+from asyncdj_lint.rules._receivers import made_by
 from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
 
 _CLIENTS = frozenset({"django.test.Client", "django.test.client.Client"})
@@ -76,7 +76,7 @@ async def status_of_home(request):
             or self.ctx.judging_helper
             or not isinstance(func, cst.Attribute)
             or func.attr.value not in _REQUEST_METHODS
-            or not self._is_sync_client(func.value)
+            or not made_by(self.ctx, func.value, "client", _CLIENTS)
         ):
             return
         self.report(
@@ -86,23 +86,3 @@ async def status_of_home(request):
             "loop, a sync view's queries with SynchronousOnlyOperation; use `AsyncClient` "
             f"(`self.async_client` in a TestCase) and `await` the call",
         )
-
-    def _is_sync_client(self, expr: cst.BaseExpression) -> bool:
-        """`self.client`, `Client()`, or a name bound only to `Client()`."""
-        if isinstance(expr, cst.Attribute):
-            return (
-                isinstance(expr.value, cst.Name)
-                and expr.value.value == "self"
-                and expr.attr.value == "client"
-            )
-        if isinstance(expr, cst.Call):
-            return resolved(self.ctx, expr.func) in _CLIENTS
-        if isinstance(expr, cst.Name):
-            found = self.ctx.scope.lookup(expr.value)
-            return found is not None and all(
-                binding.kind == "value"
-                and isinstance(binding.node, cst.BaseExpression)
-                and self._is_sync_client(binding.node)
-                for binding in found[1]
-            )
-        return False
