@@ -228,3 +228,58 @@ def test_async_client_requests_not_awaited_are_reported():
         """
     )
     assert lines(code, "ADJ108") == [6, 9]
+
+
+def test_database_work_through_plain_sync_to_async_is_reported_in_consumers_only():
+    code = dedent(
+        """\
+        from asgiref.sync import sync_to_async
+        from channels.db import database_sync_to_async
+        from channels.generic.websocket import AsyncWebsocketConsumer
+        from shop.models import Product
+
+
+        def product_name(pk):
+            return Product.objects.get(pk=pk).name
+
+
+        def shout(text):
+            return text.upper()
+
+
+        class Names(AsyncWebsocketConsumer):
+            async def receive(self, text_data=None, bytes_data=None):
+                await sync_to_async(product_name)(1)
+                await sync_to_async(Product.objects.count)()
+                await database_sync_to_async(product_name)(1)
+                await sync_to_async(shout)(text_data)
+
+
+        class NotAConsumer:
+            async def receive(self, text_data=None):
+                await sync_to_async(product_name)(1)
+        """
+    )
+    # The database work behind a helper is what the fact rules (ADJ1xx here) find in its body.
+    found = lint_snippet(code, select=("ADJ408", "ADJ101"))
+    assert [d.line for d in found if d.code == "ADJ408"] == [17, 18]
+
+
+def test_the_sync_client_behind_a_helper_is_reported_at_the_call_from_async_code():
+    code = dedent(
+        """\
+        from django.test import Client
+
+
+        def fetch_home():
+            return Client().get("/")
+
+
+        async def test_home():
+            response = fetch_home()
+            assert response.status_code == 200
+        """
+    )
+    found = lint_snippet(code, select=("ADJ301", "ADJ513"))
+    assert [(d.code, d.line) for d in found] == [("ADJ301", 9)]
+    assert "fetch_home() -> Client().get() (" in found[0].message

@@ -73,7 +73,6 @@ async def status_of_home(request):
         func = node.func
         if (
             not self.ctx.on_loop
-            or self.ctx.judging_helper
             or not isinstance(func, cst.Attribute)
             or func.attr.value not in _REQUEST_METHODS
             or not made_by(self.ctx, func.value, "client", _CLIENTS)
