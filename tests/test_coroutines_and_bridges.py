@@ -283,3 +283,18 @@ def test_the_sync_client_behind_a_helper_is_reported_at_the_call_from_async_code
     found = lint_snippet(code, select=("ADJ301", "ADJ513"))
     assert [(d.code, d.line) for d in found] == [("ADJ301", 9)]
     assert "fetch_home() -> Client().get() (" in found[0].message
+
+
+def test_a_coroutine_handed_to_async_to_sync_is_reported():
+    code = HELPERS + dedent(
+        """\
+        def sync_view(request):
+            async_to_sync(product_count())()
+            return async_to_sync(product_count)()
+        """
+    )
+    found = lint_snippet(code, select=("ADJ108",))
+    assert [d.line for d in found] == [19]
+    assert found[0].message.endswith(
+        "pass the function and call the wrapper: `async_to_sync(product_count)(...)`"
+    )

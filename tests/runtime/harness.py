@@ -120,7 +120,7 @@ def assert_outcome(example: Example) -> None:
     )
     if blocking:
         _assert_ran_on_loop(blocking, calls)
-    if result.connection_open is not None:
+    if result.connection_open is not None or example.outcome.connection_left_open is not None:
         assert result.connection_open == example.outcome.connection_left_open, (
             f"expected the worker thread's connection left open: {example.outcome.connection_left_open}"
         )

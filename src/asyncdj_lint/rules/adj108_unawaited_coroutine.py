@@ -7,6 +7,7 @@ import libcst as cst
 from asyncdj_lint.analysis.project_calls import is_generator, project_function
 from asyncdj_lint.facts.bridges import SYNC_TO_ASYNC, qualname_of
 from asyncdj_lint.facts.django_async_api import AUTH_FUNCTIONS, AUTH_MODULE, SHORTCUTS
+from asyncdj_lint.rules._bridges import is_async_to_sync
 from asyncdj_lint.rules._receivers import made_by
 from asyncdj_lint.rules._request_path import GET_RESPONSE, resolved
 from asyncdj_lint.rules.adj105_unawaited_orm_coroutine import _coroutine_consumed as coroutine_consumed
@@ -55,7 +56,9 @@ class UnawaitedCoroutine(Rule):
         "layer (`channel_layer.group_send(...)` in sync code never sends the message), "
         "`AsyncClient` requests in tests (`response = self.async_client.get(url)` holds a "
         "coroutine, not a response), and "
-        "for `get_response(request)` in an async middleware. In async code, `await` the call; "
+        "for `get_response(request)` in an async middleware. `async_to_sync(f(x))` hands "
+        "asgiref the coroutine instead of the function: `TypeError: 'coroutine' object is not "
+        "callable`. In async code, `await` the call; "
         "in sync code, call the function through `async_to_sync(f)(...)`."
     )
     invalid = (
@@ -137,6 +140,10 @@ def stats(request):
             advice = f"write `await {text}`"
         elif isinstance(node.func, cst.Call):
             advice = "call the function itself here, it is sync code"
+        elif isinstance(self.ctx.parent(), cst.Arg):
+            advice = (
+                f"pass the function and call the wrapper: `async_to_sync({self.ctx.snippet(node.func)})(...)`"
+            )
         else:
             advice = f"from sync code run it as `async_to_sync({self.ctx.snippet(node.func)})(...)`"
         self.report(
@@ -201,6 +208,8 @@ def stats(request):
             return "Django gets a coroutine where it expects a response"
         if isinstance(parent, cst.DictElement) and parent.value is call and not self.ctx.on_loop:
             return "the coroutine object is stored as if it were the result"
+        if isinstance(parent, cst.Arg) and is_async_to_sync(self.ctx, self.ctx.parent(2)):
+            return "`async_to_sync` takes the async function, and calling it with a coroutine raises TypeError: 'coroutine' object is not callable"
         if isinstance(parent, cst.Assign) and self._assigned_and_dropped(parent):
             return "the name holds the coroutine, and it is only read as if it were the result"
         return None

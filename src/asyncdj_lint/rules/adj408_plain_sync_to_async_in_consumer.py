@@ -74,7 +74,8 @@ class ProductConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         name = await database_sync_to_async(product_name)(json.loads(text_data)["pk"])
         await self.send(text_data=json.dumps({"name": name}))
-"""
+""",
+            Outcome(connection_left_open=False),
         ),
     )
 
