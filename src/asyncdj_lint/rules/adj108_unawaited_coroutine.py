@@ -193,7 +193,7 @@ def stats(request):
         if isinstance(parent, (cst.If, cst.While, cst.IfExp, cst.Assert)) and parent.test is call:
             return "a coroutine is always true, so the test passes without running it"
         if isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Not):
-            return "a coroutine is always true, so `not` of it is always False"
+            return "a coroutine is always true, so the `not` test is always False and the check it makes never fails"
         if isinstance(parent, cst.BooleanOperation):
             return "a coroutine is always true, so the test passes without running it"
         if isinstance(parent, cst.Subscript) and parent.value is call:
@@ -207,7 +207,10 @@ def stats(request):
         if isinstance(parent, cst.Return) and self._returns_to_django():
             return "Django gets a coroutine where it expects a response"
         if isinstance(parent, cst.DictElement) and parent.value is call and not self.ctx.on_loop:
-            return "the coroutine object is stored as if it were the result"
+            return (
+                "the coroutine object is stored where its result belongs (a JSON response of it fails with "
+                "TypeError: Object of type coroutine is not JSON serializable)"
+            )
         if isinstance(parent, cst.Arg) and is_async_to_sync(self.ctx, self.ctx.parent(2)):
             return "`async_to_sync` takes the async function, and calling it with a coroutine raises TypeError: 'coroutine' object is not callable"
         if isinstance(parent, cst.Assign) and self._assigned_and_dropped(parent):
