@@ -211,6 +211,37 @@ def test_the_sync_test_client_is_reported_in_async_code_only():
     assert lines(code, "ADJ513") == [6, 8, 9]
 
 
+def test_a_test_client_the_project_replaces_or_awaits_is_not_reported():
+    code = dedent(
+        """\
+        from django.test import AsyncClient, TestCase
+
+
+        class AsyncBase(TestCase):
+            client_class = AsyncClient
+
+
+        class Replaced(AsyncBase):
+            async def test_one(self):
+                self.client.get("/")
+
+
+        class SetUp(TestCase):
+            def setUp(self):
+                self.client = AsyncClient()
+
+            async def test_one(self):
+                self.client.get("/")
+
+
+        class Awaited(TestCase):
+            async def test_one(self):
+                response = await self.client.get("/")
+        """
+    )
+    assert lines(code, "ADJ513") == []
+
+
 def test_async_client_requests_not_awaited_are_reported():
     code = dedent(
         """\
@@ -298,3 +329,64 @@ def test_a_coroutine_handed_to_async_to_sync_is_reported():
     assert found[0].message.endswith(
         "pass the function and call the wrapper: `async_to_sync(product_count)(...)`"
     )
+
+
+def test_async_hooks_that_django_calls_as_sync_functions_are_reported():
+    code = dedent(
+        """\
+        from django import forms, template
+        from django.contrib import admin
+        from django.db import models
+
+        register = template.Library()
+        other = object()
+
+
+        class NameForm(forms.Form):
+            async def clean_name(self):
+                return ""
+
+            async def clean(self):
+                return {}
+
+            async def load_choices(self):
+                return []
+
+
+        class Note(models.Model):
+            async def save(self, *args, **kwargs):
+                pass
+
+            async def asave(self, *args, **kwargs):
+                pass
+
+            def __str__(self):
+                return ""
+
+
+        @register.filter
+        async def shout(value):
+            return value.upper()
+
+
+        @register.simple_tag(takes_context=True)
+        async def greeting(context):
+            return ""
+
+
+        @register.filter
+        def whisper(value):
+            return value.lower()
+
+
+        @admin.action(description="Archive")
+        async def archive(modeladmin, request, queryset):
+            pass
+
+
+        @other.filter
+        async def not_a_library(value):
+            return value
+        """
+    )
+    assert lines(code, "ADJ109") == [10, 13, 21, 31, 36, 46]

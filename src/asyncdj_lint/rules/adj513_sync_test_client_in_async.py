@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from asyncdj_lint.analysis.project_calls import _assigned_on_self, _bound_in_class_bodies
 from asyncdj_lint.rules._receivers import made_by
 from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
 
@@ -75,7 +76,9 @@ async def status_of_home(request):
             not self.ctx.on_loop
             or not isinstance(func, cst.Attribute)
             or func.attr.value not in _REQUEST_METHODS
+            or isinstance(self.ctx.parent(), cst.Await)  # awaited: the project made it an async client
             or not made_by(self.ctx, func.value, "client", _CLIENTS)
+            or (self._is_self_client(func.value) and self._client_replaced())
         ):
             return
         self.report(
@@ -84,4 +87,28 @@ async def status_of_home(request):
             "view fails with RuntimeError: You cannot use AsyncToSync in the same thread as an async event "
             "loop, a sync view's queries with SynchronousOnlyOperation; use `AsyncClient` "
             f"(`self.async_client` in a TestCase) and `await` the call",
+        )
+
+    @staticmethod
+    def _is_self_client(expr: cst.BaseExpression) -> bool:
+        return isinstance(expr, cst.Attribute) and expr.attr.value == "client"
+
+    def _client_replaced(self) -> bool:
+        """Whether the test class (or a project base) sets `client_class` or assigns `self.client`.
+
+        Then `self.client` may well be an AsyncClient, and nothing is reported.
+        """
+        function = self.ctx.scope.function
+        owner = function.parent if function is not None else None
+        if (
+            owner is None
+            or not isinstance(owner.node, cst.ClassDef)
+            or owner.parent is None
+            or owner.parent.parent
+        ):
+            return True
+        qualname = f"{self.ctx.module_name}.{owner.node.name.value}"
+        index = self.ctx.index
+        return _bound_in_class_bodies(index, qualname, "client_class") or _assigned_on_self(
+            index, qualname, "client"
         )
