@@ -1,4 +1,5 @@
-"""Objects a rule recognises by how they are made: `self.client`, `AsyncClient()`, `layer = get_channel_layer()`."""
+"""Objects a rule recognises by how they are made (`self.client`, `AsyncClient()`,
+`layer = get_channel_layer()`), and the class whose method the code is in."""
 
 from __future__ import annotations
 
@@ -25,3 +26,17 @@ def made_by(ctx: FileContext, expr: cst.BaseExpression, self_attr: str, makers: 
             for binding in found[1]
         )
     return False
+
+
+def method_owner(ctx: FileContext) -> str | None:
+    """The qualified name of the module-level class whose method holds the visited code, else None."""
+    function = ctx.scope.function
+    owner = function.parent if function is not None else None
+    if (
+        owner is None
+        or not isinstance(owner.node, cst.ClassDef)
+        or owner.parent is None
+        or owner.parent.parent
+    ):
+        return None
+    return f"{ctx.module_name}.{owner.node.name.value}"

@@ -8,6 +8,7 @@ from asyncdj_lint.analysis.calls import argument, callee_name
 from asyncdj_lint.analysis.project_calls import project_function
 from asyncdj_lint.analysis.values import ORM_LAZY
 from asyncdj_lint.diagnostics import Severity as FactSeverity
+from asyncdj_lint.rules._receivers import method_owner
 from asyncdj_lint.rules._request_path import request_path
 from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
 
@@ -116,16 +117,7 @@ class ProductConsumer(AsyncWebsocketConsumer):
 
     def _in_consumer(self) -> bool:
         """Whether the call is in a method of a module-level class that is a Channels consumer."""
-        function = self.ctx.scope.function
-        owner = function.parent if function is not None else None
-        if (
-            owner is None
-            or not isinstance(owner.node, cst.ClassDef)
-            or owner.parent is None
-            or owner.parent.parent
-        ):
-            return False
-        qualname = f"{self.ctx.module_name}.{owner.node.name.value}"
-        return any(
+        qualname = method_owner(self.ctx)
+        return qualname is not None and any(
             name.startswith(_CONSUMER_MODULES) for name, _ in request_path(self.ctx).ancestors(qualname)
         )

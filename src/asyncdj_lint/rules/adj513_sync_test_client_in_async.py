@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.analysis.project_calls import _assigned_on_self, _bound_in_class_bodies
-from asyncdj_lint.rules._receivers import made_by
+from asyncdj_lint.rules._receivers import made_by, method_owner
 from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
 
 _CLIENTS = frozenset({"django.test.Client", "django.test.client.Client"})
@@ -98,16 +98,9 @@ async def status_of_home(request):
 
         Then `self.client` may well be an AsyncClient, and nothing is reported.
         """
-        function = self.ctx.scope.function
-        owner = function.parent if function is not None else None
-        if (
-            owner is None
-            or not isinstance(owner.node, cst.ClassDef)
-            or owner.parent is None
-            or owner.parent.parent
-        ):
+        qualname = method_owner(self.ctx)
+        if qualname is None:
             return True
-        qualname = f"{self.ctx.module_name}.{owner.node.name.value}"
         index = self.ctx.index
         return _bound_in_class_bodies(index, qualname, "client_class") or _assigned_on_self(
             index, qualname, "client"
