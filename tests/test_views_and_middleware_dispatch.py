@@ -191,5 +191,17 @@ def test_project_sync_decorators_on_async_view_methods_and_middleware_hooks():
         @timed
         async def helper(self):
             return None
+
+
+    class CacheClient:
+        @timed
+        async def get(self, key):
+            return None
+
+
+    class PlainHooks:
+        @timed
+        async def process_view(self, request, view_func, view_args, view_kwargs):
+            return None
     """
     assert lines(code, "ADJ703") == [30, 40]

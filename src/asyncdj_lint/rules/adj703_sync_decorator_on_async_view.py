@@ -6,7 +6,7 @@ import libcst as cst
 
 from asyncdj_lint.facts.django_version import format_version as version_text
 from asyncdj_lint.facts.view_decorators import UNAWAITED, VIEW_DECORATORS
-from asyncdj_lint.index.request_path import HTTP_METHOD_NAMES
+from asyncdj_lint.index.request_path import HTTP_METHOD_NAMES, MIDDLEWARE_MIXIN
 from asyncdj_lint.rules._request_path import (
     RETURNS_COROUTINE,
     decorator_callee,
@@ -148,6 +148,11 @@ async def product_count(request):
             class_scope is not None and class_scope.parent is not None and class_scope.parent.parent is None
         )
         if method not in _ADAPTED_METHODS or not isinstance(owner, cst.ClassDef) or not at_module_level:
+            return
+        # Only where Django calls the method: a class-based view's handler, a middleware's hook.
+        django_base = "django.views." if method in HTTP_METHOD_NAMES else MIDDLEWARE_MIXIN
+        ancestors = request_path(self.ctx).ancestors(f"{self.ctx.module_name}.{owner.name.value}")
+        if not any(name.startswith(django_base) for name, _ in ancestors):
             return
         for decorator in node.decorators:
             expr = decorator.decorator
