@@ -11,7 +11,7 @@ from asyncdj_lint.rules._bridges import is_async_to_sync
 from asyncdj_lint.rules._receivers import made_by
 from asyncdj_lint.rules._request_path import GET_RESPONSE, resolved
 from asyncdj_lint.rules.adj105_unawaited_orm_coroutine import _coroutine_consumed as coroutine_consumed
-from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
+from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 
 # Django's module-level async functions: `alogin(...)`, `aget_object_or_404(...)`.
 _DJANGO_ASYNC_FUNCTIONS = frozenset(
@@ -77,6 +77,12 @@ async def rename(request):
     return HttpResponse(status=200)
 """,
             Outcome(warning="RuntimeWarning", warning_message="coroutine 'rename_all' was never awaited"),
+            expected=(
+                Expected(
+                    "10:5-10:26",
+                    '`rename_all("Renamed")` creates a coroutine of `rename_all()` that is never awaited: its work never runs; write `await rename_all("Renamed")`',
+                ),
+            ),
         ),
         Example(
             """\
@@ -96,6 +102,12 @@ def stats(request):
                 message="Object of type coroutine is not JSON serializable",
                 warning="RuntimeWarning",
                 warning_message="coroutine 'product_count' was never awaited",
+            ),
+            expected=(
+                Expected(
+                    "10:38-10:53",
+                    "`product_count()` creates a coroutine of `product_count()` that is never awaited: the coroutine object is stored where its result belongs (a JSON response of it fails with TypeError: Object of type coroutine is not JSON serializable); from sync code run it as `async_to_sync(product_count)(...)`",
+                ),
             ),
         ),
     )

@@ -6,7 +6,7 @@ import libcst as cst
 
 from asyncdj_lint.rules._receivers import made_by
 from asyncdj_lint.rules._request_path import module_class, request_path, resolved
-from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
+from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 
 _FORMS = frozenset({"django.forms.Form", "django.forms.ModelForm", "django.forms.BaseForm"})
 _MODELS = frozenset({"django.db.models.Model"})
@@ -65,6 +65,12 @@ async def rename(request):
 """,
             Outcome(
                 warning="RuntimeWarning", warning_message="coroutine 'NameForm.clean_name' was never awaited"
+            ),
+            expected=(
+                Expected(
+                    "9:15-9:25",
+                    "`async def clean_name` on a form: `Form.full_clean()` (from `is_valid()` and `errors`) calls it as a sync method and never awaits the coroutine, so its work never runs and the coroutine stands in for its result; make `clean_name` sync and run the form or model work in a thread from async code",
+                ),
             ),
         ),
     )

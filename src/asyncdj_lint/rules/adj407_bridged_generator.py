@@ -7,7 +7,7 @@ import libcst as cst
 from asyncdj_lint.analysis.calls import argument
 from asyncdj_lint.analysis.project_calls import is_generator, project_function
 from asyncdj_lint.rules._bridges import bridge_name, is_sync_to_async
-from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
 class BridgedGenerator(Rule):
@@ -45,6 +45,12 @@ async def names(request):
     return JsonResponse({"names": list(found)})
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "12:19-12:47",
+                    "`product_names` is a generator function: `sync_to_async` runs only its creation in the thread, and its body runs where the generator is iterated, on the event loop; bridge a function that returns a list (`list(product_names(...))` inside it), or write an async generator",
+                ),
+            ),
         ),
     )
     valid = (

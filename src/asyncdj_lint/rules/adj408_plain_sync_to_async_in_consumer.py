@@ -10,7 +10,7 @@ from asyncdj_lint.analysis.values import ORM_LAZY
 from asyncdj_lint.diagnostics import Severity as FactSeverity
 from asyncdj_lint.rules._receivers import method_owner
 from asyncdj_lint.rules._request_path import request_path
-from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
+from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 
 _PLAIN_BRIDGES = frozenset({"asgiref.sync.sync_to_async", "asgiref.sync.SyncToAsync"})
 # Channels' consumers live in these modules; the generic ones build on channels.consumer.
@@ -55,6 +55,12 @@ class ProductConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps({"name": name}))
 """,
             Outcome(connection_left_open=True),
+            expected=(
+                Expected(
+                    "14:22-14:49",
+                    "`sync_to_async(product_name)` runs database work (product_name() -> Product.objects.get() (snippet.py:9)) in a Channels consumer: plain sync_to_async never closes the thread's database connections, which outside Django's request cycle stay open until the database refuses new ones; use `channels.db.database_sync_to_async`",
+                ),
+            ),
         ),
     )
     valid = (

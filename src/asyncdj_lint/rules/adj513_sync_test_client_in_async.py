@@ -6,7 +6,7 @@ import libcst as cst
 
 from asyncdj_lint.analysis.project_calls import _assigned_on_self, _bound_in_class_bodies
 from asyncdj_lint.rules._receivers import made_by, method_owner
-from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
+from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 
 _CLIENTS = frozenset({"django.test.Client", "django.test.client.Client"})
 # Client methods that run a request, or the session and login machinery, synchronously.
@@ -51,6 +51,12 @@ async def status_of_home(request):
             Outcome(
                 exception="builtins.RuntimeError",
                 message="You cannot use AsyncToSync in the same thread as an async event loop",
+            ),
+            expected=(
+                Expected(
+                    "8:16-8:59",
+                    '`Client().get("/", headers={"X-Inner": "1"})` runs the request synchronously on the event loop\'s thread: an async view fails with RuntimeError: You cannot use AsyncToSync in the same thread as an async event loop, a sync view\'s queries with SynchronousOnlyOperation; use `AsyncClient` (`self.async_client` in a TestCase) and `await` the call',
+                ),
             ),
         ),
     )

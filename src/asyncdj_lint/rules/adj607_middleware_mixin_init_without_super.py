@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.rules._request_path import module_class, request_path
-from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
+from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 from asyncdj_lint.syntax.walk import FunctionBodyVisitor, walk
 
 
@@ -45,6 +45,12 @@ class StampMiddleware(MiddlewareMixin):
         return response
 """,
             Outcome(exception="builtins.TypeError", message="can't be used in 'await' expression"),
+            expected=(
+                Expected(
+                    "5:9-5:17",
+                    "`StampMiddleware.__init__` never calls `super().__init__(get_response)`: MiddlewareMixin's setup (its sync/async detection) is skipped, and under ASGI every request fails in the mixin's `__call__`; call `super().__init__(get_response)` first",
+                ),
+            ),
         ),
     )
     valid = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.rules._request_path import module_class, request_path
-from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
+from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 from asyncdj_lint.syntax.walk import FunctionBodyVisitor, walk
 
 _HOOKS = frozenset(
@@ -48,6 +48,12 @@ class HeaderGateMiddleware(MiddlewareMixin):
                 message="'coroutine' object has no attribute",
                 warning="RuntimeWarning",
                 warning_message="was never awaited",
+            ),
+            expected=(
+                Expected(
+                    "9:16-9:42",
+                    "a MiddlewareMixin hook calls `self.get_response()` itself: under ASGI that returns the next step's coroutine, which the sync hook never awaits and hands back as the response; return None to let the request through (the mixin calls `get_response`)",
+                ),
             ),
         ),
     )

@@ -15,7 +15,7 @@ from asyncdj_lint.rules._request_path import (
     resolved,
     target_django,
 )
-from asyncdj_lint.rules.base import Example, Rule, Severity
+from asyncdj_lint.rules.base import Example, Expected, Rule, Severity
 
 # Methods Django calls in the mode it sees: a view's handlers (View.as_view) and the
 # middleware hooks its handler adapts (BaseHandler.adapt_method_mode).
@@ -29,6 +29,7 @@ _ADAPTED_METHODS = frozenset(HTTP_METHOD_NAMES) | {
 class SyncDecoratorOnAsyncView(Rule):
     code = "ADJ703"
     name = "sync-decorator-on-async-view"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "A decorator with a sync wrapper decorates an async view."
     why = (
@@ -73,6 +74,12 @@ async def product_count(request):
     return JsonResponse({"count": await Product.objects.acount()})
 """,
             RETURNS_COROUTINE,
+            expected=(
+                Expected(
+                    "16:1-16:11",
+                    "`@log_calls` wraps async view `product_count` in a sync function that does not await it: Django runs the wrapper in a thread and every request fails with ValueError: The view ... didn't return an HttpResponse object. It returned an unawaited coroutine instead.; make the wrapper `async def` and `await` the view (or branch on `iscoroutinefunction(view)`)",
+                ),
+            ),
         ),
         Example(
             """\
@@ -97,6 +104,12 @@ class ProductCountMiddleware(MiddlewareMixin):
         return None
 """,
             RETURNS_COROUTINE,
+            expected=(
+                Expected(
+                    "16:5-16:11",
+                    "`@timed` wraps async `ProductCountMiddleware.process_view` in a sync function that does not await it: Django sees a sync method, runs it in a thread and gets a coroutine back, so requests fail with ValueError: The view ... didn't return an HttpResponse object. It returned an unawaited coroutine instead.; make the wrapper `async def` and `await` the method (or branch on `iscoroutinefunction`)",
+                ),
+            ),
         ),
     )
     valid = (

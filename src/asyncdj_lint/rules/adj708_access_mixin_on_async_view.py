@@ -7,7 +7,7 @@ import libcst as cst
 from asyncdj_lint.facts import django_async_api as api
 from asyncdj_lint.rules._auth_mixins import access_mixins, checked_hooks
 from asyncdj_lint.rules._request_path import module_class, request_path, view_handlers
-from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
 class AccessMixinOnAsyncView(Rule):
@@ -43,6 +43,12 @@ class ProductCount(LoginRequiredMixin, View):
         return JsonResponse({"count": await Product.objects.acount()})
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "7:7-7:19",
+                    "`LoginRequiredMixin` checks access in a sync `dispatch()`, which Django runs on the event loop for `ProductCount`'s async handlers: reading `request.user` there raises SynchronousOnlyOperation, and a refused request's response is awaited (TypeError); check access in the handler with `user = await request.auser()`",
+                ),
+            ),
         ),
     )
     valid = (

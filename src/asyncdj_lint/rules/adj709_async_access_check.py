@@ -6,7 +6,7 @@ import libcst as cst
 
 from asyncdj_lint.rules._auth_mixins import checked_hooks
 from asyncdj_lint.rules._request_path import module_class
-from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
+from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 
 
 class AsyncAccessCheck(Rule):
@@ -48,6 +48,12 @@ class Inventory(PermissionRequiredMixin, View):
             Outcome(
                 warning="RuntimeWarning",
                 warning_message="coroutine 'Inventory.has_permission' was never awaited",
+            ),
+            expected=(
+                Expected(
+                    "10:15-10:29",
+                    "`async def has_permission` returns a coroutine, and Django's sync `dispatch()` tests it for truth without awaiting it: a coroutine is always true, so every request passes the check; make `has_permission` sync, or check access inside an async handler",
+                ),
             ),
         ),
     )
