@@ -390,3 +390,23 @@ def test_async_hooks_that_django_calls_as_sync_functions_are_reported():
         """
     )
     assert lines(code, "ADJ109") == [10, 13, 21, 31, 36, 46]
+
+
+def test_the_await_fix_is_offered_in_async_code_only_and_parenthesizes_where_needed():
+    from asyncdj_lint.fixes import apply_fixes
+
+    code = HELPERS + dedent(
+        """\
+        async def view(request):
+            if not product_count():
+                return product_count()["n"]
+
+
+        def sync_view(request):
+            return {"count": product_count()}
+        """
+    )
+    found = lint_snippet(code, select=("ADJ108",))
+    assert [(d.line, d.fix is not None) for d in found] == [(19, True), (20, True), (24, False)]
+    fixed = apply_fixes(code, [d.fix for d in found if d.fix is not None]).source
+    assert '    if not await product_count():\n        return (await product_count())["n"]\n' in fixed

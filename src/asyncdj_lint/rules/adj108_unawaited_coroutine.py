@@ -7,7 +7,9 @@ import libcst as cst
 from asyncdj_lint.analysis.project_calls import is_generator, project_function
 from asyncdj_lint.facts.bridges import SYNC_TO_ASYNC, qualname_of
 from asyncdj_lint.facts.django_async_api import AUTH_FUNCTIONS, AUTH_MODULE, SHORTCUTS
+from asyncdj_lint.fixes import Fix, FixAvailability, Safety
 from asyncdj_lint.rules._bridges import is_async_to_sync
+from asyncdj_lint.rules._fixes import await_call, can_await
 from asyncdj_lint.rules._receivers import made_by
 from asyncdj_lint.rules._request_path import GET_RESPONSE, resolved
 from asyncdj_lint.rules.adj105_unawaited_orm_coroutine import _coroutine_consumed as coroutine_consumed
@@ -40,6 +42,14 @@ class UnawaitedCoroutine(Rule):
     name = "unawaited-coroutine"
     stable_since = "0.2.0"
     severity = Severity.ERROR
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "In an `async def`, `await` is written before the call (`rename_all(name)` becomes "
+        "`await rename_all(name)`, parenthesized where an attribute or item of the result is read): "
+        "the fix is safe, it runs the work the code asked for, which was silently lost or tested "
+        "as a coroutine. No fix is offered in sync code, where the call needs `async_to_sync`, nor "
+        "in a comprehension or a lambda."
+    )
     summary = (
         "A coroutine that is never awaited: a project `async def`, `sync_to_async(f)(...)`, "
         "a channel-layer method, Django's `a*` functions, `AsyncClient` requests."
@@ -83,6 +93,19 @@ async def rename(request):
                     '`rename_all("Renamed")` creates a coroutine of `rename_all()` that is never awaited: its work never runs; write `await rename_all("Renamed")`',
                 ),
             ),
+            fixed="""\
+from django.http import HttpResponse
+from shop.models import Product
+
+
+async def rename_all(name):
+    await Product.objects.aupdate(name=name)
+
+
+async def rename(request):
+    await rename_all("Renamed")
+    return HttpResponse(status=200)
+""",
         ),
         Example(
             """\
@@ -158,8 +181,15 @@ def stats(request):
             )
         else:
             advice = f"from sync code run it as `async_to_sync({self.ctx.snippet(node.func)})(...)`"
+        # `await` where the code is an `async def` body: not for a coroutine handed to async_to_sync.
+        awaitable = can_await(self.ctx) and not isinstance(self.ctx.parent(), cst.Arg)
+        fix = (
+            Fix("Add `await`", Safety.SAFE, tuple(await_call(node, self.ctx.parent()))) if awaitable else None
+        )
         self.report(
-            node, f"`{text}` creates a coroutine of {made} that is never awaited: {problem}; {advice}"
+            node,
+            f"`{text}` creates a coroutine of {made} that is never awaited: {problem}; {advice}",
+            fix=fix,
         )
 
     def _coroutine_of(self, call: cst.Call) -> str | None:
