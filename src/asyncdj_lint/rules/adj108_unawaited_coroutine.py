@@ -253,8 +253,12 @@ def stats(request):
                 "the coroutine object is stored where its result belongs (a JSON response of it fails with "
                 "TypeError: Object of type coroutine is not JSON serializable)"
             )
-        if isinstance(parent, cst.Arg) and is_async_to_sync(self.ctx, self.ctx.parent(2)):
-            return "`async_to_sync` takes the async function, and calling it with a coroutine raises TypeError: 'coroutine' object is not callable"
+        outer = self.ctx.parent(2)
+        if isinstance(parent, cst.Arg) and isinstance(outer, cst.Call) and is_async_to_sync(self.ctx, outer):
+            return (
+                "`async_to_sync` takes the async function, and calling it with a coroutine raises "
+                "TypeError: 'coroutine' object is not callable"
+            )
         if isinstance(parent, cst.Assign) and self._assigned_and_dropped(parent):
             return "the name holds the coroutine, and it is only read as if it were the result"
         return None
