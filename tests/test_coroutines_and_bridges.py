@@ -1,4 +1,4 @@
-"""ADJ108 (coroutines never awaited), ADJ407 (bridged generators), ADJ513 (the sync test Client in async code)."""
+"""ADJ108 (coroutines never awaited), ADJ407 (bridged generators), ADJ514 (the sync test Client in async code)."""
 
 from __future__ import annotations
 
@@ -208,7 +208,7 @@ def test_the_sync_test_client_is_reported_in_async_code_only():
                 Client().get("/")
         """
     )
-    assert lines(code, "ADJ513") == [6, 8, 9]
+    assert lines(code, "ADJ514") == [6, 8, 9]
 
 
 def test_a_test_client_the_project_replaces_or_awaits_is_not_reported():
@@ -239,7 +239,7 @@ def test_a_test_client_the_project_replaces_or_awaits_is_not_reported():
                 response = await self.client.get("/")
         """
     )
-    assert lines(code, "ADJ513") == []
+    assert lines(code, "ADJ514") == []
 
 
 def test_async_client_requests_not_awaited_are_reported():
@@ -311,7 +311,7 @@ def test_the_sync_client_behind_a_helper_is_reported_at_the_call_from_async_code
             assert response.status_code == 200
         """
     )
-    found = lint_snippet(code, select=("ADJ301", "ADJ513"))
+    found = lint_snippet(code, select=("ADJ301", "ADJ514"))
     assert [(d.code, d.line) for d in found] == [("ADJ301", 9)]
     assert "fetch_home() -> Client().get() (" in found[0].message
 

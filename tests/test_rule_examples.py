@@ -69,8 +69,7 @@ def test_fix_availability_agrees_with_the_examples_and_the_docs():
 
 def test_every_rule_is_stable_since_a_released_version_or_the_next_one():
     released = tuple(int(part) for part in __version__.split("."))
-    # A rule added since the last release ships in the next minor one.
-    upcoming = (released[0], released[1] + 1, 0)
+    upcoming = (released[0], released[1] + 1, 0)  # a rule added since: the next release ships it
     for rule in all_rules():
         assert re.fullmatch(r"\d+\.\d+\.\d+", rule.stable_since), rule.code
         assert tuple(int(part) for part in rule.stable_since.split(".")) <= upcoming, rule.code

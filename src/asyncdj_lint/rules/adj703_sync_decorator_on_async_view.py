@@ -5,8 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.facts.django_version import format_version as version_text
+from asyncdj_lint.facts.request_path import HTTP_METHOD_NAMES, MIDDLEWARE_MIXIN
 from asyncdj_lint.facts.view_decorators import UNAWAITED, VIEW_DECORATORS
-from asyncdj_lint.index.request_path import HTTP_METHOD_NAMES, MIDDLEWARE_MIXIN
 from asyncdj_lint.rules._request_path import (
     RETURNS_COROUTINE,
     decorator_callee,

@@ -1,4 +1,4 @@
-"""ADJ513: Django's sync test `Client` used in async code (an `async def` test)."""
+"""ADJ514: Django's sync test `Client` used in async code (an `async def` test)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ _REQUEST_METHODS = frozenset(
 
 
 class SyncTestClientInAsync(Rule):
-    code = "ADJ513"
+    code = "ADJ514"
     name = "sync-test-client-in-async"
     stable_since = "0.2.0"
     severity = Severity.ERROR
