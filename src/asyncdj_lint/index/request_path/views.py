@@ -71,7 +71,11 @@ class _ReturnedCalls(Visitor):
         return False
 
     def _is_call(self, value: cst.BaseExpression | None) -> bool:
-        return isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == self.callee
+        return (
+            isinstance(value, cst.Call)
+            and isinstance(value.func, cst.Name)
+            and value.func.value == self.callee
+        )
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if self._is_call(node.value):
