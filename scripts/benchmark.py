@@ -60,7 +60,7 @@ def index_seconds(tree: Path) -> float:
         "import sys, time\n"
         "from pathlib import Path\n"
         "from asyncdj_lint.discovery import python_files\n"
-        "from asyncdj_lint.sources import SourceStore\n"
+        "from asyncdj_lint.index.store import SourceStore\n"
         "store = SourceStore(list(python_files([Path(sys.argv[1])])))\n"
         "start = time.perf_counter()\n"
         "for name in store:\n"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from asyncdj_lint.api import lint_paths
 from asyncdj_lint.diagnostics import Diagnostic
-from asyncdj_lint.options import LintOptions
-from asyncdj_lint.rules.base import Example, RuleSelection
+from asyncdj_lint.options import LintOptions, RuleSelection
+from asyncdj_lint.rules.base import Example
 
 EXAMPLE_APP = Path(__file__).parent / "exampleproject" / "shop"
 

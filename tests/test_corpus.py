@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from asyncdj_lint.api import lint_paths
-from asyncdj_lint.options import LintOptions
-from asyncdj_lint.rules.base import RuleSelection
+from asyncdj_lint.options import LintOptions, RuleSelection
 
 CORPUS = Path(os.environ.get("ASYNCDJ_CORPUS", Path.home() / ".cache" / "asyncdj-corpus"))
 PACKAGES = ("django", "channels", "ninja", "adrf", "allauth", "debug_toolbar", "dcrf")

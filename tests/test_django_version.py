@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from asyncdj_lint.cli import main
-from asyncdj_lint.django_version import detect_target_django, lowest_admitted, project_root
+from asyncdj_lint.facts.django_version import detect_target_django, lowest_admitted, project_root
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,7 @@ from click.testing import CliRunner
 from asyncdj_lint.api import lint_paths
 from asyncdj_lint.cli import main
 from asyncdj_lint.discovery import module_name, python_files
-from asyncdj_lint.options import LintOptions
-from asyncdj_lint.rules.base import RuleSelection
+from asyncdj_lint.options import LintOptions, RuleSelection
 
 BROKEN_VIEW = (
     "from shop.models import Product\n\nasync def view(request):\n    return Product.objects.get(pk=1)\n"

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from asyncdj_lint import sources
 from asyncdj_lint.api import LintSession, lint_paths, resolve_options
+from asyncdj_lint.index import store
 from asyncdj_lint.index.cache import CACHE_DIR, signing_key
-from asyncdj_lint.options import LintOptions
-from asyncdj_lint.rules.base import RuleSelection
+from asyncdj_lint.options import LintOptions, RuleSelection
 from tests.helpers import write_files
 
 MODELS = """\
@@ -65,13 +64,13 @@ def _own_signing_key(tmp_path, monkeypatch):
 def summarised(monkeypatch) -> list[str]:
     """The first line of every module the run summarised from a fresh parse."""
     calls: list[str] = []
-    real = sources.summarize
+    real = store.summarize
 
     def counting(module, *, is_package):
         calls.append(module.code.splitlines()[0] if module.code else "")
         return real(module, is_package=is_package)
 
-    monkeypatch.setattr(sources, "summarize", counting)
+    monkeypatch.setattr(store, "summarize", counting)
     return calls
 
 

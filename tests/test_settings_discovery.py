@@ -9,7 +9,7 @@ import pytest
 from asyncdj_lint.discovery import python_files
 from asyncdj_lint.index.project import ProjectIndex
 from asyncdj_lint.index.request_path import ProjectSettings
-from asyncdj_lint.sources import SourceStore
+from asyncdj_lint.index.store import SourceStore
 
 MANAGE = """\
 import os

@@ -243,3 +243,11 @@ def test_overridden_save_is_left_to_the_instance_rule():
         "    label.save()\n"
     )
     assert lines(code) == [(13, "ADJ103")]
+
+
+def test_helpers_are_judged_by_the_selected_rules_only():
+    code = "from billing import pricing\n\nasync def v(pk):\n    return pricing.discounted_total(pk)\n"
+    with_queries = lint_snippet(code, extra_files=FILES, select=("ADJ1", "ADJ3"))
+    without_queries = lint_snippet(code, extra_files=FILES, select=("ADJ2", "ADJ3", "ADJ5"))
+    assert [(d.line, d.code) for d in with_queries] == [(4, "ADJ301")]
+    assert without_queries == []  # the helper's query is a fact only while ADJ101 runs

@@ -14,15 +14,16 @@ from pathlib import Path
 from asyncdj_lint import engine
 from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.discovery import python_files
-from asyncdj_lint.django_version import detect_target_django, project_root
+from asyncdj_lint.facts.django_version import detect_target_django, project_root
 from asyncdj_lint.index.cache import ResultCache, SummaryCache, content_key, project_fingerprint
 from asyncdj_lint.index.project import ProjectIndex
+from asyncdj_lint.index.store import SourceStore
 from asyncdj_lint.index.summary import ModuleSummary
 from asyncdj_lint.options import LintOptions
 from asyncdj_lint.rules import all_rules
 from asyncdj_lint.rules.adj001_unparsable_file import UnparsableFile
 from asyncdj_lint.rules.base import Rule
-from asyncdj_lint.sources import SourceFile, SourceStore, syntax_problem
+from asyncdj_lint.sources import ParseProblem, SourceFile, syntax_problem
 from asyncdj_lint.suppressions import drop_per_file_ignores
 from asyncdj_lint.workspace import Exclusion
 
@@ -87,13 +88,14 @@ class LintSession:
         """`project_files`, when the caller has listed them already, saves scanning the root."""
         assert options.root is not None, "resolve_options() first"
         self.options = options
-        self.rules = [rule for rule in all_rules() if options.selection.enabled(rule)]
+        self.rules = [rule for rule in all_rules() if options.selection.enabled(rule.code, rule.severity)]
         project = project_files
         if project is None:
             project = python_files([options.root], Exclusion(options.exclude, options.root).excludes)
         # The files linted first come first: when two files share a module name, they win.
         self.store = SourceStore([*first, *project], SummaryCache(options.root) if options.cache else None)
         self.index = ProjectIndex(self.store, self.store.mentions, self.store.tree)
+        self.helpers = engine.helper_judge(self.index, options, self.rules)
         self.save_interval = save_interval
         self._last_saved = 0.0
 
@@ -147,10 +149,10 @@ class LintSession:
                 store.problems[file.path] = problem
             if results is not None:
                 results.put(ResultCache.key(file.display, source), ([], problem))
-        if options.selection.enabled(UnparsableFile):
+        if options.selection.enabled(UnparsableFile.code, UnparsableFile.severity):
             # Only the linted files: one the index read for its names is not reported.
             result.diagnostics.extend(
-                store.problems[file.path] for file in files if file.path in store.problems
+                unparsable(store.problems[file.path]) for file in files if file.path in store.problems
             )
         result.diagnostics = sorted(
             drop_per_file_ignores(result.diagnostics, options.per_file_ignores, options.root)
@@ -195,7 +197,9 @@ class LintSession:
             return FileOutcome([])
         try:
             return FileOutcome(
-                engine.lint_module(parsed, index=self.index, rules=applicable, options=self.options)
+                engine.lint_module(
+                    parsed, index=self.index, rules=applicable, options=self.options, helpers=self.helpers
+                )
             )
         except Exception as error:  # noqa: BLE001 - one file's failure must not cost the whole run
             return FileOutcome([], internal_errors=[f"{file.display}: {type(error).__name__}: {error}"])
@@ -227,6 +231,11 @@ class LintSession:
             self._last_saved = now
 
 
+def unparsable(problem: ParseProblem) -> Diagnostic:
+    """The ADJ001 finding for a file that could not be read, decoded or parsed."""
+    return UnparsableFile.diagnostic(problem.path, problem.message, problem.line, problem.column)
+
+
 def _may_fire(rule: type[Rule], source: bytes) -> bool:
     return any(text in source for text in rule.requires_text)
 
@@ -237,7 +246,7 @@ class FileOutcome:
 
     diagnostics: list[Diagnostic]
     summaries: dict[str, tuple[str | None, ModuleSummary]] = field(default_factory=dict)
-    problems: dict[Path, Diagnostic] = field(default_factory=dict)
+    problems: dict[Path, ParseProblem] = field(default_factory=dict)
     internal_errors: list[str] = field(default_factory=list)
 
 

@@ -26,7 +26,7 @@ from asyncdj_lint.config import (
     with_overrides,
 )
 from asyncdj_lint.diagnostics import Diagnostic
-from asyncdj_lint.django_version import parse_version
+from asyncdj_lint.facts.django_version import parse_version
 from asyncdj_lint.formats import FORMATS, Rendering, lines_on_disk
 from asyncdj_lint.report import Progress, closing_line, statistics
 from asyncdj_lint.rules import all_rules, rule_by_code

@@ -14,10 +14,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from asyncdj_lint.django_version import detect_target_django, format_version, parse_version, project_root
-from asyncdj_lint.options import DEFAULT_EXCLUDE, LintOptions
+from asyncdj_lint.facts.django_version import (
+    detect_target_django,
+    format_version,
+    parse_version,
+    project_root,
+)
+from asyncdj_lint.options import DEFAULT_EXCLUDE, LintOptions, RuleSelection
 from asyncdj_lint.rules import all_rules
-from asyncdj_lint.rules.base import RuleSelection
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -184,7 +188,7 @@ def with_overrides(settings: Settings, **overrides: object) -> Settings:
 def to_options(settings: Settings) -> LintOptions:
     select = settings.select
     if settings.extend_select and not select:  # the default set, plus the extension
-        select = tuple(rule.code for rule in all_rules() if RuleSelection().enabled(rule))
+        select = tuple(rule.code for rule in all_rules() if RuleSelection().enabled(rule.code, rule.severity))
     selection = RuleSelection(select=select + settings.extend_select, ignore=settings.ignore)
     return LintOptions(
         selection=selection,
@@ -215,7 +219,9 @@ def describe(settings: Settings) -> str:
             lines.append(f"# target-django is not set: {detected}, read from the project's requirements")
             continue
         lines.append(f"# {key} is not set" if value is None else f"{key} = {_toml(value)}")
-    enabled = [rule.code for rule in all_rules() if to_options(settings).selection.enabled(rule)]
+    enabled = [
+        rule.code for rule in all_rules() if to_options(settings).selection.enabled(rule.code, rule.severity)
+    ]
     lines.append(f"# enabled rules: {', '.join(enabled) or '(none)'}")
     return "\n".join(lines) + "\n"
 

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
+
+
+class Severity(str, enum.Enum):
+    """How bad a finding is; see README.md ("Severities")."""
+
+    ERROR = "error"  # Django raises, or work is silently lost
+    WARNING = "warning"  # no exception, but the event loop blocks
+    ADVISORY = "advisory"  # style or future-proofing; off unless selected
 
 
 @dataclass(frozen=True, order=True)

@@ -8,14 +8,15 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from asyncdj_lint.analysis.context import FileContext, Report
+from asyncdj_lint.analysis.helpers import HelperJudge
 from asyncdj_lint.analysis.scopes import Scope
-from asyncdj_lint.analysis.walk import Visitor, walk
-from asyncdj_lint.diagnostics import Diagnostic
+from asyncdj_lint.diagnostics import Diagnostic, Severity
 from asyncdj_lint.index.project import ProjectIndex
 from asyncdj_lint.noqa import is_suppressed
 from asyncdj_lint.options import LintOptions
 from asyncdj_lint.rules.base import Rule
 from asyncdj_lint.sources import ParsedFile
+from asyncdj_lint.syntax.walk import Visitor, walk
 
 _SCOPE_NODES = (
     cst.FunctionDef,
@@ -29,11 +30,16 @@ _SCOPE_NODES = (
 
 Handler = Callable[[cst.CSTNode], None]
 
+# Families whose findings are facts about a sync body run on the loop (for the helper judge).
+_FACT_FAMILIES = ("ADJ1", "ADJ2", "ADJ5")
+# Rules of those families that judge async constructs, or code that fails in any context.
+_NOT_FACTS = frozenset({"ADJ104", "ADJ105", "ADJ106", "ADJ107", "ADJ511"})
+
 
 class _Walker(Visitor):
     """Keeps scopes and ancestors current and dispatches each node to the rules."""
 
-    def __init__(self, ctx: FileContext, rules: Iterable[Rule]) -> None:
+    def __init__(self, ctx: FileContext, rules: Iterable[object]) -> None:
         self.ctx = ctx
         self.on_enter: dict[type, list[Handler]] = {}
         self.on_exit: dict[type, list[Handler]] = {}
@@ -78,9 +84,30 @@ class _Walker(Visitor):
         return True
 
 
-def run_rules(ctx: FileContext, node: cst.CSTNode, rules: Iterable[object]) -> None:
+def run_rules(ctx: FileContext, node: cst.CSTNode, rules: list[object]) -> None:
     """Walks `node` with the given rule objects, reporting into `ctx` (which holds the scope)."""
     walk(node, _Walker(ctx, rules))
+
+
+def fact_rules(rules: Iterable[type[Rule]]) -> list[type[Rule]]:
+    """The rules whose findings in a sync helper's body explain a call to it from async code."""
+    return [
+        rule
+        for rule in rules
+        if rule.code.startswith(_FACT_FAMILIES)
+        and rule.code not in _NOT_FACTS
+        and rule.severity is not Severity.ADVISORY
+    ]
+
+
+def helper_judge(index: ProjectIndex, options: LintOptions, rules: Iterable[type[Rule]]) -> HelperJudge:
+    """The judge of sync helpers for one session, from the rules the user selected."""
+    facts = fact_rules(rules)
+
+    def make_rules(ctx: FileContext) -> list[object]:
+        return [rule(ctx) for rule in facts]
+
+    return HelperJudge(index, options, make_rules, run_rules)
 
 
 def lint_module(
@@ -89,9 +116,14 @@ def lint_module(
     index: ProjectIndex,
     rules: Iterable[type[Rule]],
     options: LintOptions,
+    helpers: HelperJudge | None = None,
 ) -> list[Diagnostic]:
+    """`helpers` is the session's judge; without one, a judge of `rules` for this file alone."""
     file, module = parsed.file, parsed.module
-    ctx = FileContext(module, file.name, file.is_package, index, options)
+    rules = list(rules)
+    if helpers is None:
+        helpers = helper_judge(index, options, rules)
+    ctx = FileContext(module, file.name, file.is_package, index, options, helpers=helpers)
     walk(module, _Walker(ctx, [rule(ctx) for rule in rules]))
     if not ctx.reports:
         return []

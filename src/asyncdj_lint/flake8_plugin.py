@@ -17,7 +17,7 @@ from pathlib import Path
 from asyncdj_lint import __version__
 from asyncdj_lint.api import LintSession, resolve_options
 from asyncdj_lint.config import ConfigError, load_settings, to_options
-from asyncdj_lint.django_version import marked_root
+from asyncdj_lint.facts.django_version import marked_root
 
 _SAVE_INTERVAL = 2.0  # seconds between cache writes within one flake8 process
 # project root -> its session, in this process

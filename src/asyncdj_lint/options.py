@@ -5,10 +5,36 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from asyncdj_lint.diagnostics import Severity
 from asyncdj_lint.discovery import SKIPPED_DIRS
-from asyncdj_lint.rules.base import RuleSelection
 
 DEFAULT_EXCLUDE = tuple(sorted(SKIPPED_DIRS))
+
+
+@dataclass
+class RuleSelection:
+    """Which codes run: `select`/`ignore` hold codes or prefixes, as ruff's."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+    def enabled(self, code: str, severity: Severity) -> bool:
+        if _matches(code, self.ignore) and not _more_specific(code, self.select, self.ignore):
+            return False
+        if self.select:
+            return _matches(code, self.select)
+        return severity is not Severity.ADVISORY
+
+
+def _matches(code: str, prefixes: tuple[str, ...]) -> bool:
+    return any(code.startswith(prefix) for prefix in prefixes)
+
+
+def _more_specific(code: str, select: tuple[str, ...], ignore: tuple[str, ...]) -> bool:
+    """ruff's tie-break: the longer matching prefix wins."""
+    best_select = max((len(p) for p in select if code.startswith(p)), default=-1)
+    best_ignore = max((len(p) for p in ignore if code.startswith(p)), default=-1)
+    return best_select > best_ignore
 
 
 @dataclass(frozen=True)

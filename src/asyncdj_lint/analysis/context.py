@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from asyncdj_lint.analysis import bridges
 from asyncdj_lint.analysis.inference import Inference
 from asyncdj_lint.analysis.scopes import Scope
+from asyncdj_lint.diagnostics import Severity
+from asyncdj_lint.facts import bridges
 from asyncdj_lint.index.project import ProjectIndex
 from asyncdj_lint.options import LintOptions
-from asyncdj_lint.rules.base import Severity
+
+if TYPE_CHECKING:
+    from asyncdj_lint.analysis.helpers import HelperJudge
 
 _MAX_SNIPPET = 48
 
@@ -34,6 +38,8 @@ class FileContext:
     # True while a sync project function's body is judged as if it ran on the
     # loop, to explain a call to it from async code (the ADJ3xx rules).
     judging_helper: bool = False
+    # Judges the sync project functions a call reaches (ADJ3xx); built by the engine.
+    helpers: HelperJudge | None = None
     inference: Inference = field(init=False)
     scope: Scope = field(init=False)
     # The nodes from the module down to the one being visited, that one last.

@@ -7,12 +7,17 @@ project functions it calls directly are its edges. A breadth-first search
 over those edges, across modules, finds the shortest chain from a call site
 to a fact. It terminates on recursion (each function is visited once) and
 prefers a chain that ends in an error over one that ends in a blocking call.
+
+The rules that judge a body are not known here (rules sit above this layer):
+the engine builds a `HelperJudge` from the selected rules and its own rule
+runner, and hands it to the rules through `FileContext.helpers`.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -21,18 +26,13 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.inference import Builtin
 from asyncdj_lint.analysis.project_calls import is_generator, locate, project_function
+from asyncdj_lint.diagnostics import Severity
 from asyncdj_lint.index.functions import FunctionRef
-from asyncdj_lint.rules.base import Severity
 
 if TYPE_CHECKING:
     from asyncdj_lint.index.project import ProjectIndex
     from asyncdj_lint.options import LintOptions
-    from asyncdj_lint.rules.base import Rule
 
-# Families whose findings are facts about a sync body run on the loop.
-_FACT_FAMILIES = ("ADJ1", "ADJ2", "ADJ5")
-# Rules of those families that judge async constructs, or code that fails in any context.
-_NOT_FACTS = frozenset({"ADJ104", "ADJ105", "ADJ106", "ADJ107", "ADJ511"})
 # Builtins that iterate their argument before they return.
 _CONSUMING_BUILTINS = frozenset(
     {"list", "tuple", "set", "frozenset", "dict", "sorted", "sum", "min", "max", "any", "all"}
@@ -77,94 +77,114 @@ class Chain:
         return " -> ".join((*self.calls, f"{self.fact.text} ({self.fact.where})"))
 
 
-def fact_rules(rules: tuple[type[Rule], ...]) -> list[type[Rule]]:
-    return [
-        rule
-        for rule in rules
-        if rule.code.startswith(_FACT_FAMILIES)
-        and rule.code not in _NOT_FACTS
-        and rule.severity is not Severity.ADVISORY
-    ]
+# What the engine injects: the rule objects that judge a body for one context, and the
+# walk that runs rule objects over a node, reporting into the context.
+RuleFactory = Callable[[FileContext], list[object]]
+RuleRunner = Callable[[FileContext, cst.CSTNode, list[object]], None]
+# (the function's qualified name, the value it is called on)
+_Key = tuple[str, object]
 
 
-def chain_from(
-    index: ProjectIndex, options: LintOptions, ref: FunctionRef, receiver: object, call_text: str
-) -> Chain | None:
-    """The shortest chain from calling `ref` to a fact, errors first; None for a clean helper."""
-    key = ("chain", ref.qualname, receiver)
-    memo = index.functions.memo
-    if key not in memo:
-        memo[key] = _search(index, options, ref, receiver)
-    found = memo[key]
-    if found is None:
-        return None
-    calls, fact = found
-    return Chain((call_text, *calls), fact)
+@dataclass
+class HelperMemo:
+    """What one session learnt about helper functions: summaries and shortest chains."""
+
+    summaries: dict[_Key, HelperSummary] = field(default_factory=dict)
+    # The chain's calls after the first, and its fact; None for a clean helper.
+    chains: dict[_Key, tuple[tuple[str, ...], Fact] | None] = field(default_factory=dict)
 
 
-def _search(index: ProjectIndex, options: LintOptions, ref: FunctionRef, receiver: object):
-    start = (ref.qualname, receiver)
-    queue = deque([(ref, receiver, ())])
-    seen = {start}
-    blocking = None
-    while queue and len(seen) <= _MAX_FUNCTIONS:
-        current, bound, path = queue.popleft()
-        summary = summarize(index, options, current, bound)
-        for fact in summary.facts:
-            if fact.severity is Severity.ERROR:
-                return path, fact
-            blocking = blocking or (path, fact)
-        for edge in summary.edges:
-            node = (edge.callee.qualname, edge.receiver)
-            if node not in seen:
-                seen.add(node)
-                queue.append((edge.callee, edge.receiver, (*path, edge.text)))
-    return blocking
+class HelperJudge:
+    """Judges sync project functions called from async code with the selected fact rules."""
 
+    def __init__(
+        self,
+        index: ProjectIndex,
+        options: LintOptions,
+        fact_rules: RuleFactory,
+        run_rules: RuleRunner,
+        memo: HelperMemo | None = None,
+    ) -> None:
+        self.index = index
+        self.options = options
+        self.fact_rules = fact_rules
+        self.run_rules = run_rules
+        self.memo = HelperMemo() if memo is None else memo
 
-def summarize(index: ProjectIndex, options: LintOptions, ref: FunctionRef, receiver: object) -> HelperSummary:
-    """The local facts and sync project callees of one function body, memoised."""
-    key = ("helper", ref.qualname, receiver)
-    memo = index.functions.memo
-    if key not in memo:
-        memo[key] = _EMPTY  # a function met again while summarising it adds nothing new
-        memo[key] = _summarize(index, options, ref, receiver)
-    return memo[key]
+    def chain_from(self, ref: FunctionRef, receiver: object, call_text: str) -> Chain | None:
+        """The shortest chain from calling `ref` to a fact, errors first; None for a clean helper."""
+        key = (ref.qualname, receiver)
+        chains = self.memo.chains
+        if key not in chains:
+            chains[key] = self._search(ref, receiver)
+        found = chains[key]
+        if found is None:
+            return None
+        calls, fact = found
+        return Chain((call_text, *calls), fact)
 
+    def _search(self, ref: FunctionRef, receiver: object) -> tuple[tuple[str, ...], Fact] | None:
+        start = (ref.qualname, receiver)
+        queue: deque[tuple[FunctionRef, object, tuple[str, ...]]] = deque([(ref, receiver, ())])
+        seen = {start}
+        blocking: tuple[tuple[str, ...], Fact] | None = None
+        while queue and len(seen) <= _MAX_FUNCTIONS:
+            current, bound, path = queue.popleft()
+            summary = self.summarize(current, bound)
+            for fact in summary.facts:
+                if fact.severity is Severity.ERROR:
+                    return path, fact
+                blocking = blocking or (path, fact)
+            for edge in summary.edges:
+                node = (edge.callee.qualname, edge.receiver)
+                if node not in seen:
+                    seen.add(node)
+                    queue.append((edge.callee, edge.receiver, (*path, edge.text)))
+        return blocking
 
-def _summarize(
-    index: ProjectIndex, options: LintOptions, ref: FunctionRef, receiver: object
-) -> HelperSummary:
-    from asyncdj_lint import engine
-    from asyncdj_lint.rules import all_rules
+    def summarize(self, ref: FunctionRef, receiver: object) -> HelperSummary:
+        """The local facts and sync project callees of one function body, memoised."""
+        key = (ref.qualname, receiver)
+        summaries = self.memo.summaries
+        if key not in summaries:
+            summaries[key] = _EMPTY  # a function met again while summarising it adds nothing new
+            summaries[key] = self._summarize(ref, receiver)
+        return summaries[key]
 
-    located = locate(index, ref, on_loop=True)
-    if located is None:
-        return _EMPTY
-    parsed, scope = located
-    ctx = FileContext(
-        parsed.module, parsed.file.name, parsed.file.is_package, index, options, judging_helper=True
-    )
-    if receiver is not None:
-        ctx.inference.receivers[id(scope.node)] = receiver
-    ctx.scope = scope
-    ctx.ancestors = [parsed.module, *([scope.parent.node] if scope.parent.parent else []), scope.node]
-    collector = _SyncCalls(ctx)
-    rules = [rule(ctx) for rule in fact_rules(all_rules())]
-    engine.run_rules(ctx, scope.node.body, [*rules, collector])
-    if not ctx.reports:
-        return HelperSummary((), tuple(collector.edges))
-    positions = MetadataWrapper(parsed.module, unsafe_skip_copy=True).resolve(PositionProvider)
-    facts = tuple(
-        Fact(
-            report.severity,
-            _fact_text(ctx, report.node),
-            f"{parsed.file.display}:{positions[report.node].start.line}",
+    def _summarize(self, ref: FunctionRef, receiver: object) -> HelperSummary:
+        index = self.index
+        located = locate(index, ref, on_loop=True)
+        if located is None:
+            return _EMPTY
+        parsed, scope = located
+        ctx = FileContext(
+            parsed.module,
+            parsed.file.name,
+            parsed.file.is_package,
+            index,
+            self.options,
+            judging_helper=True,
+            helpers=self,
         )
-        for report in ctx.reports
-        if report.node in positions
-    )
-    return HelperSummary(facts, tuple(collector.edges))
+        if receiver is not None:
+            ctx.inference.receivers[id(scope.node)] = receiver
+        ctx.scope = scope
+        ctx.ancestors = [parsed.module, *([scope.parent.node] if scope.parent.parent else []), scope.node]
+        collector = _SyncCalls(ctx)
+        self.run_rules(ctx, scope.node.body, [*self.fact_rules(ctx), collector])
+        if not ctx.reports:
+            return HelperSummary((), tuple(collector.edges))
+        positions = MetadataWrapper(parsed.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        facts = tuple(
+            Fact(
+                report.severity,
+                _fact_text(ctx, report.node),
+                f"{parsed.file.display}:{positions[report.node].start.line}",
+            )
+            for report in ctx.reports
+            if report.node in positions
+        )
+        return HelperSummary(facts, tuple(collector.edges))
 
 
 def _fact_text(ctx: FileContext, node: cst.CSTNode) -> str:

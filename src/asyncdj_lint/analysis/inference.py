@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from asyncdj_lint.analysis import loading, orm_api, project_calls
-from asyncdj_lint.analysis.names import absolute_target
+from asyncdj_lint.analysis import loading, project_calls
 from asyncdj_lint.analysis.scopes import Binding, Scope
 from asyncdj_lint.analysis.values import (
     ORM_LAZY,
@@ -33,8 +32,10 @@ from asyncdj_lint.analysis.values import (
     Tuple,
     merge,
 )
+from asyncdj_lint.facts import orm_api
 from asyncdj_lint.index import django_builtins
 from asyncdj_lint.index.project import ModelInfo, ProjectIndex, QuerySetClass
+from asyncdj_lint.syntax.names import absolute_target
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 

@@ -15,8 +15,8 @@ from dataclasses import replace
 import libcst as cst
 
 from asyncdj_lint.analysis.values import NOTHING_LOADED, Instance, Loading, QuerySet, RelatedManager
-from asyncdj_lint.index.fields import string_value
 from asyncdj_lint.index.project import ModelInfo, ProjectIndex, QuerySetClass
+from asyncdj_lint.syntax.literals import string_value
 
 Infer = Callable[[cst.BaseExpression], object]
 

@@ -25,8 +25,8 @@ from asyncdj_lint.analysis.values import (
     SuperProxy,
     merge,
 )
-from asyncdj_lint.analysis.walk import FunctionBodyVisitor, Visitor, walk
 from asyncdj_lint.index.functions import FunctionRef
+from asyncdj_lint.syntax.walk import FunctionBodyVisitor, Visitor, walk
 
 if TYPE_CHECKING:
     from asyncdj_lint.analysis.inference import Inference
@@ -290,6 +290,8 @@ def locate(
 
 
 def _inference_for(index: ProjectIndex, parsed: ParsedFile, receivers: dict | None = None) -> Inference:
+    # The one import cycle of the package (tests/test_layers.py, ALLOWED_CYCLE): inference
+    # infers a project function's return value here, which runs inference again.
     from asyncdj_lint.analysis.inference import Inference
 
     inference = Inference(index, parsed.file.name, parsed.file.is_package)

@@ -7,8 +7,8 @@ from functools import cached_property
 
 import libcst as cst
 
-from asyncdj_lint.analysis.names import import_bindings
-from asyncdj_lint.analysis.walk import Visitor, walk
+from asyncdj_lint.syntax.names import import_bindings
+from asyncdj_lint.syntax.walk import Visitor, walk
 
 FunctionNode = cst.FunctionDef | cst.Lambda
 ComprehensionNode = cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp

@@ -2,44 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from asyncdj_lint.formats import concise, full, github, json_format, sarif
+from asyncdj_lint.formats.rendering import PLAIN, Formatter, Rendering, lines_on_disk
 
-from asyncdj_lint.diagnostics import Diagnostic
+__all__ = ["FORMATS", "PLAIN", "Formatter", "Rendering", "lines_on_disk"]
 
-
-def lines_on_disk(path: str) -> list[str]:
-    try:
-        return Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return []
-
-
-@dataclass(frozen=True)
-class Rendering:
-    """What a format may use besides the findings: colour, the source they point into, the project root."""
-
-    colour: bool = False
-    # path as reported -> that file's lines (stdin's text for `--stdin-filename`)
-    source_lines: Callable[[str], list[str]] = field(default=lines_on_disk)
-    root: Path | None = None
-
-
-PLAIN = Rendering()
-Formatter = Callable[[Sequence[Diagnostic], Rendering], str]
-
-
-def _formats() -> dict[str, Formatter]:
-    from asyncdj_lint.formats import concise, full, github, json_format, sarif
-
-    return {
-        "concise": concise.render,
-        "full": full.render,
-        "json": json_format.render,
-        "sarif": sarif.render,
-        "github": github.render,
-    }
-
-
-FORMATS: dict[str, Formatter] = _formats()
+FORMATS: dict[str, Formatter] = {
+    "concise": concise.render,
+    "full": full.render,
+    "json": json_format.render,
+    "sarif": sarif.render,
+    "github": github.render,
+}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from asyncdj_lint.diagnostics import Diagnostic
-from asyncdj_lint.formats import PLAIN, Rendering
+from asyncdj_lint.formats.rendering import PLAIN, Rendering
 
 
 def render(diagnostics: Sequence[Diagnostic], rendering: Rendering = PLAIN) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import click
 
 from asyncdj_lint.diagnostics import Diagnostic
-from asyncdj_lint.formats import PLAIN, Rendering
+from asyncdj_lint.formats.rendering import PLAIN, Rendering
 from asyncdj_lint.terminal import SEVERITY_COLOURS
 
 

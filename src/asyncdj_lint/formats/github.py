@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from asyncdj_lint.diagnostics import Diagnostic
-from asyncdj_lint.formats import PLAIN, Rendering
+from asyncdj_lint.formats.rendering import PLAIN, Rendering
 
 # advisory findings are notices: they never fail a check on their own
 _LEVELS = {"error": "error", "warning": "warning", "advisory": "notice"}

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 
 from asyncdj_lint.diagnostics import Diagnostic
-from asyncdj_lint.formats import PLAIN, Rendering
+from asyncdj_lint.formats.rendering import PLAIN, Rendering
 
 
 def render(diagnostics: Sequence[Diagnostic], rendering: Rendering = PLAIN) -> str:

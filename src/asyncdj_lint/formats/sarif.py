@@ -11,7 +11,7 @@ from asyncdj_lint import __version__
 from asyncdj_lint.baseline import fingerprints
 from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.docs import rule_page
-from asyncdj_lint.formats import PLAIN, Rendering
+from asyncdj_lint.formats.rendering import PLAIN, Rendering
 from asyncdj_lint.rules import all_rules
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from asyncdj_lint.analysis.names import dotted_name
+from asyncdj_lint.syntax.literals import string_value
+from asyncdj_lint.syntax.names import dotted_name
 
 
 @dataclass(frozen=True)
@@ -68,14 +69,6 @@ def _field_decl(attr: str, factory: str, call: cst.Call) -> FieldDecl:
         null=_is_true(keywords.get("null")),
         primary_key=_is_true(keywords.get("primary_key")),
     )
-
-
-def string_value(expr: cst.BaseExpression | None) -> str | None:
-    """The value of a plain string literal, else None."""
-    if isinstance(expr, cst.SimpleString):
-        value = expr.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
 
 
 def _string_keyword(keywords: dict[str, cst.BaseExpression], name: str) -> str | None:

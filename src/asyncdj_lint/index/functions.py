@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from asyncdj_lint.analysis.bridges import SYNC_TO_ASYNC
-from asyncdj_lint.analysis.names import dotted_name
+from asyncdj_lint.facts.bridges import SYNC_TO_ASYNC
+from asyncdj_lint.syntax.names import dotted_name
 
 if TYPE_CHECKING:
     from asyncdj_lint.index.project import ProjectIndex

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from asyncdj_lint.analysis.names import absolute_target
 from asyncdj_lint.index import django_builtins
 from asyncdj_lint.index.functions import ProjectFunctions
 from asyncdj_lint.index.relations import ModelRelations
 from asyncdj_lint.index.request_path import RequestPathIndex
 from asyncdj_lint.index.summary import ClassSummary, ManagerDecl, MethodSummary, ModuleSummary
+from asyncdj_lint.syntax.names import absolute_target
 
 if TYPE_CHECKING:
     from asyncdj_lint.sources import ParsedFile

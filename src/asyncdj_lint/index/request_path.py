@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from asyncdj_lint.analysis.names import absolute_target
-from asyncdj_lint.analysis.view_decorators import METHOD_DECORATOR, VIEW_DECORATORS
+from asyncdj_lint.facts.view_decorators import METHOD_DECORATOR, VIEW_DECORATORS
 from asyncdj_lint.index.request_path_summary import (
     SETTINGS_ENV,
     DecoratorRef,
@@ -24,6 +23,7 @@ from asyncdj_lint.index.request_path_summary import (
     RequestFunction,
     SettingsOp,
 )
+from asyncdj_lint.syntax.names import absolute_target
 
 if TYPE_CHECKING:
     from asyncdj_lint.index.project import ProjectIndex

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
-from asyncdj_lint.analysis.names import dotted_name
-from asyncdj_lint.analysis.walk import Visitor, walk
+from asyncdj_lint.syntax.literals import string_value
+from asyncdj_lint.syntax.names import dotted_name
+from asyncdj_lint.syntax.statements import top_level_statements as _top_level
+from asyncdj_lint.syntax.walk import Visitor, walk
 
 SETTINGS_ENV = "DJANGO_SETTINGS_MODULE"
 # Names that tell a sync-and-async middleware which mode it runs in.
@@ -163,24 +165,6 @@ def summarize_request_path(module: cst.Module) -> RequestPathSummary:
     )
 
 
-def _top_level(body) -> Iterator[cst.CSTNode]:
-    """Top-level statements, including those in `if`/`try` blocks."""
-    for statement in body:
-        if isinstance(statement, cst.If):
-            yield from _top_level(statement.body.body)
-            if statement.orelse is not None:
-                yield from _top_level(statement.orelse.body.body)
-        elif isinstance(statement, cst.Try):
-            yield from _top_level(statement.body.body)
-            for handler in statement.handlers:
-                yield from _top_level(handler.body.body)
-            for extra in (statement.orelse, statement.finalbody):
-                if extra is not None:
-                    yield from _top_level(extra.body.body)
-        else:
-            yield statement
-
-
 # -- settings -----------------------------------------------------------------
 
 
@@ -257,13 +241,6 @@ def list_parts(expr: cst.BaseExpression) -> tuple[ListPart, ...] | None:
         else:
             entries.append(string_value(element.value))
     return (*parts, ListPart(tuple(entries)))
-
-
-def string_value(expr: cst.BaseExpression) -> str | None:
-    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
-        value = expr.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
 
 
 def _list_method_op(call: cst.Call) -> SettingsOp | None:

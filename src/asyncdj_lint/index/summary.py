@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from asyncdj_lint.analysis import orm_api
-from asyncdj_lint.analysis.names import dotted_name, import_bindings
-from asyncdj_lint.analysis.walk import FunctionBodyVisitor, walk
+from asyncdj_lint.facts import orm_api
 from asyncdj_lint.index.fields import FieldDecl, attribute_calls, field_decls, string_constants
 from asyncdj_lint.index.functions import FunctionDecl, function_decl
 from asyncdj_lint.index.request_path_summary import RequestPathSummary, summarize_request_path
+from asyncdj_lint.syntax.names import dotted_name, import_bindings
+from asyncdj_lint.syntax.statements import top_level_statements
+from asyncdj_lint.syntax.walk import FunctionBodyVisitor, walk
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class ModuleSummary:
 
 def summarize(module: cst.Module, *, is_package: bool) -> ModuleSummary:
     summary = ModuleSummary(is_package=is_package, request_path=summarize_request_path(module))
-    for statement in module.body:
+    for statement in top_level_statements(module.body, all_branches=False):
         _summarize_statement(statement, summary)
     return summary
 
@@ -105,10 +106,6 @@ def _summarize_statement(statement: cst.CSTNode, summary: ModuleSummary) -> None
                 summary.imports.update(import_bindings(small))
             elif isinstance(small, cst.Assign):
                 _record_alias(small, summary)
-    elif isinstance(statement, (cst.If, cst.Try)):
-        # `try: from x import y except ImportError: ...` and TYPE_CHECKING blocks
-        for inner in statement.body.body:
-            _summarize_statement(inner, summary)
 
 
 def _record_alias(assign: cst.Assign, summary: ModuleSummary) -> None:

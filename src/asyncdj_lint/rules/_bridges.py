@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.analysis import bridges
 from asyncdj_lint.analysis.calls import callee_name
 from asyncdj_lint.analysis.context import FileContext
+from asyncdj_lint.facts import bridges
 
 
 def is_sync_to_async(ctx: FileContext, expr: cst.BaseExpression) -> bool:

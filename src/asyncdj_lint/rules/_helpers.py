@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.analysis import orm_api
 from asyncdj_lint.analysis.context import FileContext
-from asyncdj_lint.analysis.helpers import Chain, called_here, chain_from
+from asyncdj_lint.analysis.helpers import Chain, called_here
 from asyncdj_lint.analysis.values import Instance
-from asyncdj_lint.rules.base import Severity
+from asyncdj_lint.diagnostics import Severity
+from asyncdj_lint.facts import orm_api
 
 
 def helper_chain(ctx: FileContext, call: cst.Call, severity: Severity) -> Chain | None:
     """For a call on the event loop to a sync project function: the chain to what fails
     (ERROR) or blocks (WARNING) there, when that is what the helper does."""
     called = called_here(ctx, call)
-    if called is None:
+    if called is None or ctx.helpers is None:
         return None
     ref, receiver = called
     if isinstance(receiver, Instance) and ref.decl.name in orm_api.INSTANCE_BLOCKING_METHODS:
         return None  # an overridden save()/delete(): ADJ103 reports the call itself
-    chain = chain_from(ctx.index, ctx.options, ref, receiver, f"{ctx.snippet(call.func)}()")
+    chain = ctx.helpers.chain_from(ref, receiver, f"{ctx.snippet(call.func)}()")
     return chain if chain is not None and chain.fact.severity is severity else None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.analysis.context import FileContext
-from asyncdj_lint.analysis.walk import Visitor, walk
+from asyncdj_lint.syntax.walk import Visitor, walk
 
 _PREFETCHERS = frozenset(
     {

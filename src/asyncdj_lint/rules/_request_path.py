@@ -5,18 +5,18 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.analysis.context import FileContext
-from asyncdj_lint.analysis.names import dotted_name
-from asyncdj_lint.analysis.view_decorators import UNAWAITED_VIEW
+from asyncdj_lint.facts.django_async_api import target_version
+from asyncdj_lint.facts.view_decorators import UNAWAITED_VIEW
 from asyncdj_lint.index.request_path import HTTP_METHOD_NAMES, MIDDLEWARE_MIXIN, RequestPathIndex
 from asyncdj_lint.index.request_path_summary import RequestClass, RequestFunction
 from asyncdj_lint.rules.base import Outcome
+from asyncdj_lint.syntax.names import dotted_name
 
 # Django's name for the parameter of a middleware factory, in its docs and source.
 GET_RESPONSE = "get_response"
 SYNC_ONLY = (True, False)
 ASYNC_ONLY = (False, True)
 BOTH = (True, True)
-DEFAULT_DJANGO = (5, 2)
 HANDLER_NAMES = frozenset(HTTP_METHOD_NAMES) | {"dispatch"}
 
 # What Django does when a sync view (or wrapper) hands back an async view's coroutine.
@@ -106,8 +106,4 @@ def decorator_callee(decorator: cst.Decorator) -> cst.BaseExpression:
 
 
 def target_django(ctx: FileContext) -> tuple[int, int]:
-    return ctx.options.target_django or DEFAULT_DJANGO
-
-
-def version_text(version: tuple[int, int]) -> str:
-    return f"{version[0]}.{version[1]}"
+    return target_version(ctx.options)

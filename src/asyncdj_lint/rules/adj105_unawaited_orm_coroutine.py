@@ -6,8 +6,8 @@ import libcst as cst
 
 from asyncdj_lint.analysis.scopes import FunctionNode
 from asyncdj_lint.analysis.values import Coroutine
-from asyncdj_lint.analysis.walk import Visitor, walk
 from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
+from asyncdj_lint.syntax.walk import Visitor, walk
 
 
 class UnawaitedOrmCoroutine(Rule):

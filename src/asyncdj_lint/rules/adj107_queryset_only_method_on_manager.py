@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.analysis import orm_api
 from asyncdj_lint.analysis.values import Manager
+from asyncdj_lint.facts import orm_api
 from asyncdj_lint.rules._orm import orm_receiver
 from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
 

@@ -6,10 +6,10 @@ import libcst as cst
 
 from asyncdj_lint.analysis.calls import argument, callee_name, defined_function
 from asyncdj_lint.analysis.values import ORM_LAZY, Coroutine, Instance, RowIterator, Tuple
-from asyncdj_lint.analysis.walk import children
 from asyncdj_lint.rules._bridges import bridge_name, is_sync_to_async
 from asyncdj_lint.rules._orm import orm_receiver
 from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
+from asyncdj_lint.syntax.walk import children
 
 # Builtins whose result is never callable.
 _DATA_BUILTINS = frozenset(

@@ -6,9 +6,9 @@ import libcst as cst
 
 from asyncdj_lint.analysis.calls import argument
 from asyncdj_lint.analysis.values import ORM_LAZY, QuerySet
-from asyncdj_lint.analysis.walk import Visitor, walk
 from asyncdj_lint.rules._bridges import bridge_name, is_sync_to_async
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
+from asyncdj_lint.syntax.walk import Visitor, walk
 
 
 class BridgedLazyQuerySet(Rule):

@@ -6,9 +6,9 @@ import libcst as cst
 
 from asyncdj_lint.analysis.calls import argument
 from asyncdj_lint.analysis.values import ORM_LAZY, Instance
-from asyncdj_lint.analysis.walk import children
 from asyncdj_lint.rules._bridges import is_sync_to_async
 from asyncdj_lint.rules.base import RESPONDS_OK, Example, Rule, Severity
+from asyncdj_lint.syntax.walk import children
 
 _ORM_VALUES = (*ORM_LAZY, Instance)
 

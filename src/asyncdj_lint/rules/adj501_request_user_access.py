@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.analysis import django_async_api as api
 from asyncdj_lint.analysis.requests import is_request_attribute
+from asyncdj_lint.facts import django_async_api as api
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.analysis import django_async_api as api
 from asyncdj_lint.analysis.calls import callee_name
 from asyncdj_lint.analysis.requests import USER_MODEL_CLASSES, is_request_attribute, is_user
 from asyncdj_lint.analysis.values import Manager
+from asyncdj_lint.facts import django_async_api as api
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.analysis import django_async_api as api
 from asyncdj_lint.analysis.calls import argument, bound_values, callee_name
 from asyncdj_lint.analysis.values import ORM_LAZY
+from asyncdj_lint.facts import django_async_api as api
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
 
 

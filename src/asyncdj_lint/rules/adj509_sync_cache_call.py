@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.analysis import django_async_api as api
 from asyncdj_lint.analysis.calls import bound_values
 from asyncdj_lint.analysis.inference import Symbol
+from asyncdj_lint.facts import django_async_api as api
 from asyncdj_lint.rules.base import RESPONDS_OK, Example, Outcome, Rule, Severity
 
 _CACHE = "django.core.cache.cache"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.analysis import django_async_api as api
 from asyncdj_lint.analysis.calls import argument, bound_values, callee_name, defined_function
 from asyncdj_lint.analysis.scopes import Scope
-from asyncdj_lint.analysis.walk import children
+from asyncdj_lint.facts import django_async_api as api
 from asyncdj_lint.rules.base import RESPONDS_OK, Example, Outcome, Rule, Severity
+from asyncdj_lint.syntax.walk import children
 
 STREAMING_RESPONSES = frozenset(
     {"django.http.StreamingHttpResponse", "django.http.response.StreamingHttpResponse"}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.analysis.view_decorators import UNAWAITED, VIEW_DECORATORS
+from asyncdj_lint.facts.django_version import format_version as version_text
+from asyncdj_lint.facts.view_decorators import UNAWAITED, VIEW_DECORATORS
 from asyncdj_lint.rules._request_path import (
     RETURNS_COROUTINE,
     decorator_callee,
@@ -12,7 +13,6 @@ from asyncdj_lint.rules._request_path import (
     request_path,
     resolved,
     target_django,
-    version_text,
 )
 from asyncdj_lint.rules.base import Example, Rule, Severity
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.analysis.view_decorators import UNAWAITED_VIEW
+from asyncdj_lint.facts.view_decorators import UNAWAITED_VIEW
 from asyncdj_lint.rules._request_path import RETURNS_COROUTINE, view_handlers
 from asyncdj_lint.rules.base import Example, Rule, Severity
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.analysis.view_decorators import (
+from asyncdj_lint.facts.django_version import format_version as version_text
+from asyncdj_lint.facts.view_decorators import (
     METHOD_DECORATOR,
     METHOD_DECORATOR_ASYNC_SINCE,
     VIEW_DECORATORS,
 )
-from asyncdj_lint.index.request_path_summary import string_value
-from asyncdj_lint.rules._request_path import resolved, target_django, version_text, view_handlers
+from asyncdj_lint.rules._request_path import resolved, target_django, view_handlers
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Outcome, Rule, Severity
+from asyncdj_lint.syntax.literals import string_value
 
 _EXAMPLE = """\
 {import_line}

@@ -8,9 +8,10 @@ what `Outcome` says), and its documentation page in `rules/`.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
+
+from asyncdj_lint.diagnostics import Severity
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -18,13 +19,8 @@ if TYPE_CHECKING:
     from asyncdj_lint.analysis.context import FileContext
 
 
-class Severity(str, enum.Enum):
-    """How bad a finding is; see README.md ("Severities")."""
-
-    ERROR = "error"  # Django raises, or work is silently lost
-    WARNING = "warning"  # no exception, but the event loop blocks
-    ADVISORY = "advisory"  # style or future-proofing; off unless selected
-
+# Severity is defined beside the diagnostic; rules take it from here, with the rest of their API.
+__all__ = ["RAISES_SYNC_ONLY", "RESPONDS_OK", "SYNC_ONLY_MESSAGE", "Example", "Outcome", "Rule", "Severity"]
 
 SYNC_ONLY_MESSAGE = "You cannot call this from an async context - use a thread or sync_to_async."
 
@@ -103,29 +99,3 @@ class Rule:
 
     def report(self, node: cst.CSTNode, message: str) -> None:
         self.ctx.report(self.code, self.severity, node, message)
-
-
-@dataclass
-class RuleSelection:
-    """Which codes run: `select`/`ignore` hold codes or prefixes, as ruff's."""
-
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-
-    def enabled(self, rule: type[Rule]) -> bool:
-        if _matches(rule.code, self.ignore) and not _more_specific(rule.code, self.select, self.ignore):
-            return False
-        if self.select:
-            return _matches(rule.code, self.select)
-        return rule.severity is not Severity.ADVISORY
-
-
-def _matches(code: str, prefixes: tuple[str, ...]) -> bool:
-    return any(code.startswith(prefix) for prefix in prefixes)
-
-
-def _more_specific(code: str, select: tuple[str, ...], ignore: tuple[str, ...]) -> bool:
-    """ruff's tie-break: the longer matching prefix wins."""
-    best_select = max((len(p) for p in select if code.startswith(p)), default=-1)
-    best_ignore = max((len(p) for p in ignore if code.startswith(p)), default=-1)
-    return best_select > best_ignore

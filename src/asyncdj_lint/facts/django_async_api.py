@@ -6,7 +6,7 @@ target Django version has it, and `sync_to_async` otherwise.
 
 from __future__ import annotations
 
-from asyncdj_lint.django_version import NEWEST_LTS, Version, format_version
+from asyncdj_lint.facts.django_version import NEWEST_LTS, Version, format_version
 from asyncdj_lint.options import LintOptions
 
 

@@ -1,0 +1,136 @@
+"""Summarises project files, each parsed at most once, and only on demand.
+
+The project index asks for a module's summary only when a name resolves into
+that module, so a run parses the files it lints plus the few they import
+models from, not the whole project.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from asyncdj_lint.discovery import module_name
+from asyncdj_lint.index.cache import SummaryCache, content_key
+from asyncdj_lint.index.summary import ModuleSummary, summarize
+from asyncdj_lint.sources import ParsedFile, ParseProblem, SourceFile, parse
+
+
+class SourceStore(Mapping[str, ModuleSummary]):
+    """Module name -> summary, parsing each file the first time it is needed."""
+
+    def __init__(self, paths: list[Path], cache: SummaryCache | None = None) -> None:
+        self.cache = cache
+        self.files: dict[str, SourceFile] = {}
+        for path in paths:
+            name, is_package = module_name(path)
+            # The first file wins when two share a name (separate projects linted together).
+            self.files.setdefault(name, SourceFile(path, name, is_package))
+        self._summaries: dict[str, ModuleSummary] = {}
+        self.problems: dict[Path, ParseProblem] = {}
+        # What this store learnt since `take_news()` last asked: name -> (content key,
+        # or None when it came from the cache, and summary), and unparsable files.
+        self._news: dict[str, tuple[str | None, ModuleSummary]] = {}
+        self._new_problems: dict[Path, ParseProblem] = {}
+        # The last parsed trees, for analyses that read other modules' function bodies.
+        self._trees: OrderedDict[str, ParsedFile] = OrderedDict()
+
+    def file_for(self, path: Path) -> SourceFile:
+        """The store's file for `path` (added if its module is new), or a file of its own when
+        another file already has its module name."""
+        name, is_package = module_name(path)
+        file = SourceFile(path, name, is_package)
+        known = self.files.setdefault(name, file)
+        return known if known == file or known.path.resolve() == path.resolve() else file
+
+    def parse(self, file: SourceFile, source: bytes | None = None) -> ParsedFile | None:
+        """Parses one file (summarising it on the way); None if it cannot be parsed."""
+        parsed = parse(file, source)
+        if isinstance(parsed, ParseProblem):
+            self._unparsable(file, parsed)
+            return None
+        if self.files.get(file.name) == file:
+            if file.name not in self._summaries:
+                summary = self._summaries[file.name] = summarize(parsed.module, is_package=file.is_package)
+                key = content_key(parsed.source, file.is_package)
+                self._news[file.name] = (key, summary)
+                if self.cache is not None:
+                    self.cache.add(key, summary)
+            self._remember(parsed)
+        return parsed
+
+    def tree(self, name: str) -> ParsedFile | None:
+        """A project module's parsed file, parsed again if it is no longer among the recent ones."""
+        if name in self._trees:
+            self._trees.move_to_end(name)
+            return self._trees[name]
+        return self.parse(self.files[name]) if name in self.files else None
+
+    def _remember(self, parsed: ParsedFile) -> None:
+        self._trees[parsed.file.name] = parsed
+        self._trees.move_to_end(parsed.file.name)
+        if len(self._trees) > _KEPT_TREES:
+            self._trees.popitem(last=False)
+
+    def mentions(self, name: str, word: str) -> bool:
+        """Whether module `name`'s source holds `word` (for ProjectIndex)."""
+        if name in self._summaries:
+            return True
+        try:
+            return word.encode() in self.files[name].path.read_bytes()
+        except OSError:
+            return False
+
+    def was_parsed(self, file: SourceFile) -> bool:
+        return file.name in self._summaries and self.files.get(file.name) == file
+
+    def take_news(self) -> tuple[dict[str, tuple[str | None, ModuleSummary]], dict[Path, ParseProblem]]:
+        """The summaries and problems learnt since the last call (a worker sends them home)."""
+        news, problems = self._news, self._new_problems
+        self._news, self._new_problems = {}, {}
+        return news, problems
+
+    def adopt(
+        self, news: dict[str, tuple[str | None, ModuleSummary]], problems: dict[Path, ParseProblem]
+    ) -> None:
+        """Takes in what another process's store learnt about the same project."""
+        for name, (key, summary) in news.items():
+            self._summaries.setdefault(name, summary)
+            if key is not None and self.cache is not None:
+                self.cache.add(key, summary)
+        self.problems.update(problems)
+
+    def _unparsable(self, file: SourceFile, problem: ParseProblem) -> None:
+        self.problems[file.path] = self._new_problems[file.path] = problem
+        self._summaries.setdefault(file.name, ModuleSummary(is_package=file.is_package))
+
+    # Mapping protocol, for the project index.
+    def __getitem__(self, name: str) -> ModuleSummary:
+        if name not in self._summaries and not self._from_cache(self.files[name]):
+            self.parse(self.files[name])
+        return self._summaries[name]
+
+    def _from_cache(self, file: SourceFile) -> bool:
+        if self.cache is None:
+            return False
+        try:
+            summary = self.cache.get(file.path.read_bytes(), file.is_package)
+        except OSError:
+            return False
+        if summary is not None:
+            self._summaries[file.name] = summary
+            self._news[file.name] = (None, summary)
+        return summary is not None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.files
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.files)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+
+_KEPT_TREES = 64  # parsed trees kept for analyses that read other modules' function bodies

@@ -1,0 +1,1 @@
+"""Syntax helpers over LibCST trees, one of each: walks, dotted names and imports, literals."""

@@ -1,0 +1,33 @@
+"""Module-level statements, read through the `if` and `try` blocks that hold them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import libcst as cst
+
+
+def top_level_statements(body: Sequence[cst.CSTNode], *, all_branches: bool = True) -> Iterator[cst.CSTNode]:
+    """The statements of `body`, each `if`/`try` block replaced by the statements inside it.
+
+    With `all_branches`, an `if` gives its body and its `else` or first `elif` body, a
+    `try` its body, handlers, `else` and `finally`. Without, only the first branch:
+    the `if` body (a TYPE_CHECKING block) and the `try` body (`try: from x import y`),
+    which is what runs where the imported names exist.
+    """
+    for statement in body:
+        if isinstance(statement, cst.If):
+            yield from top_level_statements(statement.body.body, all_branches=all_branches)
+            if all_branches and statement.orelse is not None:
+                yield from top_level_statements(statement.orelse.body.body, all_branches=all_branches)
+        elif isinstance(statement, cst.Try):
+            yield from top_level_statements(statement.body.body, all_branches=all_branches)
+            if not all_branches:
+                continue
+            for handler in statement.handlers:
+                yield from top_level_statements(handler.body.body, all_branches=all_branches)
+            for extra in (statement.orelse, statement.finalbody):
+                if extra is not None:
+                    yield from top_level_statements(extra.body.body, all_branches=all_branches)
+        else:
+            yield statement
