@@ -382,6 +382,23 @@ def print_totals(results: Sequence[AppResult]) -> None:
     print(
         f"| total | | {lines} | {findings} | {real} | {false} | {new} | {percent(overall)} | {seconds:.1f} s |"
     )
+    judged = [(f, v) for r in results for f, v in (*r.real, *r.false_positives)]
+    for label, in_tests in (("outside test files", False), ("in test files", True)):
+        part = [v for f, v in judged if is_test_path(f.path) == in_tests]
+        part_real = sum(v.verdict == "real" for v in part)
+        share = part_real / len(part) if part else None
+        print(f"{label}: {part_real} of {len(part)} judged findings real ({percent(share)})")
+
+
+def is_test_path(path: str) -> bool:
+    """A file pytest or Django's test runner would collect, or one in a tests folder, or a conftest."""
+    *folders, name = path.split("/")
+    return (
+        any(folder in ("tests", "test") for folder in folders)
+        or name.startswith("test")
+        or name.endswith(("_test.py", "tests.py"))
+        or name == "conftest.py"
+    )
 
 
 def write_new(path: Path, results: Sequence[AppResult]) -> None:

@@ -103,6 +103,8 @@ def test_every_finding_judged_real_passes_with_full_precision(
     assert run(corpus, [REAL_5, REAL_9]) == 0
     out = capsys.readouterr().out
     assert "2 findings, 2 real, 0 false positive, precision 100%, 0 new, 0 vanished" in out
+    assert "outside test files: 2 of 2 judged findings real (100%)" in out
+    assert "in test files: 0 of 0 judged findings real (-)" in out
     exported = next(corpus["cache"].glob("shop-*"))
     assert (exported / "shop" / "views.py").read_text(encoding="utf-8") == VIEWS
     assert not (exported / "README.md").exists()
@@ -162,6 +164,24 @@ def test_a_verdict_must_be_real_or_false_positive_with_a_reason(corpus: dict[str
         run(corpus, ["shop,shop/views.py:5,ADJ512,maybe,unsure"])
     with pytest.raises(SystemExit, match="needs a reason"):
         run(corpus, ["shop,shop/views.py:5,ADJ512,real, "])
+
+
+@pytest.mark.parametrize(
+    ("path", "is_test"),
+    [
+        ("tests/unit/test_views.py", True),
+        ("cl/api/tests.py", True),
+        ("app/tests/helpers.py", True),
+        ("pkg/conftest.py", True),
+        ("pkg/views_test.py", True),
+        ("test_settings.py", True),
+        ("app/views.py", False),
+        ("app/testimonials/views.py", False),
+        ("contest/models.py", False),
+    ],
+)
+def test_test_files_are_told_apart_by_their_path(path: str, is_test: bool) -> None:
+    assert field.is_test_path(path) is is_test
 
 
 def test_the_committed_manifest_and_verdicts_are_well_formed() -> None:
