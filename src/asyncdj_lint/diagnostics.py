@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from asyncdj_lint.fixes import ResolvedFix
 
 
 class Severity(str, enum.Enum):
@@ -24,6 +26,8 @@ class Diagnostic:
     severity: str
     end_line: int = 0
     end_column: int = 0
+    # The rule's proposed fix, if any; not part of equality, ordering or any output yet.
+    fix: ResolvedFix | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, object]:
         return {

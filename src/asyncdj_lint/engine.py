@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from asyncdj_lint.analysis.context import FileContext, Report
 from asyncdj_lint.analysis.helpers import HelperJudge
 from asyncdj_lint.analysis.scopes import Scope
 from asyncdj_lint.diagnostics import Diagnostic, Severity
+from asyncdj_lint.fixes import Span
 from asyncdj_lint.index.project import ProjectIndex
 from asyncdj_lint.noqa import is_suppressed
 from asyncdj_lint.options import LintOptions
@@ -135,6 +136,13 @@ def _to_diagnostics(module: cst.Module, path: str, reports: list[Report]) -> lis
     # a full code generation pass over the module.
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     lines = module.code.splitlines()
+
+    def span_of(node: cst.CSTNode) -> Span | None:
+        found: CodeRange | None = positions.get(node)
+        if found is None:
+            return None
+        return Span(found.start.line, found.start.column, found.end.line, found.end.column)
+
     diagnostics = []
     for report in reports:
         span = positions[report.node]
@@ -151,6 +159,7 @@ def _to_diagnostics(module: cst.Module, path: str, reports: list[Report]) -> lis
                 severity=report.severity.value,
                 end_line=span.end.line,
                 end_column=span.end.column + 1,
+                fix=report.fix.resolve(span_of) if report.fix is not None else None,
             )
         )
     return sorted(diagnostics)

@@ -6,13 +6,16 @@ import libcst as cst
 
 from asyncdj_lint.analysis.values import Manager
 from asyncdj_lint.facts import orm_api
+from asyncdj_lint.fixes import FixAvailability
+from asyncdj_lint.rules._fixes import await_twin, bridge_fix
 from asyncdj_lint.rules._orm import orm_receiver
-from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
 class BlockingOrmCall(Rule):
     code = "ADJ101"
     name = "blocking-orm-call"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "A QuerySet or Manager method that runs a query is called in async code."
     why = (
@@ -22,6 +25,15 @@ class BlockingOrmCall(Rule):
         "that miss the path miss the bug. Each has an async twin (`aget()`, `acount()`, "
         "...) since Django 4.1; `iterator()` has `aiterator()`. A custom manager or "
         "QuerySet method that runs a query has no twin: run it with `sync_to_async`."
+    )
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "A method with an async twin is replaced by its awaited twin (`Product.objects.get(pk=pk)` "
+        "becomes `await Product.objects.aget(pk=pk)`): the fix is safe, the twin runs the same query "
+        "with the same arguments. A custom method that runs a query is called through "
+        "`await sync_to_async(...)(...)`, importing `sync_to_async`: that fix is unsafe, as it moves the "
+        "method's work into a thread. `iterator()` has no fix: `aiterator()` needs an `async for`. "
+        "No fix is offered where `await` cannot be written (in a comprehension or a lambda)."
     )
     invalid = (
         Example(
@@ -35,6 +47,21 @@ async def product_detail(request, pk):
     return JsonResponse({"name": product.name})
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "6:15-6:41",
+                    "`Product.objects.get()` runs a database query on the event loop and raises SynchronousOnlyOperation; use `await Product.objects.aget(...)`",
+                ),
+            ),
+            fixed="""\
+from django.http import JsonResponse
+from shop.models import Product
+
+
+async def product_detail(request, pk):
+    product = await Product.objects.aget(pk=pk)
+    return JsonResponse({"name": product.name})
+""",
         ),
         Example(
             """\
@@ -47,6 +74,22 @@ async def cheapest(request):
     return JsonResponse({"name": product.name})
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "6:15-6:41",
+                    "`Product.objects.cheapest()` runs a database query on the event loop and raises SynchronousOnlyOperation; use `await sync_to_async(Product.objects.cheapest)(...)`",
+                ),
+            ),
+            fixed="""\
+from django.http import JsonResponse
+from shop.models import Product
+from asgiref.sync import sync_to_async
+
+
+async def cheapest(request):
+    product = await sync_to_async(Product.objects.cheapest)()
+    return JsonResponse({"name": product.name})
+""",
         ),
     )
     valid = (
@@ -79,15 +122,18 @@ async def cheapest(request):
         if not self.ctx.on_loop:
             return
         found = orm_receiver(self.ctx, node)
-        if found is None:
+        if found is None or not isinstance(node.func, cst.Attribute):
             return
         receiver, method = found
         receiver_text = self.ctx.snippet(node.func.value)
         call_text = f"{receiver_text}.{method}()"
+        fix = None
         if method in orm_api.BLOCKING_METHODS:
             if method in orm_api.QUERYSET_ONLY_METHODS and isinstance(receiver, Manager):
                 return  # Manager.delete does not exist; not a query at all
-            advice = f"use `await {receiver_text}.{orm_api.BLOCKING_METHODS[method]}(...)`"
+            twin = orm_api.BLOCKING_METHODS[method]
+            advice = f"use `await {receiver_text}.{twin}(...)`"
+            fix = await_twin(self.ctx, node, twin)
         elif method == "iterator":
             advice = f"use `async for ... in {receiver_text}.aiterator()`"
         else:
@@ -95,8 +141,10 @@ async def cheapest(request):
             if custom is None or custom.is_async or custom.returns != "sql":
                 return
             advice = f"use `await sync_to_async({receiver_text}.{method})(...)`"
+            fix = bridge_fix(self.ctx, node)
         self.report(
             node,
             f"`{call_text}` runs a database query on the event loop and raises "
             f"SynchronousOnlyOperation; {advice}",
+            fix=fix,
         )

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import libcst as cst
 
+from asyncdj_lint.fixes import FixAvailability
+from asyncdj_lint.rules._fixes import bridge_fix
 from asyncdj_lint.rules._helpers import helper_chain, wrap_advice
-from asyncdj_lint.rules.base import RESPONDS_OK, Example, Outcome, Rule, Severity
+from asyncdj_lint.rules.base import RESPONDS_OK, Example, Expected, Outcome, Rule, Severity
 
 
 class SyncHelperBlocks(Rule):
     code = "ADJ302"
     name = "sync-helper-blocks"
+    stable_since = "0.1.0"
     severity = Severity.WARNING
     summary = "A sync function that blocks on I/O, directly or through the functions it calls, is called in async code."
     why = (
@@ -23,6 +26,12 @@ class SyncHelperBlocks(Rule):
         "itself (ADJ512), not behind helpers."
     )
     django_versions = "all"
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "The call runs through `await sync_to_async(helper)(...)`, importing `sync_to_async`: the fix is unsafe, as it moves the work into a thread (where it is "
+        "meant to run, but code that relies on running on the loop's thread changes). No fix is "
+        "offered where `await` cannot be written (in a comprehension or a lambda)."
+    )
     invalid = (
         Example(
             """\
@@ -40,6 +49,27 @@ async def reserve(request):
     return HttpResponse("reserved")
 """,
             Outcome(runs_on_loop="time.sleep"),
+            expected=(
+                Expected(
+                    "11:5-11:21",
+                    "`wait_for_stock()` runs on the event loop and blocks it: wait_for_stock() -> time.sleep() (snippet.py:7); use `await sync_to_async(wait_for_stock)(...)`",
+                ),
+            ),
+            fixed="""\
+import time
+
+from django.http import HttpResponse
+from asgiref.sync import sync_to_async
+
+
+def wait_for_stock():
+    time.sleep(0.01)
+
+
+async def reserve(request):
+    await sync_to_async(wait_for_stock)()
+    return HttpResponse("reserved")
+""",
         ),
     )
     valid = (
@@ -71,4 +101,5 @@ async def reserve(request):
             node,
             f"`{chain.calls[0]}` runs on the event loop and blocks it: {chain.render()}; "
             f"use {wrap_advice(self.ctx, node)}",
+            fix=bridge_fix(self.ctx, node),
         )

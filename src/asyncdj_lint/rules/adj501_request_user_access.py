@@ -6,12 +6,13 @@ import libcst as cst
 
 from asyncdj_lint.analysis.requests import is_request_attribute
 from asyncdj_lint.facts import django_async_api as api
-from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
 class RequestUserAccess(Rule):
     code = "ADJ501"
     name = "request-user-access"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "An attribute of `request.user` is read in async code."
     why = (
@@ -34,6 +35,12 @@ async def profile(request):
     return HttpResponse(request.user.username)
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "5:25-5:46",
+                    "`request.user.username` loads the user from the session on the event loop and raises SynchronousOnlyOperation for a logged-in user; use `user = await request.auser()`, then `user.username`",
+                ),
+            ),
         ),
     )
     valid = (

@@ -5,12 +5,13 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.rules._render import lazy_context_keys, render_call
-from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
 class RenderLazyContext(Rule):
     code = "ADJ505"
     name = "render-lazy-context"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "`render()` or `render_to_string()` gets a QuerySet in its context in async code."
     why = (
@@ -32,6 +33,12 @@ async def product_list(request):
     return render(request, "shop/product_list.html", {"products": Product.objects.all()})
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "6:12-6:90",
+                    '`render()` renders on the event loop, where the QuerySet in the context ("products") runs its query and raises SynchronousOnlyOperation; return `TemplateResponse(request, template, context)`, which Django renders in a thread',
+                ),
+            ),
         ),
     )
     valid = (

@@ -5,12 +5,13 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.rules._render import lazy_context_keys, render_call
-from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
+from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 
 
 class RenderOnLoop(Rule):
     code = "ADJ506"
     name = "render-on-loop"
+    stable_since = "0.1.0"
     severity = Severity.WARNING
     summary = "`render()` or `render_to_string()` is called in async code."
     why = (
@@ -32,6 +33,12 @@ async def about(request):
     return render(request, "shop/product_list.html", {"products": []})
 """,
             Outcome(runs_on_loop="django.shortcuts.render"),
+            expected=(
+                Expected(
+                    "5:12-5:71",
+                    "`render()` renders the template on the event loop: template code that touches `user`, a relation or a QuerySet raises SynchronousOnlyOperation there; return `TemplateResponse(request, template, context)`, which Django renders in a thread",
+                ),
+            ),
         ),
     )
     valid = (

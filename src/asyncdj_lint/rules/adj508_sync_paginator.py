@@ -7,12 +7,13 @@ import libcst as cst
 from asyncdj_lint.analysis.calls import argument, bound_values, callee_name
 from asyncdj_lint.analysis.values import ORM_LAZY
 from asyncdj_lint.facts import django_async_api as api
-from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
 class SyncPaginator(Rule):
     code = "ADJ508"
     name = "sync-paginator"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "A `Paginator` over a QuerySet counts or pages it in async code."
     why = (
@@ -37,6 +38,12 @@ async def product_page(request):
     return HttpResponse(", ".join(product.name for product in page))
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "8:12-8:30",
+                    "`paginator.get_page` counts the QuerySet on the event loop and raises SynchronousOnlyOperation; build the page and list its objects inside `sync_to_async` (the target, Django 5.2, predates the async variant of 6.0)",
+                ),
+            ),
         ),
     )
     valid = (

@@ -6,7 +6,7 @@ import libcst as cst
 
 from asyncdj_lint.analysis.inference import Builtin
 from asyncdj_lint.rules._orm import is_queryset
-from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 # Builtins that iterate (or take the length of) their positional arguments at once.
 _EVALUATING_BUILTINS = {
@@ -35,9 +35,10 @@ _EVALUATING_BUILTINS = {
 }
 
 
-class QuerySetEvaluated(Rule):
+class QuerySetEvaluatedInAsync(Rule):
     code = "ADJ102"
     name = "queryset-evaluated-in-async"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "A QuerySet is evaluated (iterated, counted, tested, indexed, printed) in async code."
     why = (
@@ -60,6 +61,12 @@ async def product_names(request):
     return JsonResponse({"names": names})
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "7:26-7:50",
+                    "a comprehension over `products` evaluates the QuerySet on the event loop and raises SynchronousOnlyOperation; use `async for` in the comprehension",
+                ),
+            ),
         ),
         Example(
             """\
@@ -73,6 +80,12 @@ async def has_products(request):
     return JsonResponse({"any": False})
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "6:8-6:46",
+                    "testing `Product.objects.filter(available=True)` for truth evaluates the QuerySet on the event loop and raises SynchronousOnlyOperation; use `await Product.objects.filter(available=True).aexists()`",
+                ),
+            ),
         ),
     )
     valid = (
