@@ -94,7 +94,12 @@ class LintSession:
             project = python_files([options.root], Exclusion(options.exclude, options.root).excludes)
         # The files linted first come first: when two files share a module name, they win.
         self.store = SourceStore([*first, *project], SummaryCache(options.root) if options.cache else None)
-        self.index = ProjectIndex(self.store, self.store.mentions, self.store.tree)
+        self.index = ProjectIndex(
+            self.store,
+            self.store.mentions,
+            self.store.tree,
+            lambda: [f.path for f in self.store.files.values()],
+        )
         self.helpers = engine.helper_judge(self.index, options, self.rules)
         self.save_interval = save_interval
         self._last_saved = 0.0
@@ -173,6 +178,7 @@ class LintSession:
                 contents.append((name, content_key(file.path.read_bytes(), file.is_package)))
             except OSError:
                 contents.append((name, "unreadable"))
+        contents += self.index.templates.fingerprint()  # findings depend on what templates look up
         settings = repr((self.options, [rule.code for rule in self.rules]))
         return ResultCache(self.options.root, project_fingerprint(contents, settings))
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from asyncdj_lint.analysis.calls import defers_callable
 from asyncdj_lint.analysis.context import FileContext, Report
 from asyncdj_lint.analysis.helpers import HelperJudge
 from asyncdj_lint.analysis.scopes import Scope
@@ -44,6 +45,8 @@ class _Walker(Visitor):
         self.ctx = ctx
         self.on_enter: dict[type, list[Handler]] = {}
         self.on_exit: dict[type, list[Handler]] = {}
+        # Scopes of the functions and classes whose decorators are being walked.
+        self._decorated: list[Scope] = []
         for rule in rules:
             for attr in dir(rule):
                 prefix, _, node_type = attr.partition("_")
@@ -55,6 +58,11 @@ class _Walker(Visitor):
         ctx = self.ctx
         if isinstance(node, _SCOPE_NODES):
             ctx.scope = Scope(node, ctx.scope, off_loop=self._handed_to_thread(node))
+        elif isinstance(node, cst.Decorator) and ctx.scope.node is ctx.ancestors[-1]:
+            # A decorator runs where its function is defined (at import time for a module-level
+            # `async def`), not in the function's body.
+            self._decorated.append(ctx.scope)
+            ctx.scope = ctx.scope.parent or ctx.scope
         ctx.ancestors.append(node)
         for handler in self.on_enter.get(type(node), ()):
             handler(node)
@@ -67,13 +75,20 @@ class _Walker(Visitor):
         ctx.ancestors.pop()
         if isinstance(node, _SCOPE_NODES) and ctx.scope.parent is not None:
             ctx.scope = ctx.scope.parent
+        elif (
+            isinstance(node, cst.Decorator)
+            and self._decorated
+            and ctx.ancestors[-1] is self._decorated[-1].node
+        ):
+            ctx.scope = self._decorated.pop()
 
     def _handed_to_thread(self, node: cst.CSTNode) -> bool:
         """Whether a lambda is not known to run where it is written.
 
         A lambda runs on the loop when it is called on the spot or handed to a
         call that is not a thread bridge (`sorted(key=lambda ...)`); one handed
-        to sync_to_async, or stored for later, is not judged here.
+        to sync_to_async or to a call that runs it later elsewhere
+        (`transaction.on_commit`), or stored for later, is not judged here.
         """
         if not isinstance(node, cst.Lambda) or len(self.ctx.ancestors) < 2:
             return False
@@ -81,7 +96,7 @@ class _Walker(Visitor):
         if isinstance(parent, cst.Call):
             return parent.func is not node
         if isinstance(parent, cst.Arg) and isinstance(grandparent, cst.Call):
-            return self.ctx.is_bridge_call(grandparent)
+            return self.ctx.is_bridge_call(grandparent) or defers_callable(self.ctx, grandparent)
         return True
 
 

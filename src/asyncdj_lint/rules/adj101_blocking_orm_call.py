@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import libcst as cst
 
+from asyncdj_lint.analysis.calls import callee_name
 from asyncdj_lint.analysis.values import Manager
 from asyncdj_lint.facts import orm_api
 from asyncdj_lint.fixes import FixAvailability
 from asyncdj_lint.rules._fixes import await_twin, bridge_fix
 from asyncdj_lint.rules._orm import orm_receiver
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
+
+ON_COMMIT = "django.db.transaction.on_commit"
 
 
 class BlockingOrmCall(Rule):
@@ -24,7 +27,13 @@ class BlockingOrmCall(Rule):
         "raise `SynchronousOnlyOperation`, and only on the code path that runs, so tests "
         "that miss the path miss the bug. Each has an async twin (`aget()`, `acount()`, "
         "...) since Django 4.1; `iterator()` has `aiterator()`. A custom manager or "
-        "QuerySet method that runs a query has no twin: run it with `sync_to_async`."
+        "QuerySet method that runs a query has no twin: run it with `sync_to_async`. "
+        "Code that does not run on the loop is not reported: a callable handed to "
+        "`transaction.on_commit`, `add_post_render_callback`, a signal's `connect`, "
+        "`atexit.register` or a thread or process pool runs where that calls it, and the "
+        "decorators of a module-level `async def` run at import time. `transaction.on_commit()` "
+        "itself is reported: outside `atomic` it checks the connection's autocommit state, "
+        "which raises on the loop."
     )
     fix_availability = FixAvailability.SOMETIMES
     fix_safety = (
@@ -91,6 +100,25 @@ async def cheapest(request):
     return JsonResponse({"name": product.name})
 """,
         ),
+        Example(
+            """\
+from django.db import transaction
+from django.http import JsonResponse
+from shop.models import Product
+
+
+async def restock(request, pk):
+    transaction.on_commit(lambda: Product.objects.filter(pk=pk).update(available=True))
+    return JsonResponse({"queued": True})
+""",
+            RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "7:5-7:88",
+                    "`transaction.on_commit()` reads the connection's autocommit state on the event loop and raises SynchronousOnlyOperation (the callable itself would run later, off the loop); register it inside the sync function that writes, run with `sync_to_async`",
+                ),
+            ),
+        ),
     )
     valid = (
         Example(
@@ -116,10 +144,34 @@ async def cheapest(request):
     return JsonResponse({"name": product.name})
 """
         ),
+        Example(
+            """\
+import logging
+
+from django.template.response import TemplateResponse
+from shop.models import Product
+
+log = logging.getLogger(__name__)
+
+
+async def product_list(request):
+    response = TemplateResponse(request, "shop/product_list.html", {"products": []})
+    response.add_post_render_callback(lambda r: log.info("%d products", Product.objects.count()))
+    return response
+"""
+        ),
     )
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.ctx.on_loop:
+            return
+        if callee_name(self.ctx, node) == ON_COMMIT:
+            self.report(
+                node,
+                "`transaction.on_commit()` reads the connection's autocommit state on the event loop and "
+                "raises SynchronousOnlyOperation (the callable itself would run later, off the loop); "
+                "register it inside the sync function that writes, run with `sync_to_async`",
+            )
             return
         found = orm_receiver(self.ctx, node)
         if found is None or not isinstance(node.func, cst.Attribute):

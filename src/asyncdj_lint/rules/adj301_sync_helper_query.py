@@ -20,8 +20,8 @@ class SyncHelperQuery(Rule):
         "Calling a plain `def` from an `async def` runs it on the event loop. When that "
         "function, or any project function it calls, in this module or another, runs a "
         "query, evaluates a QuerySet or reads a lazy relation, Django raises "
-        "`SynchronousOnlyOperation` deep inside the helper. The finding shows the chain of "
-        "calls down to the query. Call the helper in a thread with "
+        "`SynchronousOnlyOperation` deep inside the helper. The finding names the call that "
+        "queries, then the chain of calls down to it. Call the helper in a thread with "
         "`await sync_to_async(helper)(...)`, or decorate it with `@sync_to_async`."
     )
     fix_availability = FixAvailability.SOMETIMES
@@ -52,7 +52,7 @@ async def greet(request, pk):
             expected=(
                 Expected(
                     "14:38-14:50",
-                    "`greeting()` runs on the event loop and reaches a query there, which raises SynchronousOnlyOperation: greeting() -> customer_name() -> Customer.objects.get() (snippet.py:6); use `await sync_to_async(greeting)(...)`",
+                    "`Customer.objects.get()` runs a database query on the event loop and raises SynchronousOnlyOperation, reached from `greeting()` on the event loop: greeting() -> customer_name() -> Customer.objects.get() (snippet.py:6); use `await sync_to_async(greeting)(...)`",
                 ),
             ),
             fixed="""\
@@ -111,9 +111,13 @@ async def greet(request, pk):
         chain = helper_chain(self.ctx, node, self.severity)
         if chain is None:
             return
+        fact = chain.fact
+        fails = (
+            fact.detail or f"`{fact.text}` runs a query on the event loop and raises SynchronousOnlyOperation"
+        )
         self.report(
             node,
-            f"`{chain.calls[0]}` runs on the event loop and reaches a query there, which raises "
-            f"SynchronousOnlyOperation: {chain.render()}; use {wrap_advice(self.ctx, node)}",
+            f"{fails}, reached from `{chain.calls[0]}` on the event loop: {chain.render()}; "
+            f"use {wrap_advice(self.ctx, node)}",
             fix=bridge_fix(self.ctx, node),
         )

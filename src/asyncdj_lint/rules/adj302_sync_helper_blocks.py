@@ -20,7 +20,9 @@ class SyncHelperBlocks(Rule):
         "A plain `def` called from an `async def` runs on the event loop. When it, or a "
         "project function it calls, sleeps, makes an HTTP request, sends mail or runs a "
         "subprocess, the whole loop waits: every other request it serves stalls, and Django "
-        "raises nothing. The finding shows the chain of calls down to the blocking call. "
+        "raises nothing. The finding names the call that blocks and how long it can block "
+        "(a sleep's seconds, an HTTP call's timeout or its absence), then the chain of calls "
+        "down to it. "
         "Call the helper with `await sync_to_async(helper)(...)`, or make it async. Local "
         "file I/O (`open()`) is brief and is reported only where async code calls it "
         "itself (ADJ512), not behind helpers."
@@ -52,7 +54,7 @@ async def reserve(request):
             expected=(
                 Expected(
                     "11:5-11:21",
-                    "`wait_for_stock()` runs on the event loop and blocks it: wait_for_stock() -> time.sleep() (snippet.py:7); use `await sync_to_async(wait_for_stock)(...)`",
+                    "`time.sleep()` blocks the event loop for 0.01 s, reached from `wait_for_stock()` on the event loop: wait_for_stock() -> time.sleep() (snippet.py:7); use `await sync_to_async(wait_for_stock)(...)`",
                 ),
             ),
             fixed="""\
@@ -97,9 +99,11 @@ async def reserve(request):
         chain = helper_chain(self.ctx, node, self.severity)
         if chain is None:
             return
+        fact = chain.fact
+        blocks = fact.detail or f"`{fact.text}` blocks the event loop"
         self.report(
             node,
-            f"`{chain.calls[0]}` runs on the event loop and blocks it: {chain.render()}; "
+            f"{blocks}, reached from `{chain.calls[0]}` on the event loop: {chain.render()}; "
             f"use {wrap_advice(self.ctx, node)}",
             fix=bridge_fix(self.ctx, node),
         )

@@ -54,7 +54,7 @@ async def contact(request):
             expected=(
                 Expected(
                     "6:5-6:87",
-                    "`send_mail()` waits on the SMTP server on the event loop; use `await sync_to_async(send_mail)(...)`",
+                    "`send_mail()` waits on the SMTP server on the event loop for the whole exchange (connect, send, quit), without limit unless `EMAIL_TIMEOUT` is set; use `await sync_to_async(send_mail)(...)`",
                 ),
             ),
             fixed="""\
@@ -106,6 +106,7 @@ async def contact(request):
     def _report(self, node: cst.Call, what: str, advice: str) -> None:
         self.report(
             node,
-            f"{what} waits on the SMTP server on the event loop; use {advice}",
+            f"{what} waits on the SMTP server on the event loop for the whole exchange (connect, "
+            f"send, quit), without limit unless `EMAIL_TIMEOUT` is set; use {advice}",
             fix=bridge_fix(self.ctx, node),
         )
