@@ -59,6 +59,9 @@ class Inference:
         self._in_progress: set[tuple[int, str]] = set()
         # What `self` is in a method whose body is analysed for a given receiver, by id(FunctionDef).
         self.receivers: dict[int, object] = {}
+        # What the parameters of a function whose body is analysed for one call are bound to
+        # (the caller's arguments), by id(FunctionDef) and parameter name.
+        self.arguments: dict[int, dict[str, object]] = {}
 
     # -- entry point -------------------------------------------------------
 
@@ -117,6 +120,9 @@ class Inference:
         if binding.kind == "iter":
             return self._iteration_row(self._infer(binding.node, scope), binding.is_async)
         if binding.kind == "param":
+            passed = self.arguments.get(id(scope.node), {}).get(binding.node.name.value)
+            if passed is not None:
+                return passed
             annotated = self._annotated(binding.node, scope)
             return (
                 annotated if annotated is not None else project_calls.receiver_of(self, binding.node, scope)

@@ -30,7 +30,7 @@ from asyncdj_lint.analysis.calls import bound_values, callee_name, keyword_argum
 from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.inference import Symbol
 from asyncdj_lint.analysis.scopes import Scope
-from asyncdj_lint.analysis.values import Instance
+from asyncdj_lint.analysis.values import Instance, Request, RequestAttribute
 from asyncdj_lint.index import django_builtins
 from asyncdj_lint.index.request_path import generic_view
 
@@ -74,8 +74,10 @@ def is_request(ctx: FileContext, expr: cst.BaseExpression, scope: Scope | None =
     if found is None:
         return False
     owner, bindings = found
-    if len(bindings) != 1 or bindings[0].kind != "param" or not owner.is_async_function:
+    if len(bindings) != 1 or bindings[0].kind != "param":
         return False
+    if not owner.is_async_function:
+        return isinstance(passed_argument(ctx, owner, bindings[0].node), Request)
     param = bindings[0].node
     if param.annotation is not None:
         annotation = ctx.inference.infer(param.annotation.annotation, owner)
@@ -83,8 +85,9 @@ def is_request(ctx: FileContext, expr: cst.BaseExpression, scope: Scope | None =
     return param.name.value == "request" and _is_first_parameter(owner.node, param) and _imports_django(ctx)
 
 
-# Packages whose async views receive Django's HttpRequest (or, in DRF and adrf, a wrapper of it).
-_DJANGO_PACKAGES = ("django", "rest_framework", "adrf", "ninja", "channels")
+# Packages whose async views receive Django's HttpRequest (or, in DRF and adrf, a wrapper of it);
+# asgiref is Django's own: hybrid middleware imports only its `iscoroutinefunction`/`markcoroutinefunction`.
+_DJANGO_PACKAGES = ("django", "rest_framework", "adrf", "ninja", "channels", "asgiref")
 
 
 def _imports_django(ctx: FileContext) -> bool:
@@ -128,12 +131,57 @@ def _is_first_parameter(function: cst.FunctionDef, param: cst.Param) -> bool:
     return bool(positional) and positional[0] is param
 
 
+def passed_argument(ctx: FileContext, function: Scope, param: cst.CSTNode | None) -> object:
+    """What a sync function's parameter is bound to by the call from async code being judged."""
+    if not isinstance(param, cst.Param):
+        return None
+    return ctx.inference.arguments.get(id(function.node), {}).get(param.name.value)
+
+
 def is_request_attribute(ctx: FileContext, expr: cst.BaseExpression, attr: str) -> bool:
-    """`request.<attr>`, directly or through a local name assigned only that."""
+    """`request.<attr>` (also `getattr(request, "<attr>")`), directly, through a local name
+    assigned only that, or through a parameter the caller passed it to."""
     values = bound_values(ctx, expr)
-    return bool(values) and all(
-        isinstance(value, cst.Attribute) and value.attr.value == attr and is_request(ctx, value.value, scope)
-        for value, scope in values
+    return bool(values) and all(_request_attribute(ctx, value, scope, attr) for value, scope in values)
+
+
+def _request_attribute(ctx: FileContext, value: cst.BaseExpression, scope: Scope, attr: str) -> bool:
+    if isinstance(value, cst.Attribute):
+        if attr == "session" and _session_loaded(ctx, value.value, scope):
+            return False
+        return value.attr.value == attr and is_request(ctx, value.value, scope)
+    if isinstance(value, cst.Call):
+        return _getattr_of_request(ctx, value, scope, attr)
+    if not isinstance(value, cst.Name):
+        return False
+    found = scope.lookup(value.value)
+    if found is None or len(found[1]) != 1 or found[1][0].kind != "param":
+        return False
+    return passed_argument(ctx, found[0], found[1][0].node) == RequestAttribute(attr)
+
+
+def _session_loaded(ctx: FileContext, expr: cst.BaseExpression, scope: Scope) -> bool:
+    """A request passed by an async caller that had loaded its session already."""
+    if not isinstance(expr, cst.Name):
+        return False
+    found = scope.lookup(expr.value)
+    if found is None or len(found[1]) != 1 or found[1][0].kind != "param":
+        return False
+    passed = passed_argument(ctx, found[0], found[1][0].node)
+    return isinstance(passed, Request) and passed.session_loaded
+
+
+def _getattr_of_request(ctx: FileContext, call: cst.Call, scope: Scope, attr: str) -> bool:
+    """`getattr(request, "user")` (a default argument does not change what it loads)."""
+    if not (isinstance(call.func, cst.Name) and call.func.value == "getattr") or len(call.args) not in (2, 3):
+        return False
+    if scope.lookup("getattr") is not None or any(arg.keyword or arg.star for arg in call.args):
+        return False
+    name = call.args[1].value
+    return (
+        isinstance(name, cst.SimpleString)
+        and name.evaluated_value == attr
+        and is_request(ctx, call.args[0].value, scope)
     )
 
 

@@ -17,10 +17,10 @@ def helper_chain(ctx: FileContext, call: cst.Call, severity: Severity) -> Chain 
     called = called_here(ctx, call)
     if called is None or ctx.helpers is None:
         return None
-    ref, receiver = called
+    ref, receiver, arguments = called
     if isinstance(receiver, Instance) and ref.decl.name in orm_api.INSTANCE_BLOCKING_METHODS:
         return None  # an overridden save()/delete(): ADJ103 reports the call itself
-    chain = ctx.helpers.chain_from(ref, receiver, f"{ctx.snippet(call.func)}()")
+    chain = ctx.helpers.chain_from(ref, receiver, f"{ctx.snippet(call.func)}()", arguments)
     return chain if chain is not None and chain.fact.severity is severity else None
 
 
