@@ -17,6 +17,7 @@ from asyncdj_lint.discovery import python_files
 from asyncdj_lint.facts.django_version import detect_target_django, project_root
 from asyncdj_lint.index.cache import ResultCache, SummaryCache, content_key, project_fingerprint
 from asyncdj_lint.index.project import ProjectIndex
+from asyncdj_lint.index.request_path.deployment import deployment_files
 from asyncdj_lint.index.store import SourceStore
 from asyncdj_lint.index.summary import ModuleSummary
 from asyncdj_lint.options import LintOptions
@@ -99,6 +100,7 @@ class LintSession:
             self.store.mentions,
             self.store.tree,
             lambda: [f.path for f in self.store.files.values()],
+            root=options.root,
         )
         self.helpers = engine.helper_judge(self.index, options, self.rules)
         self.save_interval = save_interval
@@ -179,6 +181,12 @@ class LintSession:
             except OSError:
                 contents.append((name, "unreadable"))
         contents += self.index.templates.fingerprint()  # findings depend on what templates look up
+        # How the project is served (ADJ606) is read from its deployment files too.
+        for path in deployment_files(self.options.root) if self.options.root is not None else ():
+            try:
+                contents.append((f"deployment:{path}", content_key(path.read_bytes(), False)))
+            except OSError:
+                contents.append((f"deployment:{path}", "unreadable"))
         settings = repr((self.options, [rule.code for rule in self.rules]))
         return ResultCache(self.options.root, project_fingerprint(contents, settings))
 

@@ -60,9 +60,11 @@ class ProjectIndex:
         mentions: Mentions | None = None,
         trees: Trees | None = None,
         files: Callable[[], Iterable[Path]] | None = None,
+        root: Path | None = None,
     ) -> None:
         self.modules = modules
         self._files = files or (lambda: ())
+        self.root = root  # the project's root folder, where its deployment files are
         self._mentions = mentions or (lambda module, name: True)
         self._trees = trees or (lambda module: None)
         self._kinds: dict[str, str | None] = {}
