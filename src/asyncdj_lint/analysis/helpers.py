@@ -42,6 +42,8 @@ _CONSUMING_BUILTINS = frozenset(
 )
 # What a sync function's parameter is followed as when the caller passes it `request.<attr>`.
 _REQUEST_ATTRIBUTES = ("user", "session")
+# Decorators that make a method run when its attribute is read.
+_PROPERTIES = frozenset({"property", "functools.cached_property", "django.utils.functional.cached_property"})
 # How many functions one search may summarise before it gives up (stays silent).
 _MAX_FUNCTIONS = 300
 
@@ -229,6 +231,12 @@ class _SyncCalls:
             ref, receiver, arguments = called
             self.edges.append(Edge(ref, receiver, f"{self.ctx.snippet(node.func)}()", arguments))
 
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        read = read_here(self.ctx, node)
+        if read is not None:
+            ref, receiver = read
+            self.edges.append(Edge(ref, receiver, self.ctx.snippet(node)))
+
 
 def called_here(ctx: FileContext, call: cst.Call) -> tuple[FunctionRef, object, Arguments] | None:
     """The sync project function a call on the event loop runs there, with its receiver and
@@ -248,6 +256,25 @@ def called_here(ctx: FileContext, call: cst.Call) -> tuple[FunctionRef, object, 
         return None
     receiver = getattr(callee, "receiver", None)
     return ref, receiver, _arguments(ctx, call, ref, receiver)
+
+
+def read_here(ctx: FileContext, node: cst.Attribute) -> tuple[FunctionRef, object] | None:
+    """The sync `@property` (or `cached_property`) of a project class that reading `node` on
+    the event loop runs there, with the object it is read on."""
+    if not ctx.on_loop:
+        return None
+    parent = ctx.parent()
+    if isinstance(parent, cst.Call) and parent.func is node:
+        return None  # a call: `called_here` follows it
+    if isinstance(parent, (cst.AssignTarget, cst.Del, cst.AugAssign)):
+        return None  # a setter or deleter, not the getter
+    value = ctx.infer(node)
+    receiver = getattr(value, "receiver", None)
+    ref = project_function(ctx.index, value)
+    if ref is None or receiver is None or ref.decl.is_async:
+        return None
+    resolved = {ctx.index.resolve(ref.module, name) or name for name in ref.decl.decorators}
+    return (ref, receiver) if resolved & _PROPERTIES else None
 
 
 def _arguments(ctx: FileContext, call: cst.Call, ref: FunctionRef, receiver: object) -> Arguments:

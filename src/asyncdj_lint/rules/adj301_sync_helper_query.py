@@ -6,7 +6,7 @@ import libcst as cst
 
 from asyncdj_lint.fixes import FixAvailability
 from asyncdj_lint.rules._fixes import bridge_fix
-from asyncdj_lint.rules._helpers import helper_chain, wrap_advice
+from asyncdj_lint.rules._helpers import helper_chain, property_chain, read_advice, wrap_advice
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
@@ -24,7 +24,8 @@ class SyncHelperQuery(Rule):
         "`request.session` there. What the caller passes follows the call: the request "
         "(or its `user` or `session`) is still the request in the helper, and an instance keeps "
         "what its query loaded, so `order.customer` in the helper is a lazy relation read when "
-        "the caller's `order` came from `aget()` without `select_related`. The finding names "
+        "the caller's `order` came from `aget()` without `select_related`. A `@property` or `cached_property` "
+        "of a project class runs when it is read: the read is followed like a call. The finding names "
         "what fails, then the chain of calls down to it. Call the helper in a thread with "
         "`await sync_to_async(helper)(...)`, or decorate it with `@sync_to_async`."
     )
@@ -147,8 +148,55 @@ async def invoice(request, pk):
     return JsonResponse({"line": await sync_to_async(invoice_line)(order)})
 """,
         ),
+        Example(
+            """\
+from django.http import JsonResponse
+from shop.models import Order
+
+
+class OrderSummary:
+    def __init__(self, pk):
+        self.pk = pk
+
+    @property
+    def line_count(self):
+        return Order.objects.filter(customer_id=self.pk).count()
+
+
+async def summary(request, pk):
+    return JsonResponse({"lines": OrderSummary(pk).line_count})
+""",
+            RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "15:35-15:62",
+                    "`Order.objects.filter(customer_id=self.pk).count()` runs a database query on the event loop and raises SynchronousOnlyOperation, reached from `OrderSummary(pk).line_count` on the event loop: OrderSummary(pk).line_count -> Order.objects.filter(customer_id=self.pk).count() (snippet.py:11); use `await sync_to_async(lambda: OrderSummary(pk).line_count)()`",
+                ),
+            ),
+        ),
     )
     valid = (
+        Example(
+            """\
+from django.http import JsonResponse
+from shop.models import Order
+from asgiref.sync import sync_to_async
+
+
+class OrderSummary:
+    def __init__(self, pk):
+        self.pk = pk
+
+    @property
+    def line_count(self):
+        return Order.objects.filter(customer_id=self.pk).count()
+
+
+async def summary(request, pk):
+    report = OrderSummary(pk)
+    return JsonResponse({"lines": await sync_to_async(lambda: report.line_count)()})
+"""
+        ),
         Example(
             """\
 from asgiref.sync import sync_to_async
@@ -224,4 +272,18 @@ async def home(request):
             f"{fails}, reached from `{chain.calls[0]}` on the event loop: {chain.render()}; "
             f"use {wrap_advice(self.ctx, node)}",
             fix=bridge_fix(self.ctx, node),
+        )
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        chain = property_chain(self.ctx, node, self.severity)
+        if chain is None:
+            return
+        fact = chain.fact
+        fails = (
+            fact.detail or f"`{fact.text}` runs a query on the event loop and raises SynchronousOnlyOperation"
+        )
+        self.report(
+            node,
+            f"{fails}, reached from `{chain.calls[0]}` on the event loop: {chain.render()}; "
+            f"use {read_advice(self.ctx, node)}",
         )
