@@ -268,6 +268,8 @@ def read_here(ctx: FileContext, node: cst.Attribute) -> tuple[FunctionRef, objec
         return None  # a call: `called_here` follows it
     if isinstance(parent, (cst.AssignTarget, cst.Del, cst.AugAssign)):
         return None  # a setter or deleter, not the getter
+    if node.attr.value not in _property_names(ctx.index):
+        return None  # most reads: no project class has a property of that name
     value = ctx.infer(node)
     receiver = getattr(value, "receiver", None)
     ref = project_function(ctx.index, value)
@@ -275,6 +277,22 @@ def read_here(ctx: FileContext, node: cst.Attribute) -> tuple[FunctionRef, objec
         return None
     resolved = {ctx.index.resolve(ref.module, name) or name for name in ref.decl.decorators}
     return (ref, receiver) if resolved & _PROPERTIES else None
+
+
+def _property_names(index: ProjectIndex) -> frozenset[str]:
+    """Names of the methods of project classes decorated as a property, memoised per run."""
+    key = ("property-names",)
+    memo = index.functions.memo
+    if key not in memo:
+        memo[key] = frozenset(
+            decl.name
+            for summary in index.modules.values()
+            for decl in summary.functions.values()
+            if decl.owner is not None
+            and any(name.rsplit(".", 1)[-1] in ("property", "cached_property") for name in decl.decorators)
+        )
+    names = memo[key]
+    return names if isinstance(names, frozenset) else frozenset()
 
 
 def _arguments(ctx: FileContext, call: cst.Call, ref: FunctionRef, receiver: object) -> Arguments:
