@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import libcst as cst
-
+from asyncdj_lint.analysis.helpers import Fact
 from asyncdj_lint.fixes import FixAvailability
-from asyncdj_lint.rules._fixes import bridge_fix
-from asyncdj_lint.rules._helpers import helper_chain, property_chain, read_advice, wrap_advice
+from asyncdj_lint.rules._helpers import ChainReports
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
-class SyncHelperQuery(Rule):
+class SyncHelperQuery(ChainReports, Rule):
     code = "ADJ301"
     name = "sync-helper-query"
     stable_since = "0.1.0"
@@ -259,31 +257,7 @@ async def home(request):
         ),
     )
 
-    def visit_Call(self, node: cst.Call) -> None:
-        chain = helper_chain(self.ctx, node, self.severity)
-        if chain is None:
-            return
-        fact = chain.fact
-        fails = (
+    def what_fails(self, fact: Fact) -> str:
+        return (
             fact.detail or f"`{fact.text}` runs a query on the event loop and raises SynchronousOnlyOperation"
-        )
-        self.report(
-            node,
-            f"{fails}, reached from `{chain.calls[0]}` on the event loop: {chain.render()}; "
-            f"use {wrap_advice(self.ctx, node)}",
-            fix=bridge_fix(self.ctx, node),
-        )
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        chain = property_chain(self.ctx, node, self.severity)
-        if chain is None:
-            return
-        fact = chain.fact
-        fails = (
-            fact.detail or f"`{fact.text}` runs a query on the event loop and raises SynchronousOnlyOperation"
-        )
-        self.report(
-            node,
-            f"{fails}, reached from `{chain.calls[0]}` on the event loop: {chain.render()}; "
-            f"use {read_advice(self.ctx, node)}",
         )

@@ -142,21 +142,19 @@ async def pick(request):
     valid = (
         Example(
             """\
-from asgiref.sync import sync_to_async
 from django import forms
 from django.http import JsonResponse
-from shop.models import Product
 
 
-class PickForm(forms.Form):
-    product = forms.ModelChoiceField(queryset=Product.objects.filter(available=True))
+class QuantityForm(forms.Form):
+    quantity = forms.IntegerField(min_value=1)
 
 
 async def pick(request):
-    form = PickForm({"product": request.GET.get("product", "1")})
-    if not await sync_to_async(form.is_valid)():
+    form = QuantityForm({"quantity": request.GET.get("quantity", "1")})
+    if not form.is_valid():
         return JsonResponse({"errors": form.errors}, status=400)
-    return JsonResponse({"name": form.cleaned_data["product"].name})
+    return JsonResponse({"quantity": form.cleaned_data["quantity"]})
 """
         ),
         Example(
