@@ -51,18 +51,20 @@ def lint_paths(
     `progress(done, total)` is called as files are linted.
     """
     options = resolve_options(paths, options or LintOptions())
-    exclusion = Exclusion(options.exclude, options.root)
-    targets = (
-        list(paths)
-        if stdin is not None
-        else list(python_files(paths, exclusion.excludes, force_exclude=options.force_exclude))
-    )
+    targets = list(paths) if stdin is not None else files_to_check(paths, options)
     # Linting the project's root folder lists every project file already.
     whole_project = stdin is None and all(path.resolve() == options.root for path in paths)
     session = LintSession(options, targets, project_files=targets if whole_project else None)
     result = session.lint(targets, stdin=stdin, progress=progress)
     session.save_cache()
     return result
+
+
+def files_to_check(paths: Sequence[Path], options: LintOptions) -> list[Path]:
+    """The files a run over `paths` lints (`--show-files`), minus the exclusions."""
+    options = resolve_options(paths, options)
+    exclusion = Exclusion(options.exclude, options.root)
+    return list(python_files(paths, exclusion.excludes, force_exclude=options.force_exclude))
 
 
 def resolve_options(paths: Sequence[Path], options: LintOptions) -> LintOptions:

@@ -9,12 +9,13 @@ import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TextIO
 
 import click
 
 from asyncdj_lint import __version__, baseline
 from asyncdj_lint.add_noqa import add_noqa
-from asyncdj_lint.api import lint_paths
+from asyncdj_lint.api import files_to_check, lint_paths
 from asyncdj_lint.baseline import SourceLines
 from asyncdj_lint.config import (
     ConfigError,
@@ -42,6 +43,8 @@ Examples:
   asyncdj-lint shop/ accounts/views.py check some folders and files
   asyncdj-lint --select ADJ1 .         only the ORM rules
   asyncdj-lint --output-format json .  machine-readable output
+  asyncdj-lint --output-format gitlab -o gl-code-quality.json .  a GitLab Code Quality report
+  asyncdj-lint --show-files .          list the files a run would check
   asyncdj-lint --write-baseline b.json .  record today's findings; `--baseline b.json .` then
                                          reports only new ones
   asyncdj-lint --stdin-filename v.py -    check an editor's unsaved buffer
@@ -137,6 +140,12 @@ def main() -> None:
     help="How findings are printed  [default: full on a terminal, else concise]",
 )
 @click.option(
+    "-o",
+    "--output-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the findings to this file instead of standard output.",
+)
+@click.option(
     "--statistics", is_flag=True, help="Print how many findings each rule has, instead of the findings."
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print the findings and nothing else.")
@@ -163,6 +172,7 @@ def main() -> None:
     "--no-cache", is_flag=True, help="Neither read nor write the summary cache in .asyncdj-lint-cache/."
 )
 @click.option("--show-settings", is_flag=True, help="Print the resolved configuration and exit.")
+@click.option("--show-files", is_flag=True, help="Print the files that would be checked and exit.")
 def check(paths: tuple[Path, ...], config_file: Path | None, **flags: object) -> None:
     stdin_filename = flags.pop("stdin_filename")
     if stdin_filename is not None and paths not in ((), (Path("-"),)):
@@ -176,6 +186,10 @@ def check(paths: tuple[Path, ...], config_file: Path | None, **flags: object) ->
     settings = _settings(paths, config_file, flags)
     if flags.pop("show_settings"):
         click.echo(describe(settings), nl=False)
+        return
+    if flags.pop("show_files"):
+        for path in sorted(files_to_check(paths, to_options(settings))):
+            click.echo(path)
         return
     output = _Output(**flags)
     stdin = sys.stdin.read() if stdin_filename else None
@@ -222,6 +236,7 @@ class _Output:
     """The flags that decide what is printed, and the printing."""
 
     output_format: str | None
+    output_file: Path | None
     statistics: bool
     quiet: bool
     exit_zero: bool
@@ -247,14 +262,31 @@ class _Output:
     def print(
         self, diagnostics: list[Diagnostic], files_checked: int, source_lines: SourceLines, root: Path | None
     ) -> None:
-        if self.statistics:
-            click.echo(statistics(diagnostics), nl=False)
+        if self.output_file is None:
+            self._print(sys.stdout, diagnostics, files_checked, source_lines, root)
             return
-        name = self.output_format or ("full" if is_terminal(sys.stdout) else "concise")
-        colour = wants_colour(sys.stdout)
-        click.echo(FORMATS[name](diagnostics, Rendering(colour, source_lines, root)), nl=False, color=colour)
+        self.output_file.parent.mkdir(parents=True, exist_ok=True)
+        with self.output_file.open("w", encoding="utf-8") as stream:
+            self._print(stream, diagnostics, files_checked, source_lines, root)
+
+    def _print(
+        self,
+        stream: TextIO,
+        diagnostics: list[Diagnostic],
+        files_checked: int,
+        source_lines: SourceLines,
+        root: Path | None,
+    ) -> None:
+        if self.statistics:
+            click.echo(statistics(diagnostics), file=stream, nl=False)
+            return
+        # A file is not a terminal: `full` is chosen only when asked for, and never coloured.
+        name = self.output_format or ("full" if is_terminal(stream) else "concise")
+        colour = wants_colour(stream)
+        text = FORMATS[name](diagnostics, Rendering(colour, source_lines, root))
+        click.echo(text, file=stream, nl=False, color=colour)
         if name == "full" and not self.quiet:
-            click.echo(closing_line(diagnostics, files_checked), nl=False)
+            click.echo(closing_line(diagnostics, files_checked), file=stream, nl=False)
 
 
 def _add_noqa(diagnostics: list[Diagnostic]) -> None:
