@@ -15,6 +15,7 @@ from asyncdj_lint import engine
 from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.discovery import python_files
 from asyncdj_lint.facts.django_version import detect_target_django, project_root
+from asyncdj_lint.gitignore import GitIgnore
 from asyncdj_lint.index.cache import ResultCache, SummaryCache, content_key, project_fingerprint
 from asyncdj_lint.index.project import ProjectIndex
 from asyncdj_lint.index.request_path.deployment import deployment_files
@@ -63,8 +64,16 @@ def lint_paths(
 def files_to_check(paths: Sequence[Path], options: LintOptions) -> list[Path]:
     """The files a run over `paths` lints (`--show-files`), minus the exclusions."""
     options = resolve_options(paths, options)
-    exclusion = Exclusion(options.exclude, options.root)
-    return list(python_files(paths, exclusion.excludes, force_exclude=options.force_exclude))
+    return list(python_files(paths, _excluder(options), force_exclude=options.force_exclude))
+
+
+def _excluder(options: LintOptions) -> Callable[[Path], bool]:
+    """What leaves a file or folder out: the exclusions, and what git ignores unless told otherwise."""
+    excludes = Exclusion(options.exclude, options.root).excludes
+    if not options.respect_gitignore:
+        return excludes
+    ignored = GitIgnore().ignored
+    return lambda path: excludes(path) or ignored(path)
 
 
 def resolve_options(paths: Sequence[Path], options: LintOptions) -> LintOptions:
@@ -94,7 +103,7 @@ class LintSession:
         self.rules = [rule for rule in all_rules() if options.selection.enabled(rule.code, rule.severity)]
         project = project_files
         if project is None:
-            project = python_files([options.root], Exclusion(options.exclude, options.root).excludes)
+            project = python_files([options.root], _excluder(options))
         # The files linted first come first: when two files share a module name, they win.
         self.store = SourceStore([*first, *project], SummaryCache(options.root) if options.cache else None)
         self.index = ProjectIndex(

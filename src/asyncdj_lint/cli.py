@@ -123,6 +123,12 @@ def main() -> None:
     help="Apply the exclusions to files named on the command line too.",
 )
 @click.option(
+    "--respect-gitignore/--no-respect-gitignore",
+    default=None,
+    help="Leave out files git ignores (.gitignore, .git/info/exclude, core.excludesFile) when searching "
+    "folders  [default: respect them]",
+)
+@click.option(
     "--target-django",
     metavar="X.Y",
     callback=_django_version,
@@ -223,6 +229,7 @@ def _settings(paths: tuple[Path, ...], config_file: Path | None, flags: dict[str
             exclude=_split(flags.pop("exclude")),
             extend_exclude=_split(flags.pop("extend_exclude")),
             force_exclude=flags.pop("force_exclude"),
+            respect_gitignore=flags.pop("respect_gitignore"),
             target_django=flags.pop("target_django"),
             settings_module=flags.pop("settings_module"),
             cache=False if flags.pop("no_cache") else None,

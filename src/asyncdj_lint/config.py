@@ -51,6 +51,7 @@ class Settings:
     target_django: tuple[int, int] | None = None
     settings_module: str | None = None
     blocking_calls: tuple[str, ...] = ()
+    respect_gitignore: bool = True
     # Command-line only.
     force_exclude: bool = False
     cache: bool = True
@@ -100,6 +101,12 @@ def _dotted(key: str, value: object) -> str:
     return value
 
 
+def _bool(key: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"`{key}` must be true or false, not {value!r}")
+    return value
+
+
 def _qualified_names(key: str, value: object) -> tuple[str, ...]:
     names = _string_list(key, value)
     for name in names:
@@ -117,6 +124,7 @@ _PARSERS: dict[str, Callable[[str, object], object]] = {
     "target-django": _version,
     "settings-module": _dotted,
     "blocking-calls": _qualified_names,
+    "respect-gitignore": _bool,
 }
 
 
@@ -198,6 +206,7 @@ def to_options(settings: Settings) -> LintOptions:
         root=settings.root,
         exclude=settings.excluded_patterns,
         force_exclude=settings.force_exclude,
+        respect_gitignore=settings.respect_gitignore,
         per_file_ignores=settings.per_file_ignores,
         cache=settings.cache,
     )
