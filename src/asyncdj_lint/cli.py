@@ -15,20 +15,21 @@ import click
 
 from asyncdj_lint import __version__, baseline, parse_guard
 from asyncdj_lint.add_noqa import add_noqa
-from asyncdj_lint.api import files_to_check, lint_paths
+from asyncdj_lint.api import LintResult, files_to_check, lint_paths
 from asyncdj_lint.baseline import SourceLines
 from asyncdj_lint.config import (
     ConfigError,
     Settings,
     check_codes,
     describe,
+    find_config_file,
     load_settings,
     to_options,
     unknown_django,
     with_overrides,
 )
 from asyncdj_lint.diagnostics import Diagnostic
-from asyncdj_lint.facts.django_version import git_only_root, parse_version
+from asyncdj_lint.facts.django_version import git_only_root, parse_version, project_root
 from asyncdj_lint.formats import FORMATS, Rendering, lines_on_disk
 from asyncdj_lint.lines import split_lines
 from asyncdj_lint.report import Progress, closing_line, statistics
@@ -219,29 +220,44 @@ def check(paths: tuple[Path, ...], config_file: Path | None, **flags: object) ->
     if not_python:
         raise click.UsageError(f"not a Python file (.py or .pyi): {', '.join(not_python)}")
     paths = (stdin_filename,) if stdin_filename else paths or (Path("."),)
-    settings = _settings(paths, config_file, flags)
+    projects = []
+    for group in _projects(paths, config_file):
+        remaining = dict(flags)  # every project reads the same flags
+        projects.append((group, _settings(group, config_file, remaining)))
+    flags = remaining
     if flags.pop("show_settings"):
-        click.echo(describe(settings), nl=False)
+        click.echo("\n".join(describe(settings) for _, settings in projects), nl=False)
         return
     if flags.pop("show_files"):
-        for path in sorted(files_to_check(paths, to_options(settings))):
+        shown = (path for group, settings in projects for path in files_to_check(group, to_options(settings)))
+        for path in sorted(shown):
             click.echo(path)
         return
     output = _Output(**flags)
     # Bytes as given: the file's own encoding rules decide (a latin-1 buffer is ADJ001, not a crash).
     stdin = sys.stdin.buffer.read().decode("utf-8", "surrogateescape") if stdin_filename else None
     progress = Progress(sys.stderr) if is_terminal(sys.stderr) and not output.quiet else None
-    result = lint_paths(list(paths), to_options(settings), stdin=stdin, progress=progress)
+    result = LintResult()
+    for group, settings in projects:
+        one = lint_paths(list(group), to_options(settings), stdin=stdin, progress=progress)
+        result.diagnostics += one.diagnostics
+        result.files_checked += one.files_checked
+        result.internal_errors += one.internal_errors
+    if len(projects) > 1:
+        result.diagnostics.sort()
     if progress:
         progress.clear()
+    settings = projects[0][1]
     for notice in [] if output.quiet else _notices(result.files_checked, paths, settings):
         click.echo(f"asyncdj-lint: {notice}", err=True)
+    # Fingerprints are relative to the project root; for several projects, to the folder they share.
+    root = settings.root if len(projects) == 1 else project_root([s.root or g[0] for g, s in projects])
     source_lines = _source_reader(stdin_filename, stdin)
-    diagnostics = output.apply_baseline(result.diagnostics, source_lines, settings.root)
+    diagnostics = output.apply_baseline(result.diagnostics, source_lines, root)
     if output.add_noqa:
-        _add_noqa(diagnostics, settings.root)
+        _add_noqa(diagnostics, root)
         sys.exit(EXIT_CLEAN)
-    output.print(diagnostics, result.files_checked, source_lines, settings.root)
+    output.print(diagnostics, result.files_checked, source_lines, root)
     for error in result.internal_errors:
         click.echo(
             f"asyncdj-lint: internal error, file not fully checked (please report it): {error}", err=True
@@ -249,6 +265,32 @@ def check(paths: tuple[Path, ...], config_file: Path | None, **flags: object) ->
     if result.internal_errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if diagnostics and not output.exit_zero else EXIT_CLEAN)
+
+
+def _projects(paths: tuple[Path, ...], config_file: Path | None) -> list[tuple[Path, ...]]:
+    """The paths grouped by the project each belongs to, each project analysed on its own.
+
+    A path's project is its nearest configuration file and project root; the
+    groups come in the order of their roots, so the output does not depend on
+    the order of the arguments. With `--config`, or when every path shares one
+    project, the paths stay one group in the order given.
+    """
+    if config_file is not None or len(paths) == 1:
+        return [paths]
+    groups: dict[tuple[str, str], list[Path]] = {}
+    keys: dict[Path, tuple[str, str]] = {}  # per folder: pre-commit passes many files of few folders
+    for path in paths:
+        folder = path if path.is_dir() else path.parent
+        if folder not in keys:
+            try:
+                found = find_config_file([folder])
+            except ConfigError as error:
+                raise BadConfiguration(str(error)) from None
+            keys[folder] = (str(found or ""), str(project_root([folder])))
+        groups.setdefault(keys[folder], []).append(path)
+    if len(groups) == 1:
+        return [paths]
+    return [tuple(sorted(groups[key], key=str)) for key in sorted(groups, key=lambda key: (key[1], key[0]))]
 
 
 def _notices(files_checked: int, paths: tuple[Path, ...], settings: Settings) -> list[str]:

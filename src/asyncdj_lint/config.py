@@ -181,25 +181,60 @@ def _tool_table(path: Path) -> dict[str, object]:
     return tool
 
 
+# Keys whose lists a configuration adds to those of the file it extends; the others replace them.
+_ACCUMULATED = ("ignore", "extend_select", "extend_exclude")
+
+
+def _values(config_file: Path, chain: tuple[Path, ...] = ()) -> dict[str, object]:
+    """The parsed keys of a file's table, over those of the file its `extend` names, as in ruff."""
+    resolved = config_file.resolve()
+    if resolved in chain:
+        cycle = " -> ".join(str(path) for path in (*chain, resolved))
+        raise ConfigError(f"{chain[0]}: [tool.{SECTION}] `extend` makes a cycle: {cycle}")
+    table = _tool_table(config_file).get(SECTION, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{config_file}: `tool.{SECTION}` must be a table")
+    inherited: dict[str, object] = {}
+    values: dict[str, object] = {}
+    for key, value in table.items():
+        if key == "extend":
+            inherited = _values(_extended(config_file, value), (*chain, resolved))
+            continue
+        parser = _PARSERS.get(key)
+        if parser is None:
+            known = ", ".join([*_PARSERS, "extend"])
+            raise ConfigError(f"{config_file}: unknown key `{key}` in [tool.{SECTION}] (known keys: {known})")
+        try:
+            values[key.replace("-", "_")] = parser(key, value)
+        except ConfigError as error:
+            raise ConfigError(f"{config_file}: [tool.{SECTION}] {error}") from None
+    for name, value in values.items():
+        base = inherited.get(name)
+        if name in _ACCUMULATED and isinstance(base, tuple) and isinstance(value, tuple):
+            value = base + value
+        inherited[name] = value
+    return inherited
+
+
+def _extended(config_file: Path, value: object) -> Path:
+    """The file an `extend` key names, relative to the file that holds the key."""
+    if not isinstance(value, str):
+        raise ConfigError(
+            f"{config_file}: [tool.{SECTION}] `extend` must be a path to a pyproject.toml, not {value!r}"
+        )
+    base = config_file.resolve().parent / Path(value).expanduser()
+    if not base.is_file():
+        raise ConfigError(f"{config_file}: [tool.{SECTION}] `extend`: no such file: {base}")
+    return base
+
+
 def load_settings(paths: Sequence[Path], config_file: Path | None = None) -> Settings:
     """The settings of a run on `paths`: from `config_file`, else the nearest pyproject.toml."""
     named = config_file is not None
     config_file = config_file or find_config_file(paths)
     if config_file is None:
         return Settings(root=project_root(paths))
-    table = _tool_table(config_file).get(SECTION, {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{config_file}: `tool.{SECTION}` must be a table")
-    values: dict[str, object] = {}
-    for key, value in table.items():
-        parser = _PARSERS.get(key)
-        if parser is None:
-            known = ", ".join(_PARSERS)
-            raise ConfigError(f"{config_file}: unknown key `{key}` in [tool.{SECTION}] (known keys: {known})")
-        try:
-            values[key.replace("-", "_")] = parser(key, value)
-        except ConfigError as error:
-            raise ConfigError(f"{config_file}: [tool.{SECTION}] {error}") from None
+    values = _values(config_file)
     # A file named with --config gives settings, not the project: the paths' root stays the root.
     root = project_root(paths) if named else config_file.resolve().parent
     return Settings(config_file=config_file.resolve(), root=root, **values)
