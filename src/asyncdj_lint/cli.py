@@ -19,6 +19,7 @@ from asyncdj_lint.api import LintResult, files_to_check, lint_paths
 from asyncdj_lint.baseline import SourceLines
 from asyncdj_lint.config import (
     ConfigError,
+    Overrides,
     Settings,
     check_codes,
     describe,
@@ -207,11 +208,34 @@ def main() -> None:
 )
 @click.option("--show-settings", is_flag=True, help="Print the resolved configuration and exit.")
 @click.option("--show-files", is_flag=True, help="Print the files that would be checked and exit.")
-def check(paths: tuple[Path, ...], config_file: Path | None, **flags: object) -> None:
-    stdin_filename = flags.pop("stdin_filename")
+def check(
+    paths: tuple[Path, ...],
+    config_file: Path | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    exclude: tuple[str, ...],
+    extend_exclude: tuple[str, ...],
+    force_exclude: bool | None,
+    respect_gitignore: bool | None,
+    target_django: tuple[int, int] | None,
+    settings_module: str | None,
+    output_format: str | None,
+    output_file: Path | None,
+    statistics: bool,
+    quiet: bool,
+    exit_zero: bool,
+    stdin_filename: Path | None,
+    add_noqa: bool,
+    write_baseline: Path | None,
+    baseline: Path | None,
+    no_cache: bool,
+    show_settings: bool,
+    show_files: bool,
+) -> None:
     if stdin_filename is not None and paths not in ((), (Path("-"),)):
         raise click.UsageError("with --stdin-filename, pass no paths (or `-`)")
-    if stdin_filename is not None and flags["add_noqa"]:
+    if stdin_filename is not None and add_noqa:
         raise click.UsageError("--add-noqa edits files; it cannot edit stdin")
     missing = [str(p) for p in paths if not p.exists() and stdin_filename is None]
     if missing:
@@ -220,20 +244,35 @@ def check(paths: tuple[Path, ...], config_file: Path | None, **flags: object) ->
     if not_python:
         raise click.UsageError(f"not a Python file (.py or .pyi): {', '.join(not_python)}")
     paths = (stdin_filename,) if stdin_filename else paths or (Path("."),)
-    projects = []
-    for group in _projects(paths, config_file):
-        remaining = dict(flags)  # every project reads the same flags
-        projects.append((group, _settings(group, config_file, remaining)))
-    flags = remaining
-    if flags.pop("show_settings"):
+    projects: list[tuple[tuple[Path, ...], Settings]] = []
+    try:
+        overrides = Overrides(
+            select=_codes(select, "--select"),
+            ignore=_codes(ignore, "--ignore"),
+            extend_select=_codes(extend_select, "--extend-select"),
+            exclude=_split(exclude),
+            extend_exclude=_split(extend_exclude),
+            force_exclude=force_exclude,
+            respect_gitignore=respect_gitignore,
+            target_django=target_django,
+            settings_module=settings_module,
+            cache=False if no_cache else None,
+        )
+        for group in _projects(paths, config_file):
+            projects.append((group, with_overrides(load_settings(group, config_file), overrides)))
+    except ConfigError as error:
+        raise BadConfiguration(str(error)) from None
+    if show_settings:
         click.echo("\n".join(describe(settings) for _, settings in projects), nl=False)
         return
-    if flags.pop("show_files"):
+    if show_files:
         shown = (path for group, settings in projects for path in files_to_check(group, to_options(settings)))
         for path in sorted(shown):
             click.echo(path)
         return
-    output = _Output(**flags)
+    output = _Output(
+        output_format, output_file, statistics, quiet, exit_zero, add_noqa, write_baseline, baseline
+    )
     # Bytes as given: the file's own encoding rules decide (a latin-1 buffer is ADJ001, not a crash).
     stdin = sys.stdin.buffer.read().decode("utf-8", "surrogateescape") if stdin_filename else None
     progress = Progress(sys.stderr) if is_terminal(sys.stderr) and not output.quiet else None
@@ -258,9 +297,10 @@ def check(paths: tuple[Path, ...], config_file: Path | None, **flags: object) ->
         _add_noqa(diagnostics, root)
         sys.exit(EXIT_CLEAN)
     output.print(diagnostics, result.files_checked, source_lines, root)
-    for error in result.internal_errors:
+    for internal_error in result.internal_errors:
         click.echo(
-            f"asyncdj-lint: internal error, file not fully checked (please report it): {error}", err=True
+            f"asyncdj-lint: internal error, file not fully checked (please report it): {internal_error}",
+            err=True,
         )
     if result.internal_errors:
         sys.exit(EXIT_ERROR)
@@ -282,11 +322,7 @@ def _projects(paths: tuple[Path, ...], config_file: Path | None) -> list[tuple[P
     for path in paths:
         folder = path if path.is_dir() else path.parent
         if folder not in keys:
-            try:
-                found = find_config_file([folder])
-            except ConfigError as error:
-                raise BadConfiguration(str(error)) from None
-            keys[folder] = (str(found or ""), str(project_root([folder])))
+            keys[folder] = (str(find_config_file([folder]) or ""), str(project_root([folder])))
         groups.setdefault(keys[folder], []).append(path)
     if len(groups) == 1:
         return [paths]
@@ -308,27 +344,7 @@ def _notices(files_checked: int, paths: tuple[Path, ...], settings: Settings) ->
     return notices
 
 
-def _settings(paths: tuple[Path, ...], config_file: Path | None, flags: dict[str, object]) -> Settings:
-    """The configuration file's settings with the command line's flags over them."""
-    try:
-        return with_overrides(
-            load_settings(paths, config_file),
-            select=_codes(flags.pop("select"), "--select"),
-            ignore=_codes(flags.pop("ignore"), "--ignore"),
-            extend_select=_codes(flags.pop("extend_select"), "--extend-select"),
-            exclude=_split(flags.pop("exclude")),
-            extend_exclude=_split(flags.pop("extend_exclude")),
-            force_exclude=flags.pop("force_exclude"),
-            respect_gitignore=flags.pop("respect_gitignore"),
-            target_django=flags.pop("target_django"),
-            settings_module=flags.pop("settings_module"),
-            cache=False if flags.pop("no_cache") else None,
-        )
-    except ConfigError as error:
-        raise BadConfiguration(str(error)) from None
-
-
-@dataclass
+@dataclass(frozen=True)
 class _Output:
     """The flags that decide what is printed, and the printing."""
 

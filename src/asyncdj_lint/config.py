@@ -3,7 +3,8 @@
 Each key has a parser that turns its TOML value into the `Settings` field of
 the same name (dashes become underscores) or says, in a `ConfigError` naming
 the key, why it cannot. `to_options` maps settings onto `LintOptions`: a new
-key needs a parser in `_PARSERS`, a `Settings` field, and a line there.
+key needs a parser in `_PARSERS`, a `Settings` field, and a line there (and,
+for a command-line flag, an `Overrides` field and a line in `with_overrides`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 from asyncdj_lint.facts.django_version import (
     KNOWN_RELEASES,
@@ -130,17 +132,23 @@ def _qualified_names(key: str, value: object) -> tuple[str, ...]:
     return names
 
 
-_PARSERS: dict[str, Callable[[str, object], object]] = {
-    "select": _codes,
-    "ignore": _codes,
-    "extend-select": _codes,
-    "exclude": _string_list,
-    "extend-exclude": _string_list,
-    "per-file-ignores": _per_file_ignores,
-    "target-django": _version,
-    "settings-module": _dotted,
-    "blocking-calls": _qualified_names,
-    "respect-gitignore": _bool,
+# Each key's parser, applied to the settings read so far: `settings, key, value -> settings`.
+_Parser = Callable[[Settings, str, object], Settings]
+_PARSERS: dict[str, _Parser] = {
+    "select": lambda settings, key, value: replace(settings, select=_codes(key, value)),
+    "ignore": lambda settings, key, value: replace(settings, ignore=_codes(key, value)),
+    "extend-select": lambda settings, key, value: replace(settings, extend_select=_codes(key, value)),
+    "exclude": lambda settings, key, value: replace(settings, exclude=_string_list(key, value)),
+    "extend-exclude": lambda settings, key, value: replace(settings, extend_exclude=_string_list(key, value)),
+    "per-file-ignores": lambda settings, key, value: replace(
+        settings, per_file_ignores=_per_file_ignores(key, value)
+    ),
+    "target-django": lambda settings, key, value: replace(settings, target_django=_version(key, value)),
+    "settings-module": lambda settings, key, value: replace(settings, settings_module=_dotted(key, value)),
+    "blocking-calls": lambda settings, key, value: replace(
+        settings, blocking_calls=_qualified_names(key, value)
+    ),
+    "respect-gitignore": lambda settings, key, value: replace(settings, respect_gitignore=_bool(key, value)),
 }
 
 
@@ -159,7 +167,7 @@ def find_config_file(paths: Sequence[Path]) -> Path | None:
     return None
 
 
-def _read(path: Path) -> dict:
+def _read(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as file:
             return tomllib.load(file)
@@ -181,12 +189,8 @@ def _tool_table(path: Path) -> dict[str, object]:
     return tool
 
 
-# Keys whose lists a configuration adds to those of the file it extends; the others replace them.
-_ACCUMULATED = ("ignore", "extend_select", "extend_exclude")
-
-
-def _values(config_file: Path, chain: tuple[Path, ...] = ()) -> dict[str, object]:
-    """The parsed keys of a file's table, over those of the file its `extend` names, as in ruff."""
+def _from_file(config_file: Path, chain: tuple[Path, ...] = ()) -> Settings:
+    """The settings of a file's table, over those of the file its `extend` names, as in ruff."""
     resolved = config_file.resolve()
     if resolved in chain:
         cycle = " -> ".join(str(path) for path in (*chain, resolved))
@@ -194,26 +198,36 @@ def _values(config_file: Path, chain: tuple[Path, ...] = ()) -> dict[str, object
     table = _tool_table(config_file).get(SECTION, {})
     if not isinstance(table, dict):
         raise ConfigError(f"{config_file}: `tool.{SECTION}` must be a table")
-    inherited: dict[str, object] = {}
-    values: dict[str, object] = {}
+    inherited = Settings()
+    if "extend" in table:
+        inherited = _from_file(_extended(config_file, table["extend"]), (*chain, resolved))
+    settings = replace(inherited, config_file=resolved, root=resolved.parent)
     for key, value in table.items():
         if key == "extend":
-            inherited = _values(_extended(config_file, value), (*chain, resolved))
             continue
         parser = _PARSERS.get(key)
         if parser is None:
             known = ", ".join([*_PARSERS, "extend"])
             raise ConfigError(f"{config_file}: unknown key `{key}` in [tool.{SECTION}] (known keys: {known})")
         try:
-            values[key.replace("-", "_")] = parser(key, value)
+            settings = parser(settings, key, value)
         except ConfigError as error:
             raise ConfigError(f"{config_file}: [tool.{SECTION}] {error}") from None
-    for name, value in values.items():
-        base = inherited.get(name)
-        if name in _ACCUMULATED and isinstance(base, tuple) and isinstance(value, tuple):
-            value = base + value
-        inherited[name] = value
-    return inherited
+    # these lists add to the inherited ones; every other key replaces its inherited value
+    return replace(
+        settings,
+        ignore=inherited.ignore + settings.ignore if "ignore" in table else settings.ignore,
+        extend_select=(
+            inherited.extend_select + settings.extend_select
+            if "extend-select" in table
+            else settings.extend_select
+        ),
+        extend_exclude=(
+            inherited.extend_exclude + settings.extend_exclude
+            if "extend-exclude" in table
+            else settings.extend_exclude
+        ),
+    )
 
 
 def _extended(config_file: Path, value: object) -> Path:
@@ -234,26 +248,53 @@ def load_settings(paths: Sequence[Path], config_file: Path | None = None) -> Set
     config_file = config_file or find_config_file(paths)
     if config_file is None:
         return Settings(root=project_root(paths))
-    values = _values(config_file)
     # A file named with --config gives settings, not the project: the paths' root stays the root.
-    root = project_root(paths) if named else config_file.resolve().parent
-    return Settings(config_file=config_file.resolve(), root=root, **values)
+    settings = _from_file(config_file)
+    return replace(settings, root=project_root(paths)) if named else settings
 
 
-def with_overrides(settings: Settings, **overrides: object) -> Settings:
-    """Command-line values over the file's: None and empty values leave a setting alone.
+@dataclass(frozen=True)
+class Overrides:
+    """The command line's values for settings; an empty tuple or None leaves the file's value."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    extend_exclude: tuple[str, ...] = ()
+    force_exclude: bool | None = None
+    respect_gitignore: bool | None = None
+    target_django: tuple[int, int] | None = None
+    settings_module: str | None = None
+    cache: bool | None = None
+
+
+_T = TypeVar("_T")
+
+
+def _given(value: _T | None, default: _T) -> _T:
+    return default if value is None else value
+
+
+def with_overrides(settings: Settings, overrides: Overrides) -> Settings:
+    """Command-line values over the file's.
 
     `select` and `exclude` replace the file's lists; `ignore`, `extend-select`
     and `extend-exclude` add to them, as in ruff.
     """
-    changes: dict[str, object] = {}
-    for name, value in overrides.items():
-        if value is None or value == ():
-            continue
-        if name in ("ignore", "extend_select", "extend_exclude"):
-            value = getattr(settings, name) + value
-        changes[name] = value
-    return replace(settings, **changes)
+    return replace(
+        settings,
+        select=overrides.select or settings.select,
+        ignore=settings.ignore + overrides.ignore,
+        extend_select=settings.extend_select + overrides.extend_select,
+        exclude=overrides.exclude or settings.exclude,
+        extend_exclude=settings.extend_exclude + overrides.extend_exclude,
+        force_exclude=_given(overrides.force_exclude, settings.force_exclude),
+        respect_gitignore=_given(overrides.respect_gitignore, settings.respect_gitignore),
+        target_django=_given(overrides.target_django, settings.target_django),
+        settings_module=_given(overrides.settings_module, settings.settings_module),
+        cache=_given(overrides.cache, settings.cache),
+    )
 
 
 # -- using them --------------------------------------------------------------
