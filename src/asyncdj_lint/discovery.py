@@ -52,8 +52,7 @@ def _walk(root: Path, excluded: Callable[[Path], bool]) -> Iterator[Path]:
         if entry.is_dir() and not entry.is_symlink():
             if not (entry / "pyvenv.cfg").exists():
                 yield from _walk(entry, excluded)
-        elif entry.suffix in (".py", ".pyi") and (entry.is_file() or entry.is_symlink()):
-            # a dangling link is yielded too: reading it fails, and that is reported (ADJ001)
+        elif entry.suffix in (".py", ".pyi") and entry.is_file():
             yield entry
 
 
