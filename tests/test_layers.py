@@ -51,6 +51,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "fixes",
             "options",
             "workspace",
+            "gitignore",
             "noqa",
             "suppressions",
             "baseline",
