@@ -43,6 +43,7 @@ class _Walker(Visitor):
     """Keeps scopes and ancestors current and dispatches each node to the rules."""
 
     def __init__(self, ctx: FileContext, rules: Iterable[object]) -> None:
+        """`rules`: rule objects, or any object with `visit_<Node>` and `leave_<Node>` methods."""
         self.ctx = ctx
         self.on_enter: dict[type, list[Handler]] = {}
         self.on_exit: dict[type, list[Handler]] = {}
@@ -135,12 +136,15 @@ def lint_module(
     options: LintOptions,
     helpers: HelperJudge | None = None,
 ) -> list[Diagnostic]:
-    """`helpers` is the session's judge; without one, a judge of `rules` for this file alone."""
+    """`helpers` is the session's judge, whose inference memo the file shares; without one, a judge
+    of `rules` for this file alone."""
     file, module = parsed.file, parsed.module
     rules = list(rules)
     if helpers is None:
         helpers = helper_judge(index, options, rules)
-    ctx = FileContext(module, file.name, file.is_package, index, options, helpers=helpers)
+    ctx = FileContext(
+        module, file.name, file.is_package, index, options, helpers=helpers, memo=helpers.inference_memo
+    )
     walk(module, _Walker(ctx, [rule(ctx) for rule in rules]))
     check_unused = UnusedNoqa in rules
     if not ctx.reports and not check_unused:
