@@ -45,6 +45,7 @@ _CHECK_HELP = """Check Python files for code that breaks under Django's async su
 Commands:
   asyncdj-lint check [OPTIONS] [PATHS]    check files (the default: `check` may be left out)
   asyncdj-lint rule CODE | --all          explain a rule, or list them all
+  asyncdj-lint server                     run the language server on stdio (pip install 'asyncdj-lint[lsp]')
 
 \b
 Examples:
@@ -435,3 +436,15 @@ def rule(code: str | None, show_all: bool) -> None:
     if found is None:
         raise click.UsageError(f"unknown rule code: {code}")
     click.echo(render_rule(found, colour), nl=False, color=colour)
+
+
+@main.command()
+def server() -> None:
+    """Run the language server (LSP) on standard input and output, for editors."""
+    try:
+        from asyncdj_lint.server import serve
+    except ImportError as error:
+        raise click.UsageError(
+            f"the language server needs pygls ({error}): pip install 'asyncdj-lint[lsp]'"
+        ) from None
+    serve()
