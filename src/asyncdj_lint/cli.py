@@ -27,8 +27,9 @@ from asyncdj_lint.config import (
 )
 from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.facts.django_version import parse_version
+from asyncdj_lint.fixer import FixPolicy, FixRun, fix_paths
 from asyncdj_lint.formats import FORMATS, Rendering, lines_on_disk
-from asyncdj_lint.report import Progress, closing_line, statistics
+from asyncdj_lint.report import Progress, closing_line, fixed_summary, statistics
 from asyncdj_lint.rules import all_rules, rule_by_code
 from asyncdj_lint.terminal import is_terminal, render_rule, render_rule_list, wants_colour
 
@@ -45,6 +46,8 @@ Examples:
   asyncdj-lint --write-baseline b.json .  record today's findings; `--baseline b.json .` then
                                          reports only new ones
   asyncdj-lint --stdin-filename v.py -    check an editor's unsaved buffer
+  asyncdj-lint --fix .                 apply the safe fixes (add --unsafe-fixes for the rest)
+  asyncdj-lint --diff --unsafe-fixes . show every fix as a diff; write nothing
   asyncdj-lint rule ADJ101             explain a rule
 """
 
@@ -146,6 +149,26 @@ def main() -> None:
     type=click.Path(path_type=Path),
     help="Read the source from stdin; report it as this file.",
 )
+@click.option("--fix", is_flag=True, help="Apply the safe fixes, then report what remains.")
+@click.option(
+    "--unsafe-fixes",
+    is_flag=True,
+    help="Also offer and apply the fixes that change where code runs or what it loads.",
+)
+@click.option(
+    "--diff",
+    is_flag=True,
+    help="Print the fixes as a unified diff and write nothing; exit 1 when there are any.",
+)
+@click.option("--fix-only", is_flag=True, help="Apply the fixes and report no findings (implies --fix).")
+@click.option("--show-fixes", is_flag=True, help="List the fixes applied, per file and code.")
+@click.option(
+    "--exit-non-zero-on-fix",
+    is_flag=True,
+    help="Exit 1 when a fix was applied, even if no findings remain.",
+)
+@click.option("--fixable", multiple=True, metavar="CODES", help="Only these codes or prefixes may be fixed.")
+@click.option("--unfixable", multiple=True, metavar="CODES", help="These codes or prefixes are never fixed.")
 @click.option(
     "--add-noqa", is_flag=True, help="Write `# noqa: CODE` comments on the lines that have findings."
 )
@@ -169,6 +192,8 @@ def check(paths: tuple[Path, ...], config_file: Path | None, **flags: object) ->
         raise click.UsageError("with --stdin-filename, pass no paths (or `-`)")
     if stdin_filename is not None and flags["add_noqa"]:
         raise click.UsageError("--add-noqa edits files; it cannot edit stdin")
+    if stdin_filename is not None and (flags["fix"] or flags["fix_only"] or flags["diff"]):
+        raise click.UsageError("--fix, --fix-only and --diff edit files; they cannot edit stdin")
     missing = [str(p) for p in paths if not p.exists() and stdin_filename is None]
     if missing:
         raise click.UsageError(f"no such file or folder: {', '.join(missing)}")
@@ -188,13 +213,48 @@ def check(paths: tuple[Path, ...], config_file: Path | None, **flags: object) ->
     if output.add_noqa:
         _add_noqa(diagnostics)
         sys.exit(EXIT_CLEAN)
-    output.print(diagnostics, result.files_checked, source_lines, settings.root)
+    policy = FixPolicy(output.unsafe_fixes, settings.fixable, settings.unfixable)
+    run = FixRun()
+    if output.diff:
+        run = fix_paths(paths, to_options(settings), diagnostics, policy, write=False)
+        _fix_problems(run)
+        click.echo("".join(file.diff() for file in run.files), nl=False)
+        if not output.quiet:
+            fixed = sum(run.fixed.values())
+            click.echo(
+                f"Would fix {fixed} finding{'' if fixed == 1 else 's'}." if fixed else "No fixes.", err=True
+            )
+        sys.exit(EXIT_FINDINGS if run.files else EXIT_CLEAN)
+    if output.fix or output.fix_only:
+        run = fix_paths(paths, to_options(settings), diagnostics, policy, write=True)
+        _fix_problems(run)
+        if run.files:
+            # Report what is left: the fixed files are linted again, with the whole project.
+            result = lint_paths(list(paths), to_options(settings))
+            source_lines = _source_reader(stdin_filename, stdin)
+            diagnostics = output.apply_baseline(result.diagnostics, source_lines, settings.root)
+    fixed = sum(run.fixed.values())
+    if output.fix_only:
+        if output.show_fixes:
+            click.echo(fixed_summary({f.path: f.fixed for f in run.files}), nl=False)
+        elif not output.quiet:
+            click.echo(f"Fixed {fixed} finding{'' if fixed == 1 else 's'}.", err=True)
+        sys.exit(EXIT_FINDINGS if fixed and output.exit_non_zero_on_fix else EXIT_CLEAN)
+    output.print(diagnostics, result.files_checked, source_lines, settings.root, policy, fixed)
+    if output.show_fixes and run.files:
+        click.echo(fixed_summary({f.path: f.fixed for f in run.files}), nl=False)
+    elif fixed and not output.quiet and output.resolved_format() != "full":
+        click.echo(
+            f"Fixed {fixed} finding{'' if fixed == 1 else 's'} ({len(diagnostics)} remaining).", err=True
+        )
     for error in result.internal_errors:
         click.echo(
             f"asyncdj-lint: internal error, file not fully checked (please report it): {error}", err=True
         )
     if result.internal_errors:
         sys.exit(EXIT_ERROR)
+    if fixed and output.exit_non_zero_on_fix:
+        sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_FINDINGS if diagnostics and not output.exit_zero else EXIT_CLEAN)
 
 
@@ -212,6 +272,8 @@ def _settings(paths: tuple[Path, ...], config_file: Path | None, flags: dict[str
             target_django=flags.pop("target_django"),
             settings_module=flags.pop("settings_module"),
             cache=False if flags.pop("no_cache") else None,
+            fixable=_codes(flags.pop("fixable"), "--fixable"),
+            unfixable=_codes(flags.pop("unfixable"), "--unfixable"),
         )
     except ConfigError as error:
         raise BadConfiguration(str(error)) from None
@@ -228,6 +290,15 @@ class _Output:
     add_noqa: bool
     write_baseline: Path | None
     baseline: Path | None
+    fix: bool = False
+    unsafe_fixes: bool = False
+    diff: bool = False
+    fix_only: bool = False
+    show_fixes: bool = False
+    exit_non_zero_on_fix: bool = False
+
+    def resolved_format(self) -> str:
+        return self.output_format or ("full" if is_terminal(sys.stdout) else "concise")
 
     def apply_baseline(
         self, diagnostics: list[Diagnostic], source_lines: SourceLines, root: Path | None
@@ -245,16 +316,36 @@ class _Output:
         return diagnostics
 
     def print(
-        self, diagnostics: list[Diagnostic], files_checked: int, source_lines: SourceLines, root: Path | None
+        self,
+        diagnostics: list[Diagnostic],
+        files_checked: int,
+        source_lines: SourceLines,
+        root: Path | None,
+        policy: FixPolicy | None = None,
+        fixed: int = 0,
     ) -> None:
         if self.statistics:
             click.echo(statistics(diagnostics), nl=False)
             return
-        name = self.output_format or ("full" if is_terminal(sys.stdout) else "concise")
+        policy = policy or FixPolicy()
+        name = self.resolved_format()
         colour = wants_colour(sys.stdout)
-        click.echo(FORMATS[name](diagnostics, Rendering(colour, source_lines, root)), nl=False, color=colour)
+        rendering = Rendering(colour, source_lines, root, applicable=policy.applies)
+        click.echo(FORMATS[name](diagnostics, rendering), nl=False, color=colour)
         if name == "full" and not self.quiet:
-            click.echo(closing_line(diagnostics, files_checked), nl=False)
+            summary = closing_line(
+                diagnostics,
+                files_checked,
+                fixed=fixed,
+                fixable=sum(1 for d in diagnostics if policy.applies(d)),
+                hidden=sum(1 for d in diagnostics if policy.hidden(d)),
+            )
+            click.echo(summary, nl=False)
+
+
+def _fix_problems(run: FixRun) -> None:
+    for problem in run.problems:
+        click.echo(f"asyncdj-lint: {problem}", err=True)
 
 
 def _add_noqa(diagnostics: list[Diagnostic]) -> None:

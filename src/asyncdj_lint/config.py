@@ -51,6 +51,9 @@ class Settings:
     target_django: tuple[int, int] | None = None
     settings_module: str | None = None
     blocking_calls: tuple[str, ...] = ()
+    # Codes or prefixes whose fixes may be applied (empty: all), and those whose may not.
+    fixable: tuple[str, ...] = ()
+    unfixable: tuple[str, ...] = ()
     # Command-line only.
     force_exclude: bool = False
     cache: bool = True
@@ -117,6 +120,8 @@ _PARSERS: dict[str, Callable[[str, object], object]] = {
     "target-django": _version,
     "settings-module": _dotted,
     "blocking-calls": _qualified_names,
+    "fixable": _codes,
+    "unfixable": _codes,
 }
 
 
@@ -176,7 +181,7 @@ def with_overrides(settings: Settings, **overrides: object) -> Settings:
     for name, value in overrides.items():
         if value is None or value == ():
             continue
-        if name in ("ignore", "extend_select", "extend_exclude"):
+        if name in ("ignore", "extend_select", "extend_exclude", "unfixable"):
             value = getattr(settings, name) + value
         changes[name] = value
     return replace(settings, **changes)
