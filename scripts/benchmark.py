@@ -1,6 +1,6 @@
 """Times asyncdj-lint next to flake8-async and ruff on the same files, in one run.
 
-    python scripts/benchmark.py [TREE ...]        (default: the corpus from ../shared/tools/corpus.sh)
+    python scripts/benchmark.py [TREE ...]        (default: the corpus from scripts/corpus.py)
 
 Each tool is run as a user runs it, in a subprocess, on the same folder, several
 times; the best wall time of each is reported with its ratio to ruff's and to

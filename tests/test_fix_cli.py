@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from asyncdj_lint.cli import main
-from asyncdj_lint.fixer import ChangedOnDisk, replace_atomically
+from asyncdj_lint.sources import ChangedOnDisk, replace_atomically
 from tests.helpers import write_files
 
 VIEWS = """\
@@ -166,3 +166,16 @@ def test_a_file_changed_on_disk_since_it_was_read_is_not_overwritten(tmp_path: P
 
 def test_fix_cannot_edit_stdin(project: Path) -> None:
     assert check("--fix", "--stdin-filename", "shop/views.py", "-")[0] == 2
+
+
+def test_fix_never_writes_through_a_link_out_of_the_project(
+    project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outside = tmp_path_factory.mktemp("outside") / "views.py"
+    outside.write_text(VIEWS)
+    (project / "shop/views.py").unlink()
+    (project / "shop/views.py").symlink_to(outside)
+    code, _, err = check("--fix", "shop")
+    assert outside.read_text() == VIEWS
+    assert "outside the project" in err
+    assert code == 1

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
-from asyncdj_lint import engine
+from asyncdj_lint import engine, parse_guard
 from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.discovery import python_files
 from asyncdj_lint.facts.django_version import detect_target_django, project_root
@@ -120,7 +120,7 @@ class LintSession:
         files = [store.file_for(path) for path in targets]
         for file in files:
             try:
-                source = file.path.read_bytes() if stdin is None else stdin.encode()
+                source = file.path.read_bytes() if stdin is None else stdin.encode("utf-8", "surrogateescape")
             except OSError as error:
                 result.diagnostics.append(
                     UnparsableFile.diagnostic(file.display, f"{type(error).__name__}: {error}")
@@ -142,7 +142,7 @@ class LintSession:
             result.internal_errors.extend(outcome.internal_errors)
             if results is not None and not outcome.internal_errors:
                 results.put(
-                    ResultCache.key(file.display, source),
+                    ResultCache.key(self._cache_name(file), source),
                     (outcome.diagnostics, store.problems.get(file.path)),
                 )
             if progress is not None:
@@ -155,7 +155,7 @@ class LintSession:
             if problem is not None:
                 store.problems[file.path] = problem
             if results is not None:
-                results.put(ResultCache.key(file.display, source), ([], problem))
+                results.put(ResultCache.key(self._cache_name(file), source), ([], problem))
         if options.selection.enabled(UnparsableFile.code, UnparsableFile.severity):
             # Only the linted files: one the index read for its names is not reported.
             result.diagnostics.extend(
@@ -194,17 +194,35 @@ class LintSession:
         self, results: ResultCache | None, file: SourceFile, source: bytes, result: LintResult
     ) -> bool:
         """Adds a file's cached outcome to `result`; False when there is none."""
-        cached = results.get(ResultCache.key(file.display, source)) if results is not None else None
+        cached = results.get(ResultCache.key(self._cache_name(file), source)) if results is not None else None
         if cached is None:
             return False
         diagnostics, problem = cached
-        result.diagnostics.extend(diagnostics)
+        # Stored under the path relative to the root: shown as this run names the file.
+        result.diagnostics.extend(replace(d, path=file.display) for d in diagnostics)
         if problem is not None:
-            self.store.problems[file.path] = problem
+            self.store.problems[file.path] = replace(problem, path=file.display)
         return True
+
+    def _cache_name(self, file: SourceFile) -> str:
+        """The file's path relative to the project root: `.`, `$PWD` and `app/` runs share results."""
+        assert self.options.root is not None
+        path = file.path.resolve()
+        return (
+            path.relative_to(self.options.root).as_posix()
+            if path.is_relative_to(self.options.root)
+            else str(path)
+        )
 
     def lint_file(self, file: SourceFile, source: bytes) -> FileOutcome:
         """One file's findings; an unparsable file's ADJ001 goes to the store's problems."""
+        try:
+            return parse_guard.run_deep(lambda: self._lint_file(file, source))
+        except RecursionError:
+            self.store.too_deep(file)
+            return FileOutcome([])
+
+    def _lint_file(self, file: SourceFile, source: bytes) -> FileOutcome:
         applicable = [rule for rule in self.rules if _may_fire(rule, source)]
         parsed = self.store.parse(file, source)
         if parsed is None:
@@ -215,8 +233,10 @@ class LintSession:
                     parsed, index=self.index, rules=applicable, options=self.options, helpers=self.helpers
                 )
             )
+        except RecursionError:
+            raise
         except Exception as error:  # noqa: BLE001 - one file's failure must not cost the whole run
-            return FileOutcome([], internal_errors=[f"{file.display}: {type(error).__name__}: {error}"])
+            return FileOutcome([], internal_errors=[f"{file.display}: {parse_guard.describe(error)}"])
 
     def _lint_in_workers(self, walked: list[tuple[SourceFile, bytes]], workers: int) -> Iterator[FileOutcome]:
         """Lints files in worker processes, each holding a session of its own.

@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import difflib
 import io
-import os
 import re
-import stat
-import tempfile
 import tokenize
 from collections import Counter
 from collections.abc import Sequence
@@ -25,10 +22,12 @@ from pathlib import Path
 
 import libcst as cst
 
+from asyncdj_lint import parse_guard
 from asyncdj_lint.api import LintSession, resolve_options
 from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.fixes import ResolvedFix, Safety, apply_fixes
 from asyncdj_lint.options import LintOptions
+from asyncdj_lint.sources import ChangedOnDisk, replace_atomically
 
 # Rounds per file: fixes that overlap wait for the next one; past this, what remains is reported.
 MAX_ROUNDS = 4
@@ -126,7 +125,12 @@ def fix_paths(
     options = resolve_options(paths, options)
     assert options.root is not None
     session = LintSession(options, [Path(path) for path in by_path])
+    root = options.root.resolve()
     for path, found in by_path.items():
+        target = Path(path).resolve()
+        if write and not target.is_relative_to(root):
+            run.problems.append(f"{path}: left unchanged: it is a link to {target}, outside the project")
+            continue
         file = _fix_file(session, Path(path), found, policy, run)
         if file is None:
             continue
@@ -199,40 +203,16 @@ def _write(path: Path, file: FileFix, run: FixRun) -> bool:
         return False
     data = file.after.encode(read.encoding)
     try:
-        cst.parse_module(data)
-    except cst.ParserSyntaxError:
+        parse_guard.parse_module(data)
+    except (cst.ParserSyntaxError, parse_guard.NestingError, RecursionError):
         run.problems.append(f"{path}: left unchanged: the fixed text does not parse")
         return False
     try:
-        replace_atomically(path, data, expected=read.data)
+        replace_atomically(path.resolve(), data, expected=read.data)
+    except ChangedOnDisk:
+        run.problems.append(f"{path}: left unchanged: it changed on disk while it was being fixed")
+        return False
     except OSError as error:
         run.problems.append(f"{path}: left unchanged: cannot write it: {error.strerror or error}")
         return False
     return True
-
-
-class ChangedOnDisk(OSError):
-    """The file is no longer what was read: someone else wrote it."""
-
-
-def replace_atomically(target: Path, data: bytes, *, expected: bytes | None = None) -> None:
-    """Writes a temporary file beside `target` and renames it over it, keeping its permission bits.
-
-    A kill or a full disk leaves the old file whole. With `expected`, the file
-    is replaced only if it still holds those bytes just before the rename.
-    """
-    target = target.resolve()
-    mode = stat.S_IMODE(target.stat().st_mode)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-        if expected is not None and target.read_bytes() != expected:
-            raise ChangedOnDisk(0, "it changed on disk while it was being fixed")
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -9,11 +9,12 @@ from pathlib import Path
 
 from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.fixes import AddImport, RemoveImport, Safety, TextEdit, apply_fixes
+from asyncdj_lint.lines import split_lines
 
 
 def lines_on_disk(path: str) -> list[str]:
     try:
-        return Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+        return split_lines(Path(path).read_bytes().decode("utf-8", errors="replace"))
     except OSError:
         return []
 

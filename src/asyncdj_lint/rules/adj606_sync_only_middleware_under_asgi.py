@@ -6,6 +6,7 @@ from functools import cached_property
 
 import libcst as cst
 
+from asyncdj_lint import parse_guard
 from asyncdj_lint.index.request_path.settings_ops import entry_nodes, settings_ops
 from asyncdj_lint.rules._request_path import SYNC_ONLY, request_path
 from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
@@ -109,7 +110,7 @@ class LegacyMiddleware(MiddlewareMixin):
         settings = index.settings(self.ctx.options.settings_module)
         if self.ctx.module_name not in settings.modules or not settings.asgi_application:
             return
-        entry = node.evaluated_value
+        entry = parse_guard.literal_value(node)
         written = self._entries.get(id(node))
         if not isinstance(entry, str) or written is None:
             return

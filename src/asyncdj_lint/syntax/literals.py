@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from asyncdj_lint import parse_guard
+
 
 def string_value(expr: cst.BaseExpression | None) -> str | None:
     """The value of a string literal (`"a"`, or implicitly concatenated `"a" "b"`), else None.
@@ -11,7 +13,7 @@ def string_value(expr: cst.BaseExpression | None) -> str | None:
     f-strings and bytes have no value here.
     """
     if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
-        value = expr.evaluated_value
+        value = parse_guard.literal_value(expr)  # None for `"\N{nope}"`, which Python cannot build
         return value if isinstance(value, str) else None
     return None
 
@@ -25,7 +27,8 @@ def bool_value(expr: cst.BaseExpression) -> bool | None:
 def int_value(expr: cst.BaseExpression) -> int | None:
     """`3`, `-1`, `0x10` -> the number; None for anything else."""
     if isinstance(expr, cst.Integer):
-        return int(expr.value, 0)
+        value = parse_guard.literal_value(expr)  # None for more digits than int() converts
+        return value if isinstance(value, int) else None
     if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
         inner = int_value(expr.expression)
         return None if inner is None else -inner
