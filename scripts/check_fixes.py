@@ -33,7 +33,8 @@ def check_tree(tree: Path, workspace: Path) -> tuple[bool, str]:
     copy = workspace / tree.name
     shutil.copytree(tree, copy, ignore=_SKIPPED, symlinks=True)
     started = time.monotonic()
-    options = LintOptions(cache=False)
+    # The copy is the project: without a marker in it, the root search would climb into the temp folder.
+    options = LintOptions(root=copy, cache=False)
     found = lint_paths([copy], options).diagnostics
     fixable = sum(1 for d in found if _POLICY.applies(d))
     preview = fix_paths([copy], options, found, _POLICY, write=False)
