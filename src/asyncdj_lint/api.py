@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -90,7 +90,7 @@ class LintSession:
         assert options.root is not None, "resolve_options() first"
         self.options = options
         self.rules = [rule for rule in all_rules() if options.selection.enabled(rule.code, rule.severity)]
-        project = project_files
+        project: Iterable[Path] | None = project_files
         if project is None:
             project = python_files([options.root], Exclusion(options.exclude, options.root).excludes)
         # The files linted first come first: when two files share a module name, they win.
@@ -172,7 +172,7 @@ class LintSession:
 
         Computed once per session: its files are assumed not to change meanwhile.
         """
-        if not self.options.cache:
+        if not self.options.cache or self.options.root is None:
             return None
         contents = []
         for name, file in self.store.files.items():

@@ -26,6 +26,7 @@ def python_files(
     excluded = excluded or _in_skipped_dir
     seen: set[Path] = set()
     for path in paths:
+        candidates: Iterable[Path]
         if path.is_file():
             candidates = [] if force_exclude and excluded(path) else [path]
         else:

@@ -35,13 +35,14 @@ Handler = Callable[[cst.CSTNode], None]
 # Families whose findings are facts about a sync body run on the loop (for the helper judge).
 _FACT_FAMILIES = ("ADJ1", "ADJ2", "ADJ5")
 # Rules of those families that judge async constructs, or code that fails in any context.
-_NOT_FACTS = frozenset({"ADJ104", "ADJ105", "ADJ106", "ADJ107", "ADJ511"})
+_NOT_FACTS = frozenset({"ADJ104", "ADJ105", "ADJ106", "ADJ107", "ADJ108", "ADJ109", "ADJ511"})
 
 
 class _Walker(Visitor):
     """Keeps scopes and ancestors current and dispatches each node to the rules."""
 
     def __init__(self, ctx: FileContext, rules: Iterable[object]) -> None:
+        """`rules`: rule objects, or any object with `visit_<Node>` and `leave_<Node>` methods."""
         self.ctx = ctx
         self.on_enter: dict[type, list[Handler]] = {}
         self.on_exit: dict[type, list[Handler]] = {}
@@ -134,12 +135,15 @@ def lint_module(
     options: LintOptions,
     helpers: HelperJudge | None = None,
 ) -> list[Diagnostic]:
-    """`helpers` is the session's judge; without one, a judge of `rules` for this file alone."""
+    """`helpers` is the session's judge, whose inference memo the file shares; without one, a judge
+    of `rules` for this file alone."""
     file, module = parsed.file, parsed.module
     rules = list(rules)
     if helpers is None:
         helpers = helper_judge(index, options, rules)
-    ctx = FileContext(module, file.name, file.is_package, index, options, helpers=helpers)
+    ctx = FileContext(
+        module, file.name, file.is_package, index, options, helpers=helpers, memo=helpers.inference_memo
+    )
     walk(module, _Walker(ctx, [rule(ctx) for rule in rules]))
     if not ctx.reports:
         return []

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asyncdj_lint.analysis.inference import Inference
+from asyncdj_lint.analysis.project_calls import InferenceMemo
 from asyncdj_lint.analysis.scopes import Scope
+from asyncdj_lint.analysis.values import Value
 from asyncdj_lint.diagnostics import Severity
 from asyncdj_lint.facts import bridges
 from asyncdj_lint.fixes import Fix
@@ -42,6 +44,8 @@ class FileContext:
     judging_helper: bool = False
     # Judges the sync project functions a call reaches (ADJ3xx); built by the engine.
     helpers: HelperJudge | None = None
+    # What the session's inference learnt about project code; a fresh one serves a file alone.
+    memo: InferenceMemo = field(default_factory=InferenceMemo)
     inference: Inference = field(init=False)
     scope: Scope = field(init=False)
     # The nodes from the module down to the one being visited, that one last.
@@ -50,7 +54,7 @@ class FileContext:
     _local_names: dict[frozenset[str], frozenset[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.inference = Inference(self.index, self.module_name, self.is_package)
+        self.inference = Inference(self.index, self.module_name, self.is_package, self.memo)
         self.scope = Scope(self.module, None)
 
     @property
@@ -58,7 +62,7 @@ class FileContext:
         """Whether the node being visited runs on the event loop."""
         return self.scope.runs_on_loop
 
-    def infer(self, expr: cst.BaseExpression) -> object:
+    def infer(self, expr: cst.BaseExpression) -> Value | None:
         return self.inference.infer(expr, self.scope)
 
     def parent(self, generations: int = 1) -> cst.CSTNode | None:

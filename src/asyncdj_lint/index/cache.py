@@ -28,7 +28,9 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
+from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.index.summary import ModuleSummary
+from asyncdj_lint.sources import ParseProblem
 
 CACHE_DIR = ".asyncdj-lint-cache"
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -172,6 +174,10 @@ def _prepare_folder(file: Path) -> None:
             old.unlink(missing_ok=True)
 
 
+# A file's findings, and the problem (ADJ001) that kept it from being parsed, if any.
+CachedOutcome = tuple[list[Diagnostic], ParseProblem | None]
+
+
 class ResultCache:
     """Each file's lint outcome, valid only while the whole project and the options are unchanged.
 
@@ -186,17 +192,19 @@ class ResultCache:
         self.fingerprint = fingerprint
         stored = read_signed(self.file)
         valid = isinstance(stored, tuple) and len(stored) == 2 and stored[0] == fingerprint
-        self.entries: dict[str, object] = dict(stored[1]) if valid else {}
+        self.entries: dict[str, CachedOutcome] = (
+            dict(stored[1]) if isinstance(stored, tuple) and valid else {}
+        )
         self.added = 0
 
     @staticmethod
     def key(display: str, source: bytes) -> str:
         return f"{display}\0{content_key(source, False)}"
 
-    def get(self, key: str) -> object:
+    def get(self, key: str) -> CachedOutcome | None:
         return self.entries.get(key)
 
-    def put(self, key: str, outcome: object) -> None:
+    def put(self, key: str, outcome: CachedOutcome) -> None:
         self.entries[key] = outcome
         self.added += 1
 

@@ -8,6 +8,7 @@ class hierarchy.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -79,8 +80,6 @@ class FunctionRef:
 class ProjectFunctions:
     def __init__(self, index: ProjectIndex) -> None:
         self.index = index
-        # Results of the analyses that follow calls (return values, helper facts), per run.
-        self.memo: dict[tuple, object] = {}
 
     def function(self, qualname: str) -> FunctionRef | None:
         """The module-level function or class method a qualified name denotes."""
@@ -162,7 +161,7 @@ class ProjectFunctions:
         return "transparent" if resolved in _TRANSPARENT_DECORATORS else "opaque"
 
 
-def _module_splits(index: ProjectIndex, qualname: str):
+def _module_splits(index: ProjectIndex, qualname: str) -> Iterator[tuple[str, str]]:
     """(module, "func" or "Class.method") pairs that could spell `qualname` in the project."""
     parts = qualname.split(".")
     for cut in (len(parts) - 1, len(parts) - 2):
