@@ -5,7 +5,10 @@ The bottom layer of the package: it imports only parse_guard, beside it.
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,3 +78,27 @@ def syntax_problem(file: SourceFile, source: bytes) -> ParseProblem | None:
 
 
 _ONLY_AST = 0x400  # ast.PyCF_ONLY_AST: check the syntax without compiling to bytecode
+
+
+class ChangedOnDisk(OSError):
+    """The file no longer holds the bytes that were read: someone else wrote it meanwhile."""
+
+
+def replace_atomically(target: Path, data: bytes, *, expected: bytes | None = None) -> None:
+    """Writes a temporary file beside `target` and renames it over it: a kill or a full disk
+    leaves the old file whole. The file keeps its permission bits. With `expected`, the file
+    is replaced only if it still holds those bytes just before the rename (else ChangedOnDisk)."""
+    mode = stat.S_IMODE(target.stat().st_mode)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, mode)
+        if expected is not None and target.read_bytes() != expected:
+            raise ChangedOnDisk(f"{target} changed on disk since it was read")
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
