@@ -12,6 +12,7 @@ from functools import cached_property
 from pathlib import Path
 
 from asyncdj_lint import engine
+from asyncdj_lint.analysis.project import Project
 from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.discovery import python_files
 from asyncdj_lint.facts.django_version import detect_target_django, project_root
@@ -23,7 +24,7 @@ from asyncdj_lint.options import LintOptions
 from asyncdj_lint.rules import all_rules
 from asyncdj_lint.rules.adj001_unparsable_file import UnparsableFile
 from asyncdj_lint.rules.base import Rule
-from asyncdj_lint.sources import ParseProblem, SourceFile, syntax_problem
+from asyncdj_lint.sources import ParseProblem, SourceFile, Sources
 from asyncdj_lint.suppressions import drop_per_file_ignores
 from asyncdj_lint.workspace import Exclusion
 
@@ -34,6 +35,8 @@ class LintResult:
     files_checked: int = 0
     # "path: error" for each file the tool failed on (a bug in asyncdj-lint); the rest was checked.
     internal_errors: list[str] = field(default_factory=list)
+    # path as reported -> that file's lines, from the bytes the run read (stdin's for its file)
+    source_lines: Callable[[str], list[str]] = field(default=Sources().lines_of)
 
 
 def lint_paths(
@@ -60,6 +63,7 @@ def lint_paths(
     whole_project = stdin is None and all(path.resolve() == options.root for path in paths)
     session = LintSession(options, targets, project_files=targets if whole_project else None)
     result = session.lint(targets, stdin=stdin, progress=progress)
+    result.source_lines = session.store.sources.lines_of
     session.save_cache()
     return result
 
@@ -94,8 +98,10 @@ class LintSession:
             project = python_files([options.root], Exclusion(options.exclude, options.root).excludes)
         # The files linted first come first: when two files share a module name, they win.
         self.store = SourceStore([*first, *project], SummaryCache(options.root) if options.cache else None)
-        self.index = ProjectIndex(self.store, self.store.mentions, self.store.tree)
-        self.helpers = engine.helper_judge(self.index, options, self.rules)
+        self.index = ProjectIndex(self.store, self.store.mentions)
+        # What analyses see: the index, function bodies from the store, and the run's memo.
+        self.project = Project(self.index, self.store.tree)
+        self.helpers = engine.helper_judge(self.project, options, self.rules)
         self.save_interval = save_interval
         self._last_saved = 0.0
 
@@ -112,8 +118,10 @@ class LintSession:
         walked: list[tuple[SourceFile, bytes]] = []
         files = [store.file_for(path) for path in targets]
         for file in files:
+            if stdin is not None:
+                store.sources.provide(file.path, stdin.encode())
             try:
-                source = file.path.read_bytes() if stdin is None else stdin.encode()
+                source = store.sources.read(file.path)
             except OSError as error:
                 result.diagnostics.append(
                     UnparsableFile.diagnostic(file.display, f"{type(error).__name__}: {error}")
@@ -144,7 +152,7 @@ class LintSession:
         for file, source in unwalked:
             if store.was_parsed(file) or self._reuse(results, file, source, result):
                 continue
-            problem = syntax_problem(file, source)
+            problem = store.sources.check(file)
             if problem is not None:
                 store.problems[file.path] = problem
             if results is not None:
@@ -170,7 +178,7 @@ class LintSession:
         contents = []
         for name, file in self.store.files.items():
             try:
-                contents.append((name, content_key(file.path.read_bytes(), file.is_package)))
+                contents.append((name, content_key(self.store.sources.read(file.path), file.is_package)))
             except OSError:
                 contents.append((name, "unreadable"))
         settings = repr((self.options, [rule.code for rule in self.rules]))
@@ -198,7 +206,7 @@ class LintSession:
         try:
             return FileOutcome(
                 engine.lint_module(
-                    parsed, index=self.index, rules=applicable, options=self.options, helpers=self.helpers
+                    parsed, project=self.project, rules=applicable, options=self.options, helpers=self.helpers
                 )
             )
         except Exception as error:  # noqa: BLE001 - one file's failure must not cost the whole run

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import click
@@ -27,7 +26,7 @@ from asyncdj_lint.config import (
 )
 from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.facts.django_version import parse_version
-from asyncdj_lint.formats import FORMATS, Rendering, lines_on_disk
+from asyncdj_lint.formats import FORMATS, Rendering
 from asyncdj_lint.report import Progress, closing_line, statistics
 from asyncdj_lint.rules import all_rules, rule_by_code
 from asyncdj_lint.terminal import is_terminal, render_rule, render_rule_list, wants_colour
@@ -183,7 +182,7 @@ def check(paths: tuple[Path, ...], config_file: Path | None, **flags: object) ->
     result = lint_paths(list(paths), to_options(settings), stdin=stdin, progress=progress)
     if progress:
         progress.clear()
-    source_lines = _source_reader(stdin_filename, stdin)
+    source_lines = result.source_lines
     diagnostics = output.apply_baseline(result.diagnostics, source_lines, settings.root)
     if output.add_noqa:
         _add_noqa(diagnostics)
@@ -262,18 +261,6 @@ def _add_noqa(diagnostics: list[Diagnostic]) -> None:
     for problem in edits.skipped:
         click.echo(f"asyncdj-lint: {problem}", err=True)
     click.echo(f"Added {edits.added} noqa comments to {len(edits.files)} files.", err=True)
-
-
-def _source_reader(stdin_filename: Path | None, stdin: str | None) -> SourceLines:
-    """Lines of a reported file, read once; stdin's text stands for `--stdin-filename`."""
-
-    @cache
-    def source_lines(path: str) -> list[str]:
-        if stdin is not None and stdin_filename is not None and path == str(stdin_filename):
-            return stdin.splitlines()
-        return lines_on_disk(path)
-
-    return source_lines
 
 
 @main.command()

@@ -9,9 +9,9 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from asyncdj_lint.analysis.context import FileContext, Report
 from asyncdj_lint.analysis.helpers import HelperJudge
+from asyncdj_lint.analysis.project import Project
 from asyncdj_lint.analysis.scopes import Scope
 from asyncdj_lint.diagnostics import Diagnostic, Severity
-from asyncdj_lint.index.project import ProjectIndex
 from asyncdj_lint.noqa import is_suppressed
 from asyncdj_lint.options import LintOptions
 from asyncdj_lint.rules.base import Rule
@@ -100,20 +100,20 @@ def fact_rules(rules: Iterable[type[Rule]]) -> list[type[Rule]]:
     ]
 
 
-def helper_judge(index: ProjectIndex, options: LintOptions, rules: Iterable[type[Rule]]) -> HelperJudge:
+def helper_judge(project: Project, options: LintOptions, rules: Iterable[type[Rule]]) -> HelperJudge:
     """The judge of sync helpers for one session, from the rules the user selected."""
     facts = fact_rules(rules)
 
     def make_rules(ctx: FileContext) -> list[object]:
         return [rule(ctx) for rule in facts]
 
-    return HelperJudge(index, options, make_rules, run_rules)
+    return HelperJudge(project, options, make_rules, run_rules)
 
 
 def lint_module(
     parsed: ParsedFile,
     *,
-    index: ProjectIndex,
+    project: Project,
     rules: Iterable[type[Rule]],
     options: LintOptions,
     helpers: HelperJudge | None = None,
@@ -122,8 +122,8 @@ def lint_module(
     file, module = parsed.file, parsed.module
     rules = list(rules)
     if helpers is None:
-        helpers = helper_judge(index, options, rules)
-    ctx = FileContext(module, file.name, file.is_package, index, options, helpers=helpers)
+        helpers = helper_judge(project, options, rules)
+    ctx = FileContext(module, file.name, file.is_package, project, options, helpers=helpers)
     walk(module, _Walker(ctx, [rule(ctx) for rule in rules]))
     if not ctx.reports:
         return []

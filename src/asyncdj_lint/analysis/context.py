@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asyncdj_lint.analysis.inference import Inference
+from asyncdj_lint.analysis.project import Project
 from asyncdj_lint.analysis.scopes import Scope
 from asyncdj_lint.diagnostics import Severity
 from asyncdj_lint.facts import bridges
@@ -33,7 +34,8 @@ class FileContext:
     module: cst.Module
     module_name: str
     is_package: bool
-    index: ProjectIndex
+    # The index, the tree provider and the run's memo of followed calls.
+    project: Project
     options: LintOptions
     # True while a sync project function's body is judged as if it ran on the
     # loop, to explain a call to it from async code (the ADJ3xx rules).
@@ -48,8 +50,12 @@ class FileContext:
     _local_names: dict[frozenset[str], frozenset[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.inference = Inference(self.index, self.module_name, self.is_package)
+        self.inference = Inference(self.project, self.module_name, self.is_package)
         self.scope = Scope(self.module, None)
+
+    @property
+    def index(self) -> ProjectIndex:
+        return self.project.index
 
     @property
     def on_loop(self) -> bool:

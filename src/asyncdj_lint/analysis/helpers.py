@@ -30,7 +30,7 @@ from asyncdj_lint.diagnostics import Severity
 from asyncdj_lint.index.functions import FunctionRef
 
 if TYPE_CHECKING:
-    from asyncdj_lint.index.project import ProjectIndex
+    from asyncdj_lint.analysis.project import Project
     from asyncdj_lint.options import LintOptions
 
 # Builtins that iterate their argument before they return.
@@ -99,13 +99,13 @@ class HelperJudge:
 
     def __init__(
         self,
-        index: ProjectIndex,
+        project: Project,
         options: LintOptions,
         fact_rules: RuleFactory,
         run_rules: RuleRunner,
         memo: HelperMemo | None = None,
     ) -> None:
-        self.index = index
+        self.project = project
         self.options = options
         self.fact_rules = fact_rules
         self.run_rules = run_rules
@@ -152,8 +152,7 @@ class HelperJudge:
         return summaries[key]
 
     def _summarize(self, ref: FunctionRef, receiver: object) -> HelperSummary:
-        index = self.index
-        located = locate(index, ref, on_loop=True)
+        located = locate(self.project, ref, on_loop=True)
         if located is None:
             return _EMPTY
         parsed, scope = located
@@ -161,7 +160,7 @@ class HelperJudge:
             parsed.module,
             parsed.file.name,
             parsed.file.is_package,
-            index,
+            self.project,
             self.options,
             judging_helper=True,
             helpers=self,
@@ -221,7 +220,7 @@ def called_here(ctx: FileContext, call: cst.Call) -> tuple[FunctionRef, object] 
     ref = project_function(ctx.index, callee)
     if ref is None or ctx.index.functions.call_kind(ref) != "sync":
         return None
-    if is_generator(ctx.index, ref) and not _iterated_at_once(ctx, call):
+    if is_generator(ctx.project, ref) and not _iterated_at_once(ctx, call):
         return None
     return ref, getattr(callee, "receiver", None)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from asyncdj_lint.analysis import loading, project_calls
+from asyncdj_lint.analysis.project import Project
 from asyncdj_lint.analysis.scopes import Binding, Scope
 from asyncdj_lint.analysis.values import (
     ORM_LAZY,
@@ -34,7 +35,7 @@ from asyncdj_lint.analysis.values import (
 )
 from asyncdj_lint.facts import orm_api
 from asyncdj_lint.index import django_builtins
-from asyncdj_lint.index.project import ModelInfo, ProjectIndex, QuerySetClass
+from asyncdj_lint.index.project import ModelInfo, QuerySetClass
 from asyncdj_lint.syntax.names import absolute_target
 
 BUILTIN_NAMES = frozenset(dir(builtins))
@@ -52,8 +53,9 @@ class Builtin:
 
 
 class Inference:
-    def __init__(self, index: ProjectIndex, module: str, is_package: bool) -> None:
-        self.index = index
+    def __init__(self, project: Project, module: str, is_package: bool) -> None:
+        self.project = project
+        self.index = project.index
         self.module = module
         self.is_package = is_package
         self._in_progress: set[tuple[int, str]] = set()

@@ -1,7 +1,7 @@
 """Values through project functions: what a call returns, what `self` and `super()` are.
 
-A call to a project function is followed into its body (parsed on demand
-from the project index) and its return value inferred there, once per
+A call to a project function is followed into its body (from the tree
+provider of `Project`, which parses a module on first use) and its return value inferred there, once per
 function and receiver. Unknown stays unknown: a function whose returns
 disagree, a decorator the analysis does not know, recursion.
 """
@@ -30,6 +30,7 @@ from asyncdj_lint.syntax.walk import FunctionBodyVisitor, Visitor, walk
 
 if TYPE_CHECKING:
     from asyncdj_lint.analysis.inference import Inference
+    from asyncdj_lint.analysis.project import Project
     from asyncdj_lint.index.project import ProjectIndex
     from asyncdj_lint.sources import ParsedFile
 
@@ -50,13 +51,13 @@ def call_result(inference: Inference, callee: object) -> object:
     """What calling a project function or class returns; None when unknown or not a project callee."""
     index = inference.index
     if getattr(callee, "qualname", None) == _GENERIC_GET_QUERYSET:
-        return generic_get_queryset(index, callee.receiver)
+        return generic_get_queryset(inference.project, callee.receiver)
     ref = project_function(index, callee)
     if ref is not None:
         kind = index.functions.call_kind(ref)
         if kind == "opaque":
             return None
-        result = return_value(index, ref, getattr(callee, "receiver", None))
+        result = return_value(inference.project, ref, getattr(callee, "receiver", None))
         return AsyncResult(result) if kind in ("async", "thread") else result
     qualname = getattr(callee, "qualname", None)
     if (
@@ -89,7 +90,7 @@ def attribute(inference: Inference, owner: object, attr: str) -> object:
     if ref is not None:
         return Function(ref.qualname, owner)
     if isinstance(owner, ProjectObject):
-        value = class_attribute(index, class_qualname, attr)
+        value = class_attribute(inference.project, class_qualname, attr)
         return value if value is not None else _outside_method(index, class_qualname, owner, attr)
     return None
 
@@ -111,64 +112,64 @@ def _outside_method(index: ProjectIndex, class_qualname: str, receiver: object, 
     return Function(_GENERIC_GET_QUERYSET, receiver)
 
 
-def generic_get_queryset(index: ProjectIndex, receiver: object) -> object:
+def generic_get_queryset(project: Project, receiver: object) -> object:
     """Django's get_queryset(): `self.queryset.all()`, else `self.model._default_manager.all()`."""
     if not isinstance(receiver, ProjectObject):
         return None
-    queryset = class_attribute(index, receiver.qualname, "queryset")
+    queryset = class_attribute(project, receiver.qualname, "queryset")
     if isinstance(queryset, QuerySet):
         return queryset
-    model = class_attribute(index, receiver.qualname, "model")
+    model = class_attribute(project, receiver.qualname, "model")
     if (
         queryset is None
         and isinstance(model, ModelClass)
-        and not _bound_in_class_bodies(index, receiver.qualname, "queryset")
+        and not _bound_in_class_bodies(project, receiver.qualname, "queryset")
     ):
         methods = loading.default_manager(model.model)
         return QuerySet(model.model, methods, loading=loading.manager_loading(methods))
     return None
 
 
-def class_attribute(index: ProjectIndex, class_qualname: str, attr: str) -> object:
+def class_attribute(project: Project, class_qualname: str, attr: str) -> object:
     """A class attribute set in the class body (`model = Product`), unless a method reassigns it."""
-    if _assigned_on_self(index, class_qualname, attr):
+    if _assigned_on_self(project, class_qualname, attr):
         return None
-    for _, class_node, parsed in _class_nodes(index, class_qualname):
+    for _, class_node, parsed in _class_nodes(project, class_qualname):
         scope = Scope(class_node, Scope(parsed.module, None))
         if attr in scope.bindings:
-            return _inference_for(index, parsed).infer(cst.Name(attr), scope)
+            return _inference_for(project, parsed).infer(cst.Name(attr), scope)
     return None
 
 
-def _class_nodes(index: ProjectIndex, class_qualname: str):
+def _class_nodes(project: Project, class_qualname: str):
     """(qualified name, ClassDef, parsed module) of a class and its project bases, in lookup order."""
-    for cls in index.functions.mro(class_qualname):
+    for cls in project.index.functions.mro(class_qualname):
         module, _, name = cls.rpartition(".")
-        parsed = index.tree(module)
+        parsed = project.trees(module)
         class_node = _top_level(parsed, name, cst.ClassDef) if parsed else None
         if class_node is not None:
             yield cls, class_node, parsed
 
 
-def _assigned_on_self(index: ProjectIndex, class_qualname: str, attr: str) -> bool:
+def _assigned_on_self(project: Project, class_qualname: str, attr: str) -> bool:
     """Whether a method anywhere in the class's project hierarchy assigns `self.attr`."""
     return any(
-        attr in _self_assigned(index, cls, node) for cls, node, _ in _class_nodes(index, class_qualname)
+        attr in _self_assigned(project, cls, node) for cls, node, _ in _class_nodes(project, class_qualname)
     )
 
 
-def _bound_in_class_bodies(index: ProjectIndex, class_qualname: str, attr: str) -> bool:
-    return any(attr in Scope(node, None).bindings for _, node, _ in _class_nodes(index, class_qualname))
+def _bound_in_class_bodies(project: Project, class_qualname: str, attr: str) -> bool:
+    return any(attr in Scope(node, None).bindings for _, node, _ in _class_nodes(project, class_qualname))
 
 
-def _self_assigned(index: ProjectIndex, class_qualname: str, class_node: cst.ClassDef) -> frozenset[str]:
+def _self_assigned(project: Project, class_qualname: str, class_node: cst.ClassDef) -> frozenset[str]:
     """The attributes the methods of one class assign on `self`."""
-    key = ("self-assigned", class_qualname)
-    if key not in index.functions.memo:
+    memo = project.memo.self_assigned
+    if class_qualname not in memo:
         finder = _SelfAssignments()
         walk(class_node.body, finder)
-        index.functions.memo[key] = frozenset(finder.found)
-    return index.functions.memo[key]
+        memo[class_qualname] = frozenset(finder.found)
+    return memo[class_qualname]
 
 
 class _SelfAssignments(Visitor):
@@ -226,23 +227,23 @@ def super_proxy(inference: Inference, scope: Scope) -> object:
     return SuperProxy(owner, receiver) if receiver is not None else None
 
 
-def return_value(index: ProjectIndex, ref: FunctionRef, receiver: object) -> object:
+def return_value(project: Project, ref: FunctionRef, receiver: object) -> object:
     """The value a project function returns when called on `receiver`; memoised, cycle-safe."""
-    memo = index.functions.memo
-    key = ("return", ref.qualname, receiver)
+    memo = project.memo.returns
+    key = (ref.qualname, receiver)
     if key not in memo:
         memo[key] = None  # a recursive call meets an unknown value
-        memo[key] = _infer_returns(index, ref, receiver)
+        memo[key] = _infer_returns(project, ref, receiver)
     return memo[key]
 
 
-def is_generator(index: ProjectIndex, ref: FunctionRef) -> bool:
+def is_generator(project: Project, ref: FunctionRef) -> bool:
     """Whether the function yields: calling it only builds a generator, its body runs later."""
-    key = ("generator", ref.qualname)
-    if key not in index.functions.memo:
-        located = locate(index, ref)
-        index.functions.memo[key] = located is not None and _returns(located[1]).yields
-    return index.functions.memo[key]
+    memo = project.memo.generators
+    if ref.qualname not in memo:
+        located = locate(project, ref)
+        memo[ref.qualname] = located is not None and _returns(located[1]).yields
+    return memo[ref.qualname]
 
 
 def _returns(scope: Scope) -> _Returns:
@@ -251,15 +252,15 @@ def _returns(scope: Scope) -> _Returns:
     return finder
 
 
-def _infer_returns(index: ProjectIndex, ref: FunctionRef, receiver: object) -> object:
-    located = locate(index, ref)
+def _infer_returns(project: Project, ref: FunctionRef, receiver: object) -> object:
+    located = locate(project, ref)
     if located is None:
         return None
     parsed, scope = located
     finder = _returns(scope)
     if finder.yields or not finder.values:
         return None
-    inference = _inference_for(index, parsed, {id(scope.node): receiver} if receiver is not None else None)
+    inference = _inference_for(project, parsed, {id(scope.node): receiver} if receiver is not None else None)
     merged: object = PENDING
     for value in finder.values:
         inferred = inference.infer(value, scope)
@@ -269,11 +270,9 @@ def _infer_returns(index: ProjectIndex, ref: FunctionRef, receiver: object) -> o
     return merged
 
 
-def locate(
-    index: ProjectIndex, ref: FunctionRef, *, on_loop: bool = False
-) -> tuple[ParsedFile, Scope] | None:
+def locate(project: Project, ref: FunctionRef, *, on_loop: bool = False) -> tuple[ParsedFile, Scope] | None:
     """The parsed module of a project function and the scope of its body."""
-    parsed = index.tree(ref.module)
+    parsed = project.trees(ref.module)
     if parsed is None:
         return None
     scope = Scope(parsed.module, None)
@@ -289,12 +288,12 @@ def locate(
     return parsed, Scope(node, scope, assume_on_loop=on_loop)
 
 
-def _inference_for(index: ProjectIndex, parsed: ParsedFile, receivers: dict | None = None) -> Inference:
+def _inference_for(project: Project, parsed: ParsedFile, receivers: dict | None = None) -> Inference:
     # The one import cycle of the package (tests/test_layers.py, ALLOWED_CYCLE): inference
     # infers a project function's return value here, which runs inference again.
     from asyncdj_lint.analysis.inference import Inference
 
-    inference = Inference(index, parsed.file.name, parsed.file.is_package)
+    inference = Inference(project, parsed.file.name, parsed.file.is_package)
     inference.receivers.update(receivers or {})
     return inference
 

@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from asyncdj_lint.diagnostics import Diagnostic
+from asyncdj_lint.sources import source_lines
 
 
 def lines_on_disk(path: str) -> list[str]:
+    """A file's lines read afresh (a run's own are in `LintResult.source_lines`)."""
     try:
-        return Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+        return source_lines(Path(path).read_bytes())
     except OSError:
         return []
 

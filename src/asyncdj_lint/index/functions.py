@@ -79,8 +79,6 @@ class FunctionRef:
 class ProjectFunctions:
     def __init__(self, index: ProjectIndex) -> None:
         self.index = index
-        # Results of the analyses that follow calls (return values, helper facts), per run.
-        self.memo: dict[tuple, object] = {}
 
     def function(self, qualname: str) -> FunctionRef | None:
         """The module-level function or class method a qualified name denotes."""
