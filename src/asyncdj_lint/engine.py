@@ -18,14 +18,17 @@ from asyncdj_lint.rules.base import Rule
 from asyncdj_lint.sources import ParsedFile
 from asyncdj_lint.syntax.walk import Visitor, walk
 
-_SCOPE_NODES = (
-    cst.FunctionDef,
-    cst.Lambda,
-    cst.ClassDef,
-    cst.ListComp,
-    cst.SetComp,
-    cst.DictComp,
-    cst.GeneratorExp,
+# Exact types, tested with `type(node) in`: LibCST's node classes are never subclassed.
+_SCOPE_NODES = frozenset(
+    {
+        cst.FunctionDef,
+        cst.Lambda,
+        cst.ClassDef,
+        cst.ListComp,
+        cst.SetComp,
+        cst.DictComp,
+        cst.GeneratorExp,
+    }
 )
 
 Handler = Callable[[cst.CSTNode], None]
@@ -52,7 +55,7 @@ class _Walker(Visitor):
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         ctx = self.ctx
-        if isinstance(node, _SCOPE_NODES):
+        if type(node) in _SCOPE_NODES:
             ctx.scope = Scope(node, ctx.scope, off_loop=self._handed_to_thread(node))
         ctx.ancestors.append(node)
         for handler in self.on_enter.get(type(node), ()):
@@ -64,7 +67,7 @@ class _Walker(Visitor):
         for handler in self.on_exit.get(type(node), ()):
             handler(node)
         ctx.ancestors.pop()
-        if isinstance(node, _SCOPE_NODES) and ctx.scope.parent is not None:
+        if type(node) in _SCOPE_NODES and ctx.scope.parent is not None:
             ctx.scope = ctx.scope.parent
 
     def _handed_to_thread(self, node: cst.CSTNode) -> bool:
