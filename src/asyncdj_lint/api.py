@@ -10,23 +10,24 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
-from asyncdj_lint import engine
-from asyncdj_lint.analysis.project import Project
 from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.discovery import python_files
 from asyncdj_lint.facts.django_version import detect_target_django, project_root
-from asyncdj_lint.index.cache import ResultCache, SummaryCache, content_key, project_fingerprint
-from asyncdj_lint.index.project import ProjectIndex
-from asyncdj_lint.index.store import SourceStore
-from asyncdj_lint.index.summary import ModuleSummary
+from asyncdj_lint.index.cache import FileState, ResultCache, SummaryCache
 from asyncdj_lint.options import LintOptions
 from asyncdj_lint.rules import all_rules
 from asyncdj_lint.rules.adj001_unparsable_file import UnparsableFile
-from asyncdj_lint.rules.base import Rule
 from asyncdj_lint.sources import ParseProblem, SourceFile, Sources
 from asyncdj_lint.suppressions import drop_per_file_ignores
 from asyncdj_lint.workspace import Exclusion
+
+# LibCST and what builds on it (the engine, the rules, the index) are imported when
+# a file must be parsed: a run whose outcomes all come from the cache needs none of it.
+if TYPE_CHECKING:
+    from asyncdj_lint.index.summary import ModuleSummary
+    from asyncdj_lint.rules.base import Rule
 
 
 @dataclass
@@ -61,7 +62,12 @@ def lint_paths(
     )
     # Linting the project's root folder lists every project file already.
     whole_project = stdin is None and all(path.resolve() == options.root for path in paths)
-    session = LintSession(options, targets, project_files=targets if whole_project else None)
+    project = targets if whole_project else None
+    if stdin is None and options.cache:
+        cached = cached_result(options, targets, project)
+        if cached is not None:
+            return cached
+    session = LintSession(options, targets, project_files=project)
     result = session.lint(targets, stdin=stdin, progress=progress)
     result.source_lines = session.store.sources.lines_of
     session.save_cache()
@@ -90,12 +96,17 @@ class LintSession:
         project_files: Sequence[Path] | None = None,
     ) -> None:
         """`project_files`, when the caller has listed them already, saves scanning the root."""
+        from asyncdj_lint import engine
+        from asyncdj_lint.analysis.project import Project
+        from asyncdj_lint.index.project import ProjectIndex
+        from asyncdj_lint.index.store import SourceStore
+
         assert options.root is not None, "resolve_options() first"
         self.options = options
         self.rules = [rule for rule in all_rules() if options.selection.enabled(rule.code, rule.severity)]
         project = project_files
         if project is None:
-            project = python_files([options.root], Exclusion(options.exclude, options.root).excludes)
+            project = _project_files(options)
         # The files linted first come first: when two files share a module name, they win.
         self.store = SourceStore([*first, *project], SummaryCache(options.root) if options.cache else None)
         self.index = ProjectIndex(self.store, self.store.mentions)
@@ -117,9 +128,13 @@ class LintSession:
         unwalked: list[tuple[SourceFile, bytes]] = []
         walked: list[tuple[SourceFile, bytes]] = []
         files = [store.file_for(path) for path in targets]
+        results = self._results  # first, so that it records the files as they are on disk
+        # An editor's buffer reuses the outcome of the same content; it is recorded only when
+        # it is what the file holds (flake8 hands the plugin the file it read).
+        as_on_disk = True
         for file in files:
             if stdin is not None:
-                store.sources.provide(file.path, stdin.encode())
+                as_on_disk = store.sources.provide(file.path, stdin.encode()) and as_on_disk
             try:
                 source = store.sources.read(file.path)
             except OSError as error:
@@ -130,7 +145,7 @@ class LintSession:
             (walked if any(_may_fire(rule, source) for rule in self.rules) else unwalked).append(
                 (file, source)
             )
-        results = self._results if stdin is None else None
+        saving = results if as_on_disk else None
         pending = [
             (file, source) for file, source in walked if not self._reuse(results, file, source, result)
         ]
@@ -141,27 +156,29 @@ class LintSession:
         for done, ((file, source), outcome) in enumerate(zip(pending, outcomes), 1):
             result.diagnostics.extend(outcome.diagnostics)
             result.internal_errors.extend(outcome.internal_errors)
-            if results is not None and not outcome.internal_errors:
-                results.put(
-                    ResultCache.key(file.display, source),
-                    (outcome.diagnostics, store.problems.get(file.path)),
+            if saving is not None and not outcome.internal_errors:
+                saving.put(
+                    file.path, _key(file, source), (outcome.diagnostics, store.problems.get(file.path))
                 )
             if progress is not None:
                 progress(done + len(targets) - len(pending), len(targets))
         # Files no rule walked still get their syntax checked, unless the index parsed them.
         for file, source in unwalked:
-            if store.was_parsed(file) or self._reuse(results, file, source, result):
+            if self._reuse(results, file, source, result):
                 continue
-            problem = store.sources.check(file)
-            if problem is not None:
-                store.problems[file.path] = problem
-            if results is not None:
-                results.put(ResultCache.key(file.display, source), ([], problem))
+            if not store.was_parsed(file):
+                problem = store.sources.check(file)
+                if problem is not None:
+                    store.problems[file.path] = problem
+            if saving is not None:
+                saving.put(file.path, _key(file, source), ([], store.problems.get(file.path)))
         if options.selection.enabled(UnparsableFile.code, UnparsableFile.severity):
             # Only the linted files: one the index read for its names is not reported.
             result.diagnostics.extend(
                 unparsable(store.problems[file.path]) for file in files if file.path in store.problems
             )
+        if saving is not None:
+            saving.learnt(store.read_trees, store.asked, store.summarised)
         result.diagnostics = sorted(
             drop_per_file_ignores(result.diagnostics, options.per_file_ignores, options.root)
         )
@@ -169,29 +186,51 @@ class LintSession:
 
     @cached_property
     def _results(self) -> ResultCache | None:
-        """Outcomes of an earlier run over the same project contents and options, if any.
+        """Outcomes of earlier runs with the same options that are still valid (see ResultCache).
 
         Computed once per session: its files are assumed not to change meanwhile.
         """
         if not self.options.cache:
             return None
-        contents = []
-        for name, file in self.store.files.items():
-            try:
-                contents.append((name, content_key(self.store.sources.read(file.path), file.is_package)))
-            except OSError:
-                contents.append((name, "unreadable"))
-        settings = repr((self.options, [rule.code for rule in self.rules]))
-        return ResultCache(self.options.root, project_fingerprint(contents, settings))
+        assert self.options.root is not None
+        results = ResultCache(self.options.root, _settings(self.options))
+        files = {file.path: file for file in self.store.files.values()}
+        changes = results.changed(list(files), self.store.sources.read, lambda path: files[path].is_package)
+        by_name = {results.relative(path): file for path, file in files.items()}
+        results.keep_others(
+            all(self._same_for_others(results, by_name.get(name), state) for name, state in changes.items())
+        )
+        return results
+
+    def _same_for_others(
+        self, results: ResultCache, file: SourceFile | None, state: FileState | None
+    ) -> bool:
+        """Whether what other files' findings can depend on in a changed file is unchanged."""
+        if file is None or state is None:
+            return False  # a file added or removed: names may resolve differently
+        record, name = results.record, results.relative(file.path)
+        if results.previous_key(name) is None or name in record.read_trees:
+            return False
+        try:
+            source = self.store.sources.read(file.path)
+        except OSError:
+            return False
+        if any((word.encode() in source) != found for word, found in record.asked.get(name, {}).items()):
+            return False
+        if name not in record.summarised:
+            return True
+        cache = self.store.cache
+        before = cache.entries.get(results.previous_key(name) or "") if cache is not None else None
+        return before is not None and before == self.store[file.name]
 
     def _reuse(
         self, results: ResultCache | None, file: SourceFile, source: bytes, result: LintResult
     ) -> bool:
         """Adds a file's cached outcome to `result`; False when there is none."""
-        cached = results.get(ResultCache.key(file.display, source)) if results is not None else None
+        cached = results.get(file.path, _key(file, source)) if results is not None else None
         if cached is None:
             return False
-        diagnostics, problem = cached
+        diagnostics, problem = _outcome(cached, file.display)
         result.diagnostics.extend(diagnostics)
         if problem is not None:
             self.store.problems[file.path] = problem
@@ -200,6 +239,8 @@ class LintSession:
     def lint_file(self, file: SourceFile, source: bytes) -> FileOutcome:
         """One file's findings; an unparsable file's ADJ001 goes to the store's problems."""
         applicable = [rule for rule in self.rules if _may_fire(rule, source)]
+        from asyncdj_lint import engine
+
         parsed = self.store.parse(file, source)
         if parsed is None:
             return FileOutcome([])
@@ -227,6 +268,10 @@ class LintSession:
         ) as pool:
             for outcome in pool.map(_worker_lint, walked, chunksize=4):
                 self.store.adopt(outcome.summaries, outcome.problems)
+                self.store.read_trees |= outcome.read_trees
+                for path, words in outcome.asked.items():
+                    self.store.asked.setdefault(path, {}).update(words)
+                self.store.summarised |= outcome.summarised
                 yield outcome
 
     def save_cache(self) -> None:
@@ -256,6 +301,10 @@ class FileOutcome:
     summaries: dict[str, tuple[str | None, ModuleSummary]] = field(default_factory=dict)
     problems: dict[Path, ParseProblem] = field(default_factory=dict)
     internal_errors: list[str] = field(default_factory=list)
+    # What the worker's index read of files, for the result cache (SourceStore's fields).
+    read_trees: set[Path] = field(default_factory=set)
+    asked: dict[Path, dict[str, bool]] = field(default_factory=dict)
+    summarised: set[Path] = field(default_factory=set)
 
 
 # Worker processes pay for their start and for indexing the modules each
@@ -284,5 +333,70 @@ def _worker_lint(walked: tuple[SourceFile, bytes]) -> FileOutcome:
     session = _worker_session
     assert session is not None, "_start_worker() first"
     outcome = session.lint_file(*walked)
-    outcome.summaries, outcome.problems = session.store.take_news()
+    store = session.store
+    outcome.summaries, outcome.problems = store.take_news()
+    outcome.read_trees, outcome.asked, outcome.summarised = store.read_trees, store.asked, store.summarised
+    store.read_trees, store.asked, store.summarised = set(), {}, set()
     return outcome
+
+
+def cached_result(options: LintOptions, targets: list[Path], project: list[Path] | None) -> LintResult | None:
+    """The run's result from the cache alone, when no project file changed; else None.
+
+    Files are compared by size and modification time only, and nothing is
+    parsed, so this imports no LibCST.
+    """
+    assert options.root is not None
+    results = ResultCache(options.root, _settings(options))
+    states = results.record.files
+    every = {results.relative(path): path for path in [*targets, *(project or _project_files(options))]}
+    if not states or every.keys() != states.keys():
+        return None  # names may be taken by other files: the session decides
+    for name, path in every.items():
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        state = states[name]
+        if (state.size, state.mtime_ns) != (stat.st_size, stat.st_mtime_ns):
+            return None
+    result = LintResult(files_checked=len(targets))
+    problems: list[ParseProblem] = []
+    for path in targets:
+        cached = results.get(path, states[results.relative(path)].key)
+        if cached is None:
+            return None
+        diagnostics, problem = _outcome(cached, str(path))
+        result.diagnostics.extend(diagnostics)
+        problems += [problem] if problem is not None else []
+    if options.selection.enabled(UnparsableFile.code, UnparsableFile.severity):
+        result.diagnostics.extend(unparsable(problem) for problem in problems)
+    result.diagnostics = sorted(
+        drop_per_file_ignores(result.diagnostics, options.per_file_ignores, options.root)
+    )
+    return result
+
+
+def _project_files(options: LintOptions) -> list[Path]:
+    assert options.root is not None
+    return list(python_files([options.root], Exclusion(options.exclude, options.root).excludes))
+
+
+def _settings(options: LintOptions) -> str:
+    """What outcomes depend on besides the files (this package's code is in the cache's name)."""
+    return repr(options)
+
+
+def _key(file: SourceFile, source: bytes) -> str:
+    from asyncdj_lint.index.cache import content_key
+
+    return content_key(source, file.is_package)
+
+
+def _outcome(cached: object, display: str) -> tuple[list[Diagnostic], ParseProblem | None]:
+    """A recorded outcome, its paths as this run names the file."""
+    diagnostics, problem = cast("tuple[list[Diagnostic], ParseProblem | None]", cached)
+    moved = [d if d.path == display else replace(d, path=display) for d in diagnostics]
+    if problem is not None and problem.path != display:
+        problem = replace(problem, path=display)
+    return moved, problem

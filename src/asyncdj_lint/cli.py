@@ -12,8 +12,6 @@ from pathlib import Path
 import click
 
 from asyncdj_lint import __version__, baseline
-from asyncdj_lint.add_noqa import add_noqa
-from asyncdj_lint.api import lint_paths
 from asyncdj_lint.baseline import SourceLines
 from asyncdj_lint.config import (
     ConfigError,
@@ -28,7 +26,6 @@ from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.facts.django_version import parse_version
 from asyncdj_lint.formats import FORMATS, Rendering
 from asyncdj_lint.report import Progress, closing_line, statistics
-from asyncdj_lint.rules import all_rules, rule_by_code
 from asyncdj_lint.terminal import is_terminal, render_rule, render_rule_list, wants_colour
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -179,6 +176,8 @@ def check(paths: tuple[Path, ...], config_file: Path | None, **flags: object) ->
     output = _Output(**flags)
     stdin = sys.stdin.read() if stdin_filename else None
     progress = Progress(sys.stderr) if is_terminal(sys.stderr) and not output.quiet else None
+    from asyncdj_lint.api import lint_paths  # imports LibCST: not for --version or --help
+
     result = lint_paths(list(paths), to_options(settings), stdin=stdin, progress=progress)
     if progress:
         progress.clear()
@@ -257,6 +256,8 @@ class _Output:
 
 
 def _add_noqa(diagnostics: list[Diagnostic]) -> None:
+    from asyncdj_lint.add_noqa import add_noqa
+
     edits = add_noqa(diagnostics)
     for problem in edits.skipped:
         click.echo(f"asyncdj-lint: {problem}", err=True)
@@ -268,6 +269,8 @@ def _add_noqa(diagnostics: list[Diagnostic]) -> None:
 @click.option("--all", "show_all", is_flag=True, help="List every rule.")
 def rule(code: str | None, show_all: bool) -> None:
     """Explain a rule (`asyncdj-lint rule ADJ101`) or list them all (`--all`)."""
+    from asyncdj_lint.rules import all_rules, rule_by_code
+
     colour = wants_colour(sys.stdout)
     if show_all or code is None:
         click.echo(render_rule_list(all_rules(), colour), nl=False, color=colour)

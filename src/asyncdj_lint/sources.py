@@ -8,8 +8,10 @@ from __future__ import annotations
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import libcst as cst
+if TYPE_CHECKING:
+    import libcst as cst
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class ParsedFile:
 
 def parse(file: SourceFile, source: bytes | None = None) -> ParsedFile | ParseProblem:
     """Reads (unless `source` is given) and parses one file."""
+    import libcst as cst  # imported when a file is first parsed: not by a run that parses none
+
     try:
         source = file.path.read_bytes() if source is None else source
         module = cst.parse_module(source)
@@ -107,13 +111,18 @@ class Sources:
             raise found
         return found
 
-    def provide(self, path: Path, source: bytes) -> None:
-        """`source` stands for the file at `path` (an editor's unsaved buffer)."""
-        if self._bytes.get(path) != source:
-            self._bytes[path] = source
-            self._lines.pop(path, None)
-            self._trees.pop(path, None)
-            self._checked.pop(path, None)
+    def provide(self, path: Path, source: bytes) -> bool:
+        """`source` stands for the file at `path` (an editor's buffer); whether it is what the file holds."""
+        try:
+            if self.read(path) == source:
+                return True
+        except OSError:
+            pass
+        self._bytes[path] = source
+        self._lines.pop(path, None)
+        self._trees.pop(path, None)
+        self._checked.pop(path, None)
+        return False
 
     def lines(self, path: Path) -> list[str]:
         """A file's lines (see `source_lines`); none for a file that cannot be read."""

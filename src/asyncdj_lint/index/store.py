@@ -36,6 +36,11 @@ class SourceStore(Mapping[str, ModuleSummary]):
         # or None when it came from the cache, and summary), and unparsable files.
         self._news: dict[str, tuple[str | None, ModuleSummary]] = {}
         self._new_problems: dict[Path, ParseProblem] = {}
+        # What the index and the analyses read of files, for the result cache: the files whose
+        # function bodies they read, and the words they looked for in sources (with the answer).
+        self.read_trees: set[Path] = set()
+        self.asked: dict[Path, dict[str, bool]] = {}
+        self.summarised: set[Path] = set()  # files whose summaries the index read
 
     def file_for(self, path: Path) -> SourceFile:
         """The store's file for `path` (added if its module is new), or a file of its own when
@@ -66,16 +71,22 @@ class SourceStore(Mapping[str, ModuleSummary]):
 
     def tree(self, name: str) -> ParsedFile | None:
         """A project module's parsed file (the tree provider of the analyses)."""
-        return self.parse(self.files[name]) if name in self.files else None
+        if name not in self.files:
+            return None
+        self.read_trees.add(self.files[name].path)
+        return self.parse(self.files[name])
 
     def mentions(self, name: str, word: str) -> bool:
         """Whether module `name`'s source holds `word` (for ProjectIndex)."""
         if name in self._summaries:
             return True
+        path = self.files[name].path
         try:
-            return word.encode() in self.sources.read(self.files[name].path)
+            found = word.encode() in self.sources.read(path)
         except OSError:
-            return False
+            found = False
+        self.asked.setdefault(path, {})[word] = found
+        return found
 
     def was_parsed(self, file: SourceFile) -> bool:
         return file.name in self._summaries and self.files.get(file.name) == file
@@ -102,6 +113,7 @@ class SourceStore(Mapping[str, ModuleSummary]):
 
     # Mapping protocol, for the project index.
     def __getitem__(self, name: str) -> ModuleSummary:
+        self.summarised.add(self.files[name].path)
         if name not in self._summaries and not self._from_cache(self.files[name]):
             self.parse(self.files[name])
         return self._summaries[name]
