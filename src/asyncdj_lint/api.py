@@ -260,12 +260,22 @@ class LintSession:
         meanwhile, so that this session knows which modules were parsed and
         saves them in its cache once, and the unparsable files it met.
         """
+        global _worker_session
         first = [file.path for file, _ in walked]
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
-        with ProcessPoolExecutor(
-            workers, context, initializer=_start_worker, initargs=(self.options, first)
-        ) as pool:
+        # A forked worker starts from this session: its scan of the project, its loaded
+        # summary cache and what it indexed already; a spawned one builds its own.
+        forked = context.get_start_method() == "fork"
+        _worker_session = self if forked else None
+        pool = (
+            ProcessPoolExecutor(workers, context)
+            if forked
+            else ProcessPoolExecutor(
+                workers, context, initializer=_start_worker, initargs=(self.options, first)
+            )
+        )
+        with pool:
             for outcome in pool.map(_worker_lint, walked, chunksize=4):
                 self.store.adopt(outcome.summaries, outcome.problems)
                 self.store.read_trees |= outcome.read_trees
@@ -273,6 +283,7 @@ class LintSession:
                     self.store.asked.setdefault(path, {}).update(words)
                 self.store.summarised |= outcome.summarised
                 yield outcome
+        _worker_session = None
 
     def save_cache(self) -> None:
         """Writes new summaries to disk, at most every `save_interval` seconds."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from asyncdj_lint.discovery import module_name
+from asyncdj_lint.discovery import forget_folders, module_name
 from asyncdj_lint.index.cache import SummaryCache, content_key
 from asyncdj_lint.index.summary import ModuleSummary, summarize
 from asyncdj_lint.sources import ParsedFile, ParseProblem, SourceFile, Sources
@@ -26,6 +26,7 @@ class SourceStore(Mapping[str, ModuleSummary]):
         # Every file's bytes and tree, for the index, the rules and the formats alike.
         self.sources = Sources() if sources is None else sources
         self.files: dict[str, SourceFile] = {}
+        forget_folders()
         for path in paths:
             name, is_package = module_name(path)
             # The first file wins when two share a name (separate projects linted together).
