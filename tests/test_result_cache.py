@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -145,3 +146,17 @@ def test_version_imports_no_libcst():
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.splitlines()[-1] == "False"
     assert "version" in done.stdout
+
+
+def test_the_flake8_plugin_reuses_what_the_cli_recorded(project, parsed, monkeypatch):
+    from asyncdj_lint import flake8_plugin
+
+    monkeypatch.chdir(project)
+    monkeypatch.setattr(flake8_plugin, "_SESSIONS", {})
+    cli = findings(Path("."))
+    parsed.clear()
+    views = Path("shop/views.py")
+    plugin = flake8_plugin.Plugin(ast.parse(VIEWS), str(views), views.read_text().splitlines(keepends=True))
+    reported = [(line, message.split()[0]) for line, _, message, _ in plugin.run()]
+    assert reported == [(line, code) for name, code, line in cli if name == "views.py"]
+    assert parsed == []
