@@ -105,12 +105,14 @@ def test_an_edit_inside_a_body_nobody_follows_re_checks_only_the_edited_file(pro
     assert parsed == ["from shop.helpers import label"]
 
 
-def test_a_new_word_in_an_edited_file_re_checks_the_files_that_looked_for_it(project, parsed):
-    findings(project)
-    parsed.clear()
-    (project / "shop" / "helpers.py").write_text(HELPERS + "\nurlpatterns = []\n")
-    findings(project)
-    assert len(parsed) > 1
+def test_a_name_that_appears_in_an_edited_file_re_checks_the_files_that_looked_for_it(project, parsed):
+    (project / "shop" / "other.py").write_text("LIMIT = 1\n")
+    views = project / "shop" / "views.py"
+    views.write_text(VIEWS.replace("from shop.models import Product", "from shop.other import Product"))
+    assert findings(views) == []  # other.py does not mention Product: it is not even parsed
+    assert "LIMIT = 1" not in parsed
+    (project / "shop" / "other.py").write_text("from shop.models import Product\n")
+    assert findings(views) == [("views.py", "ADJ101", 10)]
 
 
 def test_an_unchanged_re_run_imports_no_libcst(project):
@@ -160,3 +162,16 @@ def test_the_flake8_plugin_reuses_what_the_cli_recorded(project, parsed, monkeyp
     reported = [(line, message.split()[0]) for line, _, message, _ in plugin.run()]
     assert reported == [(line, code) for name, code, line in cli if name == "views.py"]
     assert parsed == []
+
+
+def test_a_finding_that_names_another_file_is_not_reused_under_another_spelling(project, monkeypatch):
+    (project / "shop" / "helpers.py").write_text(
+        HELPERS.replace("str(pk)", "Product.objects.get(pk=pk).name")
+    )
+    absolute = lint_paths([project], LintOptions()).diagnostics
+    chained = [d for d in absolute if d.code.startswith("ADJ3")]
+    assert chained and str(project) in chained[0].message
+    monkeypatch.chdir(project)
+    relative = [d for d in lint_paths([Path(".")], LintOptions()).diagnostics if d.code.startswith("ADJ3")]
+    assert str(project) not in relative[0].message
+    assert "(shop/helpers.py:" in relative[0].message

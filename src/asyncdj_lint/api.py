@@ -178,7 +178,7 @@ class LintSession:
                 unparsable(store.problems[file.path]) for file in files if file.path in store.problems
             )
         if saving is not None:
-            saving.learnt(store.read_trees, store.asked, store.summarised)
+            saving.learnt(self._followed(), store.asked, store.summarised)
         result.diagnostics = sorted(
             drop_per_file_ignores(result.diagnostics, options.per_file_ignores, options.root)
         )
@@ -209,7 +209,7 @@ class LintSession:
         if file is None or state is None:
             return False  # a file added or removed: names may resolve differently
         record, name = results.record, results.relative(file.path)
-        if results.previous_key(name) is None or name in record.read_trees:
+        if results.previous_key(name) is None:
             return False
         try:
             source = self.store.sources.read(file.path)
@@ -217,11 +217,26 @@ class LintSession:
             return False
         if any((word.encode() in source) != found for word, found in record.asked.get(name, {}).items()):
             return False
+        if name in record.followed:
+            from asyncdj_lint.analysis.project_calls import code_digest
+
+            parsed = self.store.parse(file)
+            if any(code_digest(parsed, code) != digest for code, digest in record.followed[name].items()):
+                return False
         if name not in record.summarised:
             return True
         cache = self.store.cache
         before = cache.entries.get(results.previous_key(name) or "") if cache is not None else None
         return before is not None and before == self.store[file.name]
+
+    def _followed(self) -> dict[Path, dict[str, str | None]]:
+        """The code analyses read in project files' bodies, by file."""
+        followed: dict[Path, dict[str, str | None]] = {}
+        for (module, name), digest in self.project.followed.items():
+            file = self.store.files.get(module)
+            if file is not None:
+                followed.setdefault(file.path, {})[name] = digest
+        return followed
 
     def _reuse(
         self, results: ResultCache | None, file: SourceFile, source: bytes, result: LintResult
@@ -230,7 +245,10 @@ class LintSession:
         cached = results.get(file.path, _key(file, source)) if results is not None else None
         if cached is None:
             return False
-        diagnostics, problem = _outcome(cached, file.display)
+        found = _outcome(cached, file.display)
+        if found is None:
+            return False
+        diagnostics, problem = found
         result.diagnostics.extend(diagnostics)
         if problem is not None:
             self.store.problems[file.path] = problem
@@ -278,7 +296,7 @@ class LintSession:
         with pool:
             for outcome in pool.map(_worker_lint, walked, chunksize=4):
                 self.store.adopt(outcome.summaries, outcome.problems)
-                self.store.read_trees |= outcome.read_trees
+                self.project.followed.update(outcome.followed)
                 for path, words in outcome.asked.items():
                     self.store.asked.setdefault(path, {}).update(words)
                 self.store.summarised |= outcome.summarised
@@ -313,7 +331,7 @@ class FileOutcome:
     problems: dict[Path, ParseProblem] = field(default_factory=dict)
     internal_errors: list[str] = field(default_factory=list)
     # What the worker's index read of files, for the result cache (SourceStore's fields).
-    read_trees: set[Path] = field(default_factory=set)
+    followed: dict[tuple[str, str], str | None] = field(default_factory=dict)
     asked: dict[Path, dict[str, bool]] = field(default_factory=dict)
     summarised: set[Path] = field(default_factory=set)
 
@@ -333,6 +351,7 @@ def _worker_count(files: int) -> int:
 
 
 _worker_session: LintSession | None = None
+_followed_sent = 0  # how many of the worker session's followed code digests went home
 
 
 def _start_worker(options: LintOptions, first: list[Path]) -> None:
@@ -346,8 +365,12 @@ def _worker_lint(walked: tuple[SourceFile, bytes]) -> FileOutcome:
     outcome = session.lint_file(*walked)
     store = session.store
     outcome.summaries, outcome.problems = store.take_news()
-    outcome.read_trees, outcome.asked, outcome.summarised = store.read_trees, store.asked, store.summarised
-    store.read_trees, store.asked, store.summarised = set(), {}, set()
+    outcome.asked, outcome.summarised = store.asked, store.summarised
+    store.asked, store.summarised = {}, set()
+    # Digests are kept to be made once; only the new ones travel.
+    global _followed_sent
+    followed = list(session.project.followed.items())
+    outcome.followed, _followed_sent = dict(followed[_followed_sent:]), len(followed)
     return outcome
 
 
@@ -377,7 +400,10 @@ def cached_result(options: LintOptions, targets: list[Path], project: list[Path]
         cached = results.get(path, states[results.relative(path)].key)
         if cached is None:
             return None
-        diagnostics, problem = _outcome(cached, str(path))
+        found = _outcome(cached, str(path))
+        if found is None:
+            return None
+        diagnostics, problem = found
         result.diagnostics.extend(diagnostics)
         problems += [problem] if problem is not None else []
     if options.selection.enabled(UnparsableFile.code, UnparsableFile.severity):
@@ -404,9 +430,15 @@ def _key(file: SourceFile, source: bytes) -> str:
     return content_key(source, file.is_package)
 
 
-def _outcome(cached: object, display: str) -> tuple[list[Diagnostic], ParseProblem | None]:
-    """A recorded outcome, its paths as this run names the file."""
+def _outcome(cached: object, display: str) -> tuple[list[Diagnostic], ParseProblem | None] | None:
+    """A recorded outcome, its paths as this run names the file.
+
+    None when the file was named otherwise and a message names a file (a helper's
+    `path:line`): those paths are spelt as that run spelt them.
+    """
     diagnostics, problem = cast("tuple[list[Diagnostic], ParseProblem | None]", cached)
+    if any(d.path != display and (".py:" in d.message or ".pyi:" in d.message) for d in diagnostics):
+        return None
     moved = [d if d.path == display else replace(d, path=display) for d in diagnostics]
     if problem is not None and problem.path != display:
         problem = replace(problem, path=display)

@@ -39,3 +39,6 @@ class Project:
     index: ProjectIndex
     trees: Trees = no_trees
     memo: CallMemo = field(default_factory=CallMemo)
+    # The code analyses read in other modules' bodies, for the result cache:
+    # (module, "function", "Class.method" or "Class") -> digest of that code (None: not found).
+    followed: dict[tuple[str, str], str | None] = field(default_factory=dict)

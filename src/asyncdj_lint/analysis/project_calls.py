@@ -8,6 +8,7 @@ disagree, a decorator the analysis does not know, recursion.
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -146,6 +147,7 @@ def _class_nodes(project: Project, class_qualname: str):
     for cls in project.index.functions.mro(class_qualname):
         module, _, name = cls.rpartition(".")
         parsed = project.trees(module)
+        _note(project, module, name, parsed)
         class_node = _top_level(parsed, name, cst.ClassDef) if parsed else None
         if class_node is not None:
             yield cls, class_node, parsed
@@ -273,6 +275,7 @@ def _infer_returns(project: Project, ref: FunctionRef, receiver: object) -> obje
 def locate(project: Project, ref: FunctionRef, *, on_loop: bool = False) -> tuple[ParsedFile, Scope] | None:
     """The parsed module of a project function and the scope of its body."""
     parsed = project.trees(ref.module)
+    _note(project, ref.module, ref.decl.key, parsed)
     if parsed is None:
         return None
     scope = Scope(parsed.module, None)
@@ -298,11 +301,11 @@ def _inference_for(project: Project, parsed: ParsedFile, receivers: dict | None 
     return inference
 
 
-def _top_level(parsed: ParsedFile, name: str, kind: type):
+def _top_level(parsed: ParsedFile, name: str, kind: type | tuple[type, ...]):
     return _member(parsed.module, name, kind)
 
 
-def _member(container: cst.Module | cst.ClassDef, name: str, kind: type):
+def _member(container: cst.Module | cst.ClassDef, name: str, kind: type | tuple[type, ...]):
     """The last definition of `name` directly in a module or class body (the one that wins)."""
     body = container.body if isinstance(container, cst.Module) else container.body.body
     found = None
@@ -310,6 +313,24 @@ def _member(container: cst.Module | cst.ClassDef, name: str, kind: type):
         if isinstance(statement, kind) and statement.name.value == name:
             found = statement
     return found
+
+
+def code_digest(parsed: ParsedFile | None, name: str) -> str | None:
+    """A digest of the top-level function or class `name` ("f", "C" or "C.method"); None if absent."""
+    if parsed is None:
+        return None
+    owner, _, last = name.rpartition(".")
+    container = _top_level(parsed, owner, cst.ClassDef) if owner else parsed.module
+    node = _member(container, last, (cst.FunctionDef, cst.ClassDef)) if container is not None else None
+    if node is None:
+        return None
+    return hashlib.blake2b(parsed.module.code_for_node(node).encode(), digest_size=16).hexdigest()
+
+
+def _note(project: Project, module: str, name: str, parsed: ParsedFile | None) -> None:
+    """Records that analyses read this code, once (for the result cache)."""
+    if (module, name) not in project.followed:
+        project.followed[module, name] = code_digest(parsed, name)
 
 
 class _Returns(FunctionBodyVisitor):

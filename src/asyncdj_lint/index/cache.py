@@ -187,8 +187,9 @@ class RunRecord:
     files: dict[str, FileState] = field(default_factory=dict)
     # path -> (content key, that content's outcome)
     outcomes: dict[str, tuple[str, object]] = field(default_factory=dict)
-    # Files whose function bodies analyses read while linting (any file).
-    read_trees: set[str] = field(default_factory=set)
+    # path -> {"f", "C" or "C.method": digest of that code} for the code analyses read
+    # in a file's bodies while linting any file (ResultCache's callers make the digests).
+    followed: dict[str, dict[str, str | None]] = field(default_factory=dict)
     # path -> {word: whether its source holds it}, as the index asked (ProjectIndex.mentions).
     asked: dict[str, dict[str, bool]] = field(default_factory=dict)
     # Files whose module summaries the index read.
@@ -208,9 +209,9 @@ class ResultCache:
     analyses read of other files: module summaries (names, classes, models,
     managers, settings), which words a source holds, and function bodies. So
     after some files change, the other files' outcomes stay valid when the set
-    of files is the same and, for every changed file, no analysis read its
-    function bodies, every word looked for in it is still present or still
-    absent, and its summary is unchanged (`keep_others()` is told so). Else
+    of files is the same and, for every changed file, every word looked for in it is still present or still
+    absent, its summary is unchanged, and so is the code of each function or
+    class whose body an analysis read in it (`keep_others()` is told so). Else
     every outcome is dropped. Options and this package's code are part of the
     key: any change to them starts afresh.
     """
@@ -281,13 +282,20 @@ class ResultCache:
         self.added += 1
 
     def learnt(
-        self, read_trees: set[Path], asked: dict[Path, dict[str, bool]], summarised: set[Path]
+        self,
+        followed: dict[Path, dict[str, str | None]],
+        asked: dict[Path, dict[str, bool]],
+        summarised: set[Path],
     ) -> None:
         """What the index and analyses read of files during this run."""
-        for paths, known in ((read_trees, self.record.read_trees), (summarised, self.record.summarised)):
-            names = {self.relative(path) for path in paths}
-            if not names <= known:
-                known |= names
+        names = {self.relative(path) for path in summarised}
+        if not names <= self.record.summarised:
+            self.record.summarised |= names
+            self.added += 1
+        for path, code in followed.items():
+            digests = self.record.followed.setdefault(self.relative(path), {})
+            if any(digests.get(name, "") != digest for name, digest in code.items()):
+                digests.update(code)
                 self.added += 1
         for path, words in asked.items():
             answers = self.record.asked.setdefault(self.relative(path), {})

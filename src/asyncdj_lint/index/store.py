@@ -37,9 +37,8 @@ class SourceStore(Mapping[str, ModuleSummary]):
         # or None when it came from the cache, and summary), and unparsable files.
         self._news: dict[str, tuple[str | None, ModuleSummary]] = {}
         self._new_problems: dict[Path, ParseProblem] = {}
-        # What the index and the analyses read of files, for the result cache: the files whose
-        # function bodies they read, and the words they looked for in sources (with the answer).
-        self.read_trees: set[Path] = set()
+        # What the index read of files, for the result cache: the words it looked for in
+        # sources (with the answer) and the summaries it read.
         self.asked: dict[Path, dict[str, bool]] = {}
         self.summarised: set[Path] = set()  # files whose summaries the index read
 
@@ -72,10 +71,7 @@ class SourceStore(Mapping[str, ModuleSummary]):
 
     def tree(self, name: str) -> ParsedFile | None:
         """A project module's parsed file (the tree provider of the analyses)."""
-        if name not in self.files:
-            return None
-        self.read_trees.add(self.files[name].path)
-        return self.parse(self.files[name])
+        return self.parse(self.files[name]) if name in self.files else None
 
     def mentions(self, name: str, word: str) -> bool:
         """Whether module `name`'s source holds `word` (for ProjectIndex)."""
