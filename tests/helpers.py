@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 from pathlib import Path
@@ -40,7 +41,14 @@ def lint_snippet(
             blocking_calls=blocking_calls,
         )
         result = lint_paths([root], options)
-        return [d for d in result.diagnostics if Path(d.path).name == "snippet.py"]
+        # Messages that name a file (`helper() -> ... (shop/models.py:7)`) name it
+        # from the project's folder, so they read the same on every run.
+        folder = f"{root}/"
+        return [
+            dataclasses.replace(d, message=d.message.replace(folder, ""))
+            for d in result.diagnostics
+            if Path(d.path).name == "snippet.py"
+        ]
 
 
 def lint_example(example: Example) -> list[Diagnostic]:

@@ -12,7 +12,7 @@ def findings(code: str, select: str, **kwargs) -> list[tuple[int, str]]:
 def test_time_sleep_imported_by_name_is_reported_with_asyncio_sleep_advice():
     code = "from time import sleep\n\nasync def view(request):\n    sleep(1)\n"
     assert findings(code, "ADJ512") == [
-        (4, "`time.sleep()` blocks the event loop until it returns; use `await asyncio.sleep(...)`")
+        (4, "`time.sleep()` blocks the event loop for 1 s; use `await asyncio.sleep(...)`")
     ]
 
 
@@ -117,7 +117,8 @@ def test_email_message_send_is_reported():
         (
             5,
             (
-                "`message.send()` waits on the SMTP server on the event loop; "
+                "`message.send()` waits on the SMTP server on the event loop for the whole exchange "
+                "(connect, send, quit), without limit unless `EMAIL_TIMEOUT` is set; "
                 "use `await sync_to_async(message.send)()`"
             ),
         )

@@ -42,3 +42,12 @@ def test_rule_with_an_unknown_code_is_a_usage_error():
     result = CliRunner().invoke(main, ["rule", "ADJ999"])
     assert result.exit_code == 2
     assert "unknown rule code: ADJ999" in result.output
+
+
+def test_rule_code_shows_fix_safety_and_the_example_with_its_fix_applied():
+    result = CliRunner().invoke(main, ["rule", "ADJ105"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert "Stable since 0.1.0. Fix: sometimes available." in lines
+    assert "Fix safety" in lines and "With its fix applied:" in lines
+    assert "        await product.asave()" in lines

@@ -8,7 +8,14 @@ from asyncdj_lint.docs import expected_pages
 from asyncdj_lint.rules import all_rules
 
 RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
-HEADINGS = ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Django versions"]
+HEADINGS = [
+    "## What it does",
+    "## Why is this bad?",
+    "## Example",
+    "## Use instead",
+    "## Fix safety",
+    "## Django versions",
+]
 
 
 def test_every_rule_page_in_rules_folder_is_up_to_date():

@@ -48,6 +48,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "syntax",
             "facts",
             "diagnostics",
+            "fixes",
             "options",
             "workspace",
             "noqa",

@@ -3,7 +3,8 @@
 import pytest
 
 from asyncdj_lint.rules import all_rules
-from tests.runtime.harness import assert_outcome
+from asyncdj_lint.rules.base import Example
+from tests.runtime.harness import assert_outcome, serve_example
 
 pytestmark = pytest.mark.runtime
 
@@ -21,3 +22,19 @@ def _examples():
 @pytest.mark.parametrize("example", list(_examples()))
 def test_example_does_what_its_outcome_says(example):
     assert_outcome(example)
+
+
+def _fixed_examples():
+    for rule in all_rules():
+        for index, example in enumerate(rule.invalid):
+            if example.fixed is not None and example.outcome is not None:
+                fixed = Example(example.fixed, files=example.files, is_settings=example.is_settings)
+                yield pytest.param(fixed, id=f"{rule.code}-invalid-{index}-fixed")
+
+
+@pytest.mark.parametrize("example", list(_fixed_examples()))
+def test_failing_example_once_fixed_is_served_without_error_or_warning(example):
+    result = serve_example(example)
+    assert result.error is None, result.error.traceback
+    assert result.status is not None and result.status < 500
+    assert result.warnings == ()

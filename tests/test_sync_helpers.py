@@ -69,9 +69,9 @@ def test_helper_in_another_module_is_reported_with_its_chain():
     [(line, rule, message)] = found(code)
     assert (line, rule) == (4, "ADJ301")
     assert message.startswith(
-        "`pricing.discounted_total()` runs on the event loop and reaches a query there, which raises "
-        "SynchronousOnlyOperation: pricing.discounted_total() -> customer_discount() -> "
-        "Customer.objects.get() ("
+        "`Customer.objects.get()` runs a database query on the event loop and raises "
+        "SynchronousOnlyOperation, reached from `pricing.discounted_total()` on the event loop: "
+        "pricing.discounted_total() -> customer_discount() -> Customer.objects.get() ("
     )
     assert message.endswith("billing/pricing.py:5); use `await sync_to_async(pricing.discounted_total)(...)`")
 

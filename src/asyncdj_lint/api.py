@@ -15,10 +15,8 @@ from typing import TYPE_CHECKING, cast
 from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.discovery import python_files
 from asyncdj_lint.facts.django_version import detect_target_django, project_root
-from asyncdj_lint.index.cache import FileState, ResultCache, SummaryCache
+from asyncdj_lint.index.cache import FileState, ResultCache, SummaryCache, template_fingerprint
 from asyncdj_lint.options import LintOptions
-from asyncdj_lint.rules import all_rules
-from asyncdj_lint.rules.adj001_unparsable_file import UnparsableFile
 from asyncdj_lint.sources import ParseProblem, SourceFile, Sources
 from asyncdj_lint.suppressions import drop_per_file_ignores
 from asyncdj_lint.workspace import Exclusion
@@ -103,13 +101,17 @@ class LintSession:
 
         assert options.root is not None, "resolve_options() first"
         self.options = options
+        from asyncdj_lint.rules import all_rules
+
         self.rules = [rule for rule in all_rules() if options.selection.enabled(rule.code, rule.severity)]
         project = project_files
         if project is None:
             project = _project_files(options)
         # The files linted first come first: when two files share a module name, they win.
         self.store = SourceStore([*first, *project], SummaryCache(options.root) if options.cache else None)
-        self.index = ProjectIndex(self.store, self.store.mentions)
+        self.index = ProjectIndex(
+            self.store, self.store.mentions, lambda: [f.path for f in self.store.files.values()]
+        )
         # What analyses see: the index, function bodies from the store, and the run's memo.
         self.project = Project(self.index, self.store.tree)
         self.helpers = engine.helper_judge(self.project, options, self.rules)
@@ -123,6 +125,8 @@ class LintSession:
         stdin: str | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> LintResult:
+        from asyncdj_lint.rules.adj001_unparsable_file import UnparsableFile
+
         options, store = self.options, self.store
         result = LintResult(files_checked=len(targets))
         unwalked: list[tuple[SourceFile, bytes]] = []
@@ -200,6 +204,9 @@ class LintSession:
         results.keep_others(
             all(self._same_for_others(results, by_name.get(name), state) for name, state in changes.items())
         )
+        # Findings depend on what templates look up: any template change drops every outcome.
+        folders = [str(folder.absolute()) for folder in self.index.templates.folders]
+        results.templates_now(folders, template_fingerprint(folders))
         return results
 
     def _same_for_others(
@@ -315,6 +322,8 @@ class LintSession:
 
 def unparsable(problem: ParseProblem) -> Diagnostic:
     """The ADJ001 finding for a file that could not be read, decoded or parsed."""
+    from asyncdj_lint.rules.adj001_unparsable_file import UnparsableFile
+
     return UnparsableFile.diagnostic(problem.path, problem.message, problem.line, problem.column)
 
 
@@ -394,6 +403,8 @@ def cached_result(options: LintOptions, targets: list[Path], project: list[Path]
         state = states[name]
         if (state.size, state.mtime_ns) != (stat.st_size, stat.st_mtime_ns):
             return None
+    if template_fingerprint(results.record.template_folders) != results.record.templates:
+        return None
     result = LintResult(files_checked=len(targets))
     problems: list[ParseProblem] = []
     for path in targets:
@@ -406,8 +417,11 @@ def cached_result(options: LintOptions, targets: list[Path], project: list[Path]
         diagnostics, problem = found
         result.diagnostics.extend(diagnostics)
         problems += [problem] if problem is not None else []
-    if options.selection.enabled(UnparsableFile.code, UnparsableFile.severity):
-        result.diagnostics.extend(unparsable(problem) for problem in problems)
+    if problems:  # the rules (and LibCST with them) are imported only to report them
+        from asyncdj_lint.rules.adj001_unparsable_file import UnparsableFile
+
+        if options.selection.enabled(UnparsableFile.code, UnparsableFile.severity):
+            result.diagnostics.extend(unparsable(problem) for problem in problems)
     result.diagnostics = sorted(
         drop_per_file_ignores(result.diagnostics, options.per_file_ignores, options.root)
     )

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # fixes imports LibCST, which a run answered from the cache never needs
+    from asyncdj_lint.fixes import ResolvedFix
 
 
 class Severity(str, enum.Enum):
@@ -24,6 +28,8 @@ class Diagnostic:
     severity: str
     end_line: int = 0
     end_column: int = 0
+    # The rule's proposed fix, if any; not part of equality, ordering or any output yet.
+    fix: ResolvedFix | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, object]:
         return {

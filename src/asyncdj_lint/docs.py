@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from asyncdj_lint.fixes import FixAvailability
 from asyncdj_lint.rules import all_rules
 from asyncdj_lint.rules.base import Example, Rule
 
@@ -14,6 +15,8 @@ def rule_page(rule: type[Rule]) -> str:
         f"# {rule.code}: {rule.name}",
         "",
         f"Severity: **{rule.severity.value}**. Django versions: {rule.django_versions}.",
+        "",
+        f"Stable since {rule.stable_since}. Fix: {_AVAILABILITY[rule.fix_availability]}.",
         "",
         "## What it does",
         "",
@@ -29,12 +32,23 @@ def rule_page(rule: type[Rule]) -> str:
         "## Use instead",
         "",
         *_examples(rule.valid),
+        "## Fix safety",
+        "",
+        rule.fix_safety,
+        "",
         "## Django versions",
         "",
         f"{rule.django_versions}. {_proof(rule)}",
         "",
     ]
     return "\n".join(lines)
+
+
+_AVAILABILITY = {
+    FixAvailability.ALWAYS: "always available",
+    FixAvailability.SOMETIMES: "sometimes available",
+    FixAvailability.NONE: "none",
+}
 
 
 def _proof(rule: type[Rule]) -> str:
@@ -75,6 +89,8 @@ def _examples(examples: tuple[Example, ...]) -> list[str]:
             ]
         elif outcome is not None:
             lines += ["Under Django: answers 200.", ""]
+        if example.fixed is not None:
+            lines += ["With its fix applied:", "", "```python", example.fixed.rstrip("\n"), "```", ""]
     return lines
 
 
@@ -84,12 +100,13 @@ def index_page() -> str:
         "",
         "Generated from the rule classes by `python -m asyncdj_lint.docs`; do not edit by hand.",
         "",
-        "| code | name | severity | summary |",
-        "| --- | --- | --- | --- |",
+        "| code | name | severity | fix | summary |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for rule in all_rules():
+        fix = "" if rule.fix_availability is FixAvailability.NONE else rule.fix_availability.value
         lines.append(
-            f"| [{rule.code}]({rule.code}.md) | {rule.name} | {rule.severity.value} | {rule.summary} |"
+            f"| [{rule.code}]({rule.code}.md) | {rule.name} | {rule.severity.value} | {fix} | {rule.summary} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from asyncdj_lint.analysis.calls import defers_callable
 from asyncdj_lint.analysis.context import FileContext, Report
 from asyncdj_lint.analysis.helpers import HelperJudge
 from asyncdj_lint.analysis.project import Project
 from asyncdj_lint.analysis.scopes import Scope
 from asyncdj_lint.diagnostics import Diagnostic, Severity
+from asyncdj_lint.fixes import Span
 from asyncdj_lint.noqa import is_suppressed
 from asyncdj_lint.options import LintOptions
 from asyncdj_lint.rules.base import Rule
@@ -46,6 +48,8 @@ class _Walker(Visitor):
         self.ctx = ctx
         self.on_enter: dict[type, list[Handler]] = {}
         self.on_exit: dict[type, list[Handler]] = {}
+        # Scopes of the functions and classes whose decorators are being walked.
+        self._decorated: list[Scope] = []
         for rule in rules:
             for attr in dir(rule):
                 prefix, _, node_type = attr.partition("_")
@@ -57,6 +61,11 @@ class _Walker(Visitor):
         ctx = self.ctx
         if type(node) in _SCOPE_NODES:
             ctx.scope = Scope(node, ctx.scope, off_loop=self._handed_to_thread(node))
+        elif isinstance(node, cst.Decorator) and ctx.scope.node is ctx.ancestors[-1]:
+            # A decorator runs where its function is defined (at import time for a module-level
+            # `async def`), not in the function's body.
+            self._decorated.append(ctx.scope)
+            ctx.scope = ctx.scope.parent or ctx.scope
         ctx.ancestors.append(node)
         for handler in self.on_enter.get(type(node), ()):
             handler(node)
@@ -69,13 +78,20 @@ class _Walker(Visitor):
         ctx.ancestors.pop()
         if type(node) in _SCOPE_NODES and ctx.scope.parent is not None:
             ctx.scope = ctx.scope.parent
+        elif (
+            isinstance(node, cst.Decorator)
+            and self._decorated
+            and ctx.ancestors[-1] is self._decorated[-1].node
+        ):
+            ctx.scope = self._decorated.pop()
 
     def _handed_to_thread(self, node: cst.CSTNode) -> bool:
         """Whether a lambda is not known to run where it is written.
 
         A lambda runs on the loop when it is called on the spot or handed to a
         call that is not a thread bridge (`sorted(key=lambda ...)`); one handed
-        to sync_to_async, or stored for later, is not judged here.
+        to sync_to_async or to a call that runs it later elsewhere
+        (`transaction.on_commit`), or stored for later, is not judged here.
         """
         if not isinstance(node, cst.Lambda) or len(self.ctx.ancestors) < 2:
             return False
@@ -83,7 +99,7 @@ class _Walker(Visitor):
         if isinstance(parent, cst.Call):
             return parent.func is not node
         if isinstance(parent, cst.Arg) and isinstance(grandparent, cst.Call):
-            return self.ctx.is_bridge_call(grandparent)
+            return self.ctx.is_bridge_call(grandparent) or defers_callable(self.ctx, grandparent)
         return True
 
 
@@ -138,6 +154,13 @@ def _to_diagnostics(module: cst.Module, path: str, reports: list[Report]) -> lis
     # a full code generation pass over the module.
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     lines = module.code.splitlines()
+
+    def span_of(node: cst.CSTNode) -> Span | None:
+        found: CodeRange | None = positions.get(node)
+        if found is None:
+            return None
+        return Span(found.start.line, found.start.column, found.end.line, found.end.column)
+
     diagnostics = []
     for report in reports:
         span = positions[report.node]
@@ -154,6 +177,7 @@ def _to_diagnostics(module: cst.Module, path: str, reports: list[Report]) -> lis
                 severity=report.severity.value,
                 end_line=span.end.line,
                 end_column=span.end.column + 1,
+                fix=report.fix.resolve(span_of) if report.fix is not None else None,
             )
         )
     return sorted(diagnostics)

@@ -7,6 +7,7 @@ import libcst as cst
 from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.inference import Builtin, Symbol
 from asyncdj_lint.analysis.scopes import Scope
+from asyncdj_lint.facts import bridges
 
 
 def callee_name(ctx: FileContext, call: cst.Call, scope: Scope | None = None) -> str | None:
@@ -37,11 +38,17 @@ def _module_level_definition(ctx: FileContext, name: str, scope: Scope) -> str |
     return None
 
 
+def keyword_argument(call: cst.Call, keyword: str) -> cst.BaseExpression | None:
+    """The argument given as `keyword=`, if any."""
+    return next(
+        (arg.value for arg in call.args if arg.keyword is not None and arg.keyword.value == keyword), None
+    )
+
+
 def argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
     """The argument given at `position` or as `keyword=`, if any."""
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == keyword:
-            return arg.value
+    if (value := keyword_argument(call, keyword)) is not None:
+        return value
     positional = [arg for arg in call.args if arg.keyword is None]
     if any(arg.star for arg in positional[: position + 1]):
         return None  # `*args` hides which argument lands where
@@ -74,6 +81,30 @@ def is_built_by(ctx: FileContext, expr: cst.BaseExpression, callables: frozenset
     return bool(values) and all(
         isinstance(value, cst.Call) and callee_name(ctx, value, scope) in callables for value, scope in values
     )
+
+
+def defers_callable(ctx: FileContext, call: cst.Call) -> bool:
+    """Whether `call` hands its callable argument to something that calls it later, elsewhere:
+    `transaction.on_commit(fn)`, `response.add_post_render_callback(fn)`, `signal.connect(fn)`,
+    `atexit.register(fn)`, `executor.map(fn, items)`. The callable does not run where it is written."""
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        if func.attr.value in bridges.DEFERRING_METHODS:
+            return True
+        if func.attr.value in bridges.EXECUTOR_MAPS and _is_executor(ctx, func.value):
+            return True
+    return callee_name(ctx, call) in bridges.DEFERRING_CALLABLES
+
+
+def _is_executor(ctx: FileContext, expr: cst.BaseExpression) -> bool:
+    """A thread or process pool: built by a call here, or `with ThreadPoolExecutor() as pool`."""
+    if isinstance(expr, cst.Name) and (found := ctx.scope.lookup(expr.value)) is not None:
+        owner, bindings = found
+        return all(
+            isinstance(b.node, cst.Call) and callee_name(ctx, b.node, owner) in bridges.EXECUTORS
+            for b in bindings
+        )
+    return is_built_by(ctx, expr, bridges.EXECUTORS)
 
 
 def defined_function(func: cst.BaseExpression, scope: Scope) -> cst.FunctionDef | None:

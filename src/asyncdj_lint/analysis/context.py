@@ -12,6 +12,7 @@ from asyncdj_lint.analysis.project import Project
 from asyncdj_lint.analysis.scopes import Scope
 from asyncdj_lint.diagnostics import Severity
 from asyncdj_lint.facts import bridges
+from asyncdj_lint.fixes import Fix
 from asyncdj_lint.index.project import ProjectIndex
 from asyncdj_lint.options import LintOptions
 
@@ -27,6 +28,7 @@ class Report:
     severity: Severity
     node: cst.CSTNode
     message: str
+    fix: Fix | None = None
 
 
 @dataclass
@@ -89,7 +91,9 @@ class FileContext:
         text = " ".join(self.module.code_for_node(node).split())
         return text if len(text) <= _MAX_SNIPPET else text[: _MAX_SNIPPET - 3] + "..."
 
-    def report(self, code: str, severity: Severity, node: cst.CSTNode, message: str) -> None:
+    def report(
+        self, code: str, severity: Severity, node: cst.CSTNode, message: str, fix: Fix | None = None
+    ) -> None:
         if any(r.code == code and r.node is node for r in self.reports):
             return
-        self.reports.append(Report(code, severity, node, message))
+        self.reports.append(Report(code, severity, node, message, fix))

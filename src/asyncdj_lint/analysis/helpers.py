@@ -48,6 +48,8 @@ class Fact:
     severity: Severity
     text: str  # `Customer.objects.get()`
     where: str  # `shop/pricing.py:14`
+    # What the finding there says fails or blocks, and for how long (its message before the advice).
+    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,7 @@ class HelperJudge:
                 report.severity,
                 _fact_text(ctx, report.node),
                 f"{parsed.file.display}:{positions[report.node].start.line}",
+                report.message.split("; ", 1)[0],
             )
             for report in ctx.reports
             if report.node in positions

@@ -17,6 +17,7 @@ import libcst as cst
 from asyncdj_lint.analysis.values import NOTHING_LOADED, Instance, Loading, QuerySet, RelatedManager
 from asyncdj_lint.index.project import ModelInfo, ProjectIndex, QuerySetClass
 from asyncdj_lint.syntax.literals import string_value
+from asyncdj_lint.syntax.walk import FunctionBodyVisitor, walk
 
 Infer = Callable[[cst.BaseExpression], object]
 
@@ -159,3 +160,51 @@ def deferred_field(index: ProjectIndex, instance: Instance, attr: str) -> str | 
     if loading.only is not None:
         return field if field not in loading.only else None
     return field if field in loading.deferred else None
+
+
+def async_iterated(
+    body: cst.CSTNode, *, before: cst.CSTNode | None = None, parameters: bool = False
+) -> set[str]:
+    """Names a function body runs `async for` over, outside nested functions, and does not bind again.
+
+    `async for` loads every row of a QuerySet into its result cache at once: after
+    it, iterating or measuring that same QuerySet runs no query. With `before`,
+    only what the body does ahead of that node (in source order) counts. With
+    `parameters`, a name counts only while no assignment in the body has bound it
+    (it still holds what the caller passed).
+    """
+    finder = _AsyncIterated(before, parameters)
+    walk(body, finder)
+    return finder.iterated
+
+
+class _AsyncIterated(FunctionBodyVisitor):
+    def __init__(self, before: cst.CSTNode | None, parameters: bool) -> None:
+        self.before = before
+        self.parameters = parameters
+        self.stopped = False
+        self.iterated: set[str] = set()
+        self.rebound: set[str] = set()
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self.stopped or node is self.before:
+            self.stopped = True
+            return False
+        return super().on_visit(node)
+
+    def visit_For(self, node: cst.For) -> None:
+        if node.asynchronous is not None:
+            self._fill(node.iter)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        if node.asynchronous is not None:
+            self._fill(node.iter)
+
+    def _fill(self, iterated: cst.BaseExpression) -> None:
+        if isinstance(iterated, cst.Name) and not (self.parameters and iterated.value in self.rebound):
+            self.iterated.add(iterated.value)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        if isinstance(node.target, cst.Name):
+            self.iterated.discard(node.target.value)
+            self.rebound.add(node.target.value)

@@ -32,6 +32,8 @@ class CallMemo:
     generators: dict[str, bool] = field(default_factory=dict)
     # class's qualified name -> the attributes its methods assign on `self`
     self_assigned: dict[str, frozenset[str]] = field(default_factory=dict)
+    # What the project's context processors add to every template context (rules/_render.py).
+    context_processors: object = None
 
 
 @dataclass

@@ -8,13 +8,25 @@ parameter (second after `self`), which is Django's calling convention for
 views, view methods and middleware, in a module that imports Django. A name re-bound anywhere in the function
 is not followed. In an async method of a class-based view (a top-level class
 deriving from Django's `View`), `self.request` is the request too.
+
+Some frameworks authenticate the request in a thread before the handler runs,
+which loads `request.user` there: DRF's and adrf's `APIView.initial()`
+(`await sync_to_async(self.initial)(...)` in adrf) for every method of their
+views and for `@api_view` functions, and django-ninja's session auth
+(`auth=django_auth`), which reads `request.user.is_authenticated` in
+`sync_to_async` (ninja's fix for its issue #1251, in 1.x releases from late
+2025; earlier releases ran sync auth on the loop, where the auth itself
+raised before the handler ran, so the handler's read was never the first
+failure either). Other ninja auth (an API key, async auth) leaves the lazy
+user of `AuthenticationMiddleware` untouched. Channels' `AuthMiddlewareStack`
+resolves `scope["user"]` before the consumer runs.
 """
 
 from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.analysis.calls import bound_values
+from asyncdj_lint.analysis.calls import bound_values, callee_name, keyword_argument
 from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.inference import Symbol
 from asyncdj_lint.analysis.scopes import Scope
@@ -145,3 +157,83 @@ def _is_awaited_auser(ctx: FileContext, expr: cst.BaseExpression, scope: Scope) 
     return (
         isinstance(func, cst.Attribute) and func.attr.value == "auser" and is_request(ctx, func.value, scope)
     )
+
+
+# Classes whose dispatch runs `initial()` (perform_authentication) before any handler.
+_AUTHENTICATING_VIEW_MODULES = (
+    "adrf.views.",
+    "adrf.viewsets.",
+    "adrf.generics.",
+    "rest_framework.views.",
+    "rest_framework.viewsets.",
+    "rest_framework.generics.",
+)
+_API_VIEW_DECORATORS = frozenset({"adrf.decorators.api_view", "rest_framework.decorators.api_view"})
+# django-ninja's session auth reads `request.user.is_authenticated` in a thread.
+_NINJA_SESSION_AUTH = frozenset(
+    {
+        f"ninja.security{module}.{name}"
+        for module in ("", ".session")
+        for name in ("django_auth", "django_auth_superuser", "django_auth_is_staff")
+    }
+)
+_NINJA_SESSION_AUTH_CLASSES = frozenset(
+    {
+        f"ninja.security{module}.{name}"
+        for module in ("", ".session")
+        for name in ("SessionAuth", "SessionAuthSuperUser", "SessionAuthIsStaff")
+    }
+)
+_NINJA_ROUTERS = frozenset({"ninja.NinjaAPI", "ninja.Router", "ninja.main.NinjaAPI", "ninja.router.Router"})
+_NINJA_OPERATIONS = frozenset({"get", "post", "put", "patch", "delete", "api_operation"})
+
+
+def user_loaded_before(ctx: FileContext, function: Scope | None) -> str | None:
+    """The framework whose dispatch loaded `request.user` in a thread before `function` ran, or None."""
+    if function is None or not isinstance(function.node, cst.FunctionDef):
+        return None
+    cls = function.parent
+    if (
+        cls is not None
+        and isinstance(cls.node, cst.ClassDef)
+        and cls.parent is not None
+        and cls.parent.parent is None
+    ):
+        bases = ctx.index.functions.outside_bases(f"{ctx.module_name}.{cls.node.name.value}")
+        found = next((base for base in bases if base.startswith(_AUTHENTICATING_VIEW_MODULES)), None)
+        return found.split(".", 1)[0] if found is not None else None
+    module_scope = function.module_scope
+    for decorator in function.node.decorators:
+        expr = decorator.decorator
+        call = expr if isinstance(expr, cst.Call) else None
+        name = callee_name(ctx, call, module_scope) if call is not None else None
+        if name in _API_VIEW_DECORATORS:
+            return name.split(".", 1)[0]
+        if call is not None and _ninja_session_auth(ctx, call, module_scope):
+            return "ninja"
+    return None
+
+
+def _ninja_session_auth(ctx: FileContext, call: cst.Call, scope: Scope) -> bool:
+    """`@api.get(..., auth=django_auth)`, or an operation of `Router(auth=django_auth)`."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or func.attr.value not in _NINJA_OPERATIONS:
+        return False
+    auth = keyword_argument(call, "auth")
+    if auth is None:
+        owners = bound_values(ctx, func.value, scope)
+        if not owners or not all(
+            isinstance(owner, cst.Call) and callee_name(ctx, owner, owner_scope) in _NINJA_ROUTERS
+            for owner, owner_scope in owners
+        ):
+            return False
+        auth = next(
+            (keyword_argument(owner, "auth") for owner, _ in owners if isinstance(owner, cst.Call)), None
+        )
+    if isinstance(auth, (cst.List, cst.Tuple)) and auth.elements:
+        auth = auth.elements[0].value  # the first callback always runs
+    if auth is None:
+        return False
+    if isinstance(auth, cst.Call):
+        return callee_name(ctx, auth, scope) in _NINJA_SESSION_AUTH_CLASSES
+    return getattr(ctx.inference.infer(auth, scope), "qualname", None) in _NINJA_SESSION_AUTH

@@ -213,7 +213,8 @@ class _BindingCollector(Visitor):
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:
-            self.bind_target(node.asname.name, Binding("other"))
+            # Not followed as a value (`__enter__` decides), but kept: `with Pool() as pool`.
+            self.bind_target(node.asname.name, Binding("other", node.item))
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if node.name is not None:

@@ -18,6 +18,23 @@ SYNC_TO_ASYNC = frozenset(
 _THREAD_RUNNERS = frozenset({*SYNC_TO_ASYNC, "asyncio.to_thread", "threading.Thread", "threading.Timer"})
 # Methods that run a callable argument in a thread: loop.run_in_executor(None, fn), pool.submit(fn).
 _THREAD_METHODS = frozenset({"run_in_executor", "submit", "apply_async"})
+# Callables that store their callable argument for Django or Python to call later, elsewhere:
+# after rendering, after the transaction commits, when a signal is sent, at exit.
+DEFERRING_CALLABLES = frozenset({"atexit.register", "django.db.transaction.on_commit"})
+DEFERRING_METHODS = frozenset({"add_post_render_callback", "on_commit", "connect"})
+# Pools whose `map()` runs the callable in their workers, not in the caller.
+EXECUTORS = frozenset(
+    {
+        "concurrent.futures.ThreadPoolExecutor",
+        "concurrent.futures.ProcessPoolExecutor",
+        "concurrent.futures.thread.ThreadPoolExecutor",
+        "concurrent.futures.process.ProcessPoolExecutor",
+        "multiprocessing.Pool",
+        "multiprocessing.pool.Pool",
+        "multiprocessing.pool.ThreadPool",
+    }
+)
+EXECUTOR_MAPS = frozenset({"map", "imap", "imap_unordered", "starmap", "map_async", "starmap_async"})
 ASYNC_TO_SYNC = frozenset({"asgiref.sync.async_to_sync", "asgiref.sync.AsyncToSync"})
 
 

@@ -194,6 +194,20 @@ class RunRecord:
     asked: dict[str, dict[str, bool]] = field(default_factory=dict)
     # Files whose module summaries the index read.
     summarised: set[str] = field(default_factory=set)
+    # The template folders the index found, and (path, "size:mtime") of each template in them.
+    template_folders: list[str] = field(default_factory=list)
+    templates: list[tuple[str, str]] = field(default_factory=list)
+
+
+def template_fingerprint(folders: list[str]) -> list[tuple[str, str]]:
+    """(path, "size:mtime") of every file in the template folders."""
+    found = []
+    for folder in folders:
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file():
+                stat = path.stat()
+                found.append((str(path), f"{stat.st_size}:{stat.st_mtime_ns}"))
+    return found
 
 
 class ResultCache:
@@ -270,6 +284,13 @@ class ResultCache:
         """Whether the outcomes of unchanged files survive the changes `changed()` found."""
         if not keep:
             self.record = RunRecord(self.record.settings, self.record.files)
+            self.added += 1
+
+    def templates_now(self, folders: list[str], fingerprint: list[tuple[str, str]]) -> None:
+        """The templates as they are now; when they changed, every outcome is dropped."""
+        if (folders, fingerprint) != (self.record.template_folders, self.record.templates):
+            self.keep_others(False)
+            self.record.template_folders, self.record.templates = folders, fingerprint
             self.added += 1
 
     def get(self, path: Path, key: str) -> object:

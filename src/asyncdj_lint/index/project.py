@@ -6,15 +6,17 @@ imports, re-exports and aliases, never guessed from their spelling.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 from asyncdj_lint.index import django_builtins
 from asyncdj_lint.index.functions import ProjectFunctions
 from asyncdj_lint.index.relations import ModelRelations
 from asyncdj_lint.index.request_path import RequestPathIndex
 from asyncdj_lint.index.summary import ClassSummary, ManagerDecl, MethodSummary, ModuleSummary
+from asyncdj_lint.index.templates import ProjectTemplates
 from asyncdj_lint.syntax.names import absolute_target
 
 
@@ -51,8 +53,10 @@ class ProjectIndex:
         self,
         modules: Mapping[str, ModuleSummary],
         mentions: Mentions | None = None,
+        files: Callable[[], Iterable[Path]] | None = None,
     ) -> None:
         self.modules = modules
+        self._files = files or (lambda: ())
         self._mentions = mentions or (lambda module, name: True)
         self._kinds: dict[str, str | None] = {}
         self._models: dict[str, ModelInfo | None] = {}
@@ -238,6 +242,11 @@ class ProjectIndex:
     def request_path(self) -> RequestPathIndex:
         """Settings, middleware and views, resolved across files."""
         return RequestPathIndex(self)
+
+    @cached_property
+    def templates(self) -> ProjectTemplates:
+        """The project's Django templates and the context lookups they make."""
+        return ProjectTemplates(self, self._files)
 
     @cached_property
     def functions(self) -> ProjectFunctions:

@@ -16,6 +16,7 @@ from asyncdj_lint.facts import orm_api
 from asyncdj_lint.index.fields import FieldDecl, attribute_calls, field_decls, string_constants
 from asyncdj_lint.index.functions import FunctionDecl, function_decl
 from asyncdj_lint.index.request_path_summary import RequestPathSummary, summarize_request_path
+from asyncdj_lint.index.templates import TemplateSettings, templates_setting
 from asyncdj_lint.syntax.names import dotted_name, import_bindings
 from asyncdj_lint.syntax.statements import top_level_statements
 from asyncdj_lint.syntax.walk import FunctionBodyVisitor, walk
@@ -82,10 +83,16 @@ class ModuleSummary:
     request_path: RequestPathSummary = field(default_factory=RequestPathSummary)
     # module-level functions ("name") and methods of module-level classes ("Class.name")
     functions: dict[str, FunctionDecl] = field(default_factory=dict)
+    # what a top-level `TEMPLATES = [...]` says (a settings module), else None
+    templates: TemplateSettings | None = None
 
 
 def summarize(module: cst.Module, *, is_package: bool) -> ModuleSummary:
-    summary = ModuleSummary(is_package=is_package, request_path=summarize_request_path(module))
+    summary = ModuleSummary(
+        is_package=is_package,
+        request_path=summarize_request_path(module),
+        templates=templates_setting(module),
+    )
     for statement in top_level_statements(module.body, all_branches=False):
         _summarize_statement(statement, summary)
     return summary

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from asyncdj_lint.diagnostics import Diagnostic
-from asyncdj_lint.rules.base import Example, Rule, Severity
+from asyncdj_lint.rules.base import Example, Expected, Rule, Severity
 
 
 class UnparsableFile(Rule):
     code = "ADJ001"
     name = "unparsable-file"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "A file could not be read, decoded or parsed, so it was not checked."
     why = (
@@ -18,7 +19,18 @@ class UnparsableFile(Rule):
     )
     django_versions = "all"
     requires_text = ()  # reported while reading files, never by walking them
-    invalid = (Example("async def view(request:\n    return None\n", outcome=None),)
+    invalid = (
+        Example(
+            "async def view(request:\n    return None\n",
+            outcome=None,
+            expected=(
+                Expected(
+                    "2:1-0:0",
+                    "cannot check this file: parser error: error at 2:11: expected one of +, -, ..., AWAIT, False, NUMBER, None, True, lambda, not, ~",
+                ),
+            ),
+        ),
+    )
     valid = (Example("async def view(request):\n    return None\n", outcome=None),)
 
     @classmethod

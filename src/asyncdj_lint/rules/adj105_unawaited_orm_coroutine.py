@@ -6,13 +6,16 @@ import libcst as cst
 
 from asyncdj_lint.analysis.scopes import FunctionNode
 from asyncdj_lint.analysis.values import Coroutine
-from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
+from asyncdj_lint.fixes import Fix, FixAvailability, InsertBefore, Safety
+from asyncdj_lint.rules._fixes import can_await
+from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 from asyncdj_lint.syntax.walk import Visitor, walk
 
 
 class UnawaitedOrmCoroutine(Rule):
     code = "ADJ105"
     name = "unawaited-orm-coroutine"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "An async ORM call (`asave()`, `acreate()`, `aget()`, ...) is never awaited."
     why = (
@@ -21,6 +24,12 @@ class UnawaitedOrmCoroutine(Rule):
         "at best prints `RuntimeWarning: coroutine ... was never awaited` when the "
         "coroutine is garbage collected, and `obj = Model.objects.aget(...)` leaves a "
         "coroutine where the code expects an instance."
+    )
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "`await` is written before the call (`product.asave()` becomes `await product.asave()`): "
+        "the fix is safe, it runs the work the code asked for, which was silently lost. No fix is "
+        "offered where `await` cannot be written (in a comprehension or a lambda)."
     )
     invalid = (
         Example(
@@ -36,6 +45,23 @@ async def rename(request, pk):
     return HttpResponse(status=200)
 """,
             Outcome(warning="RuntimeWarning", warning_message="was never awaited"),
+            expected=(
+                Expected(
+                    "8:5-8:20",
+                    "`product.asave()` creates a coroutine that is never awaited, so `asave()` never runs; write `await product.asave()`",
+                ),
+            ),
+            fixed="""\
+from django.http import HttpResponse
+from shop.models import Product
+
+
+async def rename(request, pk):
+    product = await Product.objects.aget(pk=pk)
+    product.name = "Renamed"
+    await product.asave()
+    return HttpResponse(status=200)
+""",
         ),
     )
     valid = (
@@ -85,10 +111,15 @@ async def rename(request, pk):
 
     def _report(self, call: cst.BaseExpression, value: Coroutine) -> None:
         text = self.ctx.snippet(call)
+        # The call is a statement or the value of an assignment: never an operand needing parentheses.
+        fix = (
+            Fix("Add `await`", Safety.SAFE, (InsertBefore(call, "await "),)) if can_await(self.ctx) else None
+        )
         self.report(
             call,
             f"`{text}` creates a coroutine that is never awaited, so `{value.api}()` never "
             f"runs; write `await {text}`",
+            fix=fix,
         )
 
 

@@ -7,12 +7,13 @@ import libcst as cst
 from asyncdj_lint.analysis.values import Manager
 from asyncdj_lint.facts import orm_api
 from asyncdj_lint.rules._orm import orm_receiver
-from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
+from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 
 
 class QuerySetOnlyMethodOnManager(Rule):
     code = "ADJ107"
     name = "queryset-only-method-on-manager"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "`delete()` or `adelete()` is called on a Manager; only QuerySets have them."
     why = (
@@ -36,6 +37,12 @@ async def clear_orders(request):
 """,
             Outcome(
                 exception="builtins.AttributeError", message="'Manager' object has no attribute 'adelete'"
+            ),
+            expected=(
+                Expected(
+                    "6:11-6:34",
+                    "`Order.objects.adelete()` raises AttributeError: a Manager has no `adelete()`; use `Order.objects.all().adelete()`",
+                ),
             ),
         ),
     )

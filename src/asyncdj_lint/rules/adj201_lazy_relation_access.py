@@ -6,12 +6,13 @@ import libcst as cst
 
 from asyncdj_lint.analysis.values import Instance
 from asyncdj_lint.rules._relations import is_write_target, relation_cached_in_scope
-from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
 class LazyRelationAccess(Rule):
     code = "ADJ201"
     name = "lazy-relation-access"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "A foreign key or one-to-one relation that the query did not load is read in async code."
     why = (
@@ -35,6 +36,12 @@ async def order_detail(request, pk):
     return JsonResponse({"customer": order.customer.name})
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "7:38-7:52",
+                    '`order.customer` was not loaded by the query: reading it fetches the related Customer with a query on the event loop and raises SynchronousOnlyOperation; add `select_related("customer")` to that query',
+                ),
+            ),
         ),
         Example(
             """\
@@ -49,6 +56,12 @@ async def order_customers(request):
     return JsonResponse({"names": names})
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "8:22-8:36",
+                    '`order.customer` was not loaded by the query: reading it fetches the related Customer with a query on the event loop and raises SynchronousOnlyOperation; add `select_related("customer")` to that query',
+                ),
+            ),
         ),
     )
     valid = (

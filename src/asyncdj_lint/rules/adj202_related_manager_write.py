@@ -5,8 +5,10 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.analysis.values import RelatedManager
+from asyncdj_lint.fixes import Fix, FixAvailability
+from asyncdj_lint.rules._fixes import await_twin
 from asyncdj_lint.rules._orm import RELATED_WRITES
-from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 _DEFAULT_TARGET = (5, 2)
 # Async twins of related manager writes, with the first release that has them (facts sheet §2).
@@ -26,6 +28,7 @@ _NULLABLE_ONLY = frozenset({"remove", "clear"})
 class RelatedManagerWrite(Rule):
     code = "ADJ202"
     name = "related-manager-write"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = (
         "A related manager's `add()`, `remove()`, `set()`, `clear()` or `create()` is called in async code."
@@ -38,6 +41,13 @@ class RelatedManagerWrite(Rule):
         "`aclear()`; the related `acreate()`, `aget_or_create()` and `aupdate_or_create()` "
         "work since 4.1.4 (4.1.0 to 4.1.3 did not set the relation). On older versions "
         "wrap the call in `sync_to_async`."
+    )
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "When the target Django version has the manager's async twin for sure (`aadd()` ... 4.2, "
+        "`acreate()` ... 4.1.4), the call is replaced by it, awaited (`product.tags.add(tag)` becomes "
+        "`await product.tags.aadd(tag)`): the fix is safe, the twin runs the same queries. Otherwise, "
+        "or where `await` cannot be written (in a comprehension or a lambda), there is no fix."
     )
     invalid = (
         Example(
@@ -53,6 +63,23 @@ async def tag_product(request, pk):
     return HttpResponse(status=200)
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "8:5-8:26",
+                    "`product.tags.add()` runs SQL on the event loop and raises SynchronousOnlyOperation; use `await product.tags.aadd(...)`",
+                ),
+            ),
+            fixed="""\
+from django.http import HttpResponse
+from shop.models import Product, Tag
+
+
+async def tag_product(request, pk):
+    product = await Product.objects.aget(pk=pk)
+    tag = await Tag.objects.aget(name="office")
+    await product.tags.aadd(tag)
+    return HttpResponse(status=200)
+""",
         ),
     )
     valid = (
@@ -89,7 +116,15 @@ async def tag_product(request, pk):
             node,
             f"`{text}.{method}()` runs SQL on the event loop and raises "
             f"SynchronousOnlyOperation; {self._advice(text, method)}",
+            fix=self._fix(node, method),
         )
+
+    def _fix(self, node: cst.Call, method: str) -> Fix | None:
+        twin, since = _ASYNC_TWINS[method]
+        target = self.ctx.options.target_django or _DEFAULT_TARGET
+        if target > since[:2] or (target == since[:2] and since[2] == 0):
+            return await_twin(self.ctx, node, twin)
+        return None
 
     def _advice(self, text: str, method: str) -> str:
         twin, since = _ASYNC_TWINS[method]

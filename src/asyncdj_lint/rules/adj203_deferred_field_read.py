@@ -7,12 +7,13 @@ import libcst as cst
 from asyncdj_lint.analysis.loading import deferred_field
 from asyncdj_lint.analysis.values import Instance
 from asyncdj_lint.rules._relations import is_write_target
-from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
 class DeferredFieldRead(Rule):
     code = "ADJ203"
     name = "deferred-field-read"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "A field that `only()` or `defer()` left out is read in async code."
     why = (
@@ -33,6 +34,12 @@ async def product_price(request, pk):
     return JsonResponse({"name": product.name, "price": str(product.price)})
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "7:61-7:74",
+                    '`product.price` was left out of the query by only()/defer(): reading it runs a query on the event loop and raises SynchronousOnlyOperation; include "price" in only() or stop deferring it',
+                ),
+            ),
         ),
     )
     valid = (

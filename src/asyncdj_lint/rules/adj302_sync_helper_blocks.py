@@ -4,25 +4,36 @@ from __future__ import annotations
 
 import libcst as cst
 
+from asyncdj_lint.fixes import FixAvailability
+from asyncdj_lint.rules._fixes import bridge_fix
 from asyncdj_lint.rules._helpers import helper_chain, wrap_advice
-from asyncdj_lint.rules.base import RESPONDS_OK, Example, Outcome, Rule, Severity
+from asyncdj_lint.rules.base import RESPONDS_OK, Example, Expected, Outcome, Rule, Severity
 
 
 class SyncHelperBlocks(Rule):
     code = "ADJ302"
     name = "sync-helper-blocks"
+    stable_since = "0.1.0"
     severity = Severity.WARNING
     summary = "A sync function that blocks on I/O, directly or through the functions it calls, is called in async code."
     why = (
         "A plain `def` called from an `async def` runs on the event loop. When it, or a "
         "project function it calls, sleeps, makes an HTTP request, sends mail or runs a "
         "subprocess, the whole loop waits: every other request it serves stalls, and Django "
-        "raises nothing. The finding shows the chain of calls down to the blocking call. "
+        "raises nothing. The finding names the call that blocks and how long it can block "
+        "(a sleep's seconds, an HTTP call's timeout or its absence), then the chain of calls "
+        "down to it. "
         "Call the helper with `await sync_to_async(helper)(...)`, or make it async. Local "
         "file I/O (`open()`) is brief and is reported only where async code calls it "
         "itself (ADJ512), not behind helpers."
     )
     django_versions = "all"
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "The call runs through `await sync_to_async(helper)(...)`, importing `sync_to_async`: the fix is unsafe, as it moves the work into a thread (where it is "
+        "meant to run, but code that relies on running on the loop's thread changes). No fix is "
+        "offered where `await` cannot be written (in a comprehension or a lambda)."
+    )
     invalid = (
         Example(
             """\
@@ -40,6 +51,27 @@ async def reserve(request):
     return HttpResponse("reserved")
 """,
             Outcome(runs_on_loop="time.sleep"),
+            expected=(
+                Expected(
+                    "11:5-11:21",
+                    "`time.sleep()` blocks the event loop for 0.01 s, reached from `wait_for_stock()` on the event loop: wait_for_stock() -> time.sleep() (snippet.py:7); use `await sync_to_async(wait_for_stock)(...)`",
+                ),
+            ),
+            fixed="""\
+import time
+
+from django.http import HttpResponse
+from asgiref.sync import sync_to_async
+
+
+def wait_for_stock():
+    time.sleep(0.01)
+
+
+async def reserve(request):
+    await sync_to_async(wait_for_stock)()
+    return HttpResponse("reserved")
+""",
         ),
     )
     valid = (
@@ -67,8 +99,11 @@ async def reserve(request):
         chain = helper_chain(self.ctx, node, self.severity)
         if chain is None:
             return
+        fact = chain.fact
+        blocks = fact.detail or f"`{fact.text}` blocks the event loop"
         self.report(
             node,
-            f"`{chain.calls[0]}` runs on the event loop and blocks it: {chain.render()}; "
+            f"{blocks}, reached from `{chain.calls[0]}` on the event loop: {chain.render()}; "
             f"use {wrap_advice(self.ctx, node)}",
+            fix=bridge_fix(self.ctx, node),
         )

@@ -6,9 +6,10 @@ import libcst as cst
 
 from asyncdj_lint.analysis.calls import argument, callee_name, defined_function
 from asyncdj_lint.analysis.values import ORM_LAZY, Coroutine, Instance, RowIterator, Tuple
+from asyncdj_lint.fixes import Fix, FixAvailability, Replace, Safety
 from asyncdj_lint.rules._bridges import bridge_name, is_sync_to_async
 from asyncdj_lint.rules._orm import orm_receiver
-from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
+from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 from asyncdj_lint.syntax.walk import children
 
 # Builtins whose result is never callable.
@@ -27,6 +28,7 @@ _ORM_RESULTS = (*ORM_LAZY, Instance, Coroutine, RowIterator, Tuple)
 class SyncToAsyncOfCallResult(Rule):
     code = "ADJ401"
     name = "sync-to-async-of-call-result"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "`sync_to_async(f(x))` calls `f` right away and wraps its result."
     why = (
@@ -39,6 +41,14 @@ class SyncToAsyncOfCallResult(Rule):
         "call's, or one of the module's own functions that returns plain data)."
     )
     django_versions = "all"
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "The function is passed and the wrapper called with its arguments "
+        "(`await sync_to_async(f(x))` and `await sync_to_async(f(x))()` become "
+        "`await sync_to_async(f)(x)`): the fix is safe, it runs `f` where the code meant it to run, "
+        "in a thread, where it raised TypeError. A wrapper neither awaited nor called on the spot, or "
+        "called with arguments of its own, has no fix."
+    )
     invalid = (
         Example(
             """\
@@ -57,6 +67,25 @@ async def quote(request):
             Outcome(
                 exception="builtins.TypeError", message="sync_to_async can only be applied to sync functions."
             ),
+            expected=(
+                Expected(
+                    "10:20-10:52",
+                    "`sync_to_async(shipping_quote(3))` calls `shipping_quote` right here on the event loop and passes its result, which is not a function, to sync_to_async: TypeError (sync_to_async can only be applied to sync functions); pass the function and call the wrapper: `await sync_to_async(shipping_quote)(...)`",
+                ),
+            ),
+            fixed="""\
+from asgiref.sync import sync_to_async
+from django.http import JsonResponse
+
+
+def shipping_quote(weight):
+    return {"price": weight * 2}
+
+
+async def quote(request):
+    result = await sync_to_async(shipping_quote)(3)
+    return JsonResponse(result)
+""",
         ),
     )
     valid = (
@@ -91,7 +120,23 @@ async def quote(request):
             f"`{self.ctx.snippet(node)}` calls `{function}` right here{where} and passes its result, "
             f"which is not a function, to {bridge}: TypeError (sync_to_async can only be applied to sync "
             f"functions); pass the function and call the wrapper: `await {bridge}({function})(...)`",
+            fix=self._fix(node, inner),
         )
+
+    def _fix(self, bridge: cst.Call, inner: cst.Call) -> Fix | None:
+        """`sync_to_async(f(x))` -> `sync_to_async(f)(x)`, where the wrapper is awaited or called bare."""
+        parent = self.ctx.parent()
+        passed = [arg.with_changes(value=inner.func) if arg.value is inner else arg for arg in bridge.args]
+        wrapper = bridge.with_changes(args=passed, lpar=(), rpar=())
+        if isinstance(parent, cst.Await) and parent.expression is bridge:
+            target: cst.BaseExpression = bridge  # `await sync_to_async(f(x))`
+        elif isinstance(parent, cst.Call) and parent.func is bridge and not parent.args:
+            target = parent  # `sync_to_async(f(x))()`
+        else:
+            return None
+        called = cst.Call(func=wrapper, args=inner.args)
+        edit = Replace(target, self.ctx.module.code_for_node(called))
+        return Fix("Pass the function, call the wrapper", Safety.SAFE, (edit,))
 
     def _result_is_not_callable(self, call: cst.Call) -> bool:
         name = callee_name(self.ctx, call) or ""

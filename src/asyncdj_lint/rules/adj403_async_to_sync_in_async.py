@@ -6,12 +6,13 @@ import libcst as cst
 
 from asyncdj_lint.analysis.calls import bound_values
 from asyncdj_lint.rules._bridges import is_async_to_sync
-from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
+from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 
 
 class AsyncToSyncInAsync(Rule):
     code = "ADJ403"
     name = "async-to-sync-in-async"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "A function wrapped with `async_to_sync` is called in async code."
     why = (
@@ -39,6 +40,12 @@ async def product_count(request):
 """,
             Outcome(
                 exception="builtins.RuntimeError", message="You cannot use AsyncToSync in the same thread"
+            ),
+            expected=(
+                Expected(
+                    "11:13-11:44",
+                    "`async_to_sync(count_products)()` runs async_to_sync on the event loop's thread: RuntimeError (You cannot use AsyncToSync in the same thread as an async event loop); use `await count_products(...)`",
+                ),
             ),
         ),
     )

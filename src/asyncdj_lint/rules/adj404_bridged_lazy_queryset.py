@@ -7,13 +7,14 @@ import libcst as cst
 from asyncdj_lint.analysis.calls import argument
 from asyncdj_lint.analysis.values import ORM_LAZY, QuerySet
 from asyncdj_lint.rules._bridges import bridge_name, is_sync_to_async
-from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 from asyncdj_lint.syntax.walk import Visitor, walk
 
 
 class BridgedLazyQuerySet(Rule):
     code = "ADJ404"
     name = "bridged-lazy-queryset"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "`sync_to_async` wraps a QuerySet builder such as `Model.objects.filter`."
     why = (
@@ -39,6 +40,12 @@ async def product_names(request):
     return HttpResponse(", ".join(product.name for product in products))
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "7:22-7:59",
+                    "`sync_to_async(Product.objects.filter)` returns the QuerySet unevaluated: no query runs in the thread, and iterating the result on the event loop raises SynchronousOnlyOperation; evaluate it in the thread (`await sync_to_async(list)(queryset)`) or use `async for`",
+                ),
+            ),
         ),
     )
     valid = (

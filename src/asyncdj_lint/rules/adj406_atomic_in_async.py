@@ -6,7 +6,7 @@ import libcst as cst
 
 from asyncdj_lint.analysis.calls import callee_name
 from asyncdj_lint.analysis.inference import Symbol
-from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Outcome, Rule, Severity
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Outcome, Rule, Severity
 
 ATOMIC = "django.db.transaction.atomic"
 _ADVICE = (
@@ -18,6 +18,7 @@ _ADVICE = (
 class AtomicInAsync(Rule):
     code = "ADJ406"
     name = "atomic-in-async"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "`transaction.atomic` is used inside, or as a decorator of, async code."
     why = (
@@ -45,6 +46,12 @@ async def restock(request, pk):
     return HttpResponse("restocked")
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "7:10-7:30",
+                    "`transaction.atomic()` in async code opens the transaction on the event loop and raises SynchronousOnlyOperation; Django has no async transactions (through 6.1): put the transaction in a sync function decorated with `@transaction.atomic` and `await sync_to_async(that_function)()`",
+                ),
+            ),
         ),
         Example(
             """\
@@ -63,6 +70,12 @@ async def restock(request, pk):
                 message="It returned an unawaited coroutine instead",
                 warning="RuntimeWarning",
                 warning_message="was never awaited",
+            ),
+            expected=(
+                Expected(
+                    "6:1-6:20",
+                    "`@transaction.atomic` cannot wrap an `async def`: its wrapper is sync, so no transaction covers the coroutine (and Django serves a decorated view as a sync view that returns an unawaited coroutine: ValueError); Django has no async transactions (through 6.1): put the transaction in a sync function decorated with `@transaction.atomic` and `await sync_to_async(that_function)()`",
+                ),
             ),
         ),
     )

@@ -6,12 +6,15 @@ import libcst as cst
 
 from asyncdj_lint.analysis.requests import is_request_attribute
 from asyncdj_lint.facts import django_async_api as api
-from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
+from asyncdj_lint.fixes import Fix, FixAvailability
+from asyncdj_lint.rules._fixes import await_twin
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
 class SessionAccess(Rule):
     code = "ADJ502"
     name = "session-access"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "`request.session` is read or written with its sync API in async code."
     why = (
@@ -23,6 +26,13 @@ class SessionAccess(Rule):
         "form of `session[key]`, `key in session` or `del session[key]`."
     )
     django_versions = "4.1 to 6.1"
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "When the target Django version has async session methods (5.1+), a method call is replaced "
+        "by its awaited twin (`request.session.get(key)` becomes `await request.session.aget(key)`): "
+        "the fix is safe, the twin does the same work. `session[key]`, `key in session` and "
+        "`del session[key]` have no fix, nor a call where `await` cannot be written."
+    )
     invalid = (
         Example(
             """\
@@ -33,6 +43,19 @@ async def cart(request):
     return JsonResponse({"cart": request.session.get("cart", [])})
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "5:34-5:65",
+                    "`request.session.get()` loads the session from its store on the event loop; with database sessions it raises SynchronousOnlyOperation; use `await request.session.aget(...)`",
+                ),
+            ),
+            fixed="""\
+from django.http import JsonResponse
+
+
+async def cart(request):
+    return JsonResponse({"cart": await request.session.aget("cart", [])})
+""",
         ),
         Example(
             """\
@@ -44,6 +67,12 @@ async def add_to_cart(request, pk):
     return HttpResponse("added")
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "5:5-5:28",
+                    "`request.session[...]` loads the session from its store on the event loop; with database sessions it raises SynchronousOnlyOperation; use `await request.session.aset(key, value)`",
+                ),
+            ),
         ),
     )
     valid = (
@@ -75,9 +104,13 @@ async def add_to_cart(request, pk):
         if self._is_session(func.value):
             method = func.attr.value
             session = self.ctx.snippet(func.value)
-            self._report(
-                node, f"`{session}.{method}()`", f"`await {session}.{api.SESSION_METHODS[method]}(...)`"
+            twin = api.SESSION_METHODS[method]
+            fix = (
+                await_twin(self.ctx, node, twin)
+                if api.has(self.ctx.options, api.SESSION_METHODS_SINCE)
+                else None
             )
+            self._report(node, f"`{session}.{method}()`", f"`await {session}.{twin}(...)`", fix)
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         if self._is_session(node.value):
@@ -101,7 +134,7 @@ async def add_to_cart(request, pk):
     def _is_session(self, expr: cst.BaseExpression) -> bool:
         return self.ctx.on_loop and is_request_attribute(self.ctx, expr, "session")
 
-    def _report(self, node: cst.CSTNode, what: str, native: str) -> None:
+    def _report(self, node: cst.CSTNode, what: str, native: str, fix: Fix | None = None) -> None:
         advice = api.advise(
             self.ctx.options,
             api.SESSION_METHODS_SINCE,
@@ -112,4 +145,5 @@ async def add_to_cart(request, pk):
             node,
             f"{what} loads the session from its store on the event loop; with database sessions it "
             f"raises SynchronousOnlyOperation; {advice}",
+            fix=fix,
         )

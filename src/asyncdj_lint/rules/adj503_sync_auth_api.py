@@ -8,12 +8,13 @@ from asyncdj_lint.analysis.calls import callee_name
 from asyncdj_lint.analysis.requests import USER_MODEL_CLASSES, is_request_attribute, is_user
 from asyncdj_lint.analysis.values import Manager
 from asyncdj_lint.facts import django_async_api as api
-from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
 class SyncAuthApi(Rule):
     code = "ADJ503"
     name = "sync-auth-api"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "A sync auth function, user permission check or user manager method is called in async code."
     why = (
@@ -41,6 +42,12 @@ async def sign_out(request):
     return HttpResponse("bye")
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "6:5-6:20",
+                    "`logout()` reads and writes the user and the session store on the event loop and raises SynchronousOnlyOperation; use `await alogout(...)`",
+                ),
+            ),
         ),
         Example(
             """\
@@ -53,6 +60,12 @@ async def price_list(request):
     return HttpResponse("prices" if allowed else "ask for access")
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "6:15-6:49",
+                    "`user.has_perm()` queries the user's permissions on the event loop and raises SynchronousOnlyOperation; use `await user.ahas_perm(...)`",
+                ),
+            ),
         ),
         Example(
             """\
@@ -67,6 +80,12 @@ async def sign_up(request):
     return HttpResponse(user.username)
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "8:12-8:66",
+                    "`User.objects.create_user()` queries the user table on the event loop and raises SynchronousOnlyOperation; use `await User.objects.acreate_user(...)`",
+                ),
+            ),
         ),
     )
     valid = (

@@ -6,12 +6,15 @@ import libcst as cst
 
 from asyncdj_lint.analysis.calls import callee_name
 from asyncdj_lint.facts import django_async_api as api
-from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
+from asyncdj_lint.fixes import AddImport, Fix, FixAvailability, NodeEdit, RemoveImport, Replace, Safety
+from asyncdj_lint.rules._fixes import await_call, bridge_fix, can_await, importable
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
 class Sync404Shortcut(Rule):
     code = "ADJ504"
     name = "sync-404-shortcut"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "`get_object_or_404()` or `get_list_or_404()` is called in async code."
     why = (
@@ -20,6 +23,16 @@ class Sync404Shortcut(Rule):
         "`aget_list_or_404()`."
     )
     django_versions = "4.1 to 6.1"
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "When the target Django version has the async shortcut (5.0+), the call is replaced by its "
+        "awaited twin (`get_object_or_404(Product, pk=pk)` becomes "
+        "`await aget_object_or_404(Product, pk=pk)`), importing it from `django.shortcuts` and "
+        "removing the import of the sync one once unused: the fix is safe, the twin runs the same "
+        "query. For an older target the call runs through `await sync_to_async(get_object_or_404)(...)`: "
+        "that fix is unsafe, as it moves the work into a thread. A shortcut imported under another "
+        "name, or called where `await` cannot be written, has no fix."
+    )
     invalid = (
         Example(
             """\
@@ -33,6 +46,22 @@ async def product_detail(request, pk):
     return HttpResponse(product.name)
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "7:15-7:48",
+                    "`get_object_or_404()` runs a database query on the event loop and raises SynchronousOnlyOperation; use `await aget_object_or_404(...)`",
+                ),
+            ),
+            fixed="""\
+from django.http import HttpResponse
+from django.shortcuts import aget_object_or_404
+from shop.models import Product
+
+
+async def product_detail(request, pk):
+    product = await aget_object_or_404(Product, pk=pk)
+    return HttpResponse(product.name)
+""",
         ),
     )
     valid = (
@@ -66,4 +95,24 @@ async def product_detail(request, pk):
         self.report(
             node,
             f"`{function}()` runs a database query on the event loop and raises SynchronousOnlyOperation; {advice}",
+            fix=self._fix(node, name, function) if can_await(self.ctx) else None,
         )
+
+    def _fix(self, node: cst.Call, name: str, function: str) -> Fix | None:
+        twin = api.SHORTCUTS[name]
+        module = name.rsplit(".", 1)[0]
+        parent = self.ctx.parent()
+        if not api.has(self.ctx.options, api.SHORTCUTS_SINCE):
+            return bridge_fix(self.ctx, node)
+        edits: list[NodeEdit]
+        if isinstance(node.func, cst.Attribute):  # `shortcuts.get_object_or_404(...)`
+            edits = [Replace(node.func.attr, twin)]
+        elif (
+            isinstance(node.func, cst.Name)
+            and node.func.value == function
+            and importable(self.ctx, module, twin)
+        ):
+            edits = [Replace(node.func, twin), AddImport(module, twin), RemoveImport(module, function)]
+        else:
+            return None  # an alias: leave the naming to the author
+        return Fix(f"Await `{twin}()`", Safety.SAFE, (*await_call(node, parent), *edits))

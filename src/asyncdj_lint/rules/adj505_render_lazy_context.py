@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.rules._render import lazy_context_keys, render_call
-from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
+from asyncdj_lint.rules._render import render_call, rendered_queries
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
 class RenderLazyContext(Rule):
     code = "ADJ505"
     name = "render-lazy-context"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "`render()` or `render_to_string()` gets a QuerySet in its context in async code."
     why = (
@@ -18,7 +19,12 @@ class RenderLazyContext(Rule):
         "In async code that is the event loop, so the QuerySet the template iterates runs "
         "its query there and raises `SynchronousOnlyOperation`. Return a `TemplateResponse` "
         "instead: Django renders it after the view returns, in a thread. Or evaluate the "
-        "data first (`[p async for p in qs]`)."
+        "data first (`[p async for p in qs]`). The rule reads the template the way Django's "
+        "loaders find it (the settings' `TEMPLATES` `DIRS` and the `templates/` folders of the "
+        "project's apps), through `{% include %}` and `{% extends %}`, and reports a QuerySet "
+        "only when the template uses it, and not when an `async for` ahead of the call filled its "
+        "result cache. When the template name is not a literal, the "
+        "context not a literal dict, or the project has no such template, it stays silent."
     )
     django_versions = "4.1 to 6.1"
     invalid = (
@@ -32,6 +38,12 @@ async def product_list(request):
     return render(request, "shop/product_list.html", {"products": Product.objects.all()})
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "6:12-6:90",
+                    '`render()` renders shop/product_list.html on the event loop, where the template evaluates the QuerySet in the context ("products", used at `products` (shop/product_list.html:1)) and raises SynchronousOnlyOperation; return `TemplateResponse(request, template, context)`, which Django renders in a thread',
+                ),
+            ),
         ),
     )
     valid = (
@@ -45,23 +57,39 @@ async def product_list(request):
     return TemplateResponse(request, "shop/product_list.html", {"products": Product.objects.all()})
 """
         ),
+        Example(
+            """\
+from django.shortcuts import render
+from shop.models import Product
+
+
+async def product_list(request):
+    products = [product async for product in Product.objects.all()]
+    return render(request, "shop/product_list.html", {"products": products, "count": len(products)})
+"""
+        ),
     )
 
     def visit_Call(self, node: cst.Call) -> None:
         function = render_call(self.ctx, node)
-        if function is None:
+        found = rendered_queries(self.ctx, node) if function is not None else None
+        if found is None:
             return
-        keys = lazy_context_keys(self.ctx, node)
-        if not keys:
+        template, queries = found
+        used: dict[str, str] = {}
+        for query in queries:
+            if query.queryset:
+                used.setdefault(query.key, query.where)
+        if not used:
             return
         advice = (
             "return `TemplateResponse(request, template, context)`, which Django renders in a thread"
             if function == "render"
             else "evaluate the QuerySet first (`[x async for x in qs]`) or render in `sync_to_async`"
         )
-        shown = ", ".join(f'"{key}"' for key in keys)
+        shown = ", ".join(f'"{key}", used at {where}' for key, where in used.items())
         self.report(
             node,
-            f"`{function}()` renders on the event loop, where the QuerySet in the context ({shown}) runs "
-            f"its query and raises SynchronousOnlyOperation; {advice}",
+            f"`{function}()` renders {template} on the event loop, where the template evaluates the "
+            f"QuerySet in the context ({shown}) and raises SynchronousOnlyOperation; {advice}",
         )

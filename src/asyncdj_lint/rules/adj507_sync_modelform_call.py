@@ -5,7 +5,9 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.analysis.calls import bound_values, callee_name
-from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
+from asyncdj_lint.fixes import FixAvailability
+from asyncdj_lint.rules._fixes import bridge_fix
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 # ModelForm methods that query: validation (unique checks, choice fields) and saving.
 QUERYING_METHODS = frozenset({"is_valid", "full_clean", "validate_unique", "save"})
@@ -27,6 +29,7 @@ class OrderLineForm(forms.ModelForm):
 class SyncModelFormCall(Rule):
     code = "ADJ507"
     name = "sync-modelform-call"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "A ModelForm is validated (`is_valid()`, `full_clean()`) or saved in async code."
     why = (
@@ -36,6 +39,12 @@ class SyncModelFormCall(Rule):
         "API (through 6.1): run validation and saving in a thread with `sync_to_async`."
     )
     django_versions = "4.1 to 6.1"
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "The call runs through `await sync_to_async(form.is_valid)()` (likewise `save()`), importing `sync_to_async`: the fix is unsafe, as it moves the work into a thread (where it is "
+        "meant to run, but code that relies on running on the loop's thread changes). No fix is "
+        "offered where `await` cannot be written (in a comprehension or a lambda)."
+    )
     invalid = (
         Example(
             _FORM
@@ -47,6 +56,31 @@ async def add_line(request, pk):
     return HttpResponse("added")
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "14:8-14:23",
+                    "`form.is_valid()` queries the database on the event loop (choice fields, unique checks, the save) and raises SynchronousOnlyOperation; use `await sync_to_async(form.is_valid)()`",
+                ),
+            ),
+            fixed="""\
+from django import forms
+from django.http import HttpResponse
+from shop.models import OrderLine
+from asgiref.sync import sync_to_async
+
+
+class OrderLineForm(forms.ModelForm):
+    class Meta:
+        model = OrderLine
+        fields = ["order", "product", "quantity"]
+
+
+async def add_line(request, pk):
+    form = OrderLineForm({"order": pk, "product": pk, "quantity": 1})
+    if await sync_to_async(form.is_valid)():
+        await form.instance.asave()
+    return HttpResponse("added")
+""",
         ),
     )
     valid = (
@@ -77,6 +111,7 @@ async def add_line(request, pk):
             node,
             f"`{form}.{method}()` queries the database on the event loop (choice fields, unique checks, "
             f"the save) and raises SynchronousOnlyOperation; use `await sync_to_async({form}.{method})()`",
+            fix=bridge_fix(self.ctx, node),
         )
 
     def _is_modelform(self, expr: cst.BaseExpression) -> bool:

@@ -7,7 +7,9 @@ import libcst as cst
 from asyncdj_lint.analysis.calls import bound_values
 from asyncdj_lint.analysis.inference import Symbol
 from asyncdj_lint.facts import django_async_api as api
-from asyncdj_lint.rules.base import RESPONDS_OK, Example, Outcome, Rule, Severity
+from asyncdj_lint.fixes import FixAvailability
+from asyncdj_lint.rules._fixes import await_twin
+from asyncdj_lint.rules.base import RESPONDS_OK, Example, Expected, Outcome, Rule, Severity
 
 _CACHE = "django.core.cache.cache"
 _CACHES = "django.core.cache.caches"
@@ -16,6 +18,7 @@ _CACHES = "django.core.cache.caches"
 class SyncCacheCall(Rule):
     code = "ADJ509"
     name = "sync-cache-call"
+    stable_since = "0.1.0"
     severity = Severity.WARNING
     summary = "A sync cache method (`cache.get()`, `cache.set()`, ...) is called in async code."
     why = (
@@ -25,6 +28,13 @@ class SyncCacheCall(Rule):
         "(`aget`, `aset`, `aget_or_set`, `adelete`, ...)."
     )
     django_versions = "4.0 to 6.1"
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "The call is replaced by its awaited async twin (`cache.get(key)` becomes "
+        "`await cache.aget(key)`): the fix is safe, the twin does the same work with the same "
+        "arguments, in a thread. A call where `await` cannot be written (in a comprehension or a "
+        "lambda) has no fix."
+    )
     invalid = (
         Example(
             """\
@@ -36,6 +46,20 @@ async def banner(request):
     return HttpResponse(cache.get("banner", "Welcome"))
 """,
             Outcome(runs_on_loop="django.core.cache.backends.locmem.LocMemCache.get"),
+            expected=(
+                Expected(
+                    "6:25-6:55",
+                    "`cache.get()` waits on the cache backend on the event loop (and raises SynchronousOnlyOperation with DatabaseCache); use `await cache.aget(...)`",
+                ),
+            ),
+            fixed="""\
+from django.core.cache import cache
+from django.http import HttpResponse
+
+
+async def banner(request):
+    return HttpResponse(await cache.aget("banner", "Welcome"))
+""",
         ),
     )
     valid = (
@@ -71,6 +95,9 @@ async def banner(request):
             node,
             f"`{cache}.{method}()` waits on the cache backend on the event loop (and raises "
             f"SynchronousOnlyOperation with DatabaseCache); use {advice}",
+            fix=await_twin(self.ctx, node, api.CACHE_METHODS[method])
+            if api.has(self.ctx.options, api.CACHE_METHODS_SINCE)
+            else None,
         )
 
     def _is_cache(self, expr: cst.BaseExpression) -> bool:

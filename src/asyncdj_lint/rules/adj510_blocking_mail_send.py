@@ -5,7 +5,9 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.analysis.calls import callee_name, is_built_by
-from asyncdj_lint.rules.base import RESPONDS_OK, Example, Outcome, Rule, Severity
+from asyncdj_lint.fixes import FixAvailability
+from asyncdj_lint.rules._fixes import bridge_fix
+from asyncdj_lint.rules.base import RESPONDS_OK, Example, Expected, Outcome, Rule, Severity
 
 _MAIL = "django.core.mail"
 SENDING_FUNCTIONS = frozenset(
@@ -21,6 +23,7 @@ MESSAGE_CLASSES = frozenset(
 class BlockingMailSend(Rule):
     code = "ADJ510"
     name = "blocking-mail-send"
+    stable_since = "0.1.0"
     severity = Severity.WARNING
     summary = "Mail is sent (`send_mail()`, `EmailMessage.send()`, ...) in async code."
     why = (
@@ -30,6 +33,12 @@ class BlockingMailSend(Rule):
         "a task queue."
     )
     django_versions = "all"
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "The call runs through `await sync_to_async(send_mail)(...)` (likewise `message.send`), importing `sync_to_async`: the fix is unsafe, as it moves the work into a thread (where it is "
+        "meant to run, but code that relies on running on the loop's thread changes). No fix is "
+        "offered where `await` cannot be written (in a comprehension or a lambda)."
+    )
     invalid = (
         Example(
             """\
@@ -42,6 +51,22 @@ async def contact(request):
     return HttpResponse("sent")
 """,
             Outcome(runs_on_loop="django.core.mail.send_mail"),
+            expected=(
+                Expected(
+                    "6:5-6:87",
+                    "`send_mail()` waits on the SMTP server on the event loop for the whole exchange (connect, send, quit), without limit unless `EMAIL_TIMEOUT` is set; use `await sync_to_async(send_mail)(...)`",
+                ),
+            ),
+            fixed="""\
+from django.core.mail import send_mail
+from django.http import HttpResponse
+from asgiref.sync import sync_to_async
+
+
+async def contact(request):
+    await sync_to_async(send_mail)("Hello", "Thanks for writing.", "shop@example.com", ["ada@example.com"])
+    return HttpResponse("sent")
+""",
         ),
     )
     valid = (
@@ -79,4 +104,9 @@ async def contact(request):
         )
 
     def _report(self, node: cst.Call, what: str, advice: str) -> None:
-        self.report(node, f"{what} waits on the SMTP server on the event loop; use {advice}")
+        self.report(
+            node,
+            f"{what} waits on the SMTP server on the event loop for the whole exchange (connect, "
+            f"send, quit), without limit unless `EMAIL_TIMEOUT` is set; use {advice}",
+            fix=bridge_fix(self.ctx, node),
+        )

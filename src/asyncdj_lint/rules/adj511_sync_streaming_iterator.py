@@ -7,7 +7,7 @@ import libcst as cst
 from asyncdj_lint.analysis.calls import argument, bound_values, callee_name, defined_function
 from asyncdj_lint.analysis.scopes import Scope
 from asyncdj_lint.facts import django_async_api as api
-from asyncdj_lint.rules.base import RESPONDS_OK, Example, Outcome, Rule, Severity
+from asyncdj_lint.rules.base import RESPONDS_OK, Example, Expected, Outcome, Rule, Severity
 from asyncdj_lint.syntax.walk import children
 
 STREAMING_RESPONSES = frozenset(
@@ -18,6 +18,7 @@ STREAMING_RESPONSES = frozenset(
 class SyncStreamingIterator(Rule):
     code = "ADJ511"
     name = "sync-streaming-iterator"
+    stable_since = "0.1.0"
     severity = Severity.WARNING
     summary = "An async view streams a sync generator with `StreamingHttpResponse`."
     why = (
@@ -45,6 +46,12 @@ async def export(request):
 """,
             Outcome(
                 warning="Warning", warning_message="StreamingHttpResponse must consume synchronous iterators"
+            ),
+            expected=(
+                Expected(
+                    "10:12-10:41",
+                    "`StreamingHttpResponse` gets a sync generator in async code: Django warns and reads it whole in a thread before sending, so nothing streams; pass an async generator (`async def ...: yield ...`)",
+                ),
             ),
         ),
     )

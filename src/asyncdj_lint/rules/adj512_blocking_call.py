@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.analysis.calls import callee_name
-from asyncdj_lint.rules.base import RESPONDS_OK, Example, Outcome, Rule, Severity
+from asyncdj_lint.analysis.calls import argument, callee_name, keyword_argument
+from asyncdj_lint.fixes import AddImport, Fix, FixAvailability, RemoveImport, Replace, Safety
+from asyncdj_lint.rules._fixes import await_call, can_await, importable
+from asyncdj_lint.rules.base import RESPONDS_OK, Example, Expected, Outcome, Rule, Severity
 
 _HTTPX = "an async HTTP client (`async with httpx.AsyncClient() as client: await client.get(...)`)"
 _SUBPROCESS = "`await asyncio.create_subprocess_exec(...)`"
@@ -43,6 +45,7 @@ BLOCKING_CALLS = {
 class BlockingCall(Rule):
     code = "ADJ512"
     name = "blocking-call"
+    stable_since = "0.1.0"
     severity = Severity.WARNING
     summary = "A call that blocks on I/O runs on the event loop."
     why = (
@@ -51,9 +54,20 @@ class BlockingCall(Rule):
         "request served by that loop makes progress. Django raises nothing: its guard "
         "watches database connections only. Use the asyncio equivalent, or move the call "
         "to a thread with `sync_to_async`. Add your project's own blocking callables by "
-        "qualified name with `blocking-calls` in `[tool.asyncdj-lint]`."
+        "qualified name with `blocking-calls` in `[tool.asyncdj-lint]`. The message says how "
+        "long the call can hold the loop, as far as the call shows it: a sleep's literal "
+        "seconds, an HTTP or socket call's `timeout` (by keyword or position), httpx's default "
+        "timeout, or that the call sets none."
     )
     django_versions = "all"
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "`time.sleep(...)` is replaced by `await asyncio.sleep(...)`, importing `asyncio` (and dropping "
+        "the import of `time` once unused): the fix is "
+        "safe, the coroutine waits as long while the loop serves other requests. The other blocking "
+        "calls have no fix: their async replacements (an async HTTP client, asyncio subprocesses, a "
+        "thread for file work) take code written by hand."
+    )
     invalid = (
         Example(
             """\
@@ -67,6 +81,21 @@ async def retry_later(request):
     return HttpResponse("done")
 """,
             Outcome(runs_on_loop="time.sleep"),
+            expected=(
+                Expected(
+                    "7:5-7:21",
+                    "`time.sleep()` blocks the event loop for 0.01 s; use `await asyncio.sleep(...)`",
+                ),
+            ),
+            fixed="""\
+from django.http import HttpResponse
+import asyncio
+
+
+async def retry_later(request):
+    await asyncio.sleep(0.01)
+    return HttpResponse("done")
+""",
         ),
         Example(
             """\
@@ -80,6 +109,12 @@ async def notify_warehouse(request, pk):
     return HttpResponse("sent")
 """,
             Outcome(runs_on_loop="urllib.request.urlopen"),
+            expected=(
+                Expected(
+                    "7:5-7:81",
+                    "`urllib.request.urlopen()` blocks the event loop until the server answers (the call sets no timeout); use an async HTTP client (`async with httpx.AsyncClient() as client: await client.get(...)`)",
+                ),
+            ),
         ),
         Example(
             """\
@@ -93,6 +128,12 @@ async def server_info(request):
     return HttpResponse(result.stdout)
 """,
             Outcome(runs_on_loop="subprocess.run"),
+            expected=(
+                Expected(
+                    "7:14-7:78",
+                    "`subprocess.run()` blocks the event loop until the process exits; use `await asyncio.create_subprocess_exec(...)`",
+                ),
+            ),
         ),
     )
     valid = (
@@ -140,4 +181,58 @@ async def server_info(request):
         else:
             return
         shown = name.removeprefix("builtins.")
-        self.report(node, f"`{shown}()` blocks the event loop until it returns; use {advice}")
+        self.report(
+            node,
+            f"`{shown}()` blocks the event loop {blocks_for(node, name)}; use {advice}",
+            fix=self._fix(node) if name == "time.sleep" else None,
+        )
+
+    def _fix(self, node: cst.Call) -> Fix | None:
+        """`time.sleep(s)` -> `await asyncio.sleep(s)`."""
+        if not (can_await(self.ctx) and importable(self.ctx, "asyncio")):
+            return None
+        unused = RemoveImport("time", "sleep") if isinstance(node.func, cst.Name) else RemoveImport("time")
+        edits = (
+            *await_call(node, self.ctx.parent()),
+            Replace(node.func, "asyncio.sleep"),
+            AddImport("asyncio"),
+            unused,
+        )
+        return Fix("Await `asyncio.sleep()`", Safety.SAFE, edits)
+
+
+# Where the blocking network calls take `timeout` positionally.
+_TIMEOUT_POSITIONS = {
+    "urllib.request.urlopen": 2,
+    "http.client.HTTPConnection": 2,
+    "http.client.HTTPSConnection": 2,
+    "socket.create_connection": 1,
+    "smtplib.SMTP": 3,
+    "smtplib.SMTP_SSL": 3,
+}
+
+
+def blocks_for(call: cst.Call, name: str) -> str:
+    """How long a blocking call holds the loop, as far as its arguments tell."""
+    if name == "time.sleep":
+        seconds = argument(call, 0, "secs")
+        if isinstance(seconds, (cst.Integer, cst.Float)):
+            return f"for {seconds.value} s"
+        return "for as long as it sleeps"
+    if name.startswith(("requests.", "httpx.", "urllib", "http.client.", "socket.", "smtplib.")):
+        position = _TIMEOUT_POSITIONS.get(name, -1)
+        timeout = keyword_argument(call, "timeout") or (
+            argument(call, position, "timeout") if position >= 0 else None
+        )
+        if timeout is not None:
+            return f"until the server answers, up to `timeout={_source(timeout)}`"
+        if name.startswith("httpx."):
+            return "until the server answers, up to httpx's default timeout (5 s per network operation)"
+        return "until the server answers (the call sets no timeout)"
+    if name.startswith(("subprocess.", "os.")):
+        return "until the process exits"
+    return "until it returns"
+
+
+def _source(expr: cst.BaseExpression) -> str:
+    return cst.Module([]).code_for_node(expr)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.rules._request_path import SYNC_ONLY, middleware_factory
-from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
+from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 
 
 class UndecoratedAsyncMiddlewareFactory(Rule):
     code = "ADJ602"
     name = "undecorated-async-middleware-factory"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "A middleware factory returns an `async def` middleware but is not marked async-capable."
     why = (
@@ -36,6 +37,12 @@ def timing_middleware(get_response):
 """,
             Outcome(
                 exception="builtins.TypeError", message="sync_to_async can only be applied to sync functions."
+            ),
+            expected=(
+                Expected(
+                    "1:5-1:22",
+                    "`timing_middleware` returns an `async def` middleware but is sync-only (no `@async_only_middleware` / `@sync_and_async_middleware`): under ASGI the first request fails with TypeError: sync_to_async can only be applied to sync functions., under WSGI every request gets a coroutine instead of a response; decorate it with `@async_only_middleware`",
+                ),
             ),
         ),
     )

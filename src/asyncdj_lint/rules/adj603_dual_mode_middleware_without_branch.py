@@ -6,7 +6,7 @@ import libcst as cst
 
 from asyncdj_lint.index.request_path_summary import CallableFacts
 from asyncdj_lint.rules._request_path import BOTH, middleware_class, middleware_factory
-from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
+from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 
 _ASYNC_ONLY_PATH = (
     "is `async def` and never checks the mode: under WSGI (runserver, the test `Client`) Django calls "
@@ -34,6 +34,7 @@ def broken_path(facts: CallableFacts, checks_mode: bool) -> str | None:
 class DualModeMiddlewareWithoutBranch(Rule):
     code = "ADJ603"
     name = "dual-mode-middleware-without-branch"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "Middleware declared both sync- and async-capable does not branch on the mode it runs in."
     why = (
@@ -70,6 +71,12 @@ def timing_middleware(get_response):
                 message="can't be used in 'await' expression",
                 warning="RuntimeWarning",
                 warning_message="was never awaited",
+            ),
+            expected=(
+                Expected(
+                    "5:5-5:22",
+                    "`timing_middleware` is sync- and async-capable, but the middleware it returns reads the response of `get_response()` without checking the mode: under ASGI that is a coroutine and every request fails; branch on `iscoroutinefunction(get_response)` and await it in an async path",
+                ),
             ),
         ),
     )

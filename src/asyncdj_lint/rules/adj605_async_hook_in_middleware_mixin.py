@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.rules._request_path import module_class, request_path
-from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
+from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 
 _MIXIN_HOOKS = ("process_request", "process_response")
 
@@ -13,6 +13,7 @@ _MIXIN_HOOKS = ("process_request", "process_response")
 class AsyncHookInMiddlewareMixin(Rule):
     code = "ADJ605"
     name = "async-hook-in-middleware-mixin"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "A MiddlewareMixin subclass defines `async def process_request` or `process_response`."
     why = (
@@ -40,6 +41,12 @@ class StampMiddleware(MiddlewareMixin):
 """,
             Outcome(
                 exception="builtins.TypeError", message="sync_to_async can only be applied to sync functions."
+            ),
+            expected=(
+                Expected(
+                    "5:15-5:31",
+                    "`process_response` is `async def` on a MiddlewareMixin subclass: the mixin calls it as sync, so under ASGI every request fails with TypeError: sync_to_async can only be applied to sync functions. (under WSGI the coroutine is taken as the response); make `process_response` a plain `def` (it runs in a thread under ASGI)",
+                ),
             ),
         ),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.rules._request_path import SYNC_ONLY, request_path
-from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
+from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 
 _LEGACY = (
     "legacy.py",
@@ -28,6 +28,7 @@ _LIST_METHODS = frozenset({"append", "insert", "extend"})
 class SyncOnlyMiddlewareUnderAsgi(Rule):
     code = "ADJ606"
     name = "sync-only-middleware-under-asgi"
+    stable_since = "0.1.0"
     severity = Severity.WARNING
     summary = "Sync-only middleware is listed in MIDDLEWARE of a project served over ASGI."
     why = (
@@ -54,6 +55,12 @@ MIDDLEWARE = [
             Outcome(log="Asynchronous handler adapted for middleware legacy.LegacyMiddleware."),
             files=(_LEGACY,),
             is_settings=True,
+            expected=(
+                Expected(
+                    "4:5-4:30",
+                    "`legacy.LegacyMiddleware` is sync-only middleware in a project served over ASGI: Django runs it in a thread, so every request pays a thread switch and the middleware listed before it run sync too; make it async-capable (subclass MiddlewareMixin, or `async_capable = True` with an async path)",
+                ),
+            ),
         ),
     )
     valid = (

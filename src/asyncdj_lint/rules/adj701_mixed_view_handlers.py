@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.rules._request_path import view_handlers
-from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
+from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 
 MIXED = Outcome(
     exception="django.core.exceptions.ImproperlyConfigured",
@@ -16,6 +16,7 @@ MIXED = Outcome(
 class MixedViewHandlers(Rule):
     code = "ADJ701"
     name = "mixed-view-handlers"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "A class-based view has both sync and async HTTP handlers."
     why = (
@@ -48,6 +49,12 @@ class ProductView(View):
         return HttpResponse(status=204)
 """,
             MIXED,
+            expected=(
+                Expected(
+                    "6:7-6:18",
+                    "`ProductView` has async handlers (get) and sync ones (post): `as_view()` raises ImproperlyConfigured: ProductView HTTP handlers must either be all sync or all async. when the URLconf is imported; make every handler `async def`, or all sync",
+                ),
+            ),
         ),
         Example(
             """\
@@ -60,6 +67,12 @@ class ContactView(FormView):
         return JsonResponse({"form": "contact"})
 """,
             MIXED,
+            expected=(
+                Expected(
+                    "5:7-5:18",
+                    "`ContactView` has async handlers (get) and sync ones (post, put) (inherited from Django's FormView): `as_view()` raises ImproperlyConfigured: ContactView HTTP handlers must either be all sync or all async. when the URLconf is imported; Django's FormView has no async version: write the view on `View` with async handlers",
+                ),
+            ),
         ),
     )
     valid = (

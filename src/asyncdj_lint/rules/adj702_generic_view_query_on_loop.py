@@ -6,7 +6,7 @@ import libcst as cst
 
 from asyncdj_lint.index.request_path import django_view_handlers
 from asyncdj_lint.rules._request_path import request_path
-from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 # Django's views built on SingleObjectMixin: get_object() runs `queryset.get()`, and
 # their handlers call it first thing.
@@ -32,6 +32,7 @@ _HANDLERS = frozenset({"get", "post", "put", "delete"})
 class GenericViewQueryOnLoop(Rule):
     code = "ADJ702"
     name = "generic-view-query-on-loop"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "An async handler of a Django generic view calls the view's sync helpers that query."
     why = (
@@ -63,6 +64,12 @@ class ProductList(ListView):
         return super().get(request, *args, **kwargs)
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "11:16-11:53",
+                    "`super().get(request, *args, **kwargs)` runs ListView's sync pagination and listing on the event loop, which queries and raises SynchronousOnlyOperation; query with the async API (`await queryset.aget(...)`, `[x async for x in queryset]`) or wrap the call in `sync_to_async`",
+                ),
+            ),
         ),
         Example(
             """\
@@ -79,6 +86,12 @@ class ProductDetail(DetailView):
         return JsonResponse({"name": product.name})
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "10:19-10:36",
+                    "`self.get_object()` runs DetailView's sync get_object() on the event loop, which queries and raises SynchronousOnlyOperation; query with the async API (`await queryset.aget(...)`, `[x async for x in queryset]`) or wrap the call in `sync_to_async`",
+                ),
+            ),
         ),
     )
     valid = (

@@ -14,12 +14,13 @@ from asyncdj_lint.rules._request_path import (
     resolved,
     target_django,
 )
-from asyncdj_lint.rules.base import Example, Rule, Severity
+from asyncdj_lint.rules.base import Example, Expected, Rule, Severity
 
 
 class SyncDecoratorOnAsyncView(Rule):
     code = "ADJ703"
     name = "sync-decorator-on-async-view"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "A decorator with a sync wrapper decorates an async view."
     why = (
@@ -62,6 +63,12 @@ async def product_count(request):
     return JsonResponse({"count": await Product.objects.acount()})
 """,
             RETURNS_COROUTINE,
+            expected=(
+                Expected(
+                    "16:1-16:11",
+                    "`@log_calls` wraps async view `product_count` in a sync function that does not await it: Django runs the wrapper in a thread and every request fails with ValueError: The view ... didn't return an HttpResponse object. It returned an unawaited coroutine instead.; make the wrapper `async def` and `await` the view (or branch on `iscoroutinefunction(view)`)",
+                ),
+            ),
         ),
     )
     valid = (

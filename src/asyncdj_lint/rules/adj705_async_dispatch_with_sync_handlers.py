@@ -6,12 +6,13 @@ import libcst as cst
 
 from asyncdj_lint.facts.view_decorators import UNAWAITED_VIEW
 from asyncdj_lint.rules._request_path import RETURNS_COROUTINE, view_handlers
-from asyncdj_lint.rules.base import Example, Rule, Severity
+from asyncdj_lint.rules.base import Example, Expected, Rule, Severity
 
 
 class AsyncDispatchWithSyncHandlers(Rule):
     code = "ADJ705"
     name = "async-dispatch-with-sync-handlers"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "A class-based view defines `async def dispatch` but its HTTP handlers are sync."
     why = (
@@ -39,6 +40,12 @@ class HomeView(View):
         return HttpResponse("home")
 """,
             RETURNS_COROUTINE,
+            expected=(
+                Expected(
+                    "6:15-6:23",
+                    "`async def dispatch` on `HomeView`, whose handlers are sync: `as_view()` makes a sync view, so every request fails with ValueError: ... didn't return an HttpResponse object. It returned an unawaited coroutine instead.; make the handlers `async def` too, or `dispatch` sync",
+                ),
+            ),
         ),
     )
     valid = (

@@ -6,7 +6,7 @@ import libcst as cst
 
 from asyncdj_lint.index.request_path_summary import bool_value, subscript_path
 from asyncdj_lint.rules._request_path import request_path
-from asyncdj_lint.rules.base import Example, Outcome, Rule, Severity
+from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 from asyncdj_lint.syntax.literals import string_value
 
 _SETTINGS = """\
@@ -42,6 +42,7 @@ MESSAGE = "You cannot use ATOMIC_REQUESTS with async views."
 class AtomicRequestsWithAsyncViews(Rule):
     code = "ADJ706"
     name = "atomic-requests-with-async-views"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "`ATOMIC_REQUESTS = True` on a database while the URLconf routes to async views."
     why = (
@@ -60,6 +61,12 @@ class AtomicRequestsWithAsyncViews(Rule):
             Outcome(exception="builtins.RuntimeError", message=MESSAGE),
             files=(("views.py", _VIEW.format(decorator="")), _URLS),
             is_settings=True,
+            expected=(
+                Expected(
+                    "5:9-5:32",
+                    "ATOMIC_REQUESTS is on for database 'default' and the URLconf routes to async views (`views.product_count`): every request to them fails with RuntimeError: You cannot use ATOMIC_REQUESTS with async views. Mark each async view `@transaction.non_atomic_requests`, or turn ATOMIC_REQUESTS off and open transactions in sync code",
+                ),
+            ),
         ),
     )
     valid = (

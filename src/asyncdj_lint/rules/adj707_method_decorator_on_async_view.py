@@ -11,7 +11,7 @@ from asyncdj_lint.facts.view_decorators import (
     VIEW_DECORATORS,
 )
 from asyncdj_lint.rules._request_path import resolved, target_django, view_handlers
-from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Outcome, Rule, Severity
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Outcome, Rule, Severity
 from asyncdj_lint.syntax.literals import string_value
 
 _EXAMPLE = """\
@@ -33,6 +33,7 @@ _LOGIN_REQUIRED = "from django.contrib.auth.decorators import login_required"
 class MethodDecoratorOnAsyncView(Rule):
     code = "ADJ707"
     name = "method-decorator-on-async-view"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "`method_decorator` wraps an async class-based view in a sync function."
     why = (
@@ -61,10 +62,22 @@ class MethodDecoratorOnAsyncView(Rule):
                 warning="RuntimeWarning",
                 warning_message="was never awaited",
             ),
+            expected=(
+                Expected(
+                    "7:1-7:48",
+                    "`never_cache` on `dispatch` of `HomeView`, an async view: `dispatch` is sync, so `never_cache` gets a sync wrapper that reads the coroutine the async handler returns: every request fails with AttributeError: 'coroutine' object has no attribute 'has_header'; decorate the handlers (`name=\"get\"`, Django 5.2+) or the function `as_view()` returns (`never_cache(HomeView.as_view())`)",
+                ),
+            ),
         ),
         Example(
             _EXAMPLE.format(import_line=_LOGIN_REQUIRED, decorator="login_required", name="dispatch"),
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "7:1-7:51",
+                    '`login_required` on `dispatch` of `HomeView`, an async view: `dispatch` is sync, so `login_required` gets a sync wrapper that reads `request.user` on the event loop, which raises SynchronousOnlyOperation for a logged-in user; decorate the handlers (`name="get"`, Django 5.2+) or the function `as_view()` returns (`login_required(HomeView.as_view())`)',
+                ),
+            ),
         ),
     )
     valid = (Example(_EXAMPLE.format(import_line=_NEVER_CACHE, decorator="never_cache", name="get")),)

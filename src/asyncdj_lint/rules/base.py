@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from asyncdj_lint.diagnostics import Severity
+from asyncdj_lint.fixes import Fix, FixAvailability
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -20,7 +21,16 @@ if TYPE_CHECKING:
 
 
 # Severity is defined beside the diagnostic; rules take it from here, with the rest of their API.
-__all__ = ["RAISES_SYNC_ONLY", "RESPONDS_OK", "SYNC_ONLY_MESSAGE", "Example", "Outcome", "Rule", "Severity"]
+__all__ = [
+    "RAISES_SYNC_ONLY",
+    "RESPONDS_OK",
+    "SYNC_ONLY_MESSAGE",
+    "Example",
+    "Expected",
+    "Outcome",
+    "Rule",
+    "Severity",
+]
 
 SYNC_ONLY_MESSAGE = "You cannot call this from an async context - use a thread or sync_to_async."
 
@@ -54,6 +64,18 @@ RAISES_SYNC_ONLY = Outcome(
 
 
 @dataclass(frozen=True)
+class Expected:
+    """One finding of the rule that an invalid example must produce, exactly.
+
+    `span` is `line:column-end_line:end_column` as the output prints it
+    (lines and columns from 1), as Fixit's `Invalid(range=..., expected_message=...)`.
+    """
+
+    span: str
+    message: str
+
+
+@dataclass(frozen=True)
 class Example:
     """A small program that imports the example app (`shop.models`).
 
@@ -71,6 +93,10 @@ class Example:
     # The code is the project's settings module: Django is served with its
     # MIDDLEWARE and DATABASES, and a `urls.py` among `files` as the URLconf.
     is_settings: bool = False
+    # An invalid example's findings of its rule, in order, and the code once
+    # every fix they offer is applied (None when they offer none).
+    expected: tuple[Expected, ...] = ()
+    fixed: str | None = None
 
 
 class Rule:
@@ -88,6 +114,12 @@ class Rule:
     summary: ClassVar[str]  # one line, for `rule --all` and the index page
     why: ClassVar[str]  # "Why is this bad?" in the docs
     django_versions: ClassVar[str] = "4.2 to 6.1"
+    # The asyncdj-lint release the rule first shipped in; its code never changes meaning after.
+    stable_since: ClassVar[str]
+    # Whether the findings come with a fix, and "Fix safety" in the docs: what it does,
+    # and why it is safe (keeps behaviour) or unsafe (changes where code runs or what it loads).
+    fix_availability: ClassVar[FixAvailability] = FixAvailability.NONE
+    fix_safety: ClassVar[str] = "This rule offers no fix."
     # The rule can only fire in a file whose source holds one of these byte
     # strings; a file that holds none of any enabled rule's is never walked.
     requires_text: ClassVar[tuple[bytes, ...]] = (b"async",)
@@ -97,5 +129,6 @@ class Rule:
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
 
-    def report(self, node: cst.CSTNode, message: str) -> None:
-        self.ctx.report(self.code, self.severity, node, message)
+    def report(self, node: cst.CSTNode, message: str, fix: Fix | None = None) -> None:
+        """Reports a finding at `node`; `fix`, built from the nodes at hand, proposes its repair."""
+        self.ctx.report(self.code, self.severity, node, message, fix)

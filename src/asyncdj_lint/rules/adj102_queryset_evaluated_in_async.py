@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import libcst as cst
 
+from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.inference import Builtin
+from asyncdj_lint.analysis.loading import async_iterated
+from asyncdj_lint.analysis.project_calls import locate, project_function
 from asyncdj_lint.rules._orm import is_queryset
-from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Rule, Severity
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 # Builtins that iterate (or take the length of) their positional arguments at once.
 _EVALUATING_BUILTINS = {
@@ -35,9 +38,10 @@ _EVALUATING_BUILTINS = {
 }
 
 
-class QuerySetEvaluated(Rule):
+class QuerySetEvaluatedInAsync(Rule):
     code = "ADJ102"
     name = "queryset-evaluated-in-async"
+    stable_since = "0.1.0"
     severity = Severity.ERROR
     summary = "A QuerySet is evaluated (iterated, counted, tested, indexed, printed) in async code."
     why = (
@@ -45,7 +49,11 @@ class QuerySetEvaluated(Rule):
         "`list()`, `len()`, `if qs:`, `x in qs`, `qs[0]`, unpacking or `repr()` run the "
         "query on the event loop, and Django raises `SynchronousOnlyOperation`. Iterate "
         "with `async for` (a QuerySet supports it since Django 4.1) or use the async "
-        "methods: `acount()`, `aexists()`, `acontains()`, `afirst()`."
+        "methods: `acount()`, `aexists()`, `acontains()`, `afirst()`. `async for` loads every "
+        "row into the QuerySet's result cache at once: after it (in the same function, or in a "
+        "project function the QuerySet was passed to and awaited), `len()`, truth tests, `in`, "
+        "indexing and iteration of that same name run no query and are not reported, until "
+        "the name is bound again."
     )
     invalid = (
         Example(
@@ -60,6 +68,12 @@ async def product_names(request):
     return JsonResponse({"names": names})
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "7:26-7:50",
+                    "a comprehension over `products` evaluates the QuerySet on the event loop and raises SynchronousOnlyOperation; use `async for` in the comprehension",
+                ),
+            ),
         ),
         Example(
             """\
@@ -73,6 +87,12 @@ async def has_products(request):
     return JsonResponse({"any": False})
 """,
             RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "6:8-6:46",
+                    "testing `Product.objects.filter(available=True)` for truth evaluates the QuerySet on the event loop and raises SynchronousOnlyOperation; use `await Product.objects.filter(available=True).aexists()`",
+                ),
+            ),
         ),
     )
     valid = (
@@ -101,9 +121,29 @@ async def has_products(request):
     return JsonResponse({"any": exists, "count": len(products)})
 """
         ),
+        Example(
+            """\
+from django.http import JsonResponse
+from shop.models import Product
+
+
+async def product_names(request):
+    products = Product.objects.filter(available=True)
+    names = [product.name async for product in products]
+    return JsonResponse({"names": names, "count": len(products), "any": bool(products)})
+"""
+        ),
     )
 
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        # (id of the scope that binds it, name) of each QuerySet whose result cache an
+        # `async for` filled: until the name is bound again, evaluating it runs no query.
+        self._filled: set[tuple[int, str]] = set()
+
     def _evaluated(self, node: cst.CSTNode, qs_expr: cst.BaseExpression, how: str, advice: str) -> None:
+        if (key := self._binding_key(qs_expr)) is not None and key in self._filled:
+            return
         qs = self.ctx.snippet(qs_expr)
         self.report(
             node,
@@ -111,12 +151,55 @@ async def has_products(request):
             f"SynchronousOnlyOperation; use {advice.format(qs=qs)}",
         )
 
+    def _binding_key(self, expr: cst.BaseExpression) -> tuple[int, str] | None:
+        if not isinstance(expr, cst.Name):
+            return None
+        found = self.ctx.scope.lookup(expr.value)
+        return (id(found[0].node), expr.value) if found is not None else None
+
+    def _fill(self, expr: cst.BaseExpression) -> None:
+        """`async for ... in qs` loads every row into `qs`'s result cache at once."""
+        if (key := self._binding_key(expr)) is not None:
+            self._filled.add(key)
+
+    def _rebind(self, target: cst.BaseExpression) -> None:
+        if (key := self._binding_key(target)) is not None:
+            self._filled.discard(key)
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._rebind(target.target)
+
+    def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._rebind(node.target)
+
+    def leave_AugAssign(self, node: cst.AugAssign) -> None:
+        self._rebind(node.target)
+
+    def visit_Await(self, node: cst.Await) -> None:
+        """`await warm(qs)`, where the project function `warm` runs `async for` over that argument."""
+        call = node.expression
+        if not isinstance(call, cst.Call):
+            return
+        ref = project_function(self.ctx.index, self.ctx.infer(call.func))
+        located = locate(self.ctx.project, ref) if ref is not None else None
+        if located is None or not isinstance(located[1].node, cst.FunctionDef):
+            return
+        filled = async_iterated(located[1].node.body, parameters=True)
+        for param, arg in _parameters_of(located[1].node, call, bound=isinstance(call.func, cst.Attribute)):
+            if param in filled:
+                self._fill(arg)
+
     def visit_For(self, node: cst.For) -> None:
-        if self.ctx.on_loop and node.asynchronous is None and is_queryset(self.ctx, node.iter):
+        if node.asynchronous is not None:
+            self._fill(node.iter)
+        elif self.ctx.on_loop and is_queryset(self.ctx, node.iter):
             self._evaluated(node, node.iter, "`for ... in {qs}`", "`async for ... in {qs}`")
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
-        if self.ctx.on_loop and node.asynchronous is None and is_queryset(self.ctx, node.iter):
+        if node.asynchronous is not None:
+            self._fill(node.iter)
+        elif self.ctx.on_loop and is_queryset(self.ctx, node.iter):
             self._evaluated(
                 node, node.iter, "a comprehension over `{qs}`", "`async for` in the comprehension"
             )
@@ -186,3 +269,23 @@ async def has_products(request):
             self._evaluated(
                 node, node.expression, "formatting `{qs}` in an f-string", "`[x async for x in {qs}]` first"
             )
+
+
+def _parameters_of(
+    function: cst.FunctionDef, call: cst.Call, *, bound: bool
+) -> list[tuple[str, cst.BaseExpression]]:
+    """(parameter name, argument) for the plain arguments of `call` to `function`."""
+    positional = [*function.params.posonly_params, *function.params.params]
+    if bound and positional and positional[0].name.value in ("self", "cls"):
+        positional = positional[1:]
+    names = {param.name.value for param in [*positional, *function.params.kwonly_params]}
+    pairs: list[tuple[str, cst.BaseExpression]] = []
+    for index, arg in enumerate(call.args):
+        if arg.star:
+            break
+        if arg.keyword is not None:
+            if arg.keyword.value in names:
+                pairs.append((arg.keyword.value, arg.value))
+        elif index < len(positional):
+            pairs.append((positional[index].name.value, arg.value))
+    return pairs
