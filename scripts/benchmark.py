@@ -3,7 +3,7 @@
     python scripts/benchmark.py [TREE ...] [--apps N] [--repeat N]
 
 Default trees: Django's source and the libraries of the corpus
-(`$ASYNCDJ_CORPUS`, as tests/test_corpus.py downloads it), and the N largest
+(`$ASYNCDJ_CORPUS`, as scripts/corpus.py downloads it), and the N largest
 real applications under `$ASYNCDJ_FIELD` (default ~/.cache/asyncdj-field/)
 when that folder exists. Each tree is copied to a temporary folder first, so
 caches and edits never touch it.

@@ -87,8 +87,9 @@ def test_cache_through_caches_alias_and_local_name_is_reported():
         (
             5,
             (
-                "`sessions.set()` waits on the cache backend on the event loop (and raises "
-                "SynchronousOnlyOperation with DatabaseCache); use `await sessions.aset(...)`"
+                "`sessions.set()` talks to the cache backend on the event loop, and the backend is unknown "
+                "(no settings module was found): Redis, Memcached and file caches block the loop, "
+                "DatabaseCache raises SynchronousOnlyOperation; use `await sessions.aset(...)`"
             ),
         )
     ]

@@ -57,7 +57,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "__init__",
         ),
     ),
-    ("sources", ("sources", "discovery")),
+    ("sources", ("sources", "discovery", "parse_guard", "lines")),
 )
 
 # importer -> imported: the inference <-> return-value recursion, made by a lazy import.

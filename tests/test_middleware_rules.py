@@ -245,7 +245,7 @@ class LegacyMiddleware:
     def __call__(self, request):
         return self.get_response(request)
 """
-ASGI = "from django.core.asgi import get_asgi_application\n\napplication = get_asgi_application()\n"
+PROCFILE = "web: uvicorn conf.asgi:application --host 0.0.0.0\n"
 SETTINGS = """\
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -259,12 +259,13 @@ def test_sync_only_middleware_in_an_asgi_project_is_reported_at_the_settings_lin
     findings = lint_snippet(
         SETTINGS,
         select=("ADJ606",),
-        extra_files={"legacy.py": LEGACY, "asgi.py": ASGI},
+        extra_files={"legacy.py": LEGACY, "Procfile": PROCFILE},
         settings_module="snippet",
     )
     assert [(d.line, d.column, d.code) for d in findings] == [(3, 5, "ADJ606"), (4, 5, "ADJ606")]
     assert findings[0].message.startswith(
-        "`legacy.LegacyMiddleware` is sync-only middleware in a project served over ASGI: Django runs it in a thread"
+        "`legacy.LegacyMiddleware` is sync-only middleware in a project served over ASGI "
+        "(`web: uvicorn conf.asgi:application --host 0.0.0.0` at Procfile:1): Django runs it in a thread"
     )
 
 
@@ -276,7 +277,7 @@ def test_middleware_added_in_a_settings_package_module_is_reported_where_it_is_a
     files = {
         "manage.py": 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "conf.settings.dev")\n',
         "conf/__init__.py": "",
-        "conf/asgi.py": ASGI,
+        "Procfile": PROCFILE,
         "conf/settings/__init__.py": "",
         "conf/settings/base.py": 'MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]\n',
         "conf/settings/dev.py": "from .base import *\n",

@@ -175,3 +175,14 @@ def test_a_finding_that_names_another_file_is_not_reused_under_another_spelling(
     relative = [d for d in lint_paths([Path(".")], LintOptions()).diagnostics if d.code.startswith("ADJ3")]
     assert str(project) not in relative[0].message
     assert "(shop/helpers.py:" in relative[0].message
+
+
+def test_an_edit_to_a_deployment_file_re_checks_the_files_it_judges(tmp_path):
+    from tests.test_served_middleware import adj606, deployed
+
+    root = tmp_path / "p"
+    assert adj606(root, deployed({"Procfile": "web: gunicorn site_config.wsgi:application\n"})) == []
+    (root / "Procfile").write_text("web: uvicorn site_config.asgi:application --port $PORT\n")
+    [finding] = adj606(root, {})  # every Python file as the first run left it
+    assert finding.startswith("site_config/settings/base.py:3: `legacy.LegacyMiddleware` is sync-only")
+    assert " at Procfile:1): " in finding

@@ -8,7 +8,7 @@ import pytest
 
 from asyncdj_lint.discovery import python_files
 from asyncdj_lint.index.project import ProjectIndex
-from asyncdj_lint.index.request_path import ProjectSettings
+from asyncdj_lint.index.request_path.settings import ProjectSettings
 from asyncdj_lint.index.store import SourceStore
 
 MANAGE = """\
@@ -29,6 +29,10 @@ MIDDLEWARE = [
 ]
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}}
 """
+BASE_MIDDLEWARE = (
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+)
 
 
 def read_settings(
@@ -68,7 +72,9 @@ def test_settings_module_is_found_from_the_default_in_manage_py(tmp_path):
     )
 
 
-def test_every_module_of_a_settings_package_is_read_when_no_default_names_one(tmp_path):
+def test_every_module_of_a_settings_package_but_the_bases_others_edit_is_read_when_no_default_names_one(
+    tmp_path,
+):
     settings = read_settings(
         tmp_path,
         package(
@@ -78,9 +84,8 @@ def test_every_module_of_a_settings_package_is_read_when_no_default_names_one(tm
             }
         ),
     )
-    assert set(settings.roots) == {"config.settings.base", "config.settings.prod", "config.settings"}
-    assert settings.middleware[0] == "django.middleware.security.SecurityMiddleware"
-    assert "prod.First" in settings.middleware
+    assert set(settings.roots) == {"config.settings.prod", "config.settings"}
+    assert settings.middleware == ("prod.First", *BASE_MIDDLEWARE)
 
 
 def test_the_settings_option_overrides_discovery(tmp_path):
@@ -105,6 +110,15 @@ def test_the_settings_option_overrides_discovery(tmp_path):
         ('COMMON = ["a.A"]\nMIDDLEWARE = COMMON + ["b.B"]\n', ("a.A", "b.B")),
         ('COMMON = ["a.A"]\nMIDDLEWARE = ["b.B", *COMMON]\n', ("b.B", "a.A")),
         ('MIDDLEWARE = ["a.A"]\nMIDDLEWARE.extend(["b.B"])\n', ("a.A", "b.B")),
+        ('MIDDLEWARE = ["a.A", "b.B", "c.C"]\ndel MIDDLEWARE[1]\n', ("a.A", "c.C")),
+        ('MIDDLEWARE = ["a.A", "b.B", "c.C"]\ndel MIDDLEWARE[:2]\n', ("c.C",)),
+        ('MIDDLEWARE = ["a.A", "b.B", "c.C"]\ndel MIDDLEWARE[-1:]\n', ("a.A", "b.B")),
+        ('MIDDLEWARE = ["a.A", "b.B"]\nMIDDLEWARE.pop()\n', ("a.A",)),
+        ('MIDDLEWARE = ["a.A", "b.B"]\nMIDDLEWARE.pop(0)\n', ("b.B",)),
+        ('MIDDLEWARE = ["a.A", "b.B"]\nMIDDLEWARE[1] = "c.C"\n', ("a.A", "c.C")),
+        ('MIDDLEWARE = ["a.A"]\nMIDDLEWARE = ["b.B"]\n', ("b.B",)),
+        ('MIDDLEWARE = ["a.A"]\nMIDDLEWARE.insert(12345678901234567890, "b.B")\n', ("a.A", "b.B")),
+        ('MIDDLEWARE = ["a.A"]\nMIDDLEWARE.insert(-12345678901234567890, "b.B")\n', ("b.B", "a.A")),
     ],
 )
 def test_middleware_is_read_from_literals_and_list_operations(tmp_path, code, expected):
@@ -118,6 +132,13 @@ def test_middleware_is_read_from_literals_and_list_operations(tmp_path, code, ex
         'MIDDLEWARE = ["a.A"]\nMIDDLEWARE = sorted(MIDDLEWARE)\n',
         'MIDDLEWARE = ["a.A"]\nMIDDLEWARE.reverse()\n',
         'MIDDLEWARE = OTHER + ["a.A"]\n',
+        'MIDDLEWARE = ["a.A"]\nMIDDLEWARE = [m for m in MIDDLEWARE if m != "b.B"]\n',
+        'MIDDLEWARE = ["a.A"]\ndel MIDDLEWARE[5]\n',
+        'MIDDLEWARE = ["a.A"]\nMIDDLEWARE.pop(12345678901234567890)\n',
+        'MIDDLEWARE = ["a.A"]\nMIDDLEWARE[i] = "b.B"\n',
+        'MIDDLEWARE = ["a.A"]\ndel MIDDLEWARE[::2]\n',
+        'MIDDLEWARE = ["a.A"]\nMIDDLEWARE.remove("b.B")\n',
+        'MIDDLEWARE = ["a.A"]\ndel MIDDLEWARE\n',
     ],
 )
 def test_middleware_that_is_not_built_from_literals_stays_unknown(tmp_path, code):
@@ -148,13 +169,23 @@ def test_atomic_requests_from_a_call_is_unknown(tmp_path):
     assert read_settings(tmp_path, {"settings.py": code}).atomic_requests == ()
 
 
-def test_asgi_is_served_when_asgi_application_is_set_or_an_asgi_module_builds_the_app(tmp_path):
-    assert read_settings(
-        tmp_path, {"settings.py": 'ASGI_APPLICATION = "x.asgi.application"\n'}
-    ).asgi_application
+def test_asgi_application_or_an_asgi_server_app_in_installed_apps_is_evidence_of_asgi(tmp_path):
+    settings = read_settings(
+        tmp_path / "a", {"settings.py": 'X = 1\nASGI_APPLICATION = "x.asgi.application"\n'}
+    )
+    assert str(settings.asgi) == "`ASGI_APPLICATION` at settings.py:2"
+    apps = 'INSTALLED_APPS = [\n    "daphne",\n    "django.contrib.admin",\n]\n'
+    assert (
+        str(read_settings(tmp_path / "b", {"settings.py": apps}).asgi)
+        == '`"daphne" in INSTALLED_APPS` at settings.py:1'
+    )
+    removed = apps + 'INSTALLED_APPS.remove("daphne")\n'
+    assert read_settings(tmp_path / "c", {"settings.py": removed}).asgi is None
+
+
+def test_the_startproject_asgi_module_alone_is_not_evidence_of_asgi(tmp_path):
     asgi = "from django.core.asgi import get_asgi_application\n\napplication = get_asgi_application()\n"
-    assert read_settings(tmp_path / "p", package({"p/settings.py": "", "p/asgi.py": asgi})).asgi_application
-    assert not read_settings(tmp_path / "q", package({"q/settings.py": "", "q/wsgi.py": ""})).asgi_application
+    assert read_settings(tmp_path, package({"p/settings.py": "", "p/asgi.py": asgi})).asgi is None
 
 
 SYNC_ONLY = "class Legacy:\n    def __init__(self, get_response):\n        self.get_response = get_response\n\n    def __call__(self, request):\n        return self.get_response(request)\n"
@@ -187,3 +218,8 @@ def test_the_settings_command_line_option_and_configuration_key_pick_the_setting
     only_a = runner.invoke(main, ["check", "--select", "ADJ606", "."])
     assert only_a.output.splitlines()[0].startswith("site_a/settings.py:2:")
     assert len(only_a.output.splitlines()) == 1
+
+
+def test_a_list_setting_that_doubles_on_every_line_is_given_up_before_it_grows(tmp_path):
+    code = 'MIDDLEWARE = ["a.A"]\n' + "MIDDLEWARE += MIDDLEWARE\n" * 200
+    assert read_settings(tmp_path, {"settings.py": code}).middleware == ()

@@ -8,6 +8,9 @@ comment and is left alone (and counted as skipped).
 from __future__ import annotations
 
 import io
+import os
+import stat
+import tempfile
 import tokenize
 from collections import defaultdict
 from collections.abc import Sequence
@@ -16,7 +19,9 @@ from pathlib import Path
 
 import libcst as cst
 
+from asyncdj_lint import parse_guard
 from asyncdj_lint.diagnostics import Diagnostic
+from asyncdj_lint.lines import split_lines
 from asyncdj_lint.noqa import find_noqa, listed_codes
 
 
@@ -27,31 +32,38 @@ class NoqaEdits:
     skipped: list[str] = field(default_factory=list)  # "path:line: why"
 
 
-def add_noqa(diagnostics: Sequence[Diagnostic]) -> NoqaEdits:
+def add_noqa(diagnostics: Sequence[Diagnostic], root: Path | None = None) -> NoqaEdits:
+    """Adds the comments; a file that resolves outside `root` (through a symlink) is left alone."""
     by_file: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
     for d in diagnostics:
         if d.code != "ADJ001":  # a file that does not parse cannot hold a comment usefully
             by_file[d.path][d.line].add(d.code)
     edits = NoqaEdits()
     for path, codes_by_line in by_file.items():
-        _edit_file(Path(path), codes_by_line, edits)
+        target = Path(path).resolve()
+        if root is not None and not target.is_relative_to(root.resolve()):
+            edits.skipped.append(f"{path}: left unchanged: it is a link to {target}, outside the project")
+            continue
+        _edit_file(Path(path), target, codes_by_line, edits)
     return edits
 
 
-def _edit_file(path: Path, codes_by_line: dict[int, set[str]], edits: NoqaEdits) -> None:
+def _edit_file(path: Path, target: Path, codes_by_line: dict[int, set[str]], edits: NoqaEdits) -> None:
     try:
-        text = path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        data = target.read_bytes()
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding)
+    except (OSError, UnicodeDecodeError, SyntaxError, LookupError) as error:
         edits.skipped.append(f"{path}: cannot be read: {error}")
         return
-    lines = text.splitlines(keepends=True)
-    uncommentable = _lines_that_cannot_take_a_comment(text)
+    lines = split_lines(text, keepends=True)
+    uncommentable, comments = _comment_layout(text)
     changed = 0
     for number, codes in sorted(codes_by_line.items()):
         if number in uncommentable or not 0 < number <= len(lines):
             edits.skipped.append(f"{path}:{number}: the line cannot carry a comment")
             continue
-        new_line = _with_noqa(lines[number - 1], codes)
+        new_line = _with_noqa(lines[number - 1], codes, comments.get(number))
         if new_line != lines[number - 1]:
             lines[number - 1] = new_line
             changed += 1
@@ -59,20 +71,43 @@ def _edit_file(path: Path, codes_by_line: dict[int, set[str]], edits: NoqaEdits)
         return
     new_text = "".join(lines)
     try:
-        cst.parse_module(new_text)
-    except cst.ParserSyntaxError:
+        parse_guard.parse_module(new_text.encode(encoding))
+    except (cst.ParserSyntaxError, parse_guard.NestingError, RecursionError):
         edits.skipped.append(f"{path}: left unchanged: adding noqa comments would break its syntax")
         return
-    path.write_bytes(new_text.encode("utf-8"))
+    try:
+        _replace_atomically(target, new_text.encode(encoding))
+    except OSError as error:
+        edits.skipped.append(f"{path}: left unchanged: cannot write it: {error.strerror}")
+        return
     edits.added += changed
     edits.files.add(str(path))
 
 
-def _with_noqa(line: str, codes: set[str]) -> str:
+def _replace_atomically(target: Path, data: bytes) -> None:
+    """Writes a temporary file beside `target` and renames it over it: a kill or a full disk
+    leaves the old file whole. The file keeps its permission bits."""
+    mode = stat.S_IMODE(target.stat().st_mode)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _with_noqa(line: str, codes: set[str], comment_at: int | None) -> str:
+    """`line` with a noqa comment for `codes`; `comment_at` is where its comment token starts
+    (a `# noqa` inside a string literal is text, not a comment)."""
     body = line.rstrip("\r\n")
     ending = line[len(body) :]
-    existing = find_noqa(body)
-    if existing is None:
+    existing = find_noqa(body[comment_at:]) if comment_at is not None else None
+    if existing is None or comment_at is None:
         return f"{body.rstrip()}  # noqa: {', '.join(sorted(codes))}{ending}"
     present = listed_codes(existing)
     if present is None:
@@ -81,19 +116,24 @@ def _with_noqa(line: str, codes: set[str]) -> str:
     if not missing:
         return line
     merged = f"# noqa: {', '.join(present + missing)}"
-    return body[: existing.start()] + merged + body[existing.end() :] + ending
+    start, end = comment_at + existing.start(), comment_at + existing.end()
+    return body[:start] + merged + body[end:] + ending
 
 
-def _lines_that_cannot_take_a_comment(text: str) -> set[int]:
-    """Lines that end inside a multi-line string token or with a backslash continuation."""
+def _comment_layout(text: str) -> tuple[set[int], dict[int, int]]:
+    """Lines that end inside a multi-line string token or with a backslash continuation, and
+    the column where each line's comment starts."""
     lines: set[int] = set()
+    comments: dict[int, int] = {}
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.end[0] > token.start[0] and token.type not in (tokenize.NEWLINE, tokenize.NL):
+            if token.type == tokenize.COMMENT:
+                comments[token.start[0]] = token.start[1]
+            elif token.end[0] > token.start[0] and token.type not in (tokenize.NEWLINE, tokenize.NL):
                 lines.update(range(token.start[0], token.end[0]))
     except (tokenize.TokenError, SyntaxError):
-        return set(range(1, text.count("\n") + 2))
-    for number, line in enumerate(text.splitlines(), 1):
+        return set(range(1, len(split_lines(text)) + 2)), {}
+    for number, line in enumerate(split_lines(text), 1):
         if line.rstrip().endswith("\\"):
             lines.add(number)
-    return lines
+    return lines, comments

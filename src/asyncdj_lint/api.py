@@ -12,8 +12,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from asyncdj_lint import parse_guard
 from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.discovery import python_files
+from asyncdj_lint.facts.deployment import deployment_files
 from asyncdj_lint.facts.django_version import detect_target_django, project_root
 from asyncdj_lint.index.cache import FileState, ResultCache, SummaryCache, template_fingerprint
 from asyncdj_lint.options import LintOptions
@@ -110,7 +112,10 @@ class LintSession:
         # The files linted first come first: when two files share a module name, they win.
         self.store = SourceStore([*first, *project], SummaryCache(options.root) if options.cache else None)
         self.index = ProjectIndex(
-            self.store, self.store.mentions, lambda: [f.path for f in self.store.files.values()]
+            self.store,
+            self.store.mentions,
+            lambda: [f.path for f in self.store.files.values()],
+            root=options.root,
         )
         # What analyses see: the index, function bodies from the store, and the run's memo.
         self.project = Project(self.index, self.store.tree)
@@ -138,7 +143,9 @@ class LintSession:
         as_on_disk = True
         for file in files:
             if stdin is not None:
-                as_on_disk = store.sources.provide(file.path, stdin.encode()) and as_on_disk
+                as_on_disk = (
+                    store.sources.provide(file.path, stdin.encode("utf-8", "surrogateescape")) and as_on_disk
+                )
             try:
                 source = store.sources.read(file.path)
             except OSError as error:
@@ -204,9 +211,10 @@ class LintSession:
         results.keep_others(
             all(self._same_for_others(results, by_name.get(name), state) for name, state in changes.items())
         )
-        # Findings depend on what templates look up: any template change drops every outcome.
+        # Findings depend on what templates look up and on how the project is served (ADJ606):
+        # any change to a template or a deployment file drops every outcome.
         folders = [str(folder.absolute()) for folder in self.index.templates.folders]
-        results.templates_now(folders, template_fingerprint(folders))
+        results.templates_now(folders, _other_inputs(self.options.root, folders))
         return results
 
     def _same_for_others(
@@ -263,6 +271,13 @@ class LintSession:
 
     def lint_file(self, file: SourceFile, source: bytes) -> FileOutcome:
         """One file's findings; an unparsable file's ADJ001 goes to the store's problems."""
+        try:
+            return parse_guard.run_deep(lambda: self._lint_file(file, source))
+        except RecursionError:
+            self.store.too_deep(file)
+            return FileOutcome([])
+
+    def _lint_file(self, file: SourceFile, source: bytes) -> FileOutcome:
         applicable = [rule for rule in self.rules if _may_fire(rule, source)]
         from asyncdj_lint import engine
 
@@ -275,8 +290,10 @@ class LintSession:
                     parsed, project=self.project, rules=applicable, options=self.options, helpers=self.helpers
                 )
             )
+        except RecursionError:
+            raise
         except Exception as error:  # noqa: BLE001 - one file's failure must not cost the whole run
-            return FileOutcome([], internal_errors=[f"{file.display}: {type(error).__name__}: {error}"])
+            return FileOutcome([], internal_errors=[f"{file.display}: {parse_guard.describe(error)}"])
 
     def _lint_in_workers(self, walked: list[tuple[SourceFile, bytes]], workers: int) -> Iterator[FileOutcome]:
         """Lints files in worker processes, each holding a session of its own.
@@ -403,7 +420,7 @@ def cached_result(options: LintOptions, targets: list[Path], project: list[Path]
         state = states[name]
         if (state.size, state.mtime_ns) != (stat.st_size, stat.st_mtime_ns):
             return None
-    if template_fingerprint(results.record.template_folders) != results.record.templates:
+    if _other_inputs(options.root, results.record.template_folders) != results.record.templates:
         return None
     result = LintResult(files_checked=len(targets))
     problems: list[ParseProblem] = []
@@ -436,6 +453,19 @@ def _project_files(options: LintOptions) -> list[Path]:
 def _settings(options: LintOptions) -> str:
     """What outcomes depend on besides the files (this package's code is in the cache's name)."""
     return repr(options)
+
+
+def _other_inputs(root: Path, template_folders: list[str]) -> list[tuple[str, str]]:
+    """(path, "size:mtime") of the files besides Python's that findings depend on: the
+    templates and the deployment files (how the project is served)."""
+    found = template_fingerprint(template_folders)
+    for path in sorted(deployment_files(root)):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        found.append((str(path), f"{stat.st_size}:{stat.st_mtime_ns}"))
+    return found
 
 
 def _key(file: SourceFile, source: bytes) -> str:

@@ -62,7 +62,10 @@ def write(
         for d, fingerprint in zip(diagnostics, fingerprints(diagnostics, source_lines, root))
     ]
     document = {"asyncdj-lint-baseline": VERSION, "findings": entries}
-    file.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    try:
+        file.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    except OSError as error:
+        raise BaselineError(f"{file}: cannot write the baseline: {error.strerror}") from None
 
 
 def new_findings(
@@ -87,4 +90,12 @@ def _read(file: Path) -> list[str]:
         raise BaselineError(
             f"{file}: not an asyncdj-lint baseline (version {VERSION}); write one with --write-baseline"
         )
-    return [entry["fingerprint"] for entry in document.get("findings", []) if isinstance(entry, dict)]
+    findings = document.get("findings", [])
+    entries: list[object] = findings if isinstance(findings, list) else [None]
+    found = [entry.get("fingerprint") if isinstance(entry, dict) else None for entry in entries]
+    fingerprints = [fingerprint for fingerprint in found if isinstance(fingerprint, str)]
+    if len(fingerprints) != len(found):
+        raise BaselineError(
+            f"{file}: a finding without a fingerprint; write the baseline again with --write-baseline"
+        )
+    return fingerprints

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from asyncdj_lint import __version__, baseline
+from asyncdj_lint import __version__, baseline, parse_guard
 from asyncdj_lint.baseline import SourceLines
 from asyncdj_lint.config import (
     ConfigError,
@@ -20,10 +20,11 @@ from asyncdj_lint.config import (
     describe,
     load_settings,
     to_options,
+    unknown_django,
     with_overrides,
 )
 from asyncdj_lint.diagnostics import Diagnostic
-from asyncdj_lint.facts.django_version import parse_version
+from asyncdj_lint.facts.django_version import git_only_root, parse_version
 from asyncdj_lint.formats import FORMATS, Rendering
 from asyncdj_lint.report import Progress, closing_line, statistics
 from asyncdj_lint.terminal import is_terminal, render_rule, render_rule_list, wants_colour
@@ -33,15 +34,26 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _CHECK_HELP = """Check Python files for code that breaks under Django's async support.
 
 \b
+Commands:
+  asyncdj-lint check [OPTIONS] [PATHS]    check files (the default: `check` may be left out)
+  asyncdj-lint rule CODE | --all          explain a rule, or list them all
+
+\b
 Examples:
-  asyncdj-lint                         check the current folder
-  asyncdj-lint shop/ accounts/views.py check some folders and files
-  asyncdj-lint --select ADJ1 .         only the ORM rules
-  asyncdj-lint --output-format json .  machine-readable output
-  asyncdj-lint --write-baseline b.json .  record today's findings; `--baseline b.json .` then
-                                         reports only new ones
+  asyncdj-lint                            check the current folder
+  asyncdj-lint shop/ accounts/views.py    check some folders and files
+  asyncdj-lint --select ADJ1 .            only the ORM rules
+  asyncdj-lint --output-format json .     machine-readable output
+  asyncdj-lint --write-baseline b.json .  record today's findings
+  asyncdj-lint --baseline b.json .        report only findings not recorded
   asyncdj-lint --stdin-filename v.py -    check an editor's unsaved buffer
-  asyncdj-lint rule ADJ101             explain a rule
+  asyncdj-lint rule ADJ101                explain a rule
+
+\b
+Exit codes:
+  0  no findings
+  1  findings
+  2  a usage error, a bad configuration, or an internal error (with the file named)
 """
 
 
@@ -53,6 +65,18 @@ class BadConfiguration(click.ClickException):
 
 class _CheckByDefault(click.Group):
     """`asyncdj-lint PATHS` means `asyncdj-lint check PATHS`, as `ruff` once did."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Any error the tool did not foresee: a message and exit 2, never a traceback and exit 1."""
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:  # noqa: BLE001 - the last line of defence
+            click.echo(
+                f"asyncdj-lint: internal error (please report it): {parse_guard.describe(error)}", err=True
+            )
+            sys.exit(EXIT_ERROR)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args or (args[0] not in self.commands and args[0] != "--version"):
@@ -78,6 +102,8 @@ def _django_version(ctx: click.Context, param: click.Parameter, value: str | Non
     version = parse_version(value)
     if version is None:
         raise click.BadParameter(f"expected a version such as 5.2, got {value!r}")
+    if problem := unknown_django(version):
+        raise click.BadParameter(problem)
     return version
 
 
@@ -168,23 +194,29 @@ def check(paths: tuple[Path, ...], config_file: Path | None, **flags: object) ->
     missing = [str(p) for p in paths if not p.exists() and stdin_filename is None]
     if missing:
         raise click.UsageError(f"no such file or folder: {', '.join(missing)}")
+    not_python = [str(p) for p in paths if p.is_file() and p.suffix not in (".py", ".pyi")]
+    if not_python:
+        raise click.UsageError(f"not a Python file (.py or .pyi): {', '.join(not_python)}")
     paths = (stdin_filename,) if stdin_filename else paths or (Path("."),)
     settings = _settings(paths, config_file, flags)
     if flags.pop("show_settings"):
         click.echo(describe(settings), nl=False)
         return
     output = _Output(**flags)
-    stdin = sys.stdin.read() if stdin_filename else None
+    # Bytes as given: the file's own encoding rules decide (a latin-1 buffer is ADJ001, not a crash).
+    stdin = sys.stdin.buffer.read().decode("utf-8", "surrogateescape") if stdin_filename else None
     progress = Progress(sys.stderr) if is_terminal(sys.stderr) and not output.quiet else None
     from asyncdj_lint.api import lint_paths  # imports LibCST: not for --version or --help
 
     result = lint_paths(list(paths), to_options(settings), stdin=stdin, progress=progress)
     if progress:
         progress.clear()
+    for notice in [] if output.quiet else _notices(result.files_checked, paths, settings):
+        click.echo(f"asyncdj-lint: {notice}", err=True)
     source_lines = result.source_lines
     diagnostics = output.apply_baseline(result.diagnostics, source_lines, settings.root)
     if output.add_noqa:
-        _add_noqa(diagnostics)
+        _add_noqa(diagnostics, settings.root)
         sys.exit(EXIT_CLEAN)
     output.print(diagnostics, result.files_checked, source_lines, settings.root)
     for error in result.internal_errors:
@@ -194,6 +226,21 @@ def check(paths: tuple[Path, ...], config_file: Path | None, **flags: object) ->
     if result.internal_errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if diagnostics and not output.exit_zero else EXIT_CLEAN)
+
+
+def _notices(files_checked: int, paths: tuple[Path, ...], settings: Settings) -> list[str]:
+    """What a user should know about the run itself: nothing checked, or a root chosen only by git."""
+    notices = []
+    if files_checked == 0:
+        notices.append(f"no Python files found in {', '.join(map(str, paths))}")
+    root = settings.root
+    if settings.config_file is None and root is not None and git_only_root(root, paths):
+        notices.append(
+            f"no pyproject.toml, setup.cfg, setup.py, manage.py or requirements*.txt at or above "
+            f"{paths[0]} within the git checkout {root}: the whole checkout is the project whose "
+            "names are resolved; add one of those files to mark a smaller project"
+        )
+    return notices
 
 
 def _settings(paths: tuple[Path, ...], config_file: Path | None, flags: dict[str, object]) -> Settings:
@@ -233,10 +280,11 @@ class _Output:
         try:
             if self.baseline is not None:
                 diagnostics = baseline.new_findings(self.baseline, diagnostics, source_lines, root)
+            if self.write_baseline is not None:
+                baseline.write(self.write_baseline, diagnostics, source_lines, root)
         except baseline.BaselineError as error:
             raise BadConfiguration(str(error)) from None
         if self.write_baseline is not None:
-            baseline.write(self.write_baseline, diagnostics, source_lines, root)
             if not self.quiet:
                 click.echo(f"Recorded {len(diagnostics)} findings in {self.write_baseline}.", err=True)
             return []
@@ -255,10 +303,10 @@ class _Output:
             click.echo(closing_line(diagnostics, files_checked), nl=False)
 
 
-def _add_noqa(diagnostics: list[Diagnostic]) -> None:
+def _add_noqa(diagnostics: list[Diagnostic], root: Path | None) -> None:
     from asyncdj_lint.add_noqa import add_noqa
 
-    edits = add_noqa(diagnostics)
+    edits = add_noqa(diagnostics, root)
     for problem in edits.skipped:
         click.echo(f"asyncdj-lint: {problem}", err=True)
     click.echo(f"Added {edits.added} noqa comments to {len(edits.files)} files.", err=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from asyncdj_lint.facts.django_version import (
+    KNOWN_RELEASES,
     detect_target_django,
     format_version,
     parse_version,
@@ -76,7 +77,11 @@ def _codes(key: str, value: object) -> tuple[str, ...]:
 
 
 def check_codes(key: str, codes: Sequence[str]) -> None:
-    unknown = [code for code in codes if not any(rule.code.startswith(code) for rule in all_rules())]
+    unknown = [
+        code or '""'
+        for code in codes
+        if not code or not any(rule.code.startswith(code) for rule in all_rules())
+    ]
     if unknown:
         raise ConfigError(f"`{key}`: unknown rule code or prefix: {', '.join(unknown)}")
 
@@ -91,7 +96,18 @@ def _version(key: str, value: object) -> tuple[int, int]:
     version = parse_version(value) if isinstance(value, str) else None
     if version is None:
         raise ConfigError(f'`{key}` must be a Django version as "MAJOR.MINOR" (e.g. "5.2"), not {value!r}')
+    problem = unknown_django(version)
+    if problem:
+        raise ConfigError(f"`{key}`: {problem}")
     return version
+
+
+def unknown_django(version: tuple[int, int]) -> str | None:
+    """Why `version` cannot be a target (a Django major that does not exist), or None."""
+    first, last = KNOWN_RELEASES[0], KNOWN_RELEASES[-1]
+    if first[0] <= version[0] <= last[0]:
+        return None
+    return f"no Django {format_version(version)}: known releases run from {format_version(first)} to {format_version(last)}"
 
 
 def _dotted(key: str, value: object) -> str:
@@ -130,7 +146,7 @@ def find_config_file(paths: Sequence[Path]) -> Path | None:
         start = start.parent
     for folder in (start, *start.parents):
         candidate = folder / "pyproject.toml"
-        if candidate.is_file() and SECTION in _read(candidate).get("tool", {}):
+        if candidate.is_file() and SECTION in _tool_table(candidate):
             return candidate
     return None
 
@@ -143,14 +159,27 @@ def _read(path: Path) -> dict:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot be read: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"{path}: not valid TOML: not UTF-8 text ({error.reason} at byte {error.start})"
+        ) from None
+
+
+def _tool_table(path: Path) -> dict[str, object]:
+    """The file's `[tool]` table; a `tool` key that is not a table is a configuration error."""
+    tool = _read(path).get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: `tool` must be a table")
+    return tool
 
 
 def load_settings(paths: Sequence[Path], config_file: Path | None = None) -> Settings:
     """The settings of a run on `paths`: from `config_file`, else the nearest pyproject.toml."""
+    named = config_file is not None
     config_file = config_file or find_config_file(paths)
     if config_file is None:
         return Settings(root=project_root(paths))
-    table = _read(config_file).get("tool", {}).get(SECTION, {})
+    table = _tool_table(config_file).get(SECTION, {})
     if not isinstance(table, dict):
         raise ConfigError(f"{config_file}: `tool.{SECTION}` must be a table")
     values: dict[str, object] = {}
@@ -163,7 +192,9 @@ def load_settings(paths: Sequence[Path], config_file: Path | None = None) -> Set
             values[key.replace("-", "_")] = parser(key, value)
         except ConfigError as error:
             raise ConfigError(f"{config_file}: [tool.{SECTION}] {error}") from None
-    return Settings(config_file=config_file.resolve(), root=config_file.resolve().parent, **values)
+    # A file named with --config gives settings, not the project: the paths' root stays the root.
+    root = project_root(paths) if named else config_file.resolve().parent
+    return Settings(config_file=config_file.resolve(), root=root, **values)
 
 
 def with_overrides(settings: Settings, **overrides: object) -> Settings:

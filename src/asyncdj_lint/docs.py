@@ -26,6 +26,7 @@ def rule_page(rule: type[Rule]) -> str:
         "",
         rule.why,
         "",
+        *(["## What it needs to know", "", rule.needs, ""] if rule.needs else []),
         "## Example",
         "",
         *_examples(rule.invalid),

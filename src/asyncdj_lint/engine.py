@@ -153,7 +153,8 @@ def _to_diagnostics(module: cst.Module, path: str, reports: list[Report]) -> lis
     # Positions are computed only for files with findings: the provider costs
     # a full code generation pass over the module.
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    lines = module.code.splitlines()
+    # The comment that ends each line: noqa text inside a string literal is not a comment.
+    comments = {positions[node].start.line: node.value for node in positions if isinstance(node, cst.Comment)}
 
     def span_of(node: cst.CSTNode) -> Span | None:
         found: CodeRange | None = positions.get(node)
@@ -164,8 +165,7 @@ def _to_diagnostics(module: cst.Module, path: str, reports: list[Report]) -> lis
     diagnostics = []
     for report in reports:
         span = positions[report.node]
-        line_text = lines[span.start.line - 1] if span.start.line <= len(lines) else ""
-        if is_suppressed(line_text, report.code):
+        if is_suppressed(comments.get(span.start.line, ""), report.code):
             continue
         diagnostics.append(
             Diagnostic(

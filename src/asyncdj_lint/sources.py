@@ -1,10 +1,11 @@
 """Files as bytes and trees: reading and parsing one file, and what stops a file from parsing.
 
-The bottom layer of the package: it imports nothing of asyncdj_lint.
+The bottom layer of the package: it imports only parse_guard and lines, beside it.
 """
 
 from __future__ import annotations
 
+import sys
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,9 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import libcst as cst
+
+from asyncdj_lint import parse_guard
+from asyncdj_lint.lines import split_lines
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,9 @@ def parse(file: SourceFile, source: bytes | None = None) -> ParsedFile | ParsePr
 
     try:
         source = file.path.read_bytes() if source is None else source
-        module = cst.parse_module(source)
+        module = parse_guard.parse_module(source)
+    except parse_guard.NestingError as error:
+        return ParseProblem(file.display, error.message, error.line, error.column)
     except cst.ParserSyntaxError as error:
         return ParseProblem(file.display, error.message, error.raw_line, error.raw_column + 1)
     except (OSError, UnicodeDecodeError, LookupError, SyntaxError, RecursionError, ValueError) as error:
@@ -57,18 +63,21 @@ def parse(file: SourceFile, source: bytes | None = None) -> ParsedFile | ParsePr
 
 
 def syntax_problem(file: SourceFile, source: bytes) -> ParseProblem | None:
-    """Checks that a file no rule needs to walk is valid Python, with the built-in compiler.
+    """Checks that a file no rule needs to walk is valid Python, by LibCST's grammar.
 
-    Such a file is never parsed by LibCST, so this is its only parse.
+    The verdict and the message are LibCST's, as for the files rules walk, so
+    they depend neither on `--select` nor on the Python the tool runs on. The
+    running Python's compiler only accepts fast: each grammar up to 3.14 is a
+    subset of LibCST's, so what it accepts, LibCST accepts too.
     """
-    try:
-        compile(source, file.display, "exec", dont_inherit=True, flags=_ONLY_AST)
-    except SyntaxError as error:
-        # The compiler gives no line or column (or -1) for some decoding errors.
-        return ParseProblem(file.display, error.msg, max(error.lineno or 1, 1), max(error.offset or 1, 1))
-    except (ValueError, RecursionError, MemoryError) as error:
-        return ParseProblem(file.display, f"{type(error).__name__}: {error}")
-    return None
+    if sys.version_info < (3, 15):
+        try:
+            compile(source, file.display, "exec", dont_inherit=True, flags=_ONLY_AST)
+            return None
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass  # maybe newer syntax than this Python's (PEP 695, 701, 758, t-strings): LibCST decides
+    parsed = parse(file, source)
+    return parsed if isinstance(parsed, ParseProblem) else None
 
 
 _ONLY_AST = 0x400  # ast.PyCF_ONLY_AST: check the syntax without compiling to bytecode
@@ -76,7 +85,7 @@ _ONLY_AST = 0x400  # ast.PyCF_ONLY_AST: check the syntax without compiling to by
 
 def source_lines(source: bytes) -> list[str]:
     """A file's lines as findings are printed and matched: the one place that splits them."""
-    return source.decode("utf-8", errors="replace").splitlines()
+    return split_lines(source.decode("utf-8", errors="replace"))
 
 
 class Sources:

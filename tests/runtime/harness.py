@@ -98,7 +98,28 @@ def serve_example(example: Example) -> ServedResult:
         from tests.runtime.settings_site import serve_settings
 
         return serve_settings(example)
-    return _serve(example.code, _site_for)
+    with _example_caches(example):
+        return _serve(example.code, _site_for)
+
+
+@contextmanager
+def _example_caches(example: Example) -> Iterator[None]:
+    """The CACHES of a `settings.py` among the example's files, with a DatabaseCache's table made."""
+    source = dict(example.files).get("settings.py")
+    if source is None:
+        yield
+        return
+    settings = types.ModuleType("asyncdj_example_settings")
+    exec(compile(source, "settings.py", "exec"), settings.__dict__)  # noqa: S102 - the example's own text
+    caches = getattr(settings, "CACHES", None)
+    if caches is None:
+        yield
+        return
+    from django.core.management import call_command
+
+    with override_settings(CACHES=caches):
+        call_command("createcachetable", verbosity=0)
+        yield
 
 
 def assert_outcome(example: Example) -> None:

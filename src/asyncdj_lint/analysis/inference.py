@@ -47,6 +47,10 @@ _INSTANCE_SHORTCUTS = {
 }
 
 
+# Nested inference steps (chain links, helper calls followed) before a value counts as unknown.
+_MAX_DEPTH = 64
+
+
 @dataclass(frozen=True)
 class Builtin:
     name: str
@@ -59,6 +63,7 @@ class Inference:
         self.module = module
         self.is_package = is_package
         self._in_progress: set[tuple[int, str]] = set()
+        self._depth = 0
         # What `self` is in a method whose body is analysed for a given receiver, by id(FunctionDef).
         self.receivers: dict[int, object] = {}
 
@@ -70,6 +75,17 @@ class Inference:
         return None if value is PENDING else value
 
     def _infer(self, expr: cst.BaseExpression, scope: Scope) -> object:
+        """Bounded: past _MAX_DEPTH nested steps (a chain of 500 `.filter()` calls) the value is
+        unknown, so a long chain costs linear time and never exhausts the stack."""
+        if self._depth >= _MAX_DEPTH:
+            return None
+        self._depth += 1
+        try:
+            return self._infer_step(expr, scope)
+        finally:
+            self._depth -= 1
+
+    def _infer_step(self, expr: cst.BaseExpression, scope: Scope) -> object:
         if isinstance(expr, cst.Name):
             return self._infer_name(expr.value, scope)
         if isinstance(expr, cst.Attribute):

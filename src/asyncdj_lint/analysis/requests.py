@@ -31,8 +31,8 @@ from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.inference import Symbol
 from asyncdj_lint.analysis.scopes import Scope
 from asyncdj_lint.analysis.values import Instance
+from asyncdj_lint.facts.request_path import generic_view
 from asyncdj_lint.index import django_builtins
-from asyncdj_lint.index.request_path import generic_view
 
 REQUEST_CLASSES = frozenset(
     {

@@ -40,10 +40,15 @@ _DJANGO_STRING = re.compile(r"""["']\s*(django\s*(?:\[[^\]]*\])?\s*[<>=!~^][^"']
 
 def parse_version(text: str) -> Version | None:
     """ "5.2" / "5.2.1" / "5" -> (5, 2) / (5, 2) / (5, 0); None when not a version."""
+    if len(text) > _LONGEST_VERSION:  # the pattern backtracks on long digit runs
+        return None
     match = re.fullmatch(r"\s*(\d+)(?:\.(\d+))?(?:[.\w*+!-]*)\s*", text)
     if match is None:
         return None
     return int(match.group(1)), int(match.group(2) or 0)
+
+
+_LONGEST_VERSION = 64
 
 
 def lowest_admitted(specifier: str) -> Version | None:
@@ -108,20 +113,31 @@ def _read_toml(path: Path) -> dict:
 
 def _from_pyproject(root: Path) -> Version | None:
     data = _read_toml(root / "pyproject.toml")
-    project = data.get("project", {})
-    declared = [*project.get("dependencies", [])]
-    for extra in project.get("optional-dependencies", {}).values():
-        declared.extend(extra)
+    project = _table(data, "project")
+    declared = [*_list(project, "dependencies")]
+    for extra in _table(project, "optional-dependencies").values():
+        declared.extend(extra if isinstance(extra, list) else [])
     found = _first(_from_requirement(item) for item in declared if isinstance(item, str))
     if found is not None:
         return found
-    poetry = data.get("tool", {}).get("poetry", {})
-    tables = [poetry.get("dependencies", {})]
-    tables += [group.get("dependencies", {}) for group in poetry.get("group", {}).values()]
+    poetry = _table(_table(data, "tool"), "poetry")
+    tables = [_table(poetry, "dependencies")]
+    tables += [_table(group, "dependencies") for group in _table(poetry, "group").values()]
     return _first(_from_dependency_table(table) for table in tables)
 
 
-def _from_dependency_table(table: dict) -> Version | None:
+def _table(data: object, key: str) -> dict[str, object]:
+    """`data[key]` when both are TOML tables, else an empty one: a malformed file says nothing."""
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def _list(data: dict[str, object], key: str) -> list[object]:
+    value = data.get(key)
+    return value if isinstance(value, list) else []
+
+
+def _from_dependency_table(table: dict[str, object]) -> Version | None:
     """Poetry's and Pipfile's `django = "^4.2"` or `django = {version = ">=4.2"}`."""
     for name, value in table.items():
         if not _is_django(name):
@@ -192,8 +208,8 @@ def _from_setup_py(root: Path) -> Version | None:
 def _from_lock(root: Path) -> Version | None:
     """uv.lock and poetry.lock: `[[package]]` tables with the installed version."""
     for name in ("uv.lock", "poetry.lock"):
-        for package in _read_toml(root / name).get("package", []):
-            if _is_django(str(package.get("name", ""))):
+        for package in _list(_read_toml(root / name), "package"):
+            if isinstance(package, dict) and _is_django(str(package.get("name", ""))):
                 version = parse_version(str(package.get("version", "")))
                 if version is not None:
                     return version
@@ -227,6 +243,12 @@ def marked_root(paths: Sequence[Path]) -> Path | None:
     """The nearest folder at or above the linted paths that holds a root marker, if any."""
     start = _shared_folder(paths)
     return next((folder for folder in (start, *start.parents) if _is_root(folder)), None)
+
+
+def git_only_root(root: Path, paths: Sequence[Path]) -> bool:
+    """Whether `root` was chosen only for its `.git`, for paths in a folder below it."""
+    markers = [marker for marker in _ROOT_MARKERS if (root / marker).exists()]
+    return markers == [".git"] and not any(root.glob("requirements*.txt")) and _shared_folder(paths) != root
 
 
 def _shared_folder(paths: Sequence[Path]) -> Path:

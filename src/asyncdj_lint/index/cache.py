@@ -129,7 +129,7 @@ def read_signed(file: Path) -> object:
     """What `write_signed` stored in `file`, or None when it is missing, damaged or not ours."""
     key = signing_key()
     try:
-        data = file.read_bytes() if key else b""
+        data = file.read_bytes() if key and not file.parent.is_symlink() else b""
         signature, payload = data[:_SIGNATURE_SIZE], data[_SIGNATURE_SIZE:]
         if not key or not hmac.compare_digest(signature, _signature(key, payload)):
             return None  # not written by this user on this machine: never unpickled
@@ -159,11 +159,17 @@ def write_signed(file: Path, value: object) -> bool:
 
 
 def _prepare_folder(file: Path) -> None:
+    """Makes the cache folder; a folder or `.gitignore` that is a link (committed, or planted)
+    is not followed: the run then keeps no cache rather than write or delete outside the tree."""
     folder = file.parent
     folder.mkdir(exist_ok=True)
+    if folder.is_symlink():
+        raise OSError(f"{folder} is a link")
     ignore = folder / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# Created by asyncdj-lint automatically.\n*\n")
+    if not ignore.exists() and not ignore.is_symlink():
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        with os.fdopen(os.open(ignore, flags, 0o644), "w") as stream:
+            stream.write("# Created by asyncdj-lint automatically.\n*\n")
     kind = file.name.split("-", 1)[0]
     for old in folder.glob(f"{kind}-*.pickle"):
         if old != file:
@@ -194,7 +200,8 @@ class RunRecord:
     asked: dict[str, dict[str, bool]] = field(default_factory=dict)
     # Files whose module summaries the index read.
     summarised: set[str] = field(default_factory=set)
-    # The template folders the index found, and (path, "size:mtime") of each template in them.
+    # The template folders the index found, and (path, "size:mtime") of each template in them
+    # and of each deployment file (the files besides Python's that findings depend on).
     template_folders: list[str] = field(default_factory=list)
     templates: list[tuple[str, str]] = field(default_factory=list)
 
@@ -287,7 +294,7 @@ class ResultCache:
             self.added += 1
 
     def templates_now(self, folders: list[str], fingerprint: list[tuple[str, str]]) -> None:
-        """The templates as they are now; when they changed, every outcome is dropped."""
+        """The templates and deployment files as they are now; when they changed, every outcome is dropped."""
         if (folders, fingerprint) != (self.record.template_folders, self.record.templates):
             self.keep_others(False)
             self.record.template_folders, self.record.templates = folders, fingerprint

@@ -54,9 +54,11 @@ class ProjectIndex:
         modules: Mapping[str, ModuleSummary],
         mentions: Mentions | None = None,
         files: Callable[[], Iterable[Path]] | None = None,
+        root: Path | None = None,
     ) -> None:
         self.modules = modules
         self._files = files or (lambda: ())
+        self.root = root  # the project's root folder, where its deployment files are
         self._mentions = mentions or (lambda module, name: True)
         self._kinds: dict[str, str | None] = {}
         self._models: dict[str, ModelInfo | None] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from asyncdj_lint import parse_guard
 from asyncdj_lint.discovery import forget_folders, module_name
 from asyncdj_lint.index.cache import SummaryCache, content_key
 from asyncdj_lint.index.summary import ModuleSummary, summarize
@@ -62,7 +63,12 @@ class SourceStore(Mapping[str, ModuleSummary]):
             self._unparsable(file, parsed)
             return None
         if self.files.get(file.name) == file and file.name not in self._summaries:
-            summary = self._summaries[file.name] = summarize(parsed.module, is_package=file.is_package)
+            try:
+                summary = summarize(parsed.module, is_package=file.is_package)
+            except RecursionError:  # reported on this module, not on the file whose lint read it
+                self.too_deep(file)
+                return None
+            self._summaries[file.name] = summary
             key = content_key(parsed.source, file.is_package)
             self._news[file.name] = (key, summary)
             if self.cache is not None:
@@ -103,6 +109,10 @@ class SourceStore(Mapping[str, ModuleSummary]):
             if key is not None and self.cache is not None:
                 self.cache.add(key, summary)
         self.problems.update(problems)
+
+    def too_deep(self, file: SourceFile) -> None:
+        """Reports a file whose tree nests too deeply to analyse (a RecursionError)."""
+        self._unparsable(file, ParseProblem(file.display, parse_guard.TOO_DEEP))
 
     def _unparsable(self, file: SourceFile, problem: ParseProblem) -> None:
         self.problems[file.path] = self._new_problems[file.path] = problem

@@ -15,7 +15,7 @@ import libcst as cst
 from asyncdj_lint.facts import orm_api
 from asyncdj_lint.index.fields import FieldDecl, attribute_calls, field_decls, string_constants
 from asyncdj_lint.index.functions import FunctionDecl, function_decl
-from asyncdj_lint.index.request_path_summary import RequestPathSummary, summarize_request_path
+from asyncdj_lint.index.request_path.summary import RequestPathSummary, summarize_request_path
 from asyncdj_lint.index.templates import TemplateSettings, templates_setting
 from asyncdj_lint.syntax.names import dotted_name, import_bindings
 from asyncdj_lint.syntax.statements import top_level_statements

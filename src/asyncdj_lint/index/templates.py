@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from asyncdj_lint import parse_guard
+
 if TYPE_CHECKING:
     from asyncdj_lint.index.project import ProjectIndex
 
@@ -293,7 +295,7 @@ def _elements(expr: cst.BaseExpression | None) -> list[cst.BaseExpression]:
 
 def _string(expr: cst.BaseExpression | None) -> str | None:
     if isinstance(expr, cst.SimpleString):
-        value = expr.evaluated_value
+        value = parse_guard.literal_value(expr)
         return value if isinstance(value, str) else None
     return None
 

@@ -26,6 +26,7 @@ from asyncdj_lint.analysis.scopes import Scope
 from asyncdj_lint.analysis.values import ORM_LAZY, Instance, QuerySet, RelatedManager
 from asyncdj_lint.diagnostics import Severity
 from asyncdj_lint.index.templates import AUTH_CONTEXT_PROCESSOR, Lookup
+from asyncdj_lint.syntax.literals import string_value
 from asyncdj_lint.syntax.walk import FunctionBodyVisitor, walk
 
 # Functions that render a template where they are called: positions of the template name and context.
@@ -96,7 +97,7 @@ def _template(ctx: FileContext, expr: cst.BaseExpression | None) -> tuple[str, t
     if isinstance(expr, (cst.List, cst.Tuple)):
         names = [element.value for element in expr.elements]
     for node in names:
-        name = node.evaluated_value if isinstance(node, cst.SimpleString) else None
+        name = string_value(node) if isinstance(node, cst.SimpleString) else None
         if not isinstance(name, str):
             return None
         lookups = ctx.index.templates.lookups(name)
@@ -316,7 +317,7 @@ def _dict_items(expr: cst.BaseExpression) -> list[tuple[str, cst.BaseExpression]
         for element in expr.elements:
             if not isinstance(element, cst.DictElement):
                 return None
-            key = element.key.evaluated_value if isinstance(element.key, cst.SimpleString) else None
+            key = string_value(element.key) if isinstance(element.key, cst.SimpleString) else None
             if not isinstance(key, str):
                 return None
             items.append((key, element.value))

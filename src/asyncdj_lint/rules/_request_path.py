@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import libcst as cst
 
 from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.facts.django_async_api import target_version
+from asyncdj_lint.facts.request_path import HTTP_METHOD_NAMES, MIDDLEWARE_MIXIN
 from asyncdj_lint.facts.view_decorators import UNAWAITED_VIEW
-from asyncdj_lint.index.request_path import HTTP_METHOD_NAMES, MIDDLEWARE_MIXIN, RequestPathIndex
-from asyncdj_lint.index.request_path_summary import RequestClass, RequestFunction
+from asyncdj_lint.index.request_path import RequestPathIndex
+from asyncdj_lint.index.request_path.definitions import RequestClass, RequestFunction
 from asyncdj_lint.rules.base import Outcome
 from asyncdj_lint.syntax.names import dotted_name
 
@@ -87,11 +90,16 @@ def middleware_factory(
     return _with_flags(ctx, found) if found is not None and found[1].middleware_inner is not None else None
 
 
-def _with_flags(ctx: FileContext, found):
-    if found is None or not is_middleware(ctx, found[0], found[1].middleware_param):
+_Facts = TypeVar("_Facts", RequestClass, RequestFunction)
+
+
+def _with_flags(ctx: FileContext, found: tuple[str, _Facts]) -> tuple[str, _Facts, tuple[bool, bool]] | None:
+    """(qualname, facts, flags) of a middleware whose flags are known."""
+    qualname, facts = found
+    if not is_middleware(ctx, qualname, facts.middleware_param):
         return None
-    flags = request_path(ctx).middleware_flags(found[0])
-    return (*found, flags) if flags is not None else None
+    flags = request_path(ctx).middleware_flags(qualname)
+    return (qualname, facts, flags) if flags is not None else None
 
 
 def resolved(ctx: FileContext, expr: cst.BaseExpression) -> str | None:

@@ -4,15 +4,34 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.analysis.calls import bound_values
-from asyncdj_lint.analysis.inference import Symbol
-from asyncdj_lint.facts import django_async_api as api
 from asyncdj_lint.fixes import FixAvailability
-from asyncdj_lint.rules._fixes import await_twin
+from asyncdj_lint.rules._cache import (
+    ASYNC_CACHE_VIEW,
+    BLOCKING_BACKENDS,
+    DATABASE_BACKEND,
+    NO_IO_BACKENDS,
+    SYNC_CACHE_VIEW,
+    cache_call,
+)
 from asyncdj_lint.rules.base import RESPONDS_OK, Example, Expected, Outcome, Rule, Severity
 
-_CACHE = "django.core.cache.cache"
-_CACHES = "django.core.cache.caches"
+_FILE_CACHE_SETTINGS = (
+    "settings.py",
+    """\
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": "/var/tmp/django_cache",
+    }
+}
+""",
+)
+_LOCMEM_SETTINGS = (
+    "settings.py",
+    """\
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+""",
+)
 
 
 class SyncCacheCall(Rule):
@@ -23,9 +42,22 @@ class SyncCacheCall(Rule):
     summary = "A sync cache method (`cache.get()`, `cache.set()`, ...) is called in async code."
     why = (
         "A cache call talks to the backend before it returns: with Redis or Memcached the "
-        "event loop waits on the network, and with `DatabaseCache` it raises "
-        "`SynchronousOnlyOperation`. Every cache method has an async twin since Django 4.0 "
-        "(`aget`, `aset`, `aget_or_set`, `adelete`, ...)."
+        "event loop waits on the network, with FileBasedCache on the disk, and every other "
+        "request waits with it. Every cache method has an async twin since Django 4.0 "
+        "(`aget`, `aset`, `aget_or_set`, `adelete`, ...). `LocMemCache` and `DummyCache` do no "
+        "I/O, so their calls are not reported; a DatabaseCache raises (ADJ513)."
+    )
+    needs = (
+        "The BACKEND of the cache alias in the settings the code runs under: `cache` is alias "
+        "`default`, `caches['name']` the alias written; settings that do not set CACHES get "
+        "Django's default, a LocMemCache. Project code runs under the project's settings "
+        "(found as the README describes, or `--settings`); test code (`test_*.py`, "
+        "`*_tests.py`, `conftest.py`, `tests/` packages) under the test settings that "
+        "pytest-django reads (`DJANGO_SETTINGS_MODULE`, `--ds` or pytest-env's `env` in pyproject.toml, pytest.ini, "
+        "tox.ini or setup.cfg) or that `manage.py test --settings` names. When the backend is "
+        "not known (no settings module found, CACHES not a literal or imported from elsewhere, "
+        "a BACKEND set in an `if` block that differs from the one before it, an alias that "
+        "is not a literal), the call is reported and the message says the backend is unknown."
     )
     django_versions = "4.0 to 6.1"
     fix_availability = FixAvailability.SOMETIMES
@@ -37,79 +69,50 @@ class SyncCacheCall(Rule):
     )
     invalid = (
         Example(
-            """\
-from django.core.cache import cache
-from django.http import HttpResponse
-
-
-async def banner(request):
-    return HttpResponse(cache.get("banner", "Welcome"))
-""",
-            Outcome(runs_on_loop="django.core.cache.backends.locmem.LocMemCache.get"),
+            SYNC_CACHE_VIEW,
+            Outcome(runs_on_loop="django.core.cache.backends.filebased.FileBasedCache.get"),
+            files=(_FILE_CACHE_SETTINGS,),
             expected=(
                 Expected(
                     "6:25-6:55",
-                    "`cache.get()` waits on the cache backend on the event loop (and raises SynchronousOnlyOperation with DatabaseCache); use `await cache.aget(...)`",
+                    "`cache.get()` blocks the event loop while it waits on the file system (cache 'default'); "
+                    "use `await cache.aget(...)`",
                 ),
             ),
-            fixed="""\
-from django.core.cache import cache
-from django.http import HttpResponse
-
-
-async def banner(request):
-    return HttpResponse(await cache.aget("banner", "Welcome"))
-""",
+            fixed=ASYNC_CACHE_VIEW,
         ),
     )
     valid = (
         Example(
-            """\
-from django.core.cache import cache
-from django.http import HttpResponse
-
-
-async def banner(request):
-    return HttpResponse(await cache.aget("banner", "Welcome"))
-""",
+            ASYNC_CACHE_VIEW,
             RESPONDS_OK,
+            files=(_FILE_CACHE_SETTINGS,),
+        ),
+        Example(
+            SYNC_CACHE_VIEW,
+            RESPONDS_OK,
+            files=(_LOCMEM_SETTINGS,),
         ),
     )
 
     def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
-        if not (
-            self.ctx.on_loop and isinstance(func, cst.Attribute) and func.attr.value in api.CACHE_METHODS
-        ):
+        call = cache_call(self.ctx, node)
+        if call is None or call.backend in NO_IO_BACKENDS or call.backend == DATABASE_BACKEND:
+            return  # no I/O, or a query: ADJ513's finding
+        target = f"`{call.cache}.{call.method}()`"
+        if call.backend is None:
+            self.report(
+                node,
+                f"{target} talks to the cache backend on the event loop, and the backend is unknown "
+                f"({call.unknown_because}): Redis, Memcached and file caches block the loop, "
+                f"DatabaseCache raises SynchronousOnlyOperation; use {call.advice(self.ctx)}",
+                fix=call.fix(self.ctx, node),
+            )
             return
-        if not self._is_cache(func.value):
-            return
-        method, cache = func.attr.value, self.ctx.snippet(func.value)
-        advice = api.advise(
-            self.ctx.options,
-            api.CACHE_METHODS_SINCE,
-            f"`await {cache}.{api.CACHE_METHODS[method]}(...)`",
-            f"`await sync_to_async({cache}.{method})(...)`",
-        )
+        waits_on = BLOCKING_BACKENDS.get(call.backend, f"the `{call.backend}` backend")
         self.report(
             node,
-            f"`{cache}.{method}()` waits on the cache backend on the event loop (and raises "
-            f"SynchronousOnlyOperation with DatabaseCache); use {advice}",
-            fix=await_twin(self.ctx, node, api.CACHE_METHODS[method])
-            if api.has(self.ctx.options, api.CACHE_METHODS_SINCE)
-            else None,
+            f"{target} blocks the event loop while it waits on {waits_on} (cache '{call.alias}'); "
+            f"use {call.advice(self.ctx)}",
+            fix=call.fix(self.ctx, node),
         )
-
-    def _is_cache(self, expr: cst.BaseExpression) -> bool:
-        """`cache` or `caches["alias"]` from django.core.cache, directly or through a local name."""
-        values = bound_values(self.ctx, expr)
-        return bool(values) and all(self._is_cache_value(value, scope) for value, scope in values)
-
-    def _is_cache_value(self, expr: cst.BaseExpression, scope) -> bool:
-        if isinstance(expr, cst.Subscript):
-            return self._symbol(expr.value, scope) == _CACHES
-        return self._symbol(expr, scope) == _CACHE
-
-    def _symbol(self, expr: cst.BaseExpression, scope) -> str | None:
-        value = self.ctx.inference.infer(expr, scope)
-        return value.qualname if isinstance(value, Symbol) else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.index.request_path_summary import CallableFacts
+from asyncdj_lint.index.request_path.definitions import CallableFacts
 from asyncdj_lint.rules._request_path import BOTH, middleware_class, middleware_factory
 from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import libcst as cst
 
+from asyncdj_lint import parse_guard
+from asyncdj_lint.index.request_path.settings_ops import entry_nodes, settings_ops
 from asyncdj_lint.rules._request_path import SYNC_ONLY, request_path
 from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 
@@ -20,9 +24,6 @@ class LegacyMiddleware:
         return response
 """,
 )
-# Containers a MIDDLEWARE entry can sit in on its way to the statement that sets it.
-_CONTAINERS = (cst.Element, cst.List, cst.Tuple, cst.BinaryOperation, cst.StarredElement, cst.Arg)
-_LIST_METHODS = frozenset({"append", "insert", "extend"})
 
 
 class SyncOnlyMiddlewareUnderAsgi(Rule):
@@ -37,9 +38,23 @@ class SyncOnlyMiddlewareUnderAsgi(Rule):
         "and every middleware listed before it runs in sync mode too. Every request pays "
         "the thread switches, and a slow call in it holds a worker thread. Django's own "
         "middleware are all async-capable; make the project's own async-capable (subclass "
-        "MiddlewareMixin, or declare `async_capable = True` with an async path). The "
-        "project serves ASGI when its settings set `ASGI_APPLICATION` or an `asgi.py` builds "
-        "the application; settings are found as the README describes (`--settings`)."
+        "MiddlewareMixin, or declare `async_capable = True` with an async path)."
+    )
+    needs = (
+        "The MIDDLEWARE list Django ends up with. The settings are found as the README "
+        "describes (`--settings`) and replayed statement by statement, following "
+        "`from .base import *`: an entry a later statement takes out (`.remove()`, `.pop()`, "
+        "`del`, an index assignment, or a new list) is not reported, and an entry is reported "
+        "where it is written. When the final list is not known (built by a call or a "
+        "comprehension), the rule stays silent.\n\n"
+        "Whether the project is served over ASGI, from its deployment evidence: a command that "
+        "starts an ASGI server (uvicorn, daphne, hypercorn, granian `--interface asgi`, gunicorn "
+        "with a uvicorn worker class) in a Procfile, a Dockerfile's CMD or ENTRYPOINT, a "
+        "docker-compose `command:`, a shell script, Makefile or platform config, or a gunicorn "
+        "config's `worker_class`; `ASGI_APPLICATION` in the settings; `daphne` or `channels` in "
+        "INSTALLED_APPS. The message names the evidence (file:line). The `asgi.py` that "
+        "startproject writes is not evidence: every project has one, including those that "
+        "gunicorn serves as `wsgi:application`. Without evidence of ASGI the rule stays silent."
     )
     django_versions = "3.1 to 6.1"
     requires_text = (b"MIDDLEWARE",)
@@ -58,7 +73,7 @@ MIDDLEWARE = [
             expected=(
                 Expected(
                     "4:5-4:30",
-                    "`legacy.LegacyMiddleware` is sync-only middleware in a project served over ASGI: Django runs it in a thread, so every request pays a thread switch and the middleware listed before it run sync too; make it async-capable (subclass MiddlewareMixin, or `async_capable = True` with an async path)",
+                    "`legacy.LegacyMiddleware` is sync-only middleware in a project served over ASGI (`ASGI_APPLICATION` at snippet.py:1): Django runs it in a thread, so every request pays a thread switch and the middleware listed before it run sync too; make it async-capable (subclass MiddlewareMixin, or `async_capable = True` with an async path)",
                 ),
             ),
         ),
@@ -95,38 +110,28 @@ class LegacyMiddleware(MiddlewareMixin):
         settings = index.settings(self.ctx.options.settings_module)
         if self.ctx.module_name not in settings.modules or not settings.asgi_application:
             return
-        entry = node.evaluated_value
-        if not isinstance(entry, str) or not self._in_middleware_list(settings.middleware_lists):
+        entry = parse_guard.literal_value(node)
+        written = self._entries.get(id(node))
+        if not isinstance(entry, str) or written is None:
             return
+        if (self.ctx.module_name, *written) not in settings.middleware_origins:
+            return  # not in the MIDDLEWARE list Django ends up with (removed, replaced, or unknown)
         if index.middleware_flags(entry) != SYNC_ONLY or index.has_async_callable(entry):
             return  # an async callable behind sync-only flags is ADJ601/ADJ602's finding
         self.report(
             node,
-            f"`{entry}` is sync-only middleware in a project served over ASGI: Django runs it in a "
+            f"`{entry}` is sync-only middleware in a project served over ASGI ({settings.asgi}): "
+            "Django runs it in a "
             "thread, so every request pays a thread switch and the middleware listed before it run "
             "sync too; make it async-capable (subclass MiddlewareMixin, or `async_capable = True` "
             "with an async path)",
         )
 
-    def _in_middleware_list(self, names: frozenset[str]) -> bool:
-        """Whether the visited string is an entry of a list that ends up in MIDDLEWARE."""
-        generation = 1
-        parent = self.ctx.parent(generation)
-        if not isinstance(parent, (cst.Element, cst.Arg)):
-            return False
-        while isinstance(parent, _CONTAINERS):
-            generation += 1
-            parent = self.ctx.parent(generation)
-        if isinstance(parent, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
-            targets = (
-                [t.target for t in parent.targets] if isinstance(parent, cst.Assign) else [parent.target]
-            )
-            return any(isinstance(t, cst.Name) and t.value in names for t in targets)
-        if isinstance(parent, cst.Call) and isinstance(parent.func, cst.Attribute):
-            owner = parent.func.value
-            return (
-                parent.func.attr.value in _LIST_METHODS
-                and isinstance(owner, cst.Name)
-                and owner.value in names
-            )
-        return False
+    @cached_property
+    def _entries(self) -> dict[int, tuple[int, int]]:
+        """id of each list entry this settings module writes -> (operation number, entry number)."""
+        return {
+            id(expr): (number, position)
+            for number, (op, statement) in enumerate(settings_ops(self.ctx.module.body))
+            for position, expr in enumerate(entry_nodes(op, statement))
+        }

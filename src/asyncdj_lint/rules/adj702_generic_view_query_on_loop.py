@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.index.request_path import django_view_handlers
+from asyncdj_lint.facts.request_path import django_view_handlers
 from asyncdj_lint.rules._request_path import request_path
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.index.request_path_summary import bool_value, subscript_path
 from asyncdj_lint.rules._request_path import request_path
 from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
-from asyncdj_lint.syntax.literals import string_value
+from asyncdj_lint.syntax.literals import bool_value, string_value, subscript_path
 
 _SETTINGS = """\
 DATABASES = {

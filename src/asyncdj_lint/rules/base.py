@@ -113,6 +113,9 @@ class Rule:
     severity: ClassVar[Severity]
     summary: ClassVar[str]  # one line, for `rule --all` and the index page
     why: ClassVar[str]  # "Why is this bad?" in the docs
+    # What the rule reads beyond the file (settings, templates, deployment) and what it
+    # does when it cannot know: "What it needs to know" in the docs, when set.
+    needs: ClassVar[str] = ""
     django_versions: ClassVar[str] = "4.2 to 6.1"
     # The asyncdj-lint release the rule first shipped in; its code never changes meaning after.
     stable_since: ClassVar[str]

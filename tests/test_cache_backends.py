@@ -1,0 +1,180 @@
+"""A cache call is judged by the backend its alias has in the settings the code runs under."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from asyncdj_lint.api import lint_paths
+from asyncdj_lint.options import LintOptions, RuleSelection
+from tests.helpers import write_files
+
+MANAGE = 'import os\n\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_config.settings")\n'
+VIEWS = """\
+from django.core.cache import cache, caches
+from django.http import HttpResponse
+
+
+async def banner(request):
+    return HttpResponse(cache.get("banner", "Welcome"))
+
+
+async def visits(request):
+    return HttpResponse(caches["sessions"].incr("visits"))
+"""
+
+
+def caches_setting(default: str, sessions: str = "django.core.cache.backends.locmem.LocMemCache") -> str:
+    return (
+        "CACHES = {\n"
+        f'    "default": {{"BACKEND": "{default}", "LOCATION": "x"}},\n'
+        f'    "sessions": {{"BACKEND": "{sessions}"}},\n'
+        "}\n"
+    )
+
+
+def findings(root: Path, files: dict[str, str]) -> list[str]:
+    """`path:line: CODE message` of the cache findings (and helper chains) in the project."""
+    write_files(root, {"manage.py": MANAGE, "site_config/__init__.py": "", **files})
+    options = LintOptions(selection=RuleSelection(select=("ADJ509", "ADJ513", "ADJ301", "ADJ302")))
+    return [
+        f"{Path(d.path).relative_to(root).as_posix()}:{d.line}: {d.code} {d.message}"
+        for d in lint_paths([root], options).diagnostics
+    ]
+
+
+def project(settings: str, views: str = VIEWS) -> dict[str, str]:
+    return {"site_config/settings.py": settings, "shop/__init__.py": "", "shop/views.py": views}
+
+
+def test_local_memory_and_dummy_caches_do_no_io_and_are_not_reported(tmp_path):
+    for number, backend in enumerate(("locmem.LocMemCache", "dummy.DummyCache")):
+        settings = caches_setting(f"django.core.cache.backends.{backend}")
+        assert findings(tmp_path / str(number), project(settings)) == [], backend
+
+
+def test_settings_without_caches_get_djangos_local_memory_default(tmp_path):
+    [finding] = findings(tmp_path, project("DEBUG = True\n"))
+    # `default` is Django's LocMemCache; an alias the settings do not define is unknown.
+    assert finding.startswith('shop/views.py:10: ADJ509 `caches["sessions"].incr()` talks to the cache')
+
+
+def test_a_database_cache_call_is_an_error_of_its_own(tmp_path):
+    settings = caches_setting("django.core.cache.backends.db.DatabaseCache")
+    assert findings(tmp_path, project(settings)) == [
+        (
+            "shop/views.py:6: ADJ513 `cache.get()` runs a database query on the event loop (cache 'default' is a "
+            "DatabaseCache) and raises SynchronousOnlyOperation; use `await cache.aget(...)`"
+        )
+    ]
+
+
+def test_a_redis_cache_call_is_a_warning_that_names_what_it_waits_on(tmp_path):
+    settings = caches_setting(
+        "django.core.cache.backends.locmem.LocMemCache", "django_redis.cache.RedisCache"
+    )
+    assert findings(tmp_path, project(settings)) == [
+        (
+            'shop/views.py:10: ADJ509 `caches["sessions"].incr()` blocks the event loop while it waits on a Redis '
+            "server (cache 'sessions'); use `await caches[\"sessions\"].aincr(...)`"
+        )
+    ]
+
+
+def test_a_backend_set_later_or_not_a_literal_is_judged_as_written_or_said_unknown(tmp_path):
+    later = caches_setting("django.core.cache.backends.locmem.LocMemCache") + (
+        'CACHES["default"]["BACKEND"] = "django.core.cache.backends.filebased.FileBasedCache"\n'
+    )
+    [finding] = findings(tmp_path / "later", project(later))
+    assert "ADJ509 `cache.get()` blocks the event loop while it waits on the file system" in finding
+    from_env = "CACHES = {'default': env.cache(), 'sessions': {'BACKEND': 'x.LocMemCache'}}\n"
+    default, sessions = findings(tmp_path / "env", project(from_env))
+    assert "the backend is unknown (the settings do not give cache 'default' one literal BACKEND)" in default
+    assert "waits on the `x.LocMemCache` backend (cache 'sessions')" in sessions  # not Django's: not assumed
+
+
+def test_caches_set_in_an_if_block_may_or_may_not_be_the_backend(tmp_path):
+    settings = (
+        caches_setting("django.core.cache.backends.redis.RedisCache")
+        + 'if DEBUG:\n    CACHES["default"] = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}\n'
+    )
+    [finding] = findings(tmp_path / "if", project(settings))
+    assert "the backend is unknown (the settings do not give cache 'default' one literal BACKEND)" in finding
+    same = caches_setting("django.core.cache.backends.locmem.LocMemCache") + (
+        'if DEBUG:\n    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}\n'
+    )
+    assert findings(tmp_path / "same", project(same)) == []  # `sessions` is kept where it exists
+
+
+def test_caches_imported_by_name_from_another_module_is_unknown(tmp_path):
+    settings = "from .cache_settings import CACHES  # noqa: F401\n"
+    files = {**project(settings), "site_config/cache_settings.py": caches_setting("x.Redis")}
+    default, _ = findings(tmp_path, files)
+    assert "the backend is unknown (CACHES is not a literal)" in default
+
+
+def test_a_cache_call_behind_a_sync_helper_is_judged_by_the_same_backend(tmp_path):
+    helper = (
+        "from django.core.cache import cache\n\n\n"
+        "def cached_banner():\n"
+        '    return cache.get("banner")\n\n\n'
+        "async def banner(request):\n"
+        "    return cached_banner()\n"
+    )
+    database = caches_setting("django.core.cache.backends.db.DatabaseCache")
+    [finding] = findings(tmp_path / "db", project(database, helper))
+    assert finding.startswith("shop/views.py:9: ADJ301 ") and "cache.get()" in finding
+    locmem = caches_setting("django.core.cache.backends.locmem.LocMemCache")
+    assert findings(tmp_path / "locmem", project(locmem, helper)) == []
+
+
+TEST_CODE = """\
+from django.core.cache import cache
+
+
+async def test_banner_is_cached():
+    cache.set("banner", "Hi")
+    assert cache.get("banner") == "Hi"
+"""
+REDIS = caches_setting("django.core.cache.backends.redis.RedisCache")
+LOCMEM_TEST_SETTINGS = "from .settings import *\n\n" + caches_setting(
+    "django.core.cache.backends.locmem.LocMemCache"
+)
+
+
+def test_test_code_runs_under_the_settings_pytest_django_reads(tmp_path):
+    configs = [
+        (
+            "pyproject.toml",
+            '[tool.pytest.ini_options]\nDJANGO_SETTINGS_MODULE = "site_config.test_settings"\n',
+        ),
+        (
+            "pyproject.toml",
+            '[tool.pytest.ini_options]\nenv = ["DJANGO_SETTINGS_MODULE=site_config.test_settings"]\n',
+        ),
+        ("pytest.ini", "[pytest]\naddopts = --reuse-db --ds=site_config.test_settings\n"),
+        ("pytest.ini", "[pytest]\nenv =\n    D:DJANGO_SETTINGS_MODULE=site_config.test_settings\n"),
+        ("setup.cfg", "[tool:pytest]\nDJANGO_SETTINGS_MODULE = site_config.test_settings\n"),
+        ("tox.ini", "[pytest]\nDJANGO_SETTINGS_MODULE = site_config.test_settings\n"),
+        ("Makefile", "test:\n\tpython manage.py test --settings=site_config.test_settings\n"),
+    ]
+    for number, (name, config) in enumerate(configs):
+        files = {
+            **project(REDIS),
+            "site_config/test_settings.py": LOCMEM_TEST_SETTINGS,
+            "shop/tests/__init__.py": "",
+            "shop/tests/test_banner.py": TEST_CODE,
+            name: config,
+        }
+        found = findings(tmp_path / str(number), files)
+        # The app code still runs under the project's Redis cache; the tests do not.
+        assert [f.split(" ", 2)[:2] for f in found] == [["shop/views.py:6:", "ADJ509"]], (name, found)
+
+
+def test_test_code_without_test_settings_runs_under_the_project_settings(tmp_path):
+    files = {**project(REDIS), "shop/test_banner.py": TEST_CODE}
+    found = [f.split(" ", 2)[:2] for f in findings(tmp_path, files)]
+    assert found == [
+        ["shop/test_banner.py:5:", "ADJ509"],
+        ["shop/test_banner.py:6:", "ADJ509"],
+        ["shop/views.py:6:", "ADJ509"],
+    ]

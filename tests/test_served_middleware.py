@@ -1,0 +1,183 @@
+"""ADJ606 judges the MIDDLEWARE list Django ends up with, in a project served over ASGI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from asyncdj_lint.api import lint_paths
+from asyncdj_lint.options import LintOptions, RuleSelection
+from tests.helpers import write_files
+from tests.test_middleware_rules import LEGACY
+
+MANAGE = """\
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_config.settings.prod")
+"""
+BASE = """\
+ASGI_APPLICATION = "site_config.asgi.application"
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "legacy.LegacyMiddleware",
+]
+"""
+
+
+def adj606(root: Path, files: dict[str, str], settings_module: str | None = None) -> list[str]:
+    """`path:line: message` of each ADJ606 finding in the project made of `files`."""
+    write_files(root, {"legacy.py": LEGACY, **files})
+    options = LintOptions(selection=RuleSelection(select=("ADJ606",)), settings_module=settings_module)
+    return [
+        f"{Path(d.path).relative_to(root).as_posix()}:{d.line}: {d.message}"
+        for d in lint_paths([root], options).diagnostics
+    ]
+
+
+def project(prod: str) -> dict[str, str]:
+    return {
+        "manage.py": MANAGE,
+        "site_config/__init__.py": "",
+        "site_config/settings/__init__.py": "",
+        "site_config/settings/base.py": BASE,
+        "site_config/settings/prod.py": "from .base import *  # noqa: F403\n\n" + prod,
+    }
+
+
+def test_sync_only_middleware_left_in_the_final_list_is_reported(tmp_path):
+    [finding] = adj606(tmp_path, project('MIDDLEWARE.append("django.middleware.gzip.GZipMiddleware")\n'))
+    assert finding.startswith("site_config/settings/base.py:4: `legacy.LegacyMiddleware` is sync-only")
+
+
+def test_middleware_removed_by_a_settings_module_that_star_imports_the_base_is_not_reported(tmp_path):
+    assert adj606(tmp_path, project('MIDDLEWARE.remove("legacy.LegacyMiddleware")\n')) == []
+
+
+def test_middleware_deleted_popped_or_replaced_is_not_reported(tmp_path):
+    edits = (
+        "del MIDDLEWARE[1]\n",
+        "del MIDDLEWARE[-1:]\n",
+        "MIDDLEWARE.pop()\n",
+        'MIDDLEWARE[1] = "django.middleware.gzip.GZipMiddleware"\n',
+        'MIDDLEWARE = ["django.middleware.security.SecurityMiddleware"]\n',
+        'MIDDLEWARE = [m for m in MIDDLEWARE if m != "legacy.LegacyMiddleware"]\n',
+    )
+    for number, edit in enumerate(edits):
+        assert adj606(tmp_path / str(number), project(edit)) == [], edit
+
+
+def test_an_entry_set_by_index_assignment_is_reported_where_it_is_written(tmp_path):
+    files = project('MIDDLEWARE[0] = "legacy.LegacyMiddleware"\nMIDDLEWARE.pop()\n')
+    [finding] = adj606(tmp_path, files)
+    assert finding.startswith("site_config/settings/prod.py:3: `legacy.LegacyMiddleware` is sync-only")
+
+
+def test_a_base_that_other_settings_modules_edit_is_not_judged_on_its_own(tmp_path):
+    files = project('MIDDLEWARE.remove("legacy.LegacyMiddleware")\n')
+    del files["manage.py"]  # no default: the settings modules are found by their names
+    assert adj606(tmp_path, files) == []
+
+
+def test_a_huge_insert_index_and_a_doubling_list_do_not_crash_or_grow(tmp_path):
+    edits = 'MIDDLEWARE.insert(12345678901234567890, "x.Y")\n' + "MIDDLEWARE += MIDDLEWARE\n" * 100
+    assert adj606(tmp_path, project(edits)) == []
+
+
+# -- served over ASGI, or not ------------------------------------------------------
+
+STARTPROJECT_ASGI = """\
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_config.settings.prod")
+
+application = get_asgi_application()
+"""
+WSGI_ONLY_BASE = BASE.replace('ASGI_APPLICATION = "site_config.asgi.application"\n', "")
+
+
+def deployed(files: dict[str, str]) -> dict[str, str]:
+    """The project without ASGI_APPLICATION, with startproject's asgi.py and these deployment files."""
+    return {
+        **project(""),
+        "site_config/settings/base.py": WSGI_ONLY_BASE,
+        "site_config/asgi.py": STARTPROJECT_ASGI,
+        **files,
+    }
+
+
+def test_a_startproject_asgi_module_while_gunicorn_serves_wsgi_is_not_asgi(tmp_path):
+    files = deployed(
+        {"Procfile": "release: python manage.py migrate\nweb: gunicorn site_config.wsgi:application\n"}
+    )
+    assert adj606(tmp_path, files) == []
+
+
+def test_without_deployment_evidence_the_rule_stays_silent(tmp_path):
+    assert adj606(tmp_path, deployed({})) == []
+
+
+def test_an_asgi_server_command_is_named_as_the_evidence(tmp_path):
+    cases = {
+        "Procfile": ("web: uvicorn site_config.asgi:application --port $PORT\n", "Procfile:1"),
+        "Dockerfile": (
+            'FROM python:3.12\nRUN pip install uvicorn gunicorn\nCMD ["daphne", "-b", "0.0.0.0", "site_config.asgi:application"]\n',
+            "Dockerfile:3",
+        ),
+        "docker-compose.yml": (
+            "services:\n  web:\n    build: .\n    command: hypercorn site_config.asgi:application\n",
+            "docker-compose.yml:4",
+        ),
+        "compose.yaml": (
+            (
+                'services:\n  web:\n    command: >\n      sh -c "python manage.py migrate &&\n'
+                '      daphne -b 0.0.0.0 site_config.asgi:application"\n    ports:\n      - 8000:8000\n'
+            ),
+            "compose.yaml:5",
+        ),
+        "docker-compose.prod.yml": (
+            "services:\n  web:\n    command:\n      - uvicorn\n      - site_config.asgi:application\n",
+            "docker-compose.prod.yml:4",
+        ),
+        "bin/start.sh": (
+            "#!/bin/sh\nset -e\nexec gunicorn -k uvicorn.workers.UvicornWorker site_config.asgi:application\n",
+            "bin/start.sh:3",
+        ),
+        "gunicorn.conf.py": (
+            'bind = "0.0.0.0:8000"\nworker_class = "uvicorn.workers.UvicornWorker"\n',
+            "gunicorn.conf.py:2",
+        ),
+        "Makefile": ("serve:\n\tgranian --interface asgi site_config.asgi:application\n", "Makefile:2"),
+    }
+    for number, (name, (text, where)) in enumerate(cases.items()):
+        [finding] = adj606(tmp_path / str(number), deployed({name: text}))
+        assert finding.startswith("site_config/settings/base.py:3: `legacy.LegacyMiddleware` is sync-only"), (
+            name
+        )
+        assert f" at {where}): Django runs it in a thread" in finding, finding
+
+
+def test_installing_an_asgi_server_or_serving_wsgi_through_granian_is_not_asgi(tmp_path):
+    cases = {
+        "Dockerfile": "FROM python:3.12\nRUN pip install uvicorn daphne\nCMD gunicorn site_config.wsgi\n",
+        "Procfile": "web: granian --interface wsgi site_config.wsgi:application\n",
+        "docker-compose.yml": "services:\n  web:\n    image: uvicorn-app\n    command: uwsgi --ini uwsgi.ini\n",
+    }
+    for number, (name, text) in enumerate(cases.items()):
+        assert adj606(tmp_path / str(number), deployed({name: text})) == [], name
+
+
+def test_daphne_in_installed_apps_is_named_as_the_evidence(tmp_path):
+    files = deployed(
+        {"site_config/settings/prod.py": 'from .base import *  # noqa: F403\n\nINSTALLED_APPS = ["daphne"]\n'}
+    )
+    [finding] = adj606(tmp_path, files)
+    assert '(`"daphne" in INSTALLED_APPS` at site_config/settings/prod.py:3)' in finding
+
+
+def test_a_new_deployment_file_is_seen_by_a_cached_repeat_run(tmp_path):
+    write_files(tmp_path, {"legacy.py": LEGACY, **deployed({})})
+    options = LintOptions(selection=RuleSelection(select=("ADJ606",)), cache=True)
+    assert lint_paths([tmp_path], options).diagnostics == []
+    write_files(tmp_path, {"Procfile": "web: uvicorn site_config.asgi:application\n"})
+    assert [d.code for d in lint_paths([tmp_path], options).diagnostics] == ["ADJ606"]
