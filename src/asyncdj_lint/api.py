@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -106,7 +106,7 @@ class LintSession:
         from asyncdj_lint.rules import all_rules
 
         self.rules = [rule for rule in all_rules() if options.selection.enabled(rule.code, rule.severity)]
-        project = project_files
+        project: Iterable[Path] | None = project_files
         if project is None:
             project = _project_files(options)
         # The files linted first come first: when two files share a module name, they win.
@@ -201,7 +201,7 @@ class LintSession:
 
         Computed once per session: its files are assumed not to change meanwhile.
         """
-        if not self.options.cache:
+        if not self.options.cache or self.options.root is None:
             return None
         assert self.options.root is not None
         results = ResultCache(self.options.root, _settings(self.options))

@@ -15,6 +15,7 @@ from asyncdj_lint import __version__, baseline, parse_guard
 from asyncdj_lint.baseline import SourceLines
 from asyncdj_lint.config import (
     ConfigError,
+    Overrides,
     Settings,
     check_codes,
     describe,
@@ -185,11 +186,31 @@ def main() -> None:
     "--no-cache", is_flag=True, help="Neither read nor write the summary cache in .asyncdj-lint-cache/."
 )
 @click.option("--show-settings", is_flag=True, help="Print the resolved configuration and exit.")
-def check(paths: tuple[Path, ...], config_file: Path | None, **flags: object) -> None:
-    stdin_filename = flags.pop("stdin_filename")
+def check(
+    paths: tuple[Path, ...],
+    config_file: Path | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    exclude: tuple[str, ...],
+    extend_exclude: tuple[str, ...],
+    force_exclude: bool | None,
+    target_django: tuple[int, int] | None,
+    settings_module: str | None,
+    output_format: str | None,
+    statistics: bool,
+    quiet: bool,
+    exit_zero: bool,
+    stdin_filename: Path | None,
+    add_noqa: bool,
+    write_baseline: Path | None,
+    baseline: Path | None,
+    no_cache: bool,
+    show_settings: bool,
+) -> None:
     if stdin_filename is not None and paths not in ((), (Path("-"),)):
         raise click.UsageError("with --stdin-filename, pass no paths (or `-`)")
-    if stdin_filename is not None and flags["add_noqa"]:
+    if stdin_filename is not None and add_noqa:
         raise click.UsageError("--add-noqa edits files; it cannot edit stdin")
     missing = [str(p) for p in paths if not p.exists() and stdin_filename is None]
     if missing:
@@ -198,11 +219,28 @@ def check(paths: tuple[Path, ...], config_file: Path | None, **flags: object) ->
     if not_python:
         raise click.UsageError(f"not a Python file (.py or .pyi): {', '.join(not_python)}")
     paths = (stdin_filename,) if stdin_filename else paths or (Path("."),)
-    settings = _settings(paths, config_file, flags)
-    if flags.pop("show_settings"):
+    try:
+        settings = load_settings(paths, config_file)
+        settings = with_overrides(
+            settings,
+            Overrides(
+                select=_codes(select, "--select"),
+                ignore=_codes(ignore, "--ignore"),
+                extend_select=_codes(extend_select, "--extend-select"),
+                exclude=_split(exclude),
+                extend_exclude=_split(extend_exclude),
+                force_exclude=force_exclude,
+                target_django=target_django,
+                settings_module=settings_module,
+                cache=False if no_cache else None,
+            ),
+        )
+    except ConfigError as error:
+        raise BadConfiguration(str(error)) from None
+    if show_settings:
         click.echo(describe(settings), nl=False)
         return
-    output = _Output(**flags)
+    output = _Output(output_format, statistics, quiet, exit_zero, add_noqa, write_baseline, baseline)
     # Bytes as given: the file's own encoding rules decide (a latin-1 buffer is ADJ001, not a crash).
     stdin = sys.stdin.buffer.read().decode("utf-8", "surrogateescape") if stdin_filename else None
     progress = Progress(sys.stderr) if is_terminal(sys.stderr) and not output.quiet else None
@@ -219,9 +257,10 @@ def check(paths: tuple[Path, ...], config_file: Path | None, **flags: object) ->
         _add_noqa(diagnostics, settings.root)
         sys.exit(EXIT_CLEAN)
     output.print(diagnostics, result.files_checked, source_lines, settings.root)
-    for error in result.internal_errors:
+    for internal_error in result.internal_errors:
         click.echo(
-            f"asyncdj-lint: internal error, file not fully checked (please report it): {error}", err=True
+            f"asyncdj-lint: internal error, file not fully checked (please report it): {internal_error}",
+            err=True,
         )
     if result.internal_errors:
         sys.exit(EXIT_ERROR)
@@ -243,26 +282,7 @@ def _notices(files_checked: int, paths: tuple[Path, ...], settings: Settings) ->
     return notices
 
 
-def _settings(paths: tuple[Path, ...], config_file: Path | None, flags: dict[str, object]) -> Settings:
-    """The configuration file's settings with the command line's flags over them."""
-    try:
-        return with_overrides(
-            load_settings(paths, config_file),
-            select=_codes(flags.pop("select"), "--select"),
-            ignore=_codes(flags.pop("ignore"), "--ignore"),
-            extend_select=_codes(flags.pop("extend_select"), "--extend-select"),
-            exclude=_split(flags.pop("exclude")),
-            extend_exclude=_split(flags.pop("extend_exclude")),
-            force_exclude=flags.pop("force_exclude"),
-            target_django=flags.pop("target_django"),
-            settings_module=flags.pop("settings_module"),
-            cache=False if flags.pop("no_cache") else None,
-        )
-    except ConfigError as error:
-        raise BadConfiguration(str(error)) from None
-
-
-@dataclass
+@dataclass(frozen=True)
 class _Output:
     """The flags that decide what is printed, and the printing."""
 

@@ -3,7 +3,8 @@
 Each key has a parser that turns its TOML value into the `Settings` field of
 the same name (dashes become underscores) or says, in a `ConfigError` naming
 the key, why it cannot. `to_options` maps settings onto `LintOptions`: a new
-key needs a parser in `_PARSERS`, a `Settings` field, and a line there.
+key needs a parser in `_PARSERS`, a `Settings` field, and a line there (and,
+for a command-line flag, an `Overrides` field and a line in `with_overrides`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 from asyncdj_lint.facts.django_version import (
     KNOWN_RELEASES,
@@ -123,16 +125,22 @@ def _qualified_names(key: str, value: object) -> tuple[str, ...]:
     return names
 
 
-_PARSERS: dict[str, Callable[[str, object], object]] = {
-    "select": _codes,
-    "ignore": _codes,
-    "extend-select": _codes,
-    "exclude": _string_list,
-    "extend-exclude": _string_list,
-    "per-file-ignores": _per_file_ignores,
-    "target-django": _version,
-    "settings-module": _dotted,
-    "blocking-calls": _qualified_names,
+# Each key's parser, applied to the settings read so far: `settings, key, value -> settings`.
+_Parser = Callable[[Settings, str, object], Settings]
+_PARSERS: dict[str, _Parser] = {
+    "select": lambda settings, key, value: replace(settings, select=_codes(key, value)),
+    "ignore": lambda settings, key, value: replace(settings, ignore=_codes(key, value)),
+    "extend-select": lambda settings, key, value: replace(settings, extend_select=_codes(key, value)),
+    "exclude": lambda settings, key, value: replace(settings, exclude=_string_list(key, value)),
+    "extend-exclude": lambda settings, key, value: replace(settings, extend_exclude=_string_list(key, value)),
+    "per-file-ignores": lambda settings, key, value: replace(
+        settings, per_file_ignores=_per_file_ignores(key, value)
+    ),
+    "target-django": lambda settings, key, value: replace(settings, target_django=_version(key, value)),
+    "settings-module": lambda settings, key, value: replace(settings, settings_module=_dotted(key, value)),
+    "blocking-calls": lambda settings, key, value: replace(
+        settings, blocking_calls=_qualified_names(key, value)
+    ),
 }
 
 
@@ -151,7 +159,7 @@ def find_config_file(paths: Sequence[Path]) -> Path | None:
     return None
 
 
-def _read(path: Path) -> dict:
+def _read(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as file:
             return tomllib.load(file)
@@ -182,35 +190,60 @@ def load_settings(paths: Sequence[Path], config_file: Path | None = None) -> Set
     table = _tool_table(config_file).get(SECTION, {})
     if not isinstance(table, dict):
         raise ConfigError(f"{config_file}: `tool.{SECTION}` must be a table")
-    values: dict[str, object] = {}
+    settings = Settings(config_file=config_file.resolve(), root=config_file.resolve().parent)
     for key, value in table.items():
         parser = _PARSERS.get(key)
         if parser is None:
             known = ", ".join(_PARSERS)
             raise ConfigError(f"{config_file}: unknown key `{key}` in [tool.{SECTION}] (known keys: {known})")
         try:
-            values[key.replace("-", "_")] = parser(key, value)
+            settings = parser(settings, key, value)
         except ConfigError as error:
             raise ConfigError(f"{config_file}: [tool.{SECTION}] {error}") from None
     # A file named with --config gives settings, not the project: the paths' root stays the root.
-    root = project_root(paths) if named else config_file.resolve().parent
-    return Settings(config_file=config_file.resolve(), root=root, **values)
+    return replace(settings, root=project_root(paths)) if named else settings
 
 
-def with_overrides(settings: Settings, **overrides: object) -> Settings:
-    """Command-line values over the file's: None and empty values leave a setting alone.
+@dataclass(frozen=True)
+class Overrides:
+    """The command line's values for settings; an empty tuple or None leaves the file's value."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    extend_exclude: tuple[str, ...] = ()
+    force_exclude: bool | None = None
+    target_django: tuple[int, int] | None = None
+    settings_module: str | None = None
+    cache: bool | None = None
+
+
+_T = TypeVar("_T")
+
+
+def _given(value: _T | None, default: _T) -> _T:
+    return default if value is None else value
+
+
+def with_overrides(settings: Settings, overrides: Overrides) -> Settings:
+    """Command-line values over the file's.
 
     `select` and `exclude` replace the file's lists; `ignore`, `extend-select`
     and `extend-exclude` add to them, as in ruff.
     """
-    changes: dict[str, object] = {}
-    for name, value in overrides.items():
-        if value is None or value == ():
-            continue
-        if name in ("ignore", "extend_select", "extend_exclude"):
-            value = getattr(settings, name) + value
-        changes[name] = value
-    return replace(settings, **changes)
+    return replace(
+        settings,
+        select=overrides.select or settings.select,
+        ignore=settings.ignore + overrides.ignore,
+        extend_select=settings.extend_select + overrides.extend_select,
+        exclude=overrides.exclude or settings.exclude,
+        extend_exclude=settings.extend_exclude + overrides.extend_exclude,
+        force_exclude=_given(overrides.force_exclude, settings.force_exclude),
+        target_django=_given(overrides.target_django, settings.target_django),
+        settings_module=_given(overrides.settings_module, settings.settings_module),
+        cache=_given(overrides.cache, settings.cache),
+    )
 
 
 # -- using them --------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import cast
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -11,7 +12,7 @@ from asyncdj_lint.analysis.calls import defers_callable
 from asyncdj_lint.analysis.context import FileContext, Report
 from asyncdj_lint.analysis.helpers import HelperJudge
 from asyncdj_lint.analysis.project import Project
-from asyncdj_lint.analysis.scopes import Scope
+from asyncdj_lint.analysis.scopes import Scope, ScopeNode
 from asyncdj_lint.diagnostics import Diagnostic, Severity
 from asyncdj_lint.fixes import Span
 from asyncdj_lint.noqa import is_suppressed
@@ -45,6 +46,7 @@ class _Walker(Visitor):
     """Keeps scopes and ancestors current and dispatches each node to the rules."""
 
     def __init__(self, ctx: FileContext, rules: Iterable[object]) -> None:
+        """`rules`: rule objects, or any object with `visit_<Node>` and `leave_<Node>` methods."""
         self.ctx = ctx
         self.on_enter: dict[type, list[Handler]] = {}
         self.on_exit: dict[type, list[Handler]] = {}
@@ -59,8 +61,9 @@ class _Walker(Visitor):
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         ctx = self.ctx
-        if type(node) in _SCOPE_NODES:
-            ctx.scope = Scope(node, ctx.scope, off_loop=self._handed_to_thread(node))
+        if type(node) in _SCOPE_NODES:  # exact types, as the walk dispatches
+            scope_node = cast("ScopeNode", node)
+            ctx.scope = Scope(scope_node, ctx.scope, off_loop=self._handed_to_thread(scope_node))
         elif isinstance(node, cst.Decorator) and ctx.scope.node is ctx.ancestors[-1]:
             # A decorator runs where its function is defined (at import time for a module-level
             # `async def`), not in the function's body.
@@ -137,7 +140,8 @@ def lint_module(
     options: LintOptions,
     helpers: HelperJudge | None = None,
 ) -> list[Diagnostic]:
-    """`helpers` is the session's judge; without one, a judge of `rules` for this file alone."""
+    """`helpers` is the session's judge (the file shares the session's memo through `project`);
+    without one, a judge of `rules` for this file alone."""
     file, module = parsed.file, parsed.module
     rules = list(rules)
     if helpers is None:

@@ -27,7 +27,8 @@ _SESSIONS: dict[Path, LintSession] = {}
 def _session(filename: Path) -> LintSession:
     settings = load_settings([filename])
     # With no marker above the file, the project is the folder flake8 runs in (not the file's own folder).
-    root = settings.root if settings.config_file or marked_root([filename]) else Path.cwd().resolve()
+    marked = settings.config_file is not None or marked_root([filename]) is not None
+    root = settings.root if marked and settings.root is not None else Path.cwd().resolve()
     if root not in _SESSIONS:
         options = resolve_options([filename], replace(to_options(settings), root=root))
         _SESSIONS[root] = LintSession(options, save_interval=_SAVE_INTERVAL)

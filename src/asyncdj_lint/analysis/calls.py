@@ -5,8 +5,15 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.analysis.context import FileContext
-from asyncdj_lint.analysis.inference import Builtin, Symbol
-from asyncdj_lint.analysis.scopes import Scope
+from asyncdj_lint.analysis.scopes import (
+    DefinitionBinding,
+    IterBinding,
+    Scope,
+    UnpackBinding,
+    ValueBinding,
+    WithBinding,
+)
+from asyncdj_lint.analysis.values import Builtin, Symbol
 from asyncdj_lint.facts import bridges
 
 
@@ -32,8 +39,7 @@ def _module_level_definition(ctx: FileContext, name: str, scope: Scope) -> str |
     found = scope.lookup(name)
     if found is None or found[0].parent is not None or len(found[1]) != 1:
         return None
-    node = found[1][0].node
-    if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+    if isinstance(found[1][0], DefinitionBinding):
         return f"{ctx.module_name}.{name}"
     return None
 
@@ -70,9 +76,10 @@ def bound_values(
     if found is None:
         return []
     owner, bindings = found
-    if any(b.kind != "value" for b in bindings):
+    values = [binding.node for binding in bindings if isinstance(binding, ValueBinding)]
+    if len(values) != len(bindings):
         return [(expr, scope)]
-    return [(binding.node, owner) for binding in bindings]
+    return [(value, owner) for value in values]
 
 
 def is_built_by(ctx: FileContext, expr: cst.BaseExpression, callables: frozenset[str]) -> bool:
@@ -101,7 +108,9 @@ def _is_executor(ctx: FileContext, expr: cst.BaseExpression) -> bool:
     if isinstance(expr, cst.Name) and (found := ctx.scope.lookup(expr.value)) is not None:
         owner, bindings = found
         return all(
-            isinstance(b.node, cst.Call) and callee_name(ctx, b.node, owner) in bridges.EXECUTORS
+            isinstance(b, (ValueBinding, UnpackBinding, IterBinding, WithBinding))
+            and isinstance(b.node, cst.Call)
+            and callee_name(ctx, b.node, owner) in bridges.EXECUTORS
             for b in bindings
         )
     return is_built_by(ctx, expr, bridges.EXECUTORS)
@@ -114,5 +123,9 @@ def defined_function(func: cst.BaseExpression, scope: Scope) -> cst.FunctionDef 
     found = scope.lookup(func.value)
     if found is None or len(found[1]) != 1:
         return None
-    node = found[1][0].node
-    return node if isinstance(node, cst.FunctionDef) else None
+    binding = found[1][0]
+    return (
+        binding.node
+        if isinstance(binding, DefinitionBinding) and isinstance(binding.node, cst.FunctionDef)
+        else None
+    )

@@ -10,6 +10,7 @@ import libcst as cst
 from asyncdj_lint.analysis.inference import Inference
 from asyncdj_lint.analysis.project import Project
 from asyncdj_lint.analysis.scopes import Scope
+from asyncdj_lint.analysis.values import Value
 from asyncdj_lint.diagnostics import Severity
 from asyncdj_lint.facts import bridges
 from asyncdj_lint.fixes import Fix
@@ -64,7 +65,7 @@ class FileContext:
         """Whether the node being visited runs on the event loop."""
         return self.scope.runs_on_loop
 
-    def infer(self, expr: cst.BaseExpression) -> object:
+    def infer(self, expr: cst.BaseExpression) -> Value | None:
         return self.inference.infer(expr, self.scope)
 
     def parent(self, generations: int = 1) -> cst.CSTNode | None:

@@ -24,8 +24,8 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from asyncdj_lint.analysis.context import FileContext
-from asyncdj_lint.analysis.inference import Builtin
 from asyncdj_lint.analysis.project_calls import is_generator, locate, project_function
+from asyncdj_lint.analysis.values import Builtin, Function, Value
 from asyncdj_lint.diagnostics import Severity
 from asyncdj_lint.index.functions import FunctionRef
 
@@ -55,7 +55,7 @@ class Fact:
 @dataclass(frozen=True)
 class Edge:
     callee: FunctionRef
-    receiver: object
+    receiver: Value | None
     text: str  # the callee as written at the call: `customer_discount()`
 
 
@@ -84,7 +84,7 @@ class Chain:
 RuleFactory = Callable[[FileContext], list[object]]
 RuleRunner = Callable[[FileContext, cst.CSTNode, list[object]], None]
 # (the function's qualified name, the value it is called on)
-_Key = tuple[str, object]
+_Key = tuple[str, Value | None]
 
 
 @dataclass
@@ -113,7 +113,7 @@ class HelperJudge:
         self.run_rules = run_rules
         self.memo = HelperMemo() if memo is None else memo
 
-    def chain_from(self, ref: FunctionRef, receiver: object, call_text: str) -> Chain | None:
+    def chain_from(self, ref: FunctionRef, receiver: Value | None, call_text: str) -> Chain | None:
         """The shortest chain from calling `ref` to a fact, errors first; None for a clean helper."""
         key = (ref.qualname, receiver)
         chains = self.memo.chains
@@ -125,9 +125,9 @@ class HelperJudge:
         calls, fact = found
         return Chain((call_text, *calls), fact)
 
-    def _search(self, ref: FunctionRef, receiver: object) -> tuple[tuple[str, ...], Fact] | None:
+    def _search(self, ref: FunctionRef, receiver: Value | None) -> tuple[tuple[str, ...], Fact] | None:
         start = (ref.qualname, receiver)
-        queue: deque[tuple[FunctionRef, object, tuple[str, ...]]] = deque([(ref, receiver, ())])
+        queue: deque[tuple[FunctionRef, Value | None, tuple[str, ...]]] = deque([(ref, receiver, ())])
         seen = {start}
         blocking: tuple[tuple[str, ...], Fact] | None = None
         while queue and len(seen) <= _MAX_FUNCTIONS:
@@ -144,7 +144,7 @@ class HelperJudge:
                     queue.append((edge.callee, edge.receiver, (*path, edge.text)))
         return blocking
 
-    def summarize(self, ref: FunctionRef, receiver: object) -> HelperSummary:
+    def summarize(self, ref: FunctionRef, receiver: Value | None) -> HelperSummary:
         """The local facts and sync project callees of one function body, memoised."""
         key = (ref.qualname, receiver)
         summaries = self.memo.summaries
@@ -153,11 +153,11 @@ class HelperJudge:
             summaries[key] = self._summarize(ref, receiver)
         return summaries[key]
 
-    def _summarize(self, ref: FunctionRef, receiver: object) -> HelperSummary:
+    def _summarize(self, ref: FunctionRef, receiver: Value | None) -> HelperSummary:
         located = locate(self.project, ref, on_loop=True)
         if located is None:
             return _EMPTY
-        parsed, scope = located
+        parsed, scope, function = located
         ctx = FileContext(
             parsed.module,
             parsed.file.name,
@@ -168,11 +168,16 @@ class HelperJudge:
             helpers=self,
         )
         if receiver is not None:
-            ctx.inference.receivers[id(scope.node)] = receiver
+            ctx.inference.receivers[id(function)] = receiver
         ctx.scope = scope
-        ctx.ancestors = [parsed.module, *([scope.parent.node] if scope.parent.parent else []), scope.node]
+        outer = scope.parent  # the module, or the class of a method
+        ctx.ancestors = [
+            parsed.module,
+            *([outer.node] if outer is not None and outer.parent else []),
+            function,
+        ]
         collector = _SyncCalls(ctx)
-        self.run_rules(ctx, scope.node.body, [*self.fact_rules(ctx), collector])
+        self.run_rules(ctx, function.body, [*self.fact_rules(ctx), collector])
         if not ctx.reports:
             return HelperSummary((), tuple(collector.edges))
         positions = MetadataWrapper(parsed.module, unsafe_skip_copy=True).resolve(PositionProvider)
@@ -210,7 +215,7 @@ class _SyncCalls:
             self.edges.append(Edge(ref, receiver, f"{self.ctx.snippet(node.func)}()"))
 
 
-def called_here(ctx: FileContext, call: cst.Call) -> tuple[FunctionRef, object] | None:
+def called_here(ctx: FileContext, call: cst.Call) -> tuple[FunctionRef, Value | None] | None:
     """The sync project function a call on the event loop runs there, with its receiver.
 
     A generator function's body runs only when the generator is iterated, so
@@ -225,7 +230,7 @@ def called_here(ctx: FileContext, call: cst.Call) -> tuple[FunctionRef, object] 
         return None
     if is_generator(ctx.project, ref) and not _iterated_at_once(ctx, call):
         return None
-    return ref, getattr(callee, "receiver", None)
+    return ref, callee.receiver if isinstance(callee, Function) else None
 
 
 def _iterated_at_once(ctx: FileContext, call: cst.Call) -> bool:

@@ -8,22 +8,32 @@ never reported. A miss costs less than a false positive.
 from __future__ import annotations
 
 import builtins
-from dataclasses import dataclass
 
 import libcst as cst
 
 from asyncdj_lint.analysis import loading, project_calls
 from asyncdj_lint.analysis.project import Project
-from asyncdj_lint.analysis.scopes import Binding, Scope
+from asyncdj_lint.analysis.scopes import (
+    Binding,
+    DefinitionBinding,
+    ImportBinding,
+    IterBinding,
+    ParamBinding,
+    Scope,
+    UnpackBinding,
+    ValueBinding,
+)
 from asyncdj_lint.analysis.values import (
     ORM_LAZY,
     PENDING,
     AsyncResult,
+    Builtin,
     Coroutine,
     Instance,
     Loading,
     Manager,
     ModelClass,
+    Pending,
     ProjectObject,
     QuerySet,
     RelatedManager,
@@ -31,6 +41,7 @@ from asyncdj_lint.analysis.values import (
     SuperProxy,
     Symbol,
     Tuple,
+    Value,
     merge,
 )
 from asyncdj_lint.facts import orm_api
@@ -39,6 +50,9 @@ from asyncdj_lint.index.project import ModelInfo, QuerySetClass
 from asyncdj_lint.syntax.names import absolute_target
 
 BUILTIN_NAMES = frozenset(dir(builtins))
+
+# What inference yields inside one lookup: PENDING while a name's own value is being inferred.
+_Inferred = Value | Pending | None
 
 # Django shortcuts that fetch one instance of the model (or QuerySet) given first.
 _INSTANCE_SHORTCUTS = {
@@ -51,30 +65,27 @@ _INSTANCE_SHORTCUTS = {
 _MAX_DEPTH = 64
 
 
-@dataclass(frozen=True)
-class Builtin:
-    name: str
-
-
 class Inference:
     def __init__(self, project: Project, module: str, is_package: bool) -> None:
         self.project = project
         self.index = project.index
         self.module = module
         self.is_package = is_package
+        # What the session learnt about project functions and classes, shared by every file.
+        self.memo = project.memo
         self._in_progress: set[tuple[int, str]] = set()
         self._depth = 0
         # What `self` is in a method whose body is analysed for a given receiver, by id(FunctionDef).
-        self.receivers: dict[int, object] = {}
+        self.receivers: dict[int, Value] = {}
 
     # -- entry point -------------------------------------------------------
 
-    def infer(self, expr: cst.BaseExpression, scope: Scope) -> object:
+    def infer(self, expr: cst.BaseExpression, scope: Scope) -> Value | None:
         """The value of `expr` evaluated in `scope`, or None when unknown."""
         value = self._infer(expr, scope)
         return None if value is PENDING else value
 
-    def _infer(self, expr: cst.BaseExpression, scope: Scope) -> object:
+    def _infer(self, expr: cst.BaseExpression, scope: Scope) -> _Inferred:
         """Bounded: past _MAX_DEPTH nested steps (a chain of 500 `.filter()` calls) the value is
         unknown, so a long chain costs linear time and never exhausts the stack."""
         if self._depth >= _MAX_DEPTH:
@@ -85,7 +96,7 @@ class Inference:
         finally:
             self._depth -= 1
 
-    def _infer_step(self, expr: cst.BaseExpression, scope: Scope) -> object:
+    def _infer_step(self, expr: cst.BaseExpression, scope: Scope) -> _Inferred:
         if isinstance(expr, cst.Name):
             return self._infer_name(expr.value, scope)
         if isinstance(expr, cst.Attribute):
@@ -103,7 +114,7 @@ class Inference:
 
     # -- names ---------------------------------------------------------------
 
-    def _infer_name(self, name: str, scope: Scope) -> object:
+    def _infer_name(self, name: str, scope: Scope) -> _Inferred:
         found = scope.lookup(name)
         if found is None:
             return Builtin(name) if name in BUILTIN_NAMES else None
@@ -119,33 +130,33 @@ class Inference:
         known = [value for value in values if value is not PENDING]
         if not known:
             return PENDING
-        merged = known[0]
+        merged: Value | None = known[0]
         for value in known[1:]:
             merged = merge(merged, value)
         return merged
 
-    def _infer_binding(self, binding: Binding, scope: Scope) -> object:
-        if binding.kind == "value":
+    def _infer_binding(self, binding: Binding, scope: Scope) -> _Inferred:
+        if isinstance(binding, ValueBinding):
             return self._infer(binding.node, scope)
-        if binding.kind == "unpack":
+        if isinstance(binding, UnpackBinding):
             value = self._infer(binding.node, scope)
             if isinstance(value, Tuple) and binding.index < len(value.items):
                 return value.items[binding.index]
             return value if value is PENDING else None
-        if binding.kind == "iter":
+        if isinstance(binding, IterBinding):
             return self._iteration_row(self._infer(binding.node, scope), binding.is_async)
-        if binding.kind == "param":
+        if isinstance(binding, ParamBinding):
             annotated = self._annotated(binding.node, scope)
             return (
                 annotated if annotated is not None else project_calls.receiver_of(self, binding.node, scope)
             )
-        if binding.kind == "import":
+        if isinstance(binding, ImportBinding):
             return self.symbol_value(absolute_target(binding.target, self.module, self.is_package))
-        if isinstance(binding.node, (cst.ClassDef, cst.FunctionDef)) and scope.parent is None:
+        if isinstance(binding, DefinitionBinding) and scope.parent is None:
             return self.symbol_value(f"{self.module}.{binding.node.name.value}")
         return None
 
-    def symbol_value(self, qualname: str) -> object:
+    def symbol_value(self, qualname: str) -> Value | None:
         canonical = self.index.canonical(qualname)
         if canonical.endswith("()"):
             if canonical[:-2] in django_builtins.MODEL_FACTORIES:
@@ -155,7 +166,7 @@ class Inference:
         model = self.index.model(canonical)
         return ModelClass(model) if model is not None else Symbol(canonical)
 
-    def _annotated(self, param: cst.Param, scope: Scope) -> object:
+    def _annotated(self, param: cst.Param, scope: Scope) -> Value | None:
         """`product: Product` is an instance; `qs: QuerySet[Product]` a QuerySet."""
         if param.annotation is None:
             return None
@@ -174,7 +185,7 @@ class Inference:
 
     # -- attributes and calls ----------------------------------------------
 
-    def _infer_attribute(self, expr: cst.Attribute, scope: Scope) -> object:
+    def _infer_attribute(self, expr: cst.Attribute, scope: Scope) -> _Inferred:
         owner = self._infer(expr.value, scope)
         attr = expr.attr.value
         if owner is PENDING:
@@ -193,7 +204,7 @@ class Inference:
             return loading.related_value(self.index, owner, attr)
         return None
 
-    def _infer_call(self, call: cst.Call, scope: Scope) -> object:
+    def _infer_call(self, call: cst.Call, scope: Scope) -> _Inferred:
         func = call.func
         if isinstance(func, cst.Attribute):
             receiver = self._infer(func.value, scope)
@@ -217,7 +228,7 @@ class Inference:
             return project_calls.call_result(self, callee)
         return None
 
-    def _shortcut_result(self, call: cst.Call, scope: Scope, *, is_async: bool) -> object:
+    def _shortcut_result(self, call: cst.Call, scope: Scope, *, is_async: bool) -> Value | None:
         target = self._infer(call.args[0].value, scope)
         if isinstance(target, ModelClass):
             rows = loading.manager_loading(loading.default_manager(target.model))
@@ -229,12 +240,12 @@ class Inference:
         return Coroutine("aget_object_or_404", instance) if is_async else instance
 
     def method_result(
-        self, receiver: object, method: str, call: cst.Call | None = None, scope: Scope | None = None
-    ) -> object:
+        self, receiver: Value | None, method: str, call: cst.Call | None = None, scope: Scope | None = None
+    ) -> Value | None:
         """What calling `receiver.method(...)` returns (None when unknown)."""
         if isinstance(receiver, ORM_LAZY):
             special = self._cache_result(receiver, method)
-            if special is not NotImplemented:
+            if special is not loading.UNCACHED:
                 return special
             rows = self._rows_after(receiver, method, call, scope)
             return self._orm_method_result(receiver, method, rows)
@@ -243,12 +254,12 @@ class Inference:
         return None
 
     @staticmethod
-    def _cache_result(receiver: Manager | QuerySet, method: str) -> object:
+    def _cache_result(receiver: Manager | QuerySet, method: str) -> QuerySet | loading.Uncached | None:
         if isinstance(receiver, RelatedManager):
             return loading.related_method_result(receiver, method)
         if isinstance(receiver, QuerySet):
             return loading.cached_method_result(receiver, method)
-        return NotImplemented
+        return loading.UNCACHED
 
     def _rows_after(
         self, receiver: Manager | QuerySet, method: str, call: cst.Call | None, scope: Scope | None
@@ -262,10 +273,15 @@ class Inference:
             before = loading.manager_loading(receiver.methods)
         if receiver.methods.method(method) is not None:
             return None
-        infer = (lambda expr: self.infer(expr, scope)) if scope is not None else (lambda expr: None)
+
+        def infer(expr: cst.BaseExpression) -> Value | None:
+            return self.infer(expr, scope) if scope is not None else None
+
         return loading.after_method(before, method, call, infer)
 
-    def _orm_method_result(self, receiver: Manager | QuerySet, method: str, rows: Loading | None) -> object:
+    def _orm_method_result(
+        self, receiver: Manager | QuerySet, method: str, rows: Loading | None
+    ) -> Value | None:
         model, methods = receiver.model, receiver.methods
         row = receiver.row if isinstance(receiver, QuerySet) else "instance"
         custom = methods.method(method)
@@ -284,7 +300,7 @@ class Inference:
         return result
 
     @staticmethod
-    def _blocking_result(model: ModelInfo, row: str, method: str, rows: Loading | None) -> object:
+    def _blocking_result(model: ModelInfo, row: str, method: str, rows: Loading | None) -> Value | None:
         if row != "instance":
             return None
         if method in orm_api.INSTANCE_METHODS:
@@ -294,7 +310,7 @@ class Inference:
             return Tuple((Instance(model), None))
         return None
 
-    def _infer_subscript(self, expr: cst.Subscript, scope: Scope) -> object:
+    def _infer_subscript(self, expr: cst.Subscript, scope: Scope) -> _Inferred:
         value = self._infer(expr.value, scope)
         if value is PENDING:
             return PENDING
@@ -306,7 +322,7 @@ class Inference:
         return Instance(value.model, value.loading) if value.row == "instance" else None
 
     @staticmethod
-    def _iteration_row(iterable: object, is_async: bool) -> object:
+    def _iteration_row(iterable: _Inferred, is_async: bool) -> _Inferred:
         """What a (possibly async) for loop over `iterable` binds, if the loop works."""
         if iterable is PENDING:
             return PENDING

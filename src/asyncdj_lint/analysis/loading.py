@@ -9,17 +9,36 @@ unknown is never reported.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Final, TypeVar
 
 import libcst as cst
 
-from asyncdj_lint.analysis.values import NOTHING_LOADED, Instance, Loading, QuerySet, RelatedManager
+from asyncdj_lint.analysis.values import (
+    NOTHING_LOADED,
+    Instance,
+    Loading,
+    QuerySet,
+    RelatedManager,
+    Value,
+    qualname_of,
+)
 from asyncdj_lint.index.project import ModelInfo, ProjectIndex, QuerySetClass
 from asyncdj_lint.syntax.literals import string_value
 from asyncdj_lint.syntax.walk import FunctionBodyVisitor, walk
 
-Infer = Callable[[cst.BaseExpression], object]
+Infer = Callable[[cst.BaseExpression], Value | None]
+
+
+class Uncached(enum.Enum):
+    """A method whose result a prefetch cache does not decide: the ordinary ORM result applies."""
+
+    UNCACHED = "UNCACHED"
+
+
+UNCACHED: Final = Uncached.UNCACHED
 
 _PREFETCH = frozenset({"django.db.models.Prefetch", "django.db.models.query.Prefetch"})
 # Lazy methods after which the rows are no longer what the QuerySet loaded.
@@ -57,12 +76,12 @@ def after_method(loading: Loading | None, method: str, call: cst.Call | None, in
     if call is None or any(arg.star for arg in args) or len(args) != len(call.args) or not args:
         return None
     if method == "select_related":
-        return _add_paths(loading, [string_value(arg.value) for arg in args])
+        return _add_paths(loading, _all_known([string_value(arg.value) for arg in args]))
     if method == "prefetch_related":
-        found = [_prefetch_paths(arg.value, infer) for arg in args]
-        return None if None in found else _add_paths(loading, [path for paths in found for path in paths])
-    names = [string_value(arg.value) for arg in args]
-    if None in names:
+        found = _all_known([_prefetch_paths(arg.value, infer) for arg in args])
+        return None if found is None else _add_paths(loading, [path for paths in found for path in paths])
+    names = _all_known([string_value(arg.value) for arg in args])
+    if names is None:
         return None
     first = frozenset(name.split("__", 1)[0] for name in names)
     if method == "only":
@@ -70,8 +89,17 @@ def after_method(loading: Loading | None, method: str, call: cst.Call | None, in
     return replace(loading, deferred=loading.deferred | first) if loading.only is None else None
 
 
-def _add_paths(loading: Loading, paths: list[str | None]) -> Loading | None:
-    if None in paths:
+_T = TypeVar("_T")
+
+
+def _all_known(items: list[_T | None]) -> list[_T] | None:
+    """The items, unless one of them is unknown."""
+    known = [item for item in items if item is not None]
+    return known if len(known) == len(items) else None
+
+
+def _add_paths(loading: Loading, paths: list[str] | None) -> Loading | None:
+    if paths is None:
         return None
     added = set(loading.relations)
     for path in paths:
@@ -85,7 +113,7 @@ def _prefetch_paths(expr: cst.BaseExpression, infer: Infer) -> list[str] | None:
     text = string_value(expr)
     if text is not None:
         return [text]
-    if not (isinstance(expr, cst.Call) and getattr(infer(expr.func), "qualname", None) in _PREFETCH):
+    if not (isinstance(expr, cst.Call) and qualname_of(infer(expr.func)) in _PREFETCH):
         return None
     keywords = {arg.keyword.value: arg.value for arg in expr.args if arg.keyword is not None}
     positional = [arg.value for arg in expr.args if arg.keyword is None]
@@ -107,7 +135,7 @@ def below(loading: Loading | None, attr: str) -> Loading | None:
     return Loading(relations=paths)
 
 
-def related_value(index: ProjectIndex, owner: Instance, attr: str) -> object:
+def related_value(index: ProjectIndex, owner: Instance, attr: str) -> Instance | RelatedManager | None:
     """The value of `instance.attr` when attr is a relation: an Instance or a RelatedManager."""
     relation = index.relations.relation(owner.model.qualname, attr)
     if relation is None or relation.target is None:
@@ -130,19 +158,19 @@ def default_manager(model: ModelInfo) -> QuerySetClass:
     return next(iter(model.managers.values()), QuerySetClass("django.db.models.Manager"))
 
 
-def related_method_result(manager: RelatedManager, method: str) -> object:
-    """`order.lines.all()` when the prefetch state matters; NotImplemented otherwise."""
+def related_method_result(manager: RelatedManager, method: str) -> QuerySet | Uncached | None:
+    """`order.lines.all()` when the prefetch state matters; UNCACHED otherwise."""
     if method not in CACHE_AWARE or manager.prefetched is False:
-        return NotImplemented
+        return UNCACHED
     if manager.prefetched and method == "all":
         return QuerySet(manager.model, manager.methods, cached=True, loading=manager.rows)
     return None
 
 
-def cached_method_result(queryset: QuerySet, method: str) -> object:
+def cached_method_result(queryset: QuerySet, method: str) -> QuerySet | Uncached | None:
     """Methods of a prefetched `all()` QuerySet that are served from its cache."""
     if not queryset.cached or method not in CACHE_AWARE:
-        return NotImplemented
+        return UNCACHED
     return queryset if method == "all" else None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from asyncdj_lint.analysis.values import Value
 from asyncdj_lint.index.project import ProjectIndex
 from asyncdj_lint.sources import ParsedFile
 
@@ -23,24 +24,25 @@ def no_trees(module: str) -> ParsedFile | None:
 
 
 @dataclass
-class CallMemo:
-    """Results of the analyses that follow calls into project functions, once per run."""
+class InferenceMemo:
+    """What one session learnt about project code while inferring, shared by every file's inference."""
 
-    # (function's qualified name, receiver) -> the value it returns (None: unknown)
-    returns: dict[tuple[str, object], object] = field(default_factory=dict)
-    # function's qualified name -> whether it is a generator function
+    # A project function's return value, by (qualified name, receiver).
+    returns: dict[tuple[str, Value | None], Value | None] = field(default_factory=dict)
+    # Whether a project function is a generator, by qualified name.
     generators: dict[str, bool] = field(default_factory=dict)
-    # class's qualified name -> the attributes its methods assign on `self`
+    # The attributes the methods of a project class assign on `self`, by qualified name.
     self_assigned: dict[str, frozenset[str]] = field(default_factory=dict)
-    # What the project's context processors add to every template context (rules/_render.py).
-    context_processors: object = None
+    # What the project's context processors add to every template context, by key: the value,
+    # whether it is an inert literal, and the processor; None until a render call asks.
+    processor_context: dict[str, tuple[Value | None, bool, str]] | None = None
 
 
 @dataclass
 class Project:
     index: ProjectIndex
     trees: Trees = no_trees
-    memo: CallMemo = field(default_factory=CallMemo)
+    memo: InferenceMemo = field(default_factory=InferenceMemo)
     # The code analyses read in other modules' bodies, for the result cache:
     # (module, "function", "Class.method" or "Class") -> digest of that code (None: not found).
     followed: dict[tuple[str, str], str | None] = field(default_factory=dict)

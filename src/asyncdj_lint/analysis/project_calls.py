@@ -9,14 +9,14 @@ disagree, a decorator the analysis does not know, recursion.
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, TypeVar
 
 import libcst as cst
 
 from asyncdj_lint.analysis import loading
 from asyncdj_lint.analysis.scopes import Scope
 from asyncdj_lint.analysis.values import (
-    PENDING,
     AsyncResult,
     Function,
     Instance,
@@ -24,6 +24,8 @@ from asyncdj_lint.analysis.values import (
     ProjectObject,
     QuerySet,
     SuperProxy,
+    Symbol,
+    Value,
     merge,
 )
 from asyncdj_lint.index.functions import FunctionRef
@@ -40,43 +42,39 @@ _GENERIC_VIEW_PACKAGES = ("django.views.generic.",)
 _GENERIC_GET_QUERYSET = "django.views.generic.list.MultipleObjectMixin.get_queryset"
 
 
-def project_function(index: ProjectIndex, value: object) -> FunctionRef | None:
+def project_function(index: ProjectIndex, value: Value | None) -> FunctionRef | None:
     """The project function a callee value denotes, if any."""
-    qualname = getattr(value, "qualname", None)
-    if qualname is None or isinstance(value, (ProjectObject, ModelClass)):
+    if not isinstance(value, Symbol):
         return None
-    return index.functions.function(qualname)
+    return index.functions.function(value.qualname)
 
 
-def call_result(inference: Inference, callee: object) -> object:
+def call_result(inference: Inference, callee: Symbol) -> Value | None:
     """What calling a project function or class returns; None when unknown or not a project callee."""
     index = inference.index
-    if getattr(callee, "qualname", None) == _GENERIC_GET_QUERYSET:
+    if isinstance(callee, Function) and callee.qualname == _GENERIC_GET_QUERYSET:
         return generic_get_queryset(inference.project, callee.receiver)
     ref = project_function(index, callee)
     if ref is not None:
         kind = index.functions.call_kind(ref)
         if kind == "opaque":
             return None
-        result = return_value(inference.project, ref, getattr(callee, "receiver", None))
+        result = return_value(
+            inference.project, ref, callee.receiver if isinstance(callee, Function) else None
+        )
         return AsyncResult(result) if kind in ("async", "thread") else result
-    qualname = getattr(callee, "qualname", None)
-    if (
-        qualname is not None
-        and index.functions.is_project_class(qualname)
-        and not isinstance(callee, ModelClass)
-    ):
-        return ProjectObject(index.canonical(qualname))
+    if index.functions.is_project_class(callee.qualname):
+        return ProjectObject(index.canonical(callee.qualname))
     return None
 
 
-def module_level_instance(index: ProjectIndex, class_qualname: str) -> object:
+def module_level_instance(index: ProjectIndex, class_qualname: str) -> ProjectObject | None:
     """`notifier = Notifier()` at module level: an instance of that project class."""
     is_object = index.functions.is_project_class(class_qualname) and index.model(class_qualname) is None
     return ProjectObject(index.canonical(class_qualname)) if is_object else None
 
 
-def attribute(inference: Inference, owner: object, attr: str) -> object:
+def attribute(inference: Inference, owner: Instance | ProjectObject | SuperProxy, attr: str) -> Value | None:
     """`owner.attr` for an instance, a project object or `super()`: a bound method or a class attribute."""
     index = inference.index
     if isinstance(owner, SuperProxy):
@@ -85,8 +83,6 @@ def attribute(inference: Inference, owner: object, attr: str) -> object:
             return Function(ref.qualname, owner.receiver)
         return _outside_method(index, owner.owner, owner.receiver, attr)
     class_qualname = _class_of(owner)
-    if class_qualname is None:
-        return None
     ref = index.functions.method(class_qualname, attr)
     if ref is not None:
         return Function(ref.qualname, owner)
@@ -96,15 +92,11 @@ def attribute(inference: Inference, owner: object, attr: str) -> object:
     return None
 
 
-def _class_of(owner: object) -> str | None:
-    if isinstance(owner, Instance):
-        return owner.model.qualname
-    if isinstance(owner, ProjectObject):
-        return owner.qualname
-    return None
+def _class_of(owner: Instance | ProjectObject) -> str:
+    return owner.model.qualname if isinstance(owner, Instance) else owner.qualname
 
 
-def _outside_method(index: ProjectIndex, class_qualname: str, receiver: object, attr: str) -> object:
+def _outside_method(index: ProjectIndex, class_qualname: str, receiver: Value, attr: str) -> Function | None:
     """Methods a project class inherits from Django: a generic view's get_queryset()."""
     if attr != "get_queryset" or not any(
         base.startswith(_GENERIC_VIEW_PACKAGES) for base in index.functions.outside_bases(class_qualname)
@@ -113,7 +105,7 @@ def _outside_method(index: ProjectIndex, class_qualname: str, receiver: object, 
     return Function(_GENERIC_GET_QUERYSET, receiver)
 
 
-def generic_get_queryset(project: Project, receiver: object) -> object:
+def generic_get_queryset(project: Project, receiver: Value | None) -> QuerySet | None:
     """Django's get_queryset(): `self.queryset.all()`, else `self.model._default_manager.all()`."""
     if not isinstance(receiver, ProjectObject):
         return None
@@ -131,7 +123,7 @@ def generic_get_queryset(project: Project, receiver: object) -> object:
     return None
 
 
-def class_attribute(project: Project, class_qualname: str, attr: str) -> object:
+def class_attribute(project: Project, class_qualname: str, attr: str) -> Value | None:
     """A class attribute set in the class body (`model = Product`), unless a method reassigns it."""
     if _assigned_on_self(project, class_qualname, attr):
         return None
@@ -142,36 +134,32 @@ def class_attribute(project: Project, class_qualname: str, attr: str) -> object:
     return None
 
 
-def _class_nodes(project: Project, class_qualname: str):
+def _class_nodes(project: Project, class_qualname: str) -> Iterator[tuple[str, cst.ClassDef, ParsedFile]]:
     """(qualified name, ClassDef, parsed module) of a class and its project bases, in lookup order."""
     for cls in project.index.functions.mro(class_qualname):
         module, _, name = cls.rpartition(".")
         parsed = project.trees(module)
         _note(project, module, name, parsed)
-        class_node = _top_level(parsed, name, cst.ClassDef) if parsed else None
-        if class_node is not None:
+        class_node = _member(parsed.module, name, cst.ClassDef) if parsed else None
+        if parsed is not None and class_node is not None:
             yield cls, class_node, parsed
 
 
 def _assigned_on_self(project: Project, class_qualname: str, attr: str) -> bool:
     """Whether a method anywhere in the class's project hierarchy assigns `self.attr`."""
-    return any(
-        attr in _self_assigned(project, cls, node) for cls, node, _ in _class_nodes(project, class_qualname)
-    )
+    assigned = project.memo.self_assigned
+    for cls, node, _ in _class_nodes(project, class_qualname):
+        if cls not in assigned:
+            finder = _SelfAssignments()
+            walk(node.body, finder)
+            assigned[cls] = frozenset(finder.found)
+        if attr in assigned[cls]:
+            return True
+    return False
 
 
 def _bound_in_class_bodies(project: Project, class_qualname: str, attr: str) -> bool:
     return any(attr in Scope(node, None).bindings for _, node, _ in _class_nodes(project, class_qualname))
-
-
-def _self_assigned(project: Project, class_qualname: str, class_node: cst.ClassDef) -> frozenset[str]:
-    """The attributes the methods of one class assign on `self`."""
-    memo = project.memo.self_assigned
-    if class_qualname not in memo:
-        finder = _SelfAssignments()
-        walk(class_node.body, finder)
-        memo[class_qualname] = frozenset(finder.found)
-    return memo[class_qualname]
 
 
 class _SelfAssignments(Visitor):
@@ -188,7 +176,7 @@ class _SelfAssignments(Visitor):
             self.found.add(target.attr.value)
 
 
-def receiver_of(inference: Inference, param: cst.Param, scope: Scope) -> object:
+def receiver_of(inference: Inference, param: cst.Param, scope: Scope) -> Value | None:
     """`self` (or `cls`) of a method of a module-level class, else None."""
     function, class_scope = scope.node, scope.parent
     if not isinstance(function, cst.FunctionDef) or class_scope is None:
@@ -216,7 +204,7 @@ def receiver_of(inference: Inference, param: cst.Param, scope: Scope) -> object:
     return Instance(model) if model is not None else ProjectObject(qualname)
 
 
-def super_proxy(inference: Inference, scope: Scope) -> object:
+def super_proxy(inference: Inference, scope: Scope) -> SuperProxy | None:
     """`super()` inside a method of a module-level class."""
     function = scope.function
     if function is None or function.parent is None or not isinstance(function.parent.node, cst.ClassDef):
@@ -229,51 +217,53 @@ def super_proxy(inference: Inference, scope: Scope) -> object:
     return SuperProxy(owner, receiver) if receiver is not None else None
 
 
-def return_value(project: Project, ref: FunctionRef, receiver: object) -> object:
+def return_value(project: Project, ref: FunctionRef, receiver: Value | None) -> Value | None:
     """The value a project function returns when called on `receiver`; memoised, cycle-safe."""
-    memo = project.memo.returns
+    returns = project.memo.returns
     key = (ref.qualname, receiver)
-    if key not in memo:
-        memo[key] = None  # a recursive call meets an unknown value
-        memo[key] = _infer_returns(project, ref, receiver)
-    return memo[key]
+    if key not in returns:
+        returns[key] = None  # a recursive call meets an unknown value
+        returns[key] = _infer_returns(project, ref, receiver)
+    return returns[key]
 
 
 def is_generator(project: Project, ref: FunctionRef) -> bool:
     """Whether the function yields: calling it only builds a generator, its body runs later."""
-    memo = project.memo.generators
-    if ref.qualname not in memo:
+    generators = project.memo.generators
+    if ref.qualname not in generators:
         located = locate(project, ref)
-        memo[ref.qualname] = located is not None and _returns(located[1]).yields
-    return memo[ref.qualname]
+        generators[ref.qualname] = located is not None and _returns(located[2]).yields
+    return generators[ref.qualname]
 
 
-def _returns(scope: Scope) -> _Returns:
+def _returns(function: cst.FunctionDef) -> _Returns:
     finder = _Returns()
-    walk(scope.node.body, finder)
+    walk(function.body, finder)
     return finder
 
 
-def _infer_returns(project: Project, ref: FunctionRef, receiver: object) -> object:
+def _infer_returns(project: Project, ref: FunctionRef, receiver: Value | None) -> Value | None:
     located = locate(project, ref)
     if located is None:
         return None
-    parsed, scope = located
-    finder = _returns(scope)
+    parsed, scope, function = located
+    finder = _returns(function)
     if finder.yields or not finder.values:
         return None
-    inference = _inference_for(project, parsed, {id(scope.node): receiver} if receiver is not None else None)
-    merged: object = PENDING
-    for value in finder.values:
-        inferred = inference.infer(value, scope)
-        merged = inferred if merged is PENDING else merge(merged, inferred)
+    inference = _inference_for(project, parsed, {id(function): receiver} if receiver is not None else None)
+    first, *others = finder.values
+    merged = inference.infer(first, scope)
+    for value in others:
         if merged is None:
             return None
+        merged = merge(merged, inference.infer(value, scope))
     return merged
 
 
-def locate(project: Project, ref: FunctionRef, *, on_loop: bool = False) -> tuple[ParsedFile, Scope] | None:
-    """The parsed module of a project function and the scope of its body."""
+def locate(
+    project: Project, ref: FunctionRef, *, on_loop: bool = False
+) -> tuple[ParsedFile, Scope, cst.FunctionDef] | None:
+    """The parsed module of a project function, the scope of its body and its `def`."""
     parsed = project.trees(ref.module)
     _note(project, ref.module, ref.decl.key, parsed)
     if parsed is None:
@@ -281,17 +271,21 @@ def locate(project: Project, ref: FunctionRef, *, on_loop: bool = False) -> tupl
     scope = Scope(parsed.module, None)
     container: cst.Module | cst.ClassDef = parsed.module
     if ref.decl.owner is not None:
-        container = _top_level(parsed, ref.decl.owner, cst.ClassDef)
-        if container is None:
+        owner = _member(parsed.module, ref.decl.owner, cst.ClassDef)
+        if owner is None:
             return None
+        container = owner
         scope = Scope(container, scope)
     node = _member(container, ref.decl.name, cst.FunctionDef)
     if node is None:
         return None
-    return parsed, Scope(node, scope, assume_on_loop=on_loop)
+    return parsed, Scope(node, scope, assume_on_loop=on_loop), node
 
 
-def _inference_for(project: Project, parsed: ParsedFile, receivers: dict | None = None) -> Inference:
+def _inference_for(
+    project: Project, parsed: ParsedFile, receivers: dict[int, Value] | None = None
+) -> Inference:
+    """An inference in another module, sharing the session's memo."""
     # The one import cycle of the package (tests/test_layers.py, ALLOWED_CYCLE): inference
     # infers a project function's return value here, which runs inference again.
     from asyncdj_lint.analysis.inference import Inference
@@ -301,11 +295,10 @@ def _inference_for(project: Project, parsed: ParsedFile, receivers: dict | None 
     return inference
 
 
-def _top_level(parsed: ParsedFile, name: str, kind: type | tuple[type, ...]):
-    return _member(parsed.module, name, kind)
+_Definition = TypeVar("_Definition", cst.ClassDef, cst.FunctionDef)
 
 
-def _member(container: cst.Module | cst.ClassDef, name: str, kind: type | tuple[type, ...]):
+def _member(container: cst.Module | cst.ClassDef, name: str, kind: type[_Definition]) -> _Definition | None:
     """The last definition of `name` directly in a module or class body (the one that wins)."""
     body = container.body if isinstance(container, cst.Module) else container.body.body
     found = None
@@ -320,11 +313,19 @@ def code_digest(parsed: ParsedFile | None, name: str) -> str | None:
     if parsed is None:
         return None
     owner, _, last = name.rpartition(".")
-    container = _top_level(parsed, owner, cst.ClassDef) if owner else parsed.module
-    node = _member(container, last, (cst.FunctionDef, cst.ClassDef)) if container is not None else None
-    if node is None:
+    container = _member(parsed.module, owner, cst.ClassDef) if owner else parsed.module
+    if container is None:
         return None
-    return hashlib.blake2b(parsed.module.code_for_node(node).encode(), digest_size=16).hexdigest()
+    # The def and the class of that name, should both be written: an edit to either is seen.
+    nodes = [
+        node
+        for node in (_member(container, last, cst.FunctionDef), _member(container, last, cst.ClassDef))
+        if node
+    ]
+    if not nodes:
+        return None
+    code = "".join(parsed.module.code_for_node(node) for node in nodes)
+    return hashlib.blake2b(code.encode(), digest_size=16).hexdigest()
 
 
 def _note(project: Project, module: str, name: str, parsed: ParsedFile | None) -> None:

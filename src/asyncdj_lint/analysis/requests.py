@@ -28,9 +28,8 @@ import libcst as cst
 
 from asyncdj_lint.analysis.calls import bound_values, callee_name, keyword_argument
 from asyncdj_lint.analysis.context import FileContext
-from asyncdj_lint.analysis.inference import Symbol
-from asyncdj_lint.analysis.scopes import Scope
-from asyncdj_lint.analysis.values import Instance
+from asyncdj_lint.analysis.scopes import ParamBinding, Scope
+from asyncdj_lint.analysis.values import Instance, Symbol
 from asyncdj_lint.facts.request_path import generic_view
 from asyncdj_lint.index import django_builtins
 
@@ -70,17 +69,14 @@ def is_request(ctx: FileContext, expr: cst.BaseExpression, scope: Scope | None =
         return expr.attr.value == "request" and _is_view_self(ctx, expr.value, scope or ctx.scope)
     if not isinstance(expr, cst.Name):
         return False
-    found = (scope or ctx.scope).lookup(expr.value)
+    found = _async_parameter(scope or ctx.scope, expr.value)
     if found is None:
         return False
-    owner, bindings = found
-    if len(bindings) != 1 or bindings[0].kind != "param" or not owner.is_async_function:
-        return False
-    param = bindings[0].node
+    owner, function, param = found
     if param.annotation is not None:
         annotation = ctx.inference.infer(param.annotation.annotation, owner)
         return isinstance(annotation, Symbol) and annotation.qualname in REQUEST_CLASSES
-    return param.name.value == "request" and _is_first_parameter(owner.node, param) and _imports_django(ctx)
+    return param.name.value == "request" and _is_first_parameter(function, param) and _imports_django(ctx)
 
 
 # Packages whose async views receive Django's HttpRequest (or, in DRF and adrf, a wrapper of it).
@@ -99,12 +95,10 @@ def _is_view_self(ctx: FileContext, expr: cst.BaseExpression, scope: Scope) -> b
     """`self` of an async method defined in a top-level class that derives from Django's View."""
     if not isinstance(expr, cst.Name) or expr.value != "self":
         return False
-    found = scope.lookup("self")
+    found = _async_parameter(scope, "self")
     if found is None:
         return False
-    owner, bindings = found
-    if len(bindings) != 1 or bindings[0].kind != "param" or not owner.is_async_function:
-        return False
+    owner, function, param = found
     cls = owner.parent
     if (
         cls is None
@@ -113,12 +107,24 @@ def _is_view_self(ctx: FileContext, expr: cst.BaseExpression, scope: Scope) -> b
         or cls.parent.parent is not None
     ):
         return False
-    positional = [*owner.node.params.posonly_params, *owner.node.params.params]
-    if not positional or positional[0] is not bindings[0].node:
+    positional = [*function.params.posonly_params, *function.params.params]
+    if not positional or positional[0] is not param:
         return False
     # `View.setup()` stores the request as `self.request`.
     bases = ctx.index.functions.outside_bases(f"{ctx.module_name}.{cls.node.name.value}")
     return any(generic_view(base) is not None for base in bases)
+
+
+def _async_parameter(scope: Scope, name: str) -> tuple[Scope, cst.FunctionDef, cst.Param] | None:
+    """The async function whose parameter `name` is, seen from `scope`, unless the name is re-bound."""
+    found = scope.lookup(name)
+    if found is None:
+        return None
+    owner, bindings = found
+    function, binding = owner.node, bindings[0]
+    if len(bindings) != 1 or not isinstance(binding, ParamBinding) or not owner.is_async_function:
+        return None
+    return (owner, function, binding.node) if isinstance(function, cst.FunctionDef) else None
 
 
 def _is_first_parameter(function: cst.FunctionDef, param: cst.Param) -> bool:

@@ -16,21 +16,73 @@ ScopeNode = cst.Module | cst.ClassDef | FunctionNode | ComprehensionNode
 
 
 @dataclass(frozen=True)
-class Binding:
-    """One way a name gets a value in a scope.
+class ValueBinding:
+    """`x = node` (also `x: T = node` and `(x := node)`)."""
 
-    kind is "value" (`x = node`), "unpack" (`x, y = node`; `index` says which),
-    "iter" (`for x in node`; `is_async` for `async for`), "param" (node is the
-    Param), "import" (`target` is the import target) or "other" (anything the
-    analysis does not follow: augmented assignment, `with ... as`, `except`,
-    nested definitions, star targets).
-    """
+    node: cst.BaseExpression
 
-    kind: str
-    node: cst.CSTNode | None = None
-    index: int = 0
-    is_async: bool = False
-    target: str = ""
+
+@dataclass(frozen=True)
+class UnpackBinding:
+    """`x, y = node`: the item at `index` of what `node` is."""
+
+    node: cst.BaseExpression
+    index: int
+
+
+@dataclass(frozen=True)
+class IterBinding:
+    """`for x in node` (`async for` when `is_async`), in a loop or a comprehension."""
+
+    node: cst.BaseExpression
+    is_async: bool
+
+
+@dataclass(frozen=True)
+class ParamBinding:
+    """A parameter; also `x: T` with no value, as a parameter annotated `T`."""
+
+    node: cst.Param
+
+
+@dataclass(frozen=True)
+class ImportBinding:
+    """`import a.b` or `from a import b`; `target` is the imported name as written (maybe relative)."""
+
+    target: str
+
+
+@dataclass(frozen=True)
+class WithBinding:
+    """`with node as x`: `x` is what `node.__enter__()` returns, which the analysis does not follow."""
+
+    node: cst.BaseExpression
+
+
+@dataclass(frozen=True)
+class DefinitionBinding:
+    """A `def` or `class` statement, whose body is a scope of its own."""
+
+    node: cst.FunctionDef | cst.ClassDef
+
+
+@dataclass(frozen=True)
+class OtherBinding:
+    """Anything the analysis does not follow: augmented assignment,
+    `except ... as`, `del`, star targets, `nonlocal`, match captures."""
+
+
+# One way a name gets a value in a scope.
+Binding = (
+    ValueBinding
+    | UnpackBinding
+    | IterBinding
+    | ParamBinding
+    | ImportBinding
+    | WithBinding
+    | DefinitionBinding
+    | OtherBinding
+)
 
 
 @dataclass(eq=False)
@@ -125,6 +177,12 @@ class Scope:
             scope = scope.parent
         return scope if scope is not None and scope.is_function else None
 
+    @property
+    def function_node(self) -> FunctionNode | None:
+        """The `def` or lambda of the innermost enclosing function scope."""
+        function = self.function
+        return function.node if function is not None and isinstance(function.node, FunctionNode) else None
+
 
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
@@ -141,16 +199,16 @@ class _BindingCollector(Visitor):
 
     def add_params(self, params: cst.Parameters) -> None:
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
-            self.bind(param.name.value, Binding("param", param))
+            self.bind(param.name.value, ParamBinding(param))
         for star in (params.star_arg, params.star_kwarg):
             if isinstance(star, cst.Param):
-                self.bind(star.name.value, Binding("other"))
+                self.bind(star.name.value, OtherBinding())
 
     def add_comprehension(self, node: ComprehensionNode) -> None:
         comp_for: cst.CompFor | None = node.for_in
         while comp_for is not None:
             self.bind_target(
-                comp_for.target, Binding("iter", comp_for.iter, is_async=comp_for.asynchronous is not None)
+                comp_for.target, IterBinding(comp_for.iter, is_async=comp_for.asynchronous is not None)
             )
             comp_for = comp_for.inner_for_in
 
@@ -160,18 +218,18 @@ class _BindingCollector(Visitor):
         elif isinstance(target, (cst.Tuple, cst.List)):
             for index, element in enumerate(target.elements):
                 inner = element.value
-                if isinstance(element, cst.StarredElement) or binding.kind != "value":
-                    self.bind_target(inner, Binding("other"))
+                if isinstance(element, cst.StarredElement) or not isinstance(binding, ValueBinding):
+                    self.bind_target(inner, OtherBinding())
                 else:
-                    self.bind_target(inner, Binding("unpack", binding.node, index=index))
+                    self.bind_target(inner, UnpackBinding(binding.node, index=index))
 
     # Nested scopes bind only their own name here.
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        self.bind(node.name.value, Binding("other", node))
+        self.bind(node.name.value, DefinitionBinding(node))
         return False
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        self.bind(node.name.value, Binding("other", node))
+        self.bind(node.name.value, DefinitionBinding(node))
         return False
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
@@ -187,59 +245,59 @@ class _BindingCollector(Visitor):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
-            self.bind_target(target.target, Binding("value", node.value))
+            self.bind_target(target.target, ValueBinding(node.value))
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
-            self.bind_target(node.target, Binding("value", node.value))
+            self.bind_target(node.target, ValueBinding(node.value))
         elif isinstance(node.target, cst.Name):
             self.bind(
                 node.target.value,
-                Binding("param", cst.Param(node.target, cst.Annotation(node.annotation.annotation))),
+                ParamBinding(cst.Param(node.target, cst.Annotation(node.annotation.annotation))),
             )
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self.bind_target(node.target, Binding("other"))
+        self.bind_target(node.target, OtherBinding())
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self.bind_target(node.target, Binding("value", node.value))
+        self.bind_target(node.target, ValueBinding(node.value))
 
     def visit_For(self, node: cst.For) -> None:
         is_async = node.asynchronous is not None
         if isinstance(node.target, cst.Name):
-            self.bind(node.target.value, Binding("iter", node.iter, is_async=is_async))
+            self.bind(node.target.value, IterBinding(node.iter, is_async=is_async))
         else:
-            self.bind_target(node.target, Binding("other"))
+            self.bind_target(node.target, OtherBinding())
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:
             # Not followed as a value (`__enter__` decides), but kept: `with Pool() as pool`.
-            self.bind_target(node.asname.name, Binding("other", node.item))
+            self.bind_target(node.asname.name, WithBinding(node.item))
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if node.name is not None:
-            self.bind_target(node.name.name, Binding("other"))
+            self.bind_target(node.name.name, OtherBinding())
 
     def visit_Del(self, node: cst.Del) -> None:
-        self.bind_target(node.target, Binding("other"))
+        self.bind_target(node.target, OtherBinding())
 
     def visit_Import(self, node: cst.Import) -> None:
         for local, target in import_bindings(node).items():
-            self.bind(local, Binding("import", target=target))
+            self.bind(local, ImportBinding(target))
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if isinstance(node.names, cst.ImportStar):
             return
         for local, target in import_bindings(node).items():
-            self.bind(local, Binding("import", target=target))
+            self.bind(local, ImportBinding(target))
 
     def visit_Global(self, node: cst.Global) -> None:
         self.declared_global.update(item.name.value for item in node.names)
 
     def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
         for item in node.names:
-            self.bind(item.name.value, Binding("other"))
+            self.bind(item.name.value, OtherBinding())
 
     def visit_MatchAs(self, node: cst.MatchAs) -> None:
         if node.name is not None:
-            self.bind(node.name.value, Binding("other"))
+            self.bind(node.name.value, OtherBinding())

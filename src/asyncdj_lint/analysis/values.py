@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, replace
+from typing import Final
 
 from asyncdj_lint.index.project import ModelInfo, QuerySetClass
+from asyncdj_lint.index.relations import Relation
 
 
-class _Pending:
+class Pending(enum.Enum):
     """The value of a name whose inference is already under way (a cycle)."""
+
+    PENDING = "PENDING"
 
     def __repr__(self) -> str:
         return "PENDING"
 
 
-PENDING = _Pending()
+PENDING: Final = Pending.PENDING
 
 
 @dataclass(frozen=True)
@@ -28,7 +33,14 @@ class Symbol:
 class Function(Symbol):
     """A project function or method, bound to `receiver` when reached through an object."""
 
-    receiver: object = None
+    receiver: Value | None = None
+
+
+@dataclass(frozen=True)
+class Builtin:
+    """A builtin function or class, by name (`len`, `list`, `super`)."""
+
+    name: str
 
 
 @dataclass(frozen=True)
@@ -83,7 +95,7 @@ class Coroutine:
     """An un-awaited call to one of Django's async ORM methods."""
 
     api: str  # e.g. "aget", "asave"
-    result: object = None
+    result: Value | None = None
 
 
 @dataclass(frozen=True)
@@ -98,14 +110,14 @@ class SuperProxy:
     """`super()` in a method of project class `owner`, bound to `receiver`."""
 
     owner: str
-    receiver: object
+    receiver: Value
 
 
 @dataclass(frozen=True)
 class AsyncResult:
     """Calling an async project function (or a sync_to_async-decorated one): awaiting gives `result`."""
 
-    result: object = None
+    result: Value | None = None
 
 
 @dataclass(frozen=True)
@@ -118,7 +130,7 @@ class RowIterator:
 
 @dataclass(frozen=True)
 class Tuple:
-    items: tuple[object, ...]
+    items: tuple[Value | None, ...]
 
 
 @dataclass(frozen=True)
@@ -128,19 +140,48 @@ class RelatedManager(Manager):
     `prefetched` is True when prefetch_related filled it, None when unknown.
     """
 
-    relation: object = None  # index.relations.Relation
+    relation: Relation | None = None
     prefetched: bool | None = False
     rows: Loading | None = None  # what the instances it yields come with
 
 
+# What an expression is known to be; `Value | None` where it may be unknown.
+Value = (
+    ModelClass
+    | Manager
+    | QuerySet
+    | Instance
+    | Coroutine
+    | AsyncResult
+    | RowIterator
+    | Tuple
+    | Symbol
+    | Builtin
+    | ProjectObject
+    | SuperProxy
+)
+
 ORM_LAZY = (Manager, QuerySet)
 
 
-def merge(first: object, second: object) -> object:
+def merge(first: Value | None, second: Value | None) -> Value | None:
     """One value for a name bound twice: equal values, or the same thing with unknown loading."""
     if first == second:
         return first
-    same_kind = type(first) is type(second) and isinstance(first, (Instance, QuerySet))
-    if same_kind and replace(first, loading=None) == replace(second, loading=None):
-        return replace(first, loading=None)
+    unknown_loading = _without_loading(first)
+    if (
+        unknown_loading is not None
+        and type(first) is type(second)
+        and unknown_loading == _without_loading(second)
+    ):
+        return unknown_loading
     return None
+
+
+def _without_loading(value: Value | None) -> Instance | QuerySet | None:
+    return replace(value, loading=None) if isinstance(value, (Instance, QuerySet)) else None
+
+
+def qualname_of(value: Value | None) -> str | None:
+    """The qualified name of a symbol, project function or project object; None for other values."""
+    return value.qualname if isinstance(value, (Symbol, ProjectObject)) else None

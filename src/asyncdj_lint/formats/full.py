@@ -16,8 +16,8 @@ def render(diagnostics: Sequence[Diagnostic], rendering: Rendering = PLAIN) -> s
 
 
 def _finding(d: Diagnostic, rendering: Rendering) -> str:
-    def style(text: str, **styles: object) -> str:
-        return click.style(text, **styles) if rendering.colour else text
+    def style(text: str, fg: str | None = None, bold: bool | None = None, dim: bool | None = None) -> str:
+        return click.style(text, fg=fg, bold=bold, dim=dim) if rendering.colour else text
 
     location = style(f"{d.path}:{d.line}:{d.column}:", bold=True)
     code = style(d.code, fg=SEVERITY_COLOURS.get(d.severity), bold=True)

@@ -13,6 +13,7 @@ from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.docs import rule_page
 from asyncdj_lint.formats.rendering import PLAIN, Rendering
 from asyncdj_lint.rules import all_rules
+from asyncdj_lint.rules.base import Rule
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _LEVELS = {"error": "error", "warning": "warning", "advisory": "note"}
@@ -46,7 +47,7 @@ def render(diagnostics: Sequence[Diagnostic], rendering: Rendering = PLAIN) -> s
     return json.dumps(log, indent=2) + "\n"
 
 
-def _rule(rule) -> dict[str, object]:
+def _rule(rule: type[Rule]) -> dict[str, object]:
     return {
         "id": rule.code,
         "name": rule.name,

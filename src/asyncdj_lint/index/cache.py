@@ -31,6 +31,9 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from asyncdj_lint.diagnostics import Diagnostic
+from asyncdj_lint.sources import ParseProblem
+
 if TYPE_CHECKING:  # imported lazily: a run whose results are all cached imports no LibCST
     from asyncdj_lint.index.summary import ModuleSummary
 
@@ -176,6 +179,10 @@ def _prepare_folder(file: Path) -> None:
             old.unlink(missing_ok=True)
 
 
+# A file's findings, and the problem (ADJ001) that kept it from being parsed, if any.
+CachedOutcome = tuple[list[Diagnostic], ParseProblem | None]
+
+
 @dataclass(frozen=True)
 class FileState:
     """What a run saw of one file: its size and modification time stand for its content key."""
@@ -192,7 +199,7 @@ class RunRecord:
     settings: str
     files: dict[str, FileState] = field(default_factory=dict)
     # path -> (content key, that content's outcome)
-    outcomes: dict[str, tuple[str, object]] = field(default_factory=dict)
+    outcomes: dict[str, tuple[str, CachedOutcome]] = field(default_factory=dict)
     # path -> {"f", "C" or "C.method": digest of that code} for the code analyses read
     # in a file's bodies while linting any file (ResultCache's callers make the digests).
     followed: dict[str, dict[str, str | None]] = field(default_factory=dict)
@@ -300,12 +307,12 @@ class ResultCache:
             self.record.template_folders, self.record.templates = folders, fingerprint
             self.added += 1
 
-    def get(self, path: Path, key: str) -> object:
+    def get(self, path: Path, key: str) -> CachedOutcome | None:
         """The outcome recorded for this file's content, or None."""
         found = self.record.outcomes.get(self.relative(path))
         return found[1] if found is not None and found[0] == key else None
 
-    def put(self, path: Path, key: str, outcome: object) -> None:
+    def put(self, path: Path, key: str, outcome: CachedOutcome) -> None:
         self.record.outcomes[self.relative(path)] = (key, outcome)
         self.added += 1
 

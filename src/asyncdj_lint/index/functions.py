@@ -8,6 +8,7 @@ class hierarchy.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -160,7 +161,7 @@ class ProjectFunctions:
         return "transparent" if resolved in _TRANSPARENT_DECORATORS else "opaque"
 
 
-def _module_splits(index: ProjectIndex, qualname: str):
+def _module_splits(index: ProjectIndex, qualname: str) -> Iterator[tuple[str, str]]:
     """(module, "func" or "Class.method") pairs that could spell `qualname` in the project."""
     parts = qualname.split(".")
     for cut in (len(parts) - 1, len(parts) - 2):

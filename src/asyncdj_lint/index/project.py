@@ -6,7 +6,7 @@ imports, re-exports and aliases, never guessed from their spelling.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -104,7 +104,7 @@ class ProjectIndex:
                     return self._follow(target, depth + 1)
         return qualname, None, None
 
-    def _splits(self, qualname: str):
+    def _splits(self, qualname: str) -> Iterator[tuple[str, str]]:
         """(module, attribute) pairs that could spell `qualname` in this project.
 
         Tries the name as written, then without leading packages, since a

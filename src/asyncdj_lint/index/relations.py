@@ -7,6 +7,7 @@ of its package unless an AppConfig in the project sets `label`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -97,7 +98,7 @@ class ModelRelations:
             self._forward[model] = (_NO_FIELDS, [])  # guards against cycles through targets
             canonical, cls, _ = self.index._follow(model)
             concrete = cls is not None and not cls.abstract and not django_builtins.is_model_base(canonical)
-            if concrete and self.index.class_kind(canonical) == "model":
+            if concrete and cls is not None and self.index.class_kind(canonical) == "model":
                 self._forward[model] = self._forward_fields(canonical, cls)
         return self._forward[model]
 
@@ -130,12 +131,14 @@ class ModelRelations:
     def _declares_relations(self, module: str) -> bool:
         return any(self.index.mentions(module, field) for field in _RELATION_WORDS)
 
-    def _forward_fields(self, qualname: str, cls: ClassSummary):
+    def _forward_fields(
+        self, qualname: str, cls: ClassSummary
+    ) -> tuple[ModelFields, list[tuple[FieldDecl, str, str]]]:
         concrete: set[str] = set()
         attnames: dict[str, str] = {}
         primary_keys: set[str] = set()
         relations: dict[str, Relation] = {}
-        decls = []
+        decls: list[tuple[FieldDecl, str, str]] = []
         label = self.app_label(qualname)
         for module, decl in self._declared_fields(qualname.rsplit(".", 1)[0], cls, 0):
             kind = self._field_kind(module, decl)
@@ -159,7 +162,7 @@ class ModelRelations:
                 decls.append((decl, kind, target))
         return ModelFields(frozenset(concrete), attnames, frozenset(primary_keys), relations), decls
 
-    def _declared_fields(self, module: str, cls: ClassSummary, depth: int):
+    def _declared_fields(self, module: str, cls: ClassSummary, depth: int) -> Iterator[tuple[str, FieldDecl]]:
         """(module, field) pairs of a class and its project model bases, bases first."""
         if depth < _MAX_DEPTH:
             for base in reversed(cls.bases):

@@ -12,7 +12,7 @@ from asyncdj_lint.rules.base import Rule
 @cache
 def all_rules() -> tuple[type[Rule], ...]:
     """Every rule class, sorted by code, found by importing each `adjNNN_*` module."""
-    found = []
+    found: list[type[Rule]] = []
     for info in pkgutil.iter_modules(__path__):
         if not info.name.startswith("adj"):
             continue

@@ -25,11 +25,14 @@ def orm_receiver(ctx: FileContext, call: cst.Call) -> tuple[Manager | QuerySet, 
     if not isinstance(receiver, ORM_LAZY):
         return None
     if isinstance(receiver, RelatedManager):
-        if method in RELATED_WRITES or loading.related_method_result(receiver, method) is not NotImplemented:
+        if (
+            method in RELATED_WRITES
+            or loading.related_method_result(receiver, method) is not loading.UNCACHED
+        ):
             return None
     elif (
         isinstance(receiver, QuerySet)
-        and loading.cached_method_result(receiver, method) is not NotImplemented
+        and loading.cached_method_result(receiver, method) is not loading.UNCACHED
     ):
         return None
     return receiver, method

@@ -13,7 +13,6 @@ and so does a template the project does not have.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
 
 import libcst as cst
 
@@ -23,7 +22,7 @@ from asyncdj_lint.analysis.loading import async_iterated, related_value
 from asyncdj_lint.analysis.project_calls import locate
 from asyncdj_lint.analysis.requests import is_request_attribute, user_loaded_before
 from asyncdj_lint.analysis.scopes import Scope
-from asyncdj_lint.analysis.values import ORM_LAZY, Instance, QuerySet, RelatedManager
+from asyncdj_lint.analysis.values import ORM_LAZY, Instance, QuerySet, RelatedManager, Value
 from asyncdj_lint.diagnostics import Severity
 from asyncdj_lint.index.templates import AUTH_CONTEXT_PROCESSOR, Lookup
 from asyncdj_lint.syntax.literals import string_value
@@ -155,30 +154,28 @@ def processor_context(ctx: FileContext) -> dict[str, _Entry]:
     """What the project's own context processors (named in the settings) add: the literal dicts
     their functions return, with each value inferred where it is written."""
     memo = ctx.project.memo
-    if memo.context_processors is None:
-        memo.context_processors = _processor_context(ctx)
-    return cast("dict[str, _Entry]", memo.context_processors)
+    if memo.processor_context is None:
+        memo.processor_context = _processor_context(ctx)
+    return {key: _Entry(*entry) for key, entry in memo.processor_context.items()}
 
 
-def _processor_context(ctx: FileContext) -> dict[str, _Entry]:
+def _processor_context(ctx: FileContext) -> dict[str, tuple[Value | None, bool, str]]:
     from asyncdj_lint.analysis.inference import Inference
 
-    entries: dict[str, _Entry] = {}
+    entries: dict[str, tuple[Value | None, bool, str]] = {}
     for name in ctx.index.templates.settings.context_processors or ():
         ref = ctx.index.functions.function(name)
         located = locate(ctx.project, ref) if ref is not None and not ref.decl.is_async else None
         if located is None:
             continue
-        parsed, scope = located
-        if not isinstance(scope.node, cst.FunctionDef):
-            continue
+        parsed, scope, function = located
         inference = Inference(ctx.project, parsed.file.name, parsed.file.is_package)
         finder = _ReturnedDicts()
-        walk(scope.node.body, finder)
+        walk(function.body, finder)
         for returned in finder.dicts:
             for item_key, item in _dict_items(returned) or ():
                 value = inference.infer(item, scope)
-                entries[item_key] = _Entry(value, _is_literal(item), name)  # a later processor wins
+                entries[item_key] = (value, _is_literal(item), name)  # a later processor wins
     return entries
 
 

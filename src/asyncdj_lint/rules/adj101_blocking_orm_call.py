@@ -163,7 +163,7 @@ async def product_list(request):
     )
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not self.ctx.on_loop:
+        if not self.ctx.on_loop or not isinstance(node.func, cst.Attribute):
             return
         if callee_name(self.ctx, node) == ON_COMMIT:
             self.report(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.analysis.context import FileContext
-from asyncdj_lint.analysis.inference import Builtin
 from asyncdj_lint.analysis.loading import async_iterated
 from asyncdj_lint.analysis.project_calls import locate, project_function
+from asyncdj_lint.analysis.values import Builtin
 from asyncdj_lint.rules._orm import is_queryset
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 

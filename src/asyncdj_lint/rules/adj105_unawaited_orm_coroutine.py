@@ -92,11 +92,11 @@ async def rename(request, pk):
         if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
             return
         value = self._coroutine(node.value)
-        function = self.ctx.scope.function
+        function = self.ctx.scope.function_node
         if not isinstance(value, Coroutine) or function is None:
             return
         name = node.targets[0].target.value
-        if not _coroutine_consumed(function.node, name):
+        if not _coroutine_consumed(function, name):
             self._report(node.value, value)
 
     def _coroutine(self, expr: cst.BaseExpression) -> Coroutine | None:

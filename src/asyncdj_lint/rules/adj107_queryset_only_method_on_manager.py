@@ -61,10 +61,11 @@ async def clear_orders(request):
     )
 
     def visit_Call(self, node: cst.Call) -> None:
-        is_candidate = (
+        if not (
             isinstance(node.func, cst.Attribute) and node.func.attr.value in orm_api.QUERYSET_ONLY_METHODS
-        )
-        found = orm_receiver(self.ctx, node) if is_candidate else None
+        ):
+            return
+        found = orm_receiver(self.ctx, node)
         if found is None:
             return
         receiver, method = found

@@ -109,7 +109,12 @@ async def tag_product(request, pk):
         if not isinstance(manager, RelatedManager):
             return
         relation = manager.relation
-        if method in _NULLABLE_ONLY and relation.reverse_foreign_key and not relation.nullable:
+        if (
+            method in _NULLABLE_ONLY
+            and relation is not None
+            and relation.reverse_foreign_key
+            and not relation.nullable
+        ):
             return  # no such method: an AttributeError in any context, not this rule's concern
         text = self.ctx.snippet(node.func.value)
         self.report(

@@ -76,7 +76,7 @@ async def cheapest(request):
 
     def visit_Await(self, node: cst.Await) -> None:
         wrapper = node.expression
-        if not is_sync_to_async(self.ctx, wrapper):
+        if not isinstance(wrapper, cst.Call) or not is_sync_to_async(self.ctx, wrapper):
             return
         text = self.ctx.snippet(wrapper)
         self.report(

@@ -71,7 +71,9 @@ async def product_count(request):
         if not self.ctx.on_loop:
             return
         values = bound_values(self.ctx, node.func)
-        wrappers = [value for value, _ in values if is_async_to_sync(self.ctx, value)]
+        wrappers = [
+            value for value, _ in values if isinstance(value, cst.Call) and is_async_to_sync(self.ctx, value)
+        ]
         if not values or len(wrappers) != len(values):
             return
         function = (

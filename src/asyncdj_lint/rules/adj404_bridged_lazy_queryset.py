@@ -88,14 +88,14 @@ async def product_names(request):
             return False
         if isinstance(holder, (cst.For, cst.CompFor)) and holder.iter is awaited:
             return holder.asynchronous is not None
-        function = self.ctx.scope.function
+        function = self.ctx.scope.function_node
         if not (isinstance(holder, cst.Assign) and len(holder.targets) == 1 and function is not None):
             return False
         target = holder.targets[0].target
         if not isinstance(target, cst.Name):
             return False
         finder = _AsyncIterationOf(target.value)
-        walk(function.node.body, finder)
+        walk(function.body, finder)
         return finder.found
 
     def _builds_queryset(self, wrapped: cst.BaseExpression) -> bool:

@@ -134,7 +134,8 @@ def _thread_insensitive(call: cst.Call) -> bool:
 
 
 def _expressions(root: cst.CSTNode) -> list[cst.BaseExpression]:
-    found, pending = [], [root]
+    found: list[cst.BaseExpression] = []
+    pending = [root]
     while pending:
         node = pending.pop()
         if isinstance(node, (cst.Attribute, cst.Call)):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.analysis.calls import callee_name
-from asyncdj_lint.analysis.inference import Symbol
+from asyncdj_lint.analysis.values import Symbol
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Outcome, Rule, Severity
 
 ATOMIC = "django.db.transaction.atomic"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 import libcst as cst
 
 from asyncdj_lint.analysis.calls import callee_name
@@ -147,7 +149,7 @@ async def sign_up(request):
         elif self._is_user_manager_call(node.func):
             self._report_user_manager_call(node, node.func)
 
-    def _is_user_manager_call(self, func: cst.BaseExpression) -> bool:
+    def _is_user_manager_call(self, func: cst.BaseExpression) -> TypeGuard[cst.Attribute]:
         """`User.objects.create_user(...)` & co., unless the project's own manager method is
         known to run SQL (ADJ101 reports those)."""
         if not (isinstance(func, cst.Attribute) and func.attr.value in api.USER_MANAGER_METHODS):
@@ -178,7 +180,7 @@ async def sign_up(request):
             f"SynchronousOnlyOperation; {advice}",
         )
 
-    def _is_permission_check(self, func: cst.BaseExpression) -> bool:
+    def _is_permission_check(self, func: cst.BaseExpression) -> TypeGuard[cst.Attribute]:
         return (
             isinstance(func, cst.Attribute)
             and func.attr.value in api.PERMISSION_METHODS

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 import libcst as cst
 
 from asyncdj_lint.analysis.calls import callee_name, is_built_by
@@ -96,7 +98,7 @@ async def contact(request):
             message = self.ctx.snippet(node.func.value)
             self._report(node, f"`{message}.send()`", f"`await sync_to_async({message}.send)()`")
 
-    def _is_message_send(self, func: cst.BaseExpression) -> bool:
+    def _is_message_send(self, func: cst.BaseExpression) -> TypeGuard[cst.Attribute]:
         return (
             isinstance(func, cst.Attribute)
             and func.attr.value == "send"

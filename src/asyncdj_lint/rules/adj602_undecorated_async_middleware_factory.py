@@ -69,7 +69,8 @@ def timing_middleware(get_response):
         if found is None:
             return
         _, facts, flags = found
-        if not facts.middleware_inner.is_async or flags != SYNC_ONLY:
+        inner = facts.middleware_inner
+        if inner is None or not inner.is_async or flags != SYNC_ONLY:
             return
         self.report(
             node.name,

@@ -126,7 +126,7 @@ def timing_middleware(get_response):
         if found is None:
             return
         _, facts, flags = found
-        if flags != BOTH:
+        if flags != BOTH or facts.middleware_inner is None:
             return
         problem = broken_path(facts.middleware_inner, facts.checks_mode)
         if problem is not None:

@@ -115,21 +115,26 @@ class ProductDetail(DetailView):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if not (isinstance(func, cst.Attribute) and self.ctx.on_loop and self._in_async_method()):
+        if not (isinstance(func, cst.Attribute) and self.ctx.on_loop):
+            return
+        class_name = self._async_method_class()
+        if class_name is None:
             return
         receiver, method = func.value, func.attr.value
         is_super = _is_super(receiver) and method in _HANDLERS
         is_self = isinstance(receiver, cst.Name) and receiver.value == "self"
         if is_self and method == "get_object":
-            found = self._generic_base(method, _SINGLE_OBJECT_VIEWS)
+            found = self._generic_base(class_name, method, _SINGLE_OBJECT_VIEWS)
         elif is_self and method == "paginate_queryset":
-            found = self._generic_base(method, _LIST_VIEWS | _DATE_ARCHIVE_VIEWS)
+            found = self._generic_base(class_name, method, _LIST_VIEWS | _DATE_ARCHIVE_VIEWS)
         elif is_super:
-            found = self._generic_base(method, _SINGLE_OBJECT_VIEWS | _DATE_ARCHIVE_VIEWS, skip_own=True)
+            found = self._generic_base(
+                class_name, method, _SINGLE_OBJECT_VIEWS | _DATE_ARCHIVE_VIEWS, skip_own=True
+            )
             if (
                 found is None
-                and self._generic_base(method, _LIST_VIEWS, skip_own=True)
-                and self._list_queries()
+                and self._generic_base(class_name, method, _LIST_VIEWS, skip_own=True)
+                and request_path(self.ctx).list_get_queries(class_name) is True
             ):
                 found = "ListView"
         else:
@@ -144,27 +149,24 @@ class ProductDetail(DetailView):
             "`[x async for x in queryset]`) or wrap the call in `sync_to_async`",
         )
 
-    def _in_async_method(self) -> bool:
+    def _async_method_class(self) -> str | None:
+        """The qualified name of the class whose async method the visited code is in."""
         function = self.ctx.scope.function
-        return (
-            function is not None
-            and function.is_async_function
-            and isinstance(function.parent.node, cst.ClassDef)
-        )
+        if function is None or not function.is_async_function or function.parent is None:
+            return None
+        cls = function.parent.node
+        return f"{self.ctx.module_name}.{cls.name.value}" if isinstance(cls, cst.ClassDef) else None
 
-    def _class_name(self) -> str:
-        return f"{self.ctx.module_name}.{self.ctx.scope.function.parent.node.name.value}"
-
-    def _list_queries(self) -> bool:
-        return request_path(self.ctx).list_get_queries(self._class_name()) is True
-
-    def _generic_base(self, method: str, views: frozenset[str], *, skip_own: bool = False) -> str | None:
-        """The Django view among `views` that `method` comes from, when no project class before it defines it.
+    def _generic_base(
+        self, class_name: str, method: str, views: frozenset[str], *, skip_own: bool = False
+    ) -> str | None:
+        """The Django view among `views` that `method` of class `class_name` comes from, when no project
+        class before it defines it.
 
         `skip_own`: the class's own definition does not count (`super().get()` in `get`).
         """
         index = request_path(self.ctx)
-        for position, (name, facts) in enumerate(index.ancestors(self._class_name())):
+        for position, (name, facts) in enumerate(index.ancestors(class_name)):
             short = name.rpartition(".")[2]
             if django_view_handlers(name) is not None:
                 return short if short in views else None

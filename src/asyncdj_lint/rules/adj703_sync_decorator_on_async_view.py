@@ -116,7 +116,7 @@ async def product_count(request):
         if view is None:
             return
         factory = isinstance(node.func, cst.Call)  # cache_page(60)(view)
-        callee = node.func.func if factory else node.func
+        callee = node.func.func if isinstance(node.func, cst.Call) else node.func
         message = self._problem(callee, factory, self.ctx.snippet(node.func), view)
         if message is not None:
             self.report(node, message)
@@ -131,7 +131,7 @@ async def product_count(request):
         ):
             cls = resolved(self.ctx, expr.func.value)
             handlers = index.handlers(cls) if cls else None
-            if handlers and all(is_async for is_async, _ in handlers.values()):
+            if cls and handlers and all(is_async for is_async, _ in handlers.values()):
                 return f"{cls.rpartition('.')[2]}.as_view()"
             return None
         function = index.request_function(resolved(self.ctx, expr) or "")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TypeGuard
+
 import libcst as cst
 
 from asyncdj_lint.facts.django_version import format_version as version_text
@@ -102,7 +105,7 @@ class MethodDecoratorOnAsyncView(Rule):
                     "other async handlers); decorate the function `as_view()` returns in the URLconf instead",
                 )
 
-    def _method_decorators(self, node: cst.ClassDef):
+    def _method_decorators(self, node: cst.ClassDef) -> Iterator[tuple[cst.Decorator, tuple[str, ...], str]]:
         """(decorator node, decorated qualname, method name) for each `method_decorator(...)`."""
         for decorator in node.decorators:
             call = decorator.decorator
@@ -122,7 +125,7 @@ class MethodDecoratorOnAsyncView(Rule):
                         continue  # an async dispatch gets an async wrapper
                     yield decorator, self._wrapped(decorator.decorator), statement.name.value
 
-    def _is_method_decorator(self, expr: cst.BaseExpression) -> bool:
+    def _is_method_decorator(self, expr: cst.BaseExpression) -> TypeGuard[cst.Call]:
         return (
             isinstance(expr, cst.Call)
             and bool(expr.args)

@@ -88,20 +88,19 @@ class FunctionBodyVisitor(Visitor):
         return False
 
 
-_LEAVE = object()
-
-
 def walk(root: cst.CSTNode, visitor: Visitor) -> None:
     """Depth-first, without recursion: deeply nested code cannot exhaust the stack."""
-    stack: list[object] = [root]
+    # None on `stack` marks where the innermost node on `entered` is left.
+    stack: list[cst.CSTNode | None] = [root]
+    entered: list[cst.CSTNode] = []
     while stack:
         item = stack.pop()
-        if item is _LEAVE:
-            visitor.on_leave(stack.pop())
+        if item is None:
+            visitor.on_leave(entered.pop())
             continue
         if visitor.on_visit(item):
-            stack.append(item)
-            stack.append(_LEAVE)
+            entered.append(item)
+            stack.append(None)
             stack.extend(reversed(list(children(item))))
         else:
             visitor.on_leave(item)
