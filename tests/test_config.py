@@ -157,7 +157,7 @@ def test_show_settings_prints_the_resolved_configuration(tmp_path):
     assert 'target-django = "4.2"' in lines
     assert 'blocking-calls = ["shop.slow.fetch"]' in lines
     assert "per-file-ignores = {}" not in lines and "# settings-module is not set" in lines
-    assert lines[-1] == "# enabled rules: ADJ101, ADJ102, ADJ103, ADJ104, ADJ106, ADJ107"
+    assert lines[-1] == "# enabled rules: ADJ101, ADJ102, ADJ103, ADJ104, ADJ106, ADJ107, ADJ108, ADJ109"
 
 
 def test_settings_map_onto_lint_options(tmp_path):

@@ -88,6 +88,12 @@ def _examples(examples: tuple[Example, ...]) -> list[str]:
                 f"Under Django: `{outcome.runs_on_loop}` runs on the event loop's thread, stalling it.",
                 "",
             ]
+        elif outcome is not None and outcome.connection_left_open is not None:
+            state = "stays open" if outcome.connection_left_open else "is closed"
+            reply = (
+                "Under Django: the consumer replies, and the database connection of the thread its sync work"
+            )
+            lines += [f"{reply} ran in {state}.", ""]
         elif outcome is not None:
             lines += ["Under Django: answers 200.", ""]
         if example.fixed is not None:

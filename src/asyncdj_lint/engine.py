@@ -39,7 +39,7 @@ Handler = Callable[[cst.CSTNode], None]
 # Families whose findings are facts about a sync body run on the loop (for the helper judge).
 _FACT_FAMILIES = ("ADJ1", "ADJ2", "ADJ5")
 # Rules of those families that judge async constructs, or code that fails in any context.
-_NOT_FACTS = frozenset({"ADJ104", "ADJ105", "ADJ106", "ADJ107", "ADJ511"})
+_NOT_FACTS = frozenset({"ADJ104", "ADJ105", "ADJ106", "ADJ107", "ADJ108", "ADJ109", "ADJ511"})
 
 
 class _Walker(Visitor):

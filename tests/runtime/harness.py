@@ -68,6 +68,8 @@ class ServedResult:
     error: ServedError | None
     warnings: tuple[ServedWarning, ...]
     logs: tuple[str, ...] = ()  # what `django.request` logged (settings examples only)
+    # Channels consumer examples only: whether sync_to_async's thread kept a database connection open.
+    connection_open: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,10 @@ def serve_example(example: Example) -> ServedResult:
         from tests.runtime.settings_site import serve_settings
 
         return serve_settings(example)
+    from tests.runtime.consumer_site import is_consumer, serve_consumer
+
+    if is_consumer(example.code):
+        return serve_consumer(example)
     with _example_caches(example):
         return _serve(example.code, _site_for)
 
@@ -135,6 +141,10 @@ def assert_outcome(example: Example) -> None:
     )
     if blocking:
         _assert_ran_on_loop(blocking, calls)
+    if result.connection_open is not None or example.outcome.connection_left_open is not None:
+        assert result.connection_open == example.outcome.connection_left_open, (
+            f"expected the worker thread's connection left open: {example.outcome.connection_left_open}"
+        )
 
 
 def _assert_exception(result: ServedResult, expected: Outcome) -> None:

@@ -127,14 +127,14 @@ def class_attribute(project: Project, class_qualname: str, attr: str) -> Value |
     """A class attribute set in the class body (`model = Product`), unless a method reassigns it."""
     if _assigned_on_self(project, class_qualname, attr):
         return None
-    for _, class_node, parsed in _class_nodes(project, class_qualname):
+    for _, class_node, parsed in class_nodes(project, class_qualname):
         scope = Scope(class_node, Scope(parsed.module, None))
         if attr in scope.bindings:
             return _inference_for(project, parsed).infer(cst.Name(attr), scope)
     return None
 
 
-def _class_nodes(project: Project, class_qualname: str) -> Iterator[tuple[str, cst.ClassDef, ParsedFile]]:
+def class_nodes(project: Project, class_qualname: str) -> Iterator[tuple[str, cst.ClassDef, ParsedFile]]:
     """(qualified name, ClassDef, parsed module) of a class and its project bases, in lookup order."""
     for cls in project.index.functions.mro(class_qualname):
         module, _, name = cls.rpartition(".")
@@ -148,7 +148,7 @@ def _class_nodes(project: Project, class_qualname: str) -> Iterator[tuple[str, c
 def _assigned_on_self(project: Project, class_qualname: str, attr: str) -> bool:
     """Whether a method anywhere in the class's project hierarchy assigns `self.attr`."""
     assigned = project.memo.self_assigned
-    for cls, node, _ in _class_nodes(project, class_qualname):
+    for cls, node, _ in class_nodes(project, class_qualname):
         if cls not in assigned:
             finder = _SelfAssignments()
             walk(node.body, finder)
@@ -159,7 +159,7 @@ def _assigned_on_self(project: Project, class_qualname: str, attr: str) -> bool:
 
 
 def _bound_in_class_bodies(project: Project, class_qualname: str, attr: str) -> bool:
-    return any(attr in Scope(node, None).bindings for _, node, _ in _class_nodes(project, class_qualname))
+    return any(attr in Scope(node, None).bindings for _, node, _ in class_nodes(project, class_qualname))
 
 
 class _SelfAssignments(Visitor):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.facts.django_version import format_version as version_text
+from asyncdj_lint.facts.request_path import HTTP_METHOD_NAMES, MIDDLEWARE_MIXIN
 from asyncdj_lint.facts.view_decorators import UNAWAITED, VIEW_DECORATORS
 from asyncdj_lint.rules._request_path import (
     RETURNS_COROUTINE,
@@ -15,6 +16,14 @@ from asyncdj_lint.rules._request_path import (
     target_django,
 )
 from asyncdj_lint.rules.base import Example, Expected, Rule, Severity
+
+# Methods Django calls in the mode it sees: a view's handlers (View.as_view) and the
+# middleware hooks its handler adapts (BaseHandler.adapt_method_mode).
+_ADAPTED_METHODS = frozenset(HTTP_METHOD_NAMES) | {
+    "process_view",
+    "process_exception",
+    "process_template_response",
+}
 
 
 class SyncDecoratorOnAsyncView(Rule):
@@ -34,7 +43,9 @@ class SyncDecoratorOnAsyncView(Rule):
         "`permission_required` in 5.1; the csrf, http, cache, vary, gzip, clickjacking, debug "
         "and common decorators in 5.0 (the target version comes from the project, "
         "`--target-django`). Decorators applied in a URLconf (`never_cache(HomeView.as_view())`) "
-        "are checked the same way. Make the wrapper `async def` and await the view, or branch "
+        "are checked the same way, and so are project decorators on the async HTTP handlers of a "
+        "class-based view and on a middleware's async `process_view`, `process_exception` or "
+        "`process_template_response`, which Django also calls in the mode it sees. Make the wrapper `async def` and await the view, or branch "
         "on `iscoroutinefunction(view)`."
     )
     django_versions = "4.1 to 6.1"
@@ -70,6 +81,36 @@ async def product_count(request):
                 ),
             ),
         ),
+        Example(
+            """\
+import functools
+
+from django.utils.deprecation import MiddlewareMixin
+from shop.models import Product
+
+
+def timed(hook):
+    @functools.wraps(hook)
+    def wrapper(self, *args, **kwargs):
+        return hook(self, *args, **kwargs)
+
+    return wrapper
+
+
+class ProductCountMiddleware(MiddlewareMixin):
+    @timed
+    async def process_view(self, request, view_func, view_args, view_kwargs):
+        request.product_count = await Product.objects.acount()
+        return None
+""",
+            RETURNS_COROUTINE,
+            expected=(
+                Expected(
+                    "16:5-16:11",
+                    "`@timed` wraps async `ProductCountMiddleware.process_view` in a sync function that does not await it: Django sees a sync method, runs it in a thread and gets a coroutine back, so requests fail with ValueError: The view ... didn't return an HttpResponse object. It returned an unawaited coroutine instead.; make the wrapper `async def` and `await` the method (or branch on `iscoroutinefunction`)",
+                ),
+            ),
+        ),
     )
     valid = (
         Example(
@@ -97,7 +138,10 @@ async def product_count(request):
     )
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if node.asynchronous is None or not node.decorators or module_function(self.ctx, node) is None:
+        if node.asynchronous is None or not node.decorators:
+            return
+        if module_function(self.ctx, node) is None:
+            self._check_method(node)
             return
         for decorator in node.decorators:
             expr = decorator.decorator
@@ -107,6 +151,34 @@ async def product_count(request):
             )
             if message is not None:
                 self.report(decorator, message)
+
+    def _check_method(self, node: cst.FunctionDef) -> None:
+        """An async HTTP handler or middleware view hook of a module-level class, under a project decorator."""
+        method = node.name.value
+        class_scope = self.ctx.scope.parent
+        owner = class_scope.node if class_scope is not None else None
+        at_module_level = (
+            class_scope is not None and class_scope.parent is not None and class_scope.parent.parent is None
+        )
+        if method not in _ADAPTED_METHODS or not isinstance(owner, cst.ClassDef) or not at_module_level:
+            return
+        # Only where Django calls the method: a class-based view's handler, a middleware's hook.
+        django_base = "django.views." if method in HTTP_METHOD_NAMES else MIDDLEWARE_MIXIN
+        ancestors = request_path(self.ctx).ancestors(f"{self.ctx.module_name}.{owner.name.value}")
+        if not any(name.startswith(django_base) for name, _ in ancestors):
+            return
+        for decorator in node.decorators:
+            expr = decorator.decorator
+            qualname = None if isinstance(expr, cst.Call) else resolved(self.ctx, expr)
+            function = request_path(self.ctx).request_function(qualname) if qualname else None
+            if function is not None and function[1].sync_wrapper:
+                self.report(
+                    decorator,
+                    f"`@{self.ctx.snippet(expr)}` wraps async `{owner.name.value}.{method}` in a sync function that "
+                    f"does not await it: Django sees a sync method, runs it in a thread and gets a coroutine back, "
+                    f"so requests fail with {UNAWAITED}; make the wrapper `async def` and `await` the method (or "
+                    "branch on `iscoroutinefunction`)",
+                )
 
     def visit_Call(self, node: cst.Call) -> None:
         """`login_required(views.home)` and `never_cache(HomeView.as_view())` in a URLconf."""

@@ -54,6 +54,10 @@ class Outcome:
     # Dotted path of a blocking callable (`time.sleep`) that the example's own
     # code calls on the event loop's thread: Django raises nothing, the loop stalls.
     runs_on_loop: str | None = None
+    # A Channels consumer example (served one websocket message, to which it must reply):
+    # whether the database connection of the thread its sync work ran in is still open
+    # afterwards. None for every other example.
+    connection_left_open: bool | None = None
 
 
 RESPONDS_OK = Outcome()

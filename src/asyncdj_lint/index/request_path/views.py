@@ -53,27 +53,37 @@ def http_method_names(node: cst.ClassDef) -> tuple[str, ...] | None:
 
 
 def returns_call_of(inner: cst.FunctionDef, callee: str) -> bool:
-    """Whether some `return` in `inner` returns `callee(...)` itself."""
+    """Whether some `return` in `inner` returns `callee(...)` itself, directly or through a name."""
     finder = _ReturnedCalls(callee)
     walk(inner.body, finder)
     return finder.found
 
 
 class _ReturnedCalls(Visitor):
+    """`return callee(...)`, or `result = callee(...)` ... `return result`."""
+
     def __init__(self, callee: str) -> None:
         self.callee = callee
         self.found = False
+        self.result_names: set[str] = set()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False
 
-    def visit_Return(self, node: cst.Return) -> None:
-        value = node.value
-        if (
+    def _is_call(self, value: cst.BaseExpression | None) -> bool:
+        return (
             isinstance(value, cst.Call)
             and isinstance(value.func, cst.Name)
             and value.func.value == self.callee
-        ):
+        )
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self._is_call(node.value):
+            self.result_names.update(t.target.value for t in node.targets if isinstance(t.target, cst.Name))
+
+    def visit_Return(self, node: cst.Return) -> None:
+        value = node.value
+        if self._is_call(value) or (isinstance(value, cst.Name) and value.value in self.result_names):
             self.found = True
 
 
