@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
 from asyncdj_lint import __version__, baseline, parse_guard
-from asyncdj_lint.add_noqa import add_noqa
-from asyncdj_lint.api import LintResult, files_to_check, lint_paths
 from asyncdj_lint.baseline import SourceLines
 from asyncdj_lint.config import (
     ConfigError,
@@ -32,11 +29,12 @@ from asyncdj_lint.config import (
 from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.facts.django_version import git_only_root, parse_version, project_root
 from asyncdj_lint.fixer import FixPolicy, FixRun, fix_paths
-from asyncdj_lint.formats import FORMATS, Rendering, lines_on_disk
-from asyncdj_lint.lines import split_lines
+from asyncdj_lint.formats import FORMATS, Rendering
 from asyncdj_lint.report import Progress, closing_line, fixed_summary, statistics
-from asyncdj_lint.rules import all_rules, rule_by_code
 from asyncdj_lint.terminal import is_terminal, render_rule, render_rule_list, wants_colour
+
+if TYPE_CHECKING:
+    from asyncdj_lint.api import LintResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -302,6 +300,8 @@ def check(
         click.echo("\n".join(describe(settings) for _, settings in projects), nl=False)
         return
     if show_files:
+        from asyncdj_lint.api import files_to_check
+
         shown = (path for group, settings in projects for path in files_to_check(group, to_options(settings)))
         for path in sorted(shown):
             click.echo(path)
@@ -333,7 +333,7 @@ def check(
         click.echo(f"asyncdj-lint: {notice}", err=True)
     # Fingerprints are relative to the project root; for several projects, to the folder they share.
     root = settings.root if len(projects) == 1 else project_root([s.root or g[0] for g, s in projects])
-    source_lines = _source_reader(stdin_filename, stdin)
+    source_lines = result.source_lines
     diagnostics = output.apply_baseline(result.diagnostics, source_lines, root)
     if output.add_noqa:
         _add_noqa(diagnostics, root)
@@ -360,7 +360,7 @@ def check(
     if run.files:
         # Report what is left: the fixed files are linted again, with their whole projects.
         result, per_project = _lint_projects(projects, None, None)
-        source_lines = _source_reader(stdin_filename, stdin)
+        source_lines = result.source_lines
         diagnostics = output.apply_baseline(result.diagnostics, source_lines, root)
     fixed = sum(run.fixed.values())
     if output.fix_only:
@@ -513,6 +513,8 @@ def _lint_projects(
     projects: list[tuple[tuple[Path, ...], Settings]], stdin: str | None, progress: Progress | None
 ) -> tuple[LintResult, list[set[Diagnostic]]]:
     """Every project's findings in one result (sorted when there are several), and each project's own."""
+    from asyncdj_lint.api import LintResult, lint_paths  # imports LibCST only when a file must be parsed
+
     result = LintResult()
     per_project = []
     for group, settings in projects:
@@ -532,22 +534,12 @@ def _fix_problems(run: FixRun) -> None:
 
 
 def _add_noqa(diagnostics: list[Diagnostic], root: Path | None) -> None:
+    from asyncdj_lint.add_noqa import add_noqa
+
     edits = add_noqa(diagnostics, root)
     for problem in edits.skipped:
         click.echo(f"asyncdj-lint: {problem}", err=True)
     click.echo(f"Added {edits.added} noqa comments to {len(edits.files)} files.", err=True)
-
-
-def _source_reader(stdin_filename: Path | None, stdin: str | None) -> SourceLines:
-    """Lines of a reported file, read once; stdin's text stands for `--stdin-filename`."""
-
-    @cache
-    def source_lines(path: str) -> list[str]:
-        if stdin is not None and stdin_filename is not None and path == str(stdin_filename):
-            return split_lines(stdin)
-        return lines_on_disk(path)
-
-    return source_lines
 
 
 @main.command()
@@ -555,6 +547,8 @@ def _source_reader(stdin_filename: Path | None, stdin: str | None) -> SourceLine
 @click.option("--all", "show_all", is_flag=True, help="List every rule.")
 def rule(code: str | None, show_all: bool) -> None:
     """Explain a rule (`asyncdj-lint rule ADJ101`) or list them all (`--all`)."""
+    from asyncdj_lint.rules import all_rules, rule_by_code
+
     colour = wants_colour(sys.stdout)
     if show_all or code is None:
         click.echo(render_rule_list(all_rules(), colour), nl=False, color=colour)

@@ -20,8 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import libcst as cst
-
 from asyncdj_lint import parse_guard
 from asyncdj_lint.api import LintSession, resolve_options
 from asyncdj_lint.diagnostics import Diagnostic
@@ -202,6 +200,8 @@ def _write(path: Path, file: FileFix, run: FixRun) -> bool:
         run.problems.append(f"{path}: left unchanged: it changed on disk while it was being fixed")
         return False
     data = file.after.encode(read.encoding)
+    import libcst as cst  # only when a fix is written: an unchanged run imports no LibCST
+
     try:
         parse_guard.parse_module(data)
     except (cst.ParserSyntaxError, parse_guard.NestingError, RecursionError):

@@ -9,12 +9,13 @@ from pathlib import Path
 
 from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.fixes import AddImport, RemoveImport, Safety, TextEdit, apply_fixes
-from asyncdj_lint.lines import split_lines
+from asyncdj_lint.sources import source_lines
 
 
 def lines_on_disk(path: str) -> list[str]:
+    """A file's lines read afresh (a run's own are in `LintResult.source_lines`)."""
     try:
-        return split_lines(Path(path).read_bytes().decode("utf-8", errors="replace"))
+        return source_lines(Path(path).read_bytes())
     except OSError:
         return []
 
