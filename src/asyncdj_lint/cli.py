@@ -515,17 +515,22 @@ def _lint_projects(
     """Every project's findings in one result (sorted when there are several), and each project's own."""
     from asyncdj_lint.api import LintResult, lint_paths  # imports LibCST only when a file must be parsed
 
+    results = [
+        lint_paths(list(group), to_options(settings), stdin=stdin, progress=progress)
+        for group, settings in projects
+    ]
+    if len(results) == 1:
+        return results[0], [set(results[0].diagnostics)]
     result = LintResult()
-    per_project = []
-    for group, settings in projects:
-        one = lint_paths(list(group), to_options(settings), stdin=stdin, progress=progress)
+    for one in results:
         result.diagnostics += one.diagnostics
         result.files_checked += one.files_checked
         result.internal_errors += one.internal_errors
-        per_project.append(set(one.diagnostics))
-    if len(projects) > 1:
-        result.diagnostics.sort()
-    return result, per_project
+    result.diagnostics.sort()
+    # Each project's run read its own files: a line is asked of the run that read it.
+    readers = {d.path: one.source_lines for one in results for d in one.diagnostics}
+    result.source_lines = lambda path: readers.get(path, results[0].source_lines)(path)
+    return result, [set(one.diagnostics) for one in results]
 
 
 def _fix_problems(run: FixRun) -> None:
