@@ -16,6 +16,7 @@ class SessionAccess(Rule):
     name = "session-access"
     stable_since = "0.1.0"
     severity = Severity.ERROR
+    sync_only_query = True
     summary = "`request.session` is read or written with its sync API in async code."
     why = (
         "The session loads lazily from its store on first use. With the default "
