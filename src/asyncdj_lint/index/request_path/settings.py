@@ -26,6 +26,7 @@ from asyncdj_lint.index.request_path.settings_ops import (
     CacheBackendSet,
     CachesAssign,
     DatabasesAssign,
+    FlagAssign,
     ListAssign,
     ListDelete,
     ListExtend,
@@ -37,7 +38,6 @@ from asyncdj_lint.index.request_path.settings_ops import (
     ListSetItem,
     ListUnknown,
     SettingsOp,
-    FlagAssign,
     SplitInclude,
     StarImport,
 )
