@@ -67,6 +67,10 @@ def test_the_variable_assigned_by_index_or_set_by_pytest_env_counts_too(tmp_path
     assert findings(tmp_path / "b", {"pyproject.toml": pyproject, "tests/test_boards.py": WS_TEST}) == [
         "boards/views.py:5: ADJ101"
     ]
+    pyproject = '[tool.pytest_env]\nDJANGO_ALLOW_ASYNC_UNSAFE = "true"\n'
+    assert findings(tmp_path / "c", {"pyproject.toml": pyproject, "tests/test_boards.py": WS_TEST}) == [
+        "boards/views.py:5: ADJ101"
+    ]
 
 
 def test_a_commented_out_or_empty_setting_does_not_allow_anything(tmp_path):

@@ -180,4 +180,10 @@ def _pytest_env_sets(root: Path) -> bool:
         lines = env if isinstance(env, list) else env.splitlines() if isinstance(env, str) else []
         if any(isinstance(line, str) and _ALLOW_UNSAFE_ENV.match(line.strip()) for line in lines):
             return True
-    return False
+    # pytest-env's own table: `[tool.pytest_env] DJANGO_ALLOW_ASYNC_UNSAFE = "true"`
+    try:
+        table = tomllib.loads(_read(root / "pyproject.toml")).get("tool", {}).get("pytest_env")
+    except tomllib.TOMLDecodeError:
+        return False
+    value = table.get(ALLOW_UNSAFE_ENV) if isinstance(table, dict) else None
+    return bool(value.get("value") if isinstance(value, dict) else value)
