@@ -11,7 +11,6 @@ from asyncdj_lint.fixes import Fix, FixAvailability
 from asyncdj_lint.rules._fixes import await_twin
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
-
 # Session methods that only read or write the loaded session data (its cache); the others
 # (`save`, `flush`, `cycle_key`, `exists`, ...) go to the store every time.
 _LOADS_ONLY = frozenset(
