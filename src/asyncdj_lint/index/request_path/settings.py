@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple
 
+from asyncdj_lint.facts.deployment import Evidence, deployment_evidence
 from asyncdj_lint.index.request_path.definitions import MAX_DEPTH, Definitions
-from asyncdj_lint.index.request_path.deployment import Evidence, deployment_evidence
 from asyncdj_lint.index.request_path.settings_ops import (
     ASGI_SERVER_APPS,
     SETTINGS_ENV,
@@ -130,8 +130,12 @@ class SettingsIndex(Definitions):
     def async_unsafe_tests(self) -> AsyncUnsafeTests:
         """Which test files run with `DJANGO_ALLOW_ASYNC_UNSAFE` set (conftest.py, pytest-env, test settings)."""
         found = self.find_module(self.test_settings_module) if self.test_settings_module else None
-        parsed = self.index.tree(found) if found else None
-        source = parsed.source.decode("utf-8", "replace") if parsed is not None else ""
+        root = self.index.root
+        path = root / _module_path(found, self.index.modules[found].is_package) if found and root else None
+        try:
+            source = path.read_text(encoding="utf-8", errors="replace") if path is not None else ""
+        except OSError:
+            source = ""
         return AsyncUnsafeTests(self.index.root, source)
 
     def settings_for(self, module: str, settings_module: str | None = None) -> ProjectSettings:
