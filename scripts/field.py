@@ -463,8 +463,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     failed: list[str] = []
     for app in apps:
         try:
-            git_dir = find_mirror(app, mirror_dir, clone=not args.no_clone)
-            tree = export_tree(app, git_dir, cache_dir)
+            tree = cache_dir / f"{app.name}-{app.commit[:12]}"
+            if not (tree / COMPLETE_MARKER).exists():  # a complete export needs no mirror
+                tree = export_tree(app, find_mirror(app, mirror_dir, clone=not args.no_clone), cache_dir)
             findings, seconds = lint(app, tree, command)
         except FieldError as error:
             print(f"{app.name}: {error}", file=sys.stderr)

@@ -178,3 +178,86 @@ def test_test_code_without_test_settings_runs_under_the_project_settings(tmp_pat
         ["shop/test_banner.py:6:", "ADJ509"],
         ["shop/views.py:6:", "ADJ509"],
     ]
+
+
+# Settings assembled with django-split-settings, the test run's components swapping Redis for a
+# project subclass of LocMemCache.
+SPLIT_SETTINGS = {
+    "site_config/settings/__init__.py": "",
+    "site_config/settings/production.py": (
+        "from split_settings.tools import include, optional\n\n"
+        'include("components/base.py", "components/caches.py", optional("components/local_*.py"))\n'
+    ),
+    "site_config/settings/test.py": (
+        "from split_settings.tools import include\n\n"
+        'include("components/*.py")\n'
+        'include("../testing/memory.py")\n'
+        "TESTING = True\n"
+    ),
+    "site_config/settings/components/__init__.py": "",
+    "site_config/settings/components/base.py": "DEBUG = False\n",
+    "site_config/settings/components/caches.py": caches_setting("shop.backends.RedisCache"),
+    "site_config/testing/__init__.py": "",
+    "site_config/testing/memory.py": caches_setting("shop.backends.LocMemCache"),
+    "shop/backends.py": (
+        "from django.core.cache.backends.locmem import LocMemCache as DjangoLocMemCache\n"
+        "from django.core.cache.backends.redis import RedisCache as DjangoRedisCache\n\n\n"
+        "class RedisCache(DjangoRedisCache):\n    pass\n\n\n"
+        "class LocMemCache(DjangoLocMemCache):\n    def lock(self, key):\n        return key\n"
+    ),
+    "shop/tests/__init__.py": "",
+    "shop/tests/test_banner.py": TEST_CODE,
+}
+
+
+def test_split_settings_includes_are_followed_and_project_backends_judged_by_their_django_base(tmp_path):
+    files = {
+        **project(""),
+        **SPLIT_SETTINGS,
+        "pyproject.toml": '[tool.pytest]\nini_options.DJANGO_SETTINGS_MODULE = "site_config.settings.test"\n',
+    }
+    del files["site_config/settings.py"]
+    files["manage.py"] = MANAGE.replace("site_config.settings", "site_config.settings.production")
+    # Production includes the Redis subclass; the test run's glob and `../` include end on LocMemCache.
+    assert findings(tmp_path, files) == [
+        (
+            "shop/views.py:6: ADJ509 `cache.get()` blocks the event loop while it waits on a Redis server "
+            "(cache 'default'); use `await cache.aget(...)`"
+        ),
+    ]
+
+
+# Settings that switch to a local-memory cache when `manage.py test` runs (TESTING from sys.argv).
+EAGER_SETTINGS = (
+    "import sys\n\nimport environ\n\nenv = environ.Env()\n"
+    'TESTING = len(sys.argv) > 1 and sys.argv[1] == "test"\n'
+    + caches_setting("django_redis.cache.RedisCache")
+    + 'CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", False)\n'
+    "if TESTING:\n    CELERY_TASK_ALWAYS_EAGER = True\n"
+    "if CELERY_TASK_ALWAYS_EAGER:\n"
+    '    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}\n'
+)
+
+
+def test_a_cache_switched_by_the_test_command_is_judged_for_the_test_run_that_is_known(tmp_path):
+    def found(number: int, runner: dict[str, str]) -> list[list[str]]:
+        files = {
+            **project(EAGER_SETTINGS),
+            "shop/tests/__init__.py": "",
+            "shop/tests/test_banner.py": TEST_CODE,
+        }
+        return [f.split(" ", 2)[:2] for f in findings(tmp_path / str(number), {**files, **runner})]
+
+    app = [["shop/views.py:6:", "ADJ509"]]
+    tests = [["shop/tests/test_banner.py:5:", "ADJ509"], ["shop/tests/test_banner.py:6:", "ADJ509"]]
+    # `manage.py test`: TESTING is true, so the tests run on LocMemCache; the app on Redis or not.
+    assert found(0, {".gitlab-ci.yml": "test:\n  script:\n    - ./manage.py test\n"}) == app
+    # pytest: sys.argv[1] is not "test"; the eager flag depends on the environment: unknown.
+    pytest = {"pytest.ini": "[pytest]\nDJANGO_SETTINGS_MODULE = site_config.settings\n"}
+    assert found(1, pytest) == sorted(tests + app)
+    # No test command known: the backend stays unknown, and the message says so.
+    assert found(2, {}) == sorted(tests + app)
+    assert (
+        "the backend is unknown (the settings do not give cache 'default' one literal BACKEND)"
+        in (findings(tmp_path / "2", {})[0])
+    )

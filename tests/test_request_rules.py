@@ -274,3 +274,24 @@ def test_self_request_outside_a_view_class_is_silent():
 def test_unannotated_request_in_a_module_without_django_is_silent():
     code = "from starlette.responses import Response\n\nasync def homepage(request):\n    return request.user.name\n"
     assert findings(code, "ADJ501") == []
+
+
+def test_session_items_after_an_awaited_async_session_method_in_the_same_function_are_silent():
+    # A playground view: the anonymous id is read with `aget`, which loads the session; the
+    # item written after it goes into the loaded data. `save()` still goes to the store.
+    code = DJANGO + (
+        "import uuid\n\n\n"
+        "async def playground(request):\n"
+        "    if 'seen' in request.session:\n"
+        "        pass\n"
+        "    visitor = await request.session.aget('anonymous_id')\n"
+        "    if not visitor:\n"
+        "        request.session['anonymous_id'] = str(uuid.uuid4())\n"
+        "        request.session.set_expiry(60)\n"
+        "    request.session.save()\n"
+        "    return HttpResponse(visitor)\n\n\n"
+        "async def other(request):\n"
+        "    request.session['anonymous_id'] = 'x'\n"
+        "    return HttpResponse('')\n"
+    )
+    assert [line for line, _ in findings(code, "ADJ502")] == [7, 13, 18]

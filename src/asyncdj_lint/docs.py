@@ -26,7 +26,7 @@ def rule_page(rule: type[Rule]) -> str:
         "",
         rule.why,
         "",
-        *(["## What it needs to know", "", rule.needs, ""] if rule.needs else []),
+        *(["## What it needs to know", "", *_needs(rule)] if rule.needs or rule.sync_only_query else []),
         "## Example",
         "",
         *_examples(rule.invalid),
@@ -50,6 +50,26 @@ _AVAILABILITY = {
     FixAvailability.SOMETIMES: "sometimes available",
     FixAvailability.NONE: "none",
 }
+
+
+_ASYNC_UNSAFE = (
+    "Test files that run with `DJANGO_ALLOW_ASYNC_UNSAFE` set are not reported: a `conftest.py` "
+    "in the test file's folder or a folder above it that does "
+    '`os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")` or '
+    '`os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = ...`, pytest-env\'s `env` option, or the test '
+    "settings module setting it. Django then runs the sync query instead of raising "
+    "SynchronousOnlyOperation, so the error this rule claims does not happen. The query still "
+    "blocks the test's event loop, but in a test suite that is the author's explicit choice "
+    "(the variable exists for this), and a finding there would be a false error. Code outside "
+    "test files is judged as usual: the variable is set for the tests, not for production."
+)
+
+
+def _needs(rule: type[Rule]) -> list[str]:
+    return [
+        *([rule.needs, ""] if rule.needs else []),
+        *([_ASYNC_UNSAFE, ""] if rule.sync_only_query else []),
+    ]
 
 
 def _proof(rule: type[Rule]) -> str:

@@ -117,4 +117,13 @@ def _backend(ctx: FileContext, alias: str | None) -> tuple[str | None, str]:
     backend = dict(settings.caches).get(alias)
     if backend is None:
         return None, f"the settings do not give cache '{alias}' one literal BACKEND"
-    return backend, ""
+    return _django_backend(ctx, backend), ""
+
+
+def _django_backend(ctx: FileContext, backend: str) -> str:
+    """A project's subclass of a Django backend (`core.cache.LocMemCache(LocMemCache)`) is judged as
+    the Django backend it derives from; any other backend as written."""
+    known = (*NO_IO_BACKENDS, DATABASE_BACKEND, *BLOCKING_BACKENDS)
+    if backend in known:
+        return backend
+    return next((base for base in known if ctx.index.derives_from(backend, frozenset({base}))), backend)

@@ -22,6 +22,7 @@ class BlockingOrmCall(Rule):
     name = "blocking-orm-call"
     stable_since = "0.1.0"
     severity = Severity.ERROR
+    sync_only_query = True
     summary = "A QuerySet or Manager method that runs a query is called in async code."
     why = (
         "Methods such as `get()`, `count()`, `create()` or `update()` run SQL before they "

@@ -43,6 +43,7 @@ class QuerySetEvaluatedInAsync(Rule):
     name = "queryset-evaluated-in-async"
     stable_since = "0.1.0"
     severity = Severity.ERROR
+    sync_only_query = True
     summary = "A QuerySet is evaluated (iterated, counted, tested, indexed, printed) in async code."
     why = (
         "A QuerySet is lazy: building it runs no SQL, evaluating it does. A sync `for` loop, "

@@ -16,6 +16,7 @@ class BlockingInstanceMethod(Rule):
     name = "blocking-instance-method"
     stable_since = "0.1.0"
     severity = Severity.ERROR
+    sync_only_query = True
     summary = "A model instance's `save()`, `delete()` or `refresh_from_db()` is called in async code."
     why = (
         "`save()`, `delete()` and `refresh_from_db()` run SQL. Called on the event loop "

@@ -14,6 +14,7 @@ class LazyRelationAccess(Rule):
     name = "lazy-relation-access"
     stable_since = "0.1.0"
     severity = Severity.ERROR
+    sync_only_query = True
     summary = "A foreign key or one-to-one relation that the query did not load is read in async code."
     why = (
         "Reading `order.customer` runs a query to fetch the customer unless the query that "

@@ -30,6 +30,7 @@ class RelatedManagerWrite(Rule):
     name = "related-manager-write"
     stable_since = "0.1.0"
     severity = Severity.ERROR
+    sync_only_query = True
     summary = (
         "A related manager's `add()`, `remove()`, `set()`, `clear()` or `create()` is called in async code."
     )

@@ -15,6 +15,7 @@ class DeferredFieldRead(Rule):
     name = "deferred-field-read"
     stable_since = "0.1.0"
     severity = Severity.ERROR
+    sync_only_query = True
     summary = "A field that `only()` or `defer()` left out is read in async code."
     why = (
         "`only()` and `defer()` leave fields out of the query; reading one of them later "

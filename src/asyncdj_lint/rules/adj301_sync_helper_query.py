@@ -13,6 +13,7 @@ class SyncHelperQuery(ChainReports, Rule):
     name = "sync-helper-query"
     stable_since = "0.1.0"
     severity = Severity.ERROR
+    sync_only_query = True
     summary = "A sync function that queries the database, directly or through the functions it calls, is called in async code."
     why = (
         "Calling a plain `def` from an `async def` runs it on the event loop. When that "

@@ -16,6 +16,7 @@ class RequestUserAccess(Rule):
     name = "request-user-access"
     stable_since = "0.1.0"
     severity = Severity.ERROR
+    sync_only_query = True
     summary = "An attribute of `request.user` is read in async code."
     why = (
         "`AuthenticationMiddleware` sets `request.user` to a lazy object: the first "

@@ -18,6 +18,7 @@ class SyncAuthApi(Rule):
     name = "sync-auth-api"
     stable_since = "0.1.0"
     severity = Severity.ERROR
+    sync_only_query = True
     summary = "A sync auth function, user permission check or user manager method is called in async code."
     why = (
         "`authenticate()`, `login()`, `logout()`, `get_user()` and "

@@ -16,6 +16,7 @@ class Sync404Shortcut(Rule):
     name = "sync-404-shortcut"
     stable_since = "0.1.0"
     severity = Severity.ERROR
+    sync_only_query = True
     summary = "`get_object_or_404()` or `get_list_or_404()` is called in async code."
     why = (
         "Both shortcuts run their query before they return, so on the event loop they raise "

@@ -13,6 +13,7 @@ class RenderLazyContext(Rule):
     name = "render-lazy-context"
     stable_since = "0.1.0"
     severity = Severity.ERROR
+    sync_only_query = True
     summary = "`render()` or `render_to_string()` gets a QuerySet in its context in async code."
     why = (
         "`render()` and `render_to_string()` render the template where they are called. "

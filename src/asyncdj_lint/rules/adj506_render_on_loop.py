@@ -13,6 +13,7 @@ class RenderOnLoop(Rule):
     name = "render-on-loop"
     stable_since = "0.1.0"
     severity = Severity.ERROR
+    sync_only_query = True
     summary = "`render()` or `render_to_string()` in async code renders a template whose lookups query."
     why = (
         "Rendering runs where `render()` is called: in async code, on the event loop. "

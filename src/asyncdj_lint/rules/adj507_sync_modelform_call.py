@@ -45,6 +45,7 @@ class SyncModelFormCall(Rule):
     name = "sync-modelform-call"
     stable_since = "0.1.0"
     severity = Severity.ERROR
+    sync_only_query = True
     summary = "A ModelForm, or a form with a model choice field, is validated (`is_valid()`, `full_clean()`) or saved in async code."
     why = (
         "Validating a ModelForm queries the database: a foreign key or many-to-many field "

@@ -18,6 +18,7 @@ class SyncPaginator(Rule):
     name = "sync-paginator"
     stable_since = "0.1.0"
     severity = Severity.ERROR
+    sync_only_query = True
     summary = "A `Paginator` over a QuerySet counts or pages it in async code."
     why = (
         "`Paginator.page()`, `get_page()`, `count`, `num_pages` and `page_range` count the "

@@ -27,6 +27,7 @@ class DatabaseCacheCall(Rule):
     # Added after 0.1.0: the next release is the first to ship it.
     stable_since = "0.2.0"
     severity = Severity.ERROR
+    sync_only_query = True
     summary = "A sync cache method is called in async code on a cache whose backend is DatabaseCache."
     why = (
         "`DatabaseCache` keeps the cache in a database table: every sync cache method runs a "
@@ -40,7 +41,12 @@ class DatabaseCacheCall(Rule):
         "settings (found as the README describes, or `--settings`); test code (`test_*.py`, "
         "`*_tests.py`, `conftest.py`, `tests/` packages) under the test settings that "
         "pytest-django reads (`DJANGO_SETTINGS_MODULE`, `--ds` or pytest-env's `env` in pyproject.toml, pytest.ini, "
-        "tox.ini or setup.cfg) or that `manage.py test --settings` names. When the backend is "
+        "tox.ini or setup.cfg) or that `manage.py test --settings` names. Settings are replayed "
+        "through star imports and django-split-settings' `include()` (paths relative to the "
+        "including file, glob patterns in sorted order, `optional()` files that may be missing; "
+        "an include in an `if` block, or of a file that is not in the project, leaves CACHES "
+        "unknown). A project backend class is judged as the Django backend it derives from "
+        "(`class LocMemCache(django...locmem.LocMemCache)` does no I/O). When the backend is "
         "not known, this rule is silent and ADJ509 reports the call, saying the backend is unknown."
     )
     django_versions = "4.0 to 6.1"

@@ -120,6 +120,11 @@ class Rule:
     # What the rule reads beyond the file (settings, templates, deployment) and what it
     # does when it cannot know: "What it needs to know" in the docs, when set.
     needs: ClassVar[str] = ""
+    # Whether the rule's errors claim SynchronousOnlyOperation for sync ORM use on the loop:
+    # Django runs the query instead when `DJANGO_ALLOW_ASYNC_UNSAFE` is set, which test
+    # suites do on purpose (a conftest.py, pytest-env, the test settings); the rule is
+    # silent in the test files that run with it.
+    sync_only_query: ClassVar[bool] = False
     django_versions: ClassVar[str] = "4.2 to 6.1"
     # The asyncdj-lint release the rule first shipped in; its code never changes meaning after.
     stable_since: ClassVar[str]

@@ -9,8 +9,10 @@ literal stays unknown.
 
 from __future__ import annotations
 
+import fnmatch
+import posixpath
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -24,6 +26,7 @@ from asyncdj_lint.index.request_path.settings_ops import (
     CacheBackendSet,
     CachesAssign,
     DatabasesAssign,
+    FlagAssign,
     ListAssign,
     ListDelete,
     ListExtend,
@@ -35,9 +38,15 @@ from asyncdj_lint.index.request_path.settings_ops import (
     ListSetItem,
     ListUnknown,
     SettingsOp,
+    SplitInclude,
     StarImport,
 )
-from asyncdj_lint.index.request_path.testing import is_test_module, test_settings_module
+from asyncdj_lint.index.request_path.testing import (
+    AsyncUnsafeTests,
+    is_test_module,
+    test_runner,
+    test_settings_module,
+)
 from asyncdj_lint.syntax.names import absolute_target
 
 if TYPE_CHECKING:
@@ -76,6 +85,10 @@ class _SettingsState:
     # where ASGI_APPLICATION is set: (module, settings operation number)
     asgi_application: tuple[str, int] | None = None
     modules: list[str] = field(default_factory=list)
+    # How the test run starts ("manage-test", "pytest"), or None outside tests or when not known:
+    # `if` blocks on flag settings are judged only in a known test run.
+    run: str | None = None
+    flags: dict[str, bool | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -106,24 +119,45 @@ class SettingsIndex(Definitions):
 
     def __init__(self, index: ProjectIndex) -> None:
         super().__init__(index)
-        self._settings: dict[str | None, ProjectSettings] = {}
+        self._settings: dict[tuple[str | None, str | None], ProjectSettings] = {}
 
     @cached_property
     def test_settings_module(self) -> str | None:
         """The settings module the project's tests run under (pytest-django, `manage.py test`)."""
         return test_settings_module(self.index.root) if self.index.root is not None else None
 
+    @cached_property
+    def async_unsafe_tests(self) -> AsyncUnsafeTests:
+        """Which test files run with `DJANGO_ALLOW_ASYNC_UNSAFE` set (conftest.py, pytest-env, test settings)."""
+        found = self.find_module(self.test_settings_module) if self.test_settings_module else None
+        root = self.index.root
+        path = root / _module_path(found, self.index.modules[found].is_package) if found and root else None
+        try:
+            source = path.read_text(encoding="utf-8", errors="replace") if path is not None else ""
+        except OSError:
+            source = ""
+        return AsyncUnsafeTests(self.index.root, source)
+
     def settings_for(self, module: str, settings_module: str | None = None) -> ProjectSettings:
         """The settings `module`'s code runs under: the test settings for test code, when configured."""
+        if not is_test_module(module):
+            return self.settings(settings_module)
         test_settings = self.test_settings_module
-        if test_settings is not None and is_test_module(module) and self.find_module(test_settings):
-            return self.settings(test_settings)
-        return self.settings(settings_module)
+        if test_settings is not None and self.find_module(test_settings):
+            return self.settings(test_settings, self.test_run)
+        return self.settings(settings_module, self.test_run)
 
-    def settings(self, settings_module: str | None = None) -> ProjectSettings:
-        if settings_module not in self._settings:
-            self._settings[settings_module] = self._read_settings(self._settings_roots(settings_module))
-        return self._settings[settings_module]
+    @cached_property
+    def test_run(self) -> str | None:
+        """How the project's tests are started: "pytest", "manage-test", or None when not known."""
+        return test_runner(self.index.root) if self.index.root is not None else None
+
+    def settings(self, settings_module: str | None = None, run: str | None = None) -> ProjectSettings:
+        """`run`: the test run the settings are read for (see `_SettingsState.run`)."""
+        key = (settings_module, run)
+        if key not in self._settings:
+            self._settings[key] = self._read_settings(self._settings_roots(settings_module), run)
+        return self._settings[key]
 
     def _settings_roots(self, settings_module: str | None) -> tuple[str, ...]:
         if settings_module:
@@ -156,7 +190,7 @@ class SettingsIndex(Definitions):
         """The server commands of the project's deployment files."""
         return deployment_evidence(self.index.root) if self.index.root is not None else ()
 
-    def _read_settings(self, roots: tuple[str, ...]) -> ProjectSettings:
+    def _read_settings(self, roots: tuple[str, ...], run: str | None = None) -> ProjectSettings:
         modules: set[str] = set()
         middleware: list[str] = []
         origins: set[Origin] = set()
@@ -164,7 +198,7 @@ class SettingsIndex(Definitions):
         caches: list[dict[str, str | None] | None] = []
         asgi = next((evidence for evidence in self.deployment if evidence.asgi), None)
         for root in roots:
-            state = _SettingsState()
+            state = _SettingsState(run=run)
             self._replay(root, state, 0)
             modules.update(state.modules)
             final = [entry for entry in state.lists.get("MIDDLEWARE") or () if entry.value]
@@ -199,18 +233,87 @@ class SettingsIndex(Definitions):
         line = summary.request_path.settings_lines.get(number)
         return Evidence(True, f"{path}:{line}" if line else path, what)
 
+    def _replay_include(self, op: SplitInclude, module: str, state: _SettingsState, depth: int) -> None:
+        """django-split-settings runs each included file, in order, in the including module's namespace;
+        a glob's matches in sorted order. What an include in an `if` block may set is unknown."""
+        before = state.caches
+        targets = self._included(op, module)
+        if targets is None:
+            state.caches = None
+        for target in targets or ():
+            self._replay(target, state, depth + 1)
+        if op.conditional and state.caches != before:
+            state.caches = None
+
+    def _included(self, op: SplitInclude, module: str) -> list[str] | None:
+        """The project modules the include runs, in order; None when a pattern is not a literal or a
+        required file is not a project module."""
+        if op.patterns is None:
+            return None
+        summary = self.index.modules[module]
+        folder = posixpath.dirname(_module_path(module, summary.is_package))
+        paths = {_module_path(name, found.is_package): name for name, found in self.index.modules.items()}
+        targets: list[str] = []
+        for pattern, optional in op.patterns:
+            wanted = posixpath.normpath(posixpath.join(folder, pattern))
+            matched = sorted(path for path in paths if fnmatch.fnmatchcase(path, wanted))
+            if not matched and not optional:
+                return None
+            targets += [paths[path] for path in matched]
+        return targets
+
     def _replay(self, module: str, state: _SettingsState, depth: int) -> None:
         if module in state.modules or depth > MAX_DEPTH:
             return
         state.modules.append(module)
         summary = self.index.modules[module]
-        for number, op in enumerate(summary.request_path.settings):
-            if isinstance(op, StarImport):
+        for number, written in enumerate(summary.request_path.settings):
+            op = _in_run(written, state)
+            if op is None:
+                continue
+            if isinstance(op, FlagAssign):
+                _set_flag(op, state)
+            elif isinstance(op, StarImport):
                 target = self.find_module(absolute_target(op.target, module, summary.is_package))
                 if target is not None:
                     self._replay(target, state, depth + 1)
+            elif isinstance(op, SplitInclude):
+                self._replay_include(op, module, state, depth)
             else:
                 _apply(op, (module, number), state)
+
+
+_FLAG_VALUES: dict[str, dict[str | None, bool | None]] = {
+    "true": {None: True, "pytest": True, "manage-test": True},
+    "false": {None: False, "pytest": False, "manage-test": False},
+    # `sys.argv[1] == "test"`: the command is `manage.py test`, not pytest's.
+    "argv-test": {None: None, "pytest": False, "manage-test": True},
+}
+
+
+def _in_run(op: SettingsOp, state: _SettingsState) -> SettingsOp | None:
+    """The operation as the test run sees it: unconditional when its `if` runs, None when it does
+    not; unchanged outside a known test run or when the `if` tests a setting not known."""
+    if state.run is None or not isinstance(op, CachesAssign | CacheBackendSet | SplitInclude | FlagAssign):
+        return op
+    if op.condition is None:
+        return op
+    name, runs_on = op.condition
+    truth = state.flags.get(name)
+    if truth is None:
+        return op
+    return replace(op, conditional=False, condition=None) if truth == runs_on else None
+
+
+def _set_flag(op: FlagAssign, state: _SettingsState) -> None:
+    value = _FLAG_VALUES.get(op.value, {}).get(state.run)
+    if op.conditional and state.flags.get(op.name) != value:
+        value = None
+    state.flags[op.name] = value
+
+
+def _module_path(module: str, is_package: bool) -> str:
+    return module.replace(".", "/") + ("/__init__.py" if is_package else ".py")
 
 
 def _caches_after(
@@ -265,9 +368,9 @@ def _apply(op: SettingsOp, where: tuple[str, int], state: _SettingsState) -> Non
         state.asgi_application = where
     elif isinstance(op, CachesAssign | CacheBackendSet):
         state.caches = _caches_after(op, state.caches)
-    elif not isinstance(op, StarImport) and op.name == "CACHES":
+    elif not isinstance(op, StarImport | SplitInclude | FlagAssign) and op.name == "CACHES":
         state.caches = None  # `CACHES.update(...)` and the like
-    elif not isinstance(op, StarImport):
+    elif not isinstance(op, StarImport | SplitInclude | FlagAssign):
         _apply_list(op, where, state)
 
 

@@ -36,6 +36,43 @@ class ListPart:
 ListParts = tuple[ListPart, ...] | None
 
 
+# `if NAME:` (NAME, True) or `if not NAME:` / its `else:` (NAME, False); None when not that simple.
+Condition = tuple[str, bool] | None
+# What a flag setting is: "true", "false", "argv-test" (`sys.argv[1] == "test"`: true under
+# `manage.py test` only) or "unknown".
+_ARGV_TESTS = frozenset(
+    {
+        "sys.argv[1]=='test'",
+        "len(sys.argv)>1andsys.argv[1]=='test'",
+        "'test'insys.argv",
+        "sys.argv[1:2]==['test']",
+    }
+)
+
+
+@dataclass(frozen=True)
+class FlagAssign:
+    """`NAME = True`, `NAME = sys.argv[1] == "test"`, `NAME = env.bool(...)`: a setting other settings'
+    `if` blocks may test."""
+
+    name: str
+    value: str
+    conditional: bool = False
+    condition: Condition = None
+
+
+@dataclass(frozen=True)
+class SplitInclude:
+    """django-split-settings' `include("components/*.py", optional("local.py"))`: the patterns, relative
+    to the including file's folder, each with whether it is `optional()`; None when one is not a literal."""
+
+    patterns: tuple[tuple[str, bool], ...] | None
+    # Written in an `if` block: it may or may not run.
+    conditional: bool = False
+    # The `if` it is written in, when its test is a setting's truth: (NAME, the value it runs on).
+    condition: Condition = None
+
+
 @dataclass(frozen=True)
 class StarImport:
     """`from .base import *`: the target as written."""
@@ -132,6 +169,8 @@ class CachesAssign:
     backends: tuple[tuple[str, str | None], ...] | None
     # Written in an `if` block: it may or may not run.
     conditional: bool = False
+    # The `if` it is written in, when its test is a setting's truth: (NAME, the value it runs on).
+    condition: Condition = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +180,8 @@ class CacheBackendSet:
     alias: str | None
     backend: str | None
     conditional: bool = False
+    # The `if` it is written in, when its test is a setting's truth: (NAME, the value it runs on).
+    condition: Condition = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +193,8 @@ class AsgiApplication:
 
 SettingsOp = (
     StarImport
+    | SplitInclude
+    | FlagAssign
     | ListAssign
     | ListExtend
     | ListInsert
@@ -193,16 +236,42 @@ def settings_ops(
     conditional = {
         id(inner) for statement in body if isinstance(statement, cst.If) for inner in _nested(statement)
     }
+    conditions = {
+        id(inner): condition
+        for statement in body
+        if isinstance(statement, cst.If)
+        for inner, condition in _conditions(statement)
+    }
     for statement in top_level_statements(body):
         if not isinstance(statement, cst.SimpleStatementLine):
             continue
         if id(statement) in conditional:
             for op, small in _statement_ops(statement):
-                if isinstance(op, CachesAssign | CacheBackendSet):
-                    op = replace(op, conditional=True)
+                if isinstance(op, CachesAssign | CacheBackendSet | SplitInclude | FlagAssign):
+                    op = replace(op, conditional=True, condition=conditions.get(id(statement)))
                 yield op, small
         else:
             yield from _statement_ops(statement)
+
+
+def _conditions(statement: cst.If) -> Iterator[tuple[cst.CSTNode, Condition]]:
+    """The statements directly in an `if NAME:` / `if not NAME:` body and its `else:`, with their condition."""
+    test, expected = statement.test, True
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test, expected = test.expression, False
+    if not (isinstance(test, cst.Name) and is_setting_name(test.value)):
+        return
+    yield from ((inner, (test.value, expected)) for inner in statement.body.body)
+    if isinstance(statement.orelse, cst.Else):
+        yield from ((inner, (test.value, not expected)) for inner in statement.orelse.body.body)
+
+
+def flag_value(expr: cst.BaseExpression) -> str:
+    """ "true", "false", "argv-test" or "unknown" (see FlagAssign)."""
+    if isinstance(expr, cst.Name) and expr.value in ("True", "False"):
+        return expr.value.lower()
+    text = "".join(cst.Module([]).code_for_node(expr).split()).replace('"', "'")
+    return "argv-test" if text in _ARGV_TESTS else "unknown"
 
 
 def _nested(statement: cst.If) -> Iterator[cst.CSTNode]:
@@ -222,6 +291,14 @@ def _statement_ops(statement: cst.SimpleStatementLine) -> Iterator[tuple[Setting
         op = _settings_op(small)
         if op is not None:
             yield op, small
+        if (
+            isinstance(small, cst.Assign)
+            and len(small.targets) == 1
+            and isinstance(target := small.targets[0].target, cst.Name)
+            and is_setting_name(target.value)
+            and not isinstance(small.value, cst.List | cst.Tuple | cst.Dict | cst.SimpleString)
+        ):
+            yield FlagAssign(target.value, flag_value(small.value)), small
 
 
 def _imported_names(names: Sequence[cst.ImportAlias]) -> Iterator[str]:
@@ -246,7 +323,7 @@ def _settings_op(small: cst.BaseSmallStatement) -> SettingsOp | None:
             return ListExtend(name, list_parts(small.value))
         return ListUnknown(name)
     if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
-        return _list_method_op(small.value)
+        return _split_include(small.value) or _list_method_op(small.value)
     if isinstance(small, cst.Del):
         return _delete_op(small.target)
     return None
@@ -336,6 +413,36 @@ def entry_nodes(op: SettingsOp, node: cst.CSTNode) -> list[cst.BaseExpression]:
             return list_entry_nodes(args[0].value)
         return [args[-1].value]
     return []
+
+
+def _split_include(call: cst.Call) -> SplitInclude | None:
+    """A statement `include(...)` (or `split_settings.tools.include(...)`) with positional arguments."""
+    func = call.func
+    name = (
+        func.value
+        if isinstance(func, cst.Name)
+        else func.attr.value
+        if isinstance(func, cst.Attribute)
+        else ""
+    )
+    if name != "include" or not call.args or any(arg.keyword is not None or arg.star for arg in call.args):
+        return None
+    patterns: list[tuple[str, bool]] = []
+    for arg in call.args:
+        value, optional = arg.value, False
+        if (
+            isinstance(value, cst.Call)
+            and isinstance(value.func, cst.Name | cst.Attribute)
+            and (value.func.value if isinstance(value.func, cst.Name) else value.func.attr.value)
+            == "optional"
+            and len(value.args) == 1
+        ):
+            value, optional = value.args[0].value, True
+        pattern = string_value(value)
+        if pattern is None:
+            return SplitInclude(None)
+        patterns.append((pattern, optional))
+    return SplitInclude(tuple(patterns))
 
 
 def _list_method_op(call: cst.Call) -> SettingsOp | None:
