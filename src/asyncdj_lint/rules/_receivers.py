@@ -6,6 +6,7 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.analysis.context import FileContext
+from asyncdj_lint.analysis.scopes import ValueBinding
 from asyncdj_lint.rules._request_path import resolved
 
 
@@ -20,7 +21,7 @@ def made_by(ctx: FileContext, expr: cst.BaseExpression, self_attr: str, makers: 
     if isinstance(expr, cst.Name):
         found = ctx.scope.lookup(expr.value)
         return found is not None and all(
-            binding.kind == "value"
+            isinstance(binding, ValueBinding)
             and isinstance(binding.node, cst.Call)
             and made_by(ctx, binding.node, self_attr, makers)
             for binding in found[1]

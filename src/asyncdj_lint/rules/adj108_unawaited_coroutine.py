@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.analysis.project_calls import is_generator, project_function
+from asyncdj_lint.analysis.scopes import ParamBinding
 from asyncdj_lint.facts.bridges import SYNC_TO_ASYNC, qualname_of
 from asyncdj_lint.facts.django_async_api import AUTH_FUNCTIONS, AUTH_MODULE, SHORTCUTS
 from asyncdj_lint.fixes import Fix, FixAvailability, Safety
@@ -223,7 +224,7 @@ def stats(request):
         if ref is None:
             return None
         kind = index.functions.call_kind(ref)
-        if kind == "thread" or (kind == "async" and not is_generator(index, ref)):
+        if kind == "thread" or (kind == "async" and not is_generator(self.ctx.inference, ref)):
             return f"`{ref.decl.key}()`"
         return None
 
@@ -291,7 +292,7 @@ def stats(request):
         if function is None or not function.is_async_function:
             return False
         found = function.lookup(GET_RESPONSE)
-        return found is not None and found[0] is not function and found[1][0].kind == "param"
+        return found is not None and found[0] is not function and isinstance(found[1][0], ParamBinding)
 
     def _in_method(self) -> bool:
         function = self.ctx.scope.function

@@ -109,5 +109,5 @@ async def status_of_home(request):
             return True
         index = self.ctx.index
         return _bound_in_class_bodies(index, qualname, "client_class") or _assigned_on_self(
-            index, qualname, "client"
+            self.ctx.inference, qualname, "client"
         )
