@@ -251,3 +251,85 @@ def test_helpers_are_judged_by_the_selected_rules_only():
     without_queries = lint_snippet(code, extra_files=FILES, select=("ADJ2", "ADJ3", "ADJ5"))
     assert [(d.line, d.code) for d in with_queries] == [(4, "ADJ301")]
     assert without_queries == []  # the helper's query is a fact only while ADJ101 runs
+
+
+def _helper_findings(code: str) -> list[tuple[str, int, str]]:
+    return [(d.code, d.line, d.message) for d in lint_snippet(code)]
+
+
+def test_the_request_passed_to_a_helper_is_the_request_there_also_through_getattr() -> None:
+    code = """\
+from django.http import HttpResponse
+
+
+def staff_only(request):
+    return getattr(request, "user").is_staff
+
+
+async def report(request):
+    if not staff_only(request):
+        return HttpResponse(status=403)
+    return HttpResponse("report")
+"""
+    found = _helper_findings(code)
+    assert [(c, line) for c, line, _ in found] == [("ADJ301", 9)]
+    assert 'staff_only() -> getattr(request, "user").is_staff (snippet.py:5)' in found[0][2]
+
+
+def test_request_user_passed_on_through_two_helpers_keeps_what_it_is() -> None:
+    code = """\
+from django.http import JsonResponse
+
+
+def describe(user):
+    return {"name": user.get_username()}
+
+
+def payload(user):
+    return describe(user)
+
+
+async def whoami(request):
+    return JsonResponse(payload(request.user))
+"""
+    found = _helper_findings(code)
+    assert [(c, line) for c, line, _ in found] == [("ADJ301", 13)]
+    assert "payload() -> describe() -> user.get_username" in found[0][2]
+
+
+def test_a_loaded_user_or_a_session_loaded_by_the_caller_is_not_reported_in_the_helper() -> None:
+    code = """\
+from django.http import JsonResponse
+
+
+def describe(user):
+    return {"name": user.get_username()}
+
+
+def theme(request):
+    return request.session.get("theme", "light")
+
+
+async def whoami(request):
+    user = await request.auser()
+    return JsonResponse({**describe(user), "theme": theme(request)})
+"""
+    assert _helper_findings(code) == []
+
+
+def test_a_helper_whose_parameter_is_annotated_keeps_its_annotation() -> None:
+    code = """\
+from django.http import JsonResponse
+from shop.models import Order
+
+
+def invoice_line(order: Order):
+    return order.customer.name
+
+
+async def invoice(request, pk):
+    order = await Order.objects.aget(pk=pk)
+    return JsonResponse({"line": invoice_line(order)})
+"""
+    # The annotation says nothing of what was loaded: silent, as for any unknown loading.
+    assert _helper_findings(code) == []

@@ -25,9 +25,19 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.project_calls import InferenceMemo, is_generator, locate, project_function
-from asyncdj_lint.analysis.values import Builtin, Function, Value
+from asyncdj_lint.analysis.requests import is_request, is_request_attribute, passed_to_parameter
+from asyncdj_lint.analysis.values import (
+    Builtin,
+    Function,
+    Instance,
+    QuerySet,
+    Request,
+    RequestAttribute,
+    Value,
+)
 from asyncdj_lint.diagnostics import Severity
 from asyncdj_lint.index.functions import FunctionRef
+from asyncdj_lint.syntax.walk import FunctionBodyVisitor, walk
 
 if TYPE_CHECKING:
     from asyncdj_lint.index.project import ProjectIndex
@@ -37,6 +47,10 @@ if TYPE_CHECKING:
 _CONSUMING_BUILTINS = frozenset(
     {"list", "tuple", "set", "frozenset", "dict", "sorted", "sum", "min", "max", "any", "all"}
 )
+# What a sync function's parameter is followed as when the caller passes it `request.<attr>`.
+_REQUEST_ATTRIBUTES = ("user", "session")
+# Decorators that make a method run when its attribute is read.
+_PROPERTIES = frozenset({"property", "functools.cached_property", "django.utils.functional.cached_property"})
 # How many functions one search may summarise before it gives up (stays silent).
 _MAX_FUNCTIONS = 300
 
@@ -52,11 +66,17 @@ class Fact:
     detail: str = ""
 
 
+# What a call binds the callee's parameters to, where that matters to the callee's facts:
+# (parameter name, value) pairs, sorted.
+Arguments = tuple[tuple[str, Value], ...]
+
+
 @dataclass(frozen=True)
 class Edge:
     callee: FunctionRef
     receiver: Value | None
     text: str  # the callee as written at the call: `customer_discount()`
+    arguments: Arguments = ()
 
 
 @dataclass(frozen=True)
@@ -83,8 +103,8 @@ class Chain:
 # walk that runs rule objects over a node, reporting into the context.
 RuleFactory = Callable[[FileContext], list[object]]
 RuleRunner = Callable[[FileContext, cst.CSTNode, list[object]], None]
-# (the function's qualified name, the value it is called on)
-_Key = tuple[str, Value | None]
+# (the function's qualified name, the value it is called on, what its parameters are bound to)
+_Key = tuple[str, Value | None, Arguments]
 
 
 @dataclass
@@ -117,47 +137,53 @@ class HelperJudge:
         # judges, shares what inference learnt about project functions and classes.
         self.inference_memo = InferenceMemo() if inference_memo is None else inference_memo
 
-    def chain_from(self, ref: FunctionRef, receiver: Value | None, call_text: str) -> Chain | None:
+    def chain_from(
+        self, ref: FunctionRef, receiver: Value | None, call_text: str, arguments: Arguments = ()
+    ) -> Chain | None:
         """The shortest chain from calling `ref` to a fact, errors first; None for a clean helper."""
-        key = (ref.qualname, receiver)
+        key = (ref.qualname, receiver, arguments)
         chains = self.memo.chains
         if key not in chains:
-            chains[key] = self._search(ref, receiver)
+            chains[key] = self._search(ref, receiver, arguments)
         found = chains[key]
         if found is None:
             return None
         calls, fact = found
         return Chain((call_text, *calls), fact)
 
-    def _search(self, ref: FunctionRef, receiver: Value | None) -> tuple[tuple[str, ...], Fact] | None:
-        start = (ref.qualname, receiver)
-        queue: deque[tuple[FunctionRef, Value | None, tuple[str, ...]]] = deque([(ref, receiver, ())])
+    def _search(
+        self, ref: FunctionRef, receiver: Value | None, arguments: Arguments
+    ) -> tuple[tuple[str, ...], Fact] | None:
+        start = (ref.qualname, receiver, arguments)
+        queue: deque[tuple[FunctionRef, Value | None, Arguments, tuple[str, ...]]] = deque(
+            [(ref, receiver, arguments, ())]
+        )
         seen = {start}
         blocking: tuple[tuple[str, ...], Fact] | None = None
         while queue and len(seen) <= _MAX_FUNCTIONS:
-            current, bound, path = queue.popleft()
-            summary = self.summarize(current, bound)
+            current, bound, passed, path = queue.popleft()
+            summary = self.summarize(current, bound, passed)
             for fact in summary.facts:
                 if fact.severity is Severity.ERROR:
                     return path, fact
                 blocking = blocking or (path, fact)
             for edge in summary.edges:
-                node = (edge.callee.qualname, edge.receiver)
+                node = (edge.callee.qualname, edge.receiver, edge.arguments)
                 if node not in seen:
                     seen.add(node)
-                    queue.append((edge.callee, edge.receiver, (*path, edge.text)))
+                    queue.append((edge.callee, edge.receiver, edge.arguments, (*path, edge.text)))
         return blocking
 
-    def summarize(self, ref: FunctionRef, receiver: Value | None) -> HelperSummary:
+    def summarize(self, ref: FunctionRef, receiver: Value | None, arguments: Arguments = ()) -> HelperSummary:
         """The local facts and sync project callees of one function body, memoised."""
-        key = (ref.qualname, receiver)
+        key = (ref.qualname, receiver, arguments)
         summaries = self.memo.summaries
         if key not in summaries:
             summaries[key] = _EMPTY  # a function met again while summarising it adds nothing new
-            summaries[key] = self._summarize(ref, receiver)
+            summaries[key] = self._summarize(ref, receiver, arguments)
         return summaries[key]
 
-    def _summarize(self, ref: FunctionRef, receiver: Value | None) -> HelperSummary:
+    def _summarize(self, ref: FunctionRef, receiver: Value | None, arguments: Arguments) -> HelperSummary:
         index = self.index
         located = locate(index, ref, on_loop=True)
         if located is None:
@@ -175,6 +201,8 @@ class HelperJudge:
         )
         if receiver is not None:
             ctx.inference.receivers[id(function)] = receiver
+        if arguments:
+            ctx.inference.arguments[id(function)] = dict(arguments)
         ctx.scope = scope
         outer = scope.parent  # the module, or the class of a method
         ctx.ancestors = [
@@ -217,12 +245,19 @@ class _SyncCalls:
     def visit_Call(self, node: cst.Call) -> None:
         called = called_here(self.ctx, node)
         if called is not None:
-            ref, receiver = called
-            self.edges.append(Edge(ref, receiver, f"{self.ctx.snippet(node.func)}()"))
+            ref, receiver, arguments = called
+            self.edges.append(Edge(ref, receiver, f"{self.ctx.snippet(node.func)}()", arguments))
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        read = read_here(self.ctx, node)
+        if read is not None:
+            ref, receiver = read
+            self.edges.append(Edge(ref, receiver, self.ctx.snippet(node)))
 
 
-def called_here(ctx: FileContext, call: cst.Call) -> tuple[FunctionRef, Value | None] | None:
-    """The sync project function a call on the event loop runs there, with its receiver.
+def called_here(ctx: FileContext, call: cst.Call) -> tuple[FunctionRef, Value | None, Arguments] | None:
+    """The sync project function a call on the event loop runs there, with its receiver and
+    what it binds the function's parameters to.
 
     A generator function's body runs only when the generator is iterated, so
     calling one counts only where it is iterated at once (a sync `for`, a
@@ -236,7 +271,116 @@ def called_here(ctx: FileContext, call: cst.Call) -> tuple[FunctionRef, Value | 
         return None
     if is_generator(ctx.inference, ref) and not _iterated_at_once(ctx, call):
         return None
-    return ref, callee.receiver if isinstance(callee, Function) else None
+    receiver = callee.receiver if isinstance(callee, Function) else None
+    return ref, receiver, _arguments(ctx, call, ref, receiver)
+
+
+def read_here(ctx: FileContext, node: cst.Attribute) -> tuple[FunctionRef, Value] | None:
+    """The sync `@property` (or `cached_property`) of a project class that reading `node` on
+    the event loop runs there, with the object it is read on."""
+    if not ctx.on_loop:
+        return None
+    parent = ctx.parent()
+    if isinstance(parent, cst.Call) and parent.func is node:
+        return None  # a call: `called_here` follows it
+    if isinstance(parent, (cst.AssignTarget, cst.Del, cst.AugAssign)):
+        return None  # a setter or deleter, not the getter
+    if node.attr.value not in _property_names(ctx):
+        return None  # most reads: no project class has a property of that name
+    value = ctx.infer(node)
+    receiver = value.receiver if isinstance(value, Function) else None
+    ref = project_function(ctx.index, value)
+    if ref is None or receiver is None or ref.decl.is_async:
+        return None
+    resolved = {ctx.index.resolve(ref.module, name) or name for name in ref.decl.decorators}
+    return (ref, receiver) if resolved & _PROPERTIES else None
+
+
+def _property_names(ctx: FileContext) -> frozenset[str]:
+    """Names of the methods of project classes decorated as a property, memoised per session."""
+    memo = ctx.inference.memo
+    if memo.property_names is None:
+        memo.property_names = frozenset(
+            decl.name
+            for summary in ctx.index.modules.values()
+            for decl in summary.functions.values()
+            if decl.owner is not None
+            and any(name.rsplit(".", 1)[-1] in ("property", "cached_property") for name in decl.decorators)
+        )
+    return memo.property_names
+
+
+def _arguments(ctx: FileContext, call: cst.Call, ref: FunctionRef, receiver: Value | None) -> Arguments:
+    """The callee's parameters the call binds to the request, `request.user`/`request.session`,
+    or a value the analysis knows (an instance and what its query loaded, a QuerySet)."""
+    located = locate(ctx.index, ref)
+    if located is None or not call.args:
+        return ()
+    function = located[1].node
+    if not isinstance(function, cst.FunctionDef):
+        return ()
+    params = function.params
+    positional = [*params.posonly_params, *params.params]
+    if receiver is not None and positional:
+        positional = positional[1:]  # `self` or `cls`, bound by the receiver
+    by_name = {param.name.value: param for param in [*positional, *params.kwonly_params]}
+    bound: dict[str, Value] = {}
+    for position, arg in enumerate(call.args):
+        if arg.star:
+            break
+        if arg.keyword is not None:
+            param = by_name.get(arg.keyword.value)
+        else:
+            param = positional[position] if position < len(positional) else None
+        if param is None or param.annotation is not None:
+            continue
+        value = _argument_value(ctx, arg.value)
+        if value is not None:
+            bound[param.name.value] = value
+    return tuple(sorted(bound.items()))
+
+
+def _argument_value(ctx: FileContext, expr: cst.BaseExpression) -> Value | None:
+    if is_request(ctx, expr):
+        return _request_value(ctx, expr)
+    for attr in _REQUEST_ATTRIBUTES:
+        if is_request_attribute(ctx, expr, attr):
+            return RequestAttribute(attr)
+    value = ctx.infer(expr)
+    return value if isinstance(value, (Instance, QuerySet)) else None
+
+
+def _request_value(ctx: FileContext, expr: cst.BaseExpression) -> Request:
+    """The request as the callee receives it: passed on from a caller's parameter, or from the
+    async function that has it, noting whether that function loaded the session already."""
+    if isinstance(expr, cst.Name):
+        passed = passed_to_parameter(ctx, ctx.scope, expr.value)
+        if isinstance(passed, Request):
+            return passed
+    function = ctx.scope.function
+    if function is None or not isinstance(function.node, cst.FunctionDef):
+        return Request()
+    finder = _SessionLoads()
+    walk(function.node.body, finder)
+    return Request(session_loaded=finder.found)
+
+
+class _SessionLoads(FunctionBodyVisitor):
+    """Whether a function awaits something that loads the request's session: `request.auser()`,
+    `request.session.aget()` and the other session `a*` methods."""
+
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_Await(self, node: cst.Await) -> None:
+        call = node.expression
+        if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
+            return
+        name, owner = call.func.attr.value, call.func.value
+        if name == "auser" or (
+            name.startswith("a") and isinstance(owner, cst.Attribute) and owner.attr.value == "session"
+        ):
+            self.found = True
 
 
 def _iterated_at_once(ctx: FileContext, call: cst.Call) -> bool:

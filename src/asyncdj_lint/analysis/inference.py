@@ -77,6 +77,9 @@ class Inference:
         self._depth = 0
         # What `self` is in a method whose body is analysed for a given receiver, by id(FunctionDef).
         self.receivers: dict[int, Value] = {}
+        # What the parameters of a function whose body is analysed for one call are bound to
+        # (the caller's arguments), by id(FunctionDef) and parameter name.
+        self.arguments: dict[int, dict[str, Value]] = {}
 
     # -- entry point -------------------------------------------------------
 
@@ -146,6 +149,9 @@ class Inference:
         if isinstance(binding, IterBinding):
             return self._iteration_row(self._infer(binding.node, scope), binding.is_async)
         if isinstance(binding, ParamBinding):
+            passed = self.arguments.get(id(scope.node), {}).get(binding.node.name.value)
+            if passed is not None:
+                return passed
             annotated = self._annotated(binding.node, scope)
             return (
                 annotated if annotated is not None else project_calls.receiver_of(self, binding.node, scope)

@@ -54,6 +54,8 @@ class InferenceMemo:
     # What the project's context processors add to every template context, by key: the value,
     # whether it is an inert literal, and the processor; None until a render call asks.
     processor_context: dict[str, tuple[Value | None, bool, str]] | None = None
+    # Names of project methods decorated as a property; None until a read asks.
+    property_names: frozenset[str] | None = None
 
 
 def project_function(index: ProjectIndex, value: Value | None) -> FunctionRef | None:

@@ -29,7 +29,7 @@ import libcst as cst
 from asyncdj_lint.analysis.calls import bound_values, callee_name, keyword_argument
 from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.scopes import ParamBinding, Scope
-from asyncdj_lint.analysis.values import Instance, Symbol
+from asyncdj_lint.analysis.values import Instance, Request, RequestAttribute, Symbol, Value
 from asyncdj_lint.facts.request_path import generic_view
 from asyncdj_lint.index import django_builtins
 
@@ -69,18 +69,29 @@ def is_request(ctx: FileContext, expr: cst.BaseExpression, scope: Scope | None =
         return expr.attr.value == "request" and _is_view_self(ctx, expr.value, scope or ctx.scope)
     if not isinstance(expr, cst.Name):
         return False
-    found = _async_parameter(scope or ctx.scope, expr.value)
+    found = (scope or ctx.scope).lookup(expr.value)
     if found is None:
         return False
-    owner, function, param = found
+    owner, bindings = found
+    binding = bindings[0]
+    if (
+        len(bindings) != 1
+        or not isinstance(binding, ParamBinding)
+        or not isinstance(owner.node, cst.FunctionDef)
+    ):
+        return False
+    if not owner.is_async_function:
+        return isinstance(passed_argument(ctx, owner, binding.node), Request)
+    function, param = owner.node, binding.node
     if param.annotation is not None:
         annotation = ctx.inference.infer(param.annotation.annotation, owner)
         return isinstance(annotation, Symbol) and annotation.qualname in REQUEST_CLASSES
     return param.name.value == "request" and _is_first_parameter(function, param) and _imports_django(ctx)
 
 
-# Packages whose async views receive Django's HttpRequest (or, in DRF and adrf, a wrapper of it).
-_DJANGO_PACKAGES = ("django", "rest_framework", "adrf", "ninja", "channels")
+# Packages whose async views receive Django's HttpRequest (or, in DRF and adrf, a wrapper of it);
+# asgiref is Django's own: hybrid middleware imports only its `iscoroutinefunction`/`markcoroutinefunction`.
+_DJANGO_PACKAGES = ("django", "rest_framework", "adrf", "ninja", "channels", "asgiref")
 
 
 def _imports_django(ctx: FileContext) -> bool:
@@ -134,12 +145,59 @@ def _is_first_parameter(function: cst.FunctionDef, param: cst.Param) -> bool:
     return bool(positional) and positional[0] is param
 
 
+def passed_argument(ctx: FileContext, function: Scope, param: cst.CSTNode | None) -> Value | None:
+    """What a sync function's parameter is bound to by the call from async code being judged."""
+    if not isinstance(param, cst.Param):
+        return None
+    return ctx.inference.arguments.get(id(function.node), {}).get(param.name.value)
+
+
+def passed_to_parameter(ctx: FileContext, scope: Scope, name: str) -> Value | None:
+    """What the call being judged binds `name` to, when `name` is a parameter seen from `scope`."""
+    found = scope.lookup(name)
+    if found is None or len(found[1]) != 1 or not isinstance(found[1][0], ParamBinding):
+        return None
+    return passed_argument(ctx, found[0], found[1][0].node)
+
+
 def is_request_attribute(ctx: FileContext, expr: cst.BaseExpression, attr: str) -> bool:
-    """`request.<attr>`, directly or through a local name assigned only that."""
+    """`request.<attr>` (also `getattr(request, "<attr>")`), directly, through a local name
+    assigned only that, or through a parameter the caller passed it to."""
     values = bound_values(ctx, expr)
-    return bool(values) and all(
-        isinstance(value, cst.Attribute) and value.attr.value == attr and is_request(ctx, value.value, scope)
-        for value, scope in values
+    return bool(values) and all(_request_attribute(ctx, value, scope, attr) for value, scope in values)
+
+
+def _request_attribute(ctx: FileContext, value: cst.BaseExpression, scope: Scope, attr: str) -> bool:
+    if isinstance(value, cst.Attribute):
+        if attr == "session" and _session_loaded(ctx, value.value, scope):
+            return False
+        return value.attr.value == attr and is_request(ctx, value.value, scope)
+    if isinstance(value, cst.Call):
+        return _getattr_of_request(ctx, value, scope, attr)
+    if not isinstance(value, cst.Name):
+        return False
+    return passed_to_parameter(ctx, scope, value.value) == RequestAttribute(attr)
+
+
+def _session_loaded(ctx: FileContext, expr: cst.BaseExpression, scope: Scope) -> bool:
+    """A request passed by an async caller that had loaded its session already."""
+    if not isinstance(expr, cst.Name):
+        return False
+    passed = passed_to_parameter(ctx, scope, expr.value)
+    return isinstance(passed, Request) and passed.session_loaded
+
+
+def _getattr_of_request(ctx: FileContext, call: cst.Call, scope: Scope, attr: str) -> bool:
+    """`getattr(request, "user")` (a default argument does not change what it loads)."""
+    if not (isinstance(call.func, cst.Name) and call.func.value == "getattr") or len(call.args) not in (2, 3):
+        return False
+    if scope.lookup("getattr") is not None or any(arg.keyword or arg.star for arg in call.args):
+        return False
+    name = call.args[1].value
+    return (
+        isinstance(name, cst.SimpleString)
+        and name.evaluated_value == attr
+        and is_request(ctx, call.args[0].value, scope)
     )
 
 

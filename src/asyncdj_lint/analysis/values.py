@@ -145,6 +145,26 @@ class RelatedManager(Manager):
     rows: Loading | None = None  # what the instances it yields come with
 
 
+@dataclass(frozen=True)
+class Request:
+    """The HttpRequest of an async view or middleware, passed on to a sync function.
+
+    `session_loaded`: the async caller awaited something that loads the session
+    (`request.auser()`, a session `a*` method), so the session's items are cached.
+    """
+
+    session_loaded: bool = False
+
+
+@dataclass(frozen=True)
+class RequestAttribute:
+    """`request.user` or `request.session` of that request, passed on to a sync function."""
+
+    attr: str
+
+
+REQUEST = Request()
+
 # What an expression is known to be; `Value | None` where it may be unknown.
 Value = (
     ModelClass
@@ -159,6 +179,8 @@ Value = (
     | Builtin
     | ProjectObject
     | SuperProxy
+    | Request
+    | RequestAttribute
 )
 
 ORM_LAZY = (Manager, QuerySet)

@@ -13,6 +13,8 @@ from asyncdj_lint.rules._orm import orm_receiver
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 ON_COMMIT = "django.db.transaction.on_commit"
+# Opening a cursor on Django's connection (`async_unsafe`): raw SQL has no async API.
+RAW_CURSORS = frozenset({"django.db.connection.cursor", "django.db.connection.chunked_cursor"})
 
 
 class BlockingOrmCall(Rule):
@@ -33,7 +35,8 @@ class BlockingOrmCall(Rule):
         "`atexit.register` or a thread or process pool runs where that calls it, and the "
         "decorators of a module-level `async def` run at import time. `transaction.on_commit()` "
         "itself is reported: outside `atomic` it checks the connection's autocommit state, "
-        "which raises on the loop."
+        "which raises on the loop. Raw SQL through `connection.cursor()` has no async form: "
+        "opening the cursor on the loop raises too."
     )
     fix_availability = FixAvailability.SOMETIMES
     fix_safety = (
@@ -119,8 +122,45 @@ async def restock(request, pk):
                 ),
             ),
         ),
+        Example(
+            """\
+from django.db import connection
+from django.http import JsonResponse
+
+
+async def database_version(request):
+    with connection.cursor() as cursor:
+        cursor.execute("select sqlite_version()")
+        row = cursor.fetchone()
+    return JsonResponse({"version": row[0]})
+""",
+            RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "6:10-6:29",
+                    "`connection.cursor()` opens a database cursor on the event loop and raises SynchronousOnlyOperation; run the raw SQL in a sync function called with `await sync_to_async(...)`",
+                ),
+            ),
+        ),
     )
     valid = (
+        Example(
+            """\
+from asgiref.sync import sync_to_async
+from django.db import connection
+from django.http import JsonResponse
+
+
+def sqlite_version():
+    with connection.cursor() as cursor:
+        cursor.execute("select sqlite_version()")
+        return cursor.fetchone()[0]
+
+
+async def database_version(request):
+    return JsonResponse({"version": await sync_to_async(sqlite_version)()})
+"""
+        ),
         Example(
             """\
 from django.http import JsonResponse
@@ -165,7 +205,16 @@ async def product_list(request):
     def visit_Call(self, node: cst.Call) -> None:
         if not self.ctx.on_loop or not isinstance(node.func, cst.Attribute):
             return
-        if callee_name(self.ctx, node) == ON_COMMIT:
+        name = callee_name(self.ctx, node)
+        if name in RAW_CURSORS:
+            self.report(
+                node,
+                f"`{self.ctx.snippet(node.func)}()` opens a database cursor on the event loop and raises "
+                "SynchronousOnlyOperation; run the raw SQL in a sync function called with "
+                "`await sync_to_async(...)`",
+            )
+            return
+        if name == ON_COMMIT:
             self.report(
                 node,
                 "`transaction.on_commit()` reads the connection's autocommit state on the event loop and "

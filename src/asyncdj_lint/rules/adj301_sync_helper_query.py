@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import libcst as cst
-
+from asyncdj_lint.analysis.helpers import Fact
 from asyncdj_lint.fixes import FixAvailability
-from asyncdj_lint.rules._fixes import bridge_fix
-from asyncdj_lint.rules._helpers import helper_chain, wrap_advice
+from asyncdj_lint.rules._helpers import ChainReports
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
-class SyncHelperQuery(Rule):
+class SyncHelperQuery(ChainReports, Rule):
     code = "ADJ301"
     name = "sync-helper-query"
     stable_since = "0.1.0"
@@ -20,8 +18,13 @@ class SyncHelperQuery(Rule):
         "Calling a plain `def` from an `async def` runs it on the event loop. When that "
         "function, or any project function it calls, in this module or another, runs a "
         "query, evaluates a QuerySet or reads a lazy relation, Django raises "
-        "`SynchronousOnlyOperation` deep inside the helper. The finding names the call that "
-        "queries, then the chain of calls down to it. Call the helper in a thread with "
+        "`SynchronousOnlyOperation` deep inside the helper; so does reading `request.user` or "
+        "`request.session` there. What the caller passes follows the call: the request "
+        "(or its `user` or `session`) is still the request in the helper, and an instance keeps "
+        "what its query loaded, so `order.customer` in the helper is a lazy relation read when "
+        "the caller's `order` came from `aget()` without `select_related`. A `@property` or `cached_property` "
+        "of a project class runs when it is read: the read is followed like a call. The finding names "
+        "what fails, then the chain of calls down to it. Call the helper in a thread with "
         "`await sync_to_async(helper)(...)`, or decorate it with `@sync_to_async`."
     )
     fix_availability = FixAvailability.SOMETIMES
@@ -73,8 +76,125 @@ async def greet(request, pk):
     return JsonResponse({"greeting": await sync_to_async(greeting)(pk)})
 """,
         ),
+        Example(
+            """\
+from django.http import HttpResponse
+
+
+def remember_visit(request):
+    request.session["seen"] = True
+
+
+async def home(request):
+    remember_visit(request)
+    return HttpResponse("welcome")
+""",
+            RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "9:5-9:28",
+                    '`request.session[...]` loads the session from its store on the event loop, reached from `remember_visit()` on the event loop: remember_visit() -> request.session["seen"] (snippet.py:5); use `await sync_to_async(remember_visit)(...)`',
+                ),
+            ),
+            fixed="""\
+from django.http import HttpResponse
+from asgiref.sync import sync_to_async
+
+
+def remember_visit(request):
+    request.session["seen"] = True
+
+
+async def home(request):
+    await sync_to_async(remember_visit)(request)
+    return HttpResponse("welcome")
+""",
+        ),
+        Example(
+            """\
+from django.http import JsonResponse
+from shop.models import Order
+
+
+def invoice_line(order):
+    return f"{order.pk}: {order.customer.name}"
+
+
+async def invoice(request, pk):
+    order = await Order.objects.aget(pk=pk)
+    return JsonResponse({"line": invoice_line(order)})
+""",
+            RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "11:34-11:53",
+                    "`order.customer` was not loaded by the query: reading it fetches the related Customer with a query on the event loop and raises SynchronousOnlyOperation, reached from `invoice_line()` on the event loop: invoice_line() -> order.customer (snippet.py:6); use `await sync_to_async(invoice_line)(...)`",
+                ),
+            ),
+            fixed="""\
+from django.http import JsonResponse
+from shop.models import Order
+from asgiref.sync import sync_to_async
+
+
+def invoice_line(order):
+    return f"{order.pk}: {order.customer.name}"
+
+
+async def invoice(request, pk):
+    order = await Order.objects.aget(pk=pk)
+    return JsonResponse({"line": await sync_to_async(invoice_line)(order)})
+""",
+        ),
+        Example(
+            """\
+from django.http import JsonResponse
+from shop.models import Order
+
+
+class OrderSummary:
+    def __init__(self, pk):
+        self.pk = pk
+
+    @property
+    def line_count(self):
+        return Order.objects.filter(customer_id=self.pk).count()
+
+
+async def summary(request, pk):
+    return JsonResponse({"lines": OrderSummary(pk).line_count})
+""",
+            RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "15:35-15:62",
+                    "`Order.objects.filter(customer_id=self.pk).count()` runs a database query on the event loop and raises SynchronousOnlyOperation, reached from `OrderSummary(pk).line_count` on the event loop: OrderSummary(pk).line_count -> Order.objects.filter(customer_id=self.pk).count() (snippet.py:11); use `await sync_to_async(lambda: OrderSummary(pk).line_count)()`",
+                ),
+            ),
+        ),
     )
     valid = (
+        Example(
+            """\
+from django.http import JsonResponse
+from shop.models import Order
+from asgiref.sync import sync_to_async
+
+
+class OrderSummary:
+    def __init__(self, pk):
+        self.pk = pk
+
+    @property
+    def line_count(self):
+        return Order.objects.filter(customer_id=self.pk).count()
+
+
+async def summary(request, pk):
+    report = OrderSummary(pk)
+    return JsonResponse({"lines": await sync_to_async(lambda: report.line_count)()})
+"""
+        ),
         Example(
             """\
 from asgiref.sync import sync_to_async
@@ -105,19 +225,39 @@ async def greet(request, pk):
     return JsonResponse({"greeting": shout(text), "email": email})
 """
         ),
+        Example(
+            """\
+from django.http import JsonResponse
+from shop.models import Order
+
+
+def invoice_line(order):
+    return f"{order.pk}: {order.customer.name}"
+
+
+async def invoice(request, pk):
+    order = await Order.objects.select_related("customer").aget(pk=pk)
+    return JsonResponse({"line": invoice_line(order)})
+"""
+        ),
+        Example(
+            """\
+from django.http import HttpResponse
+
+
+def remember_visit(request):
+    request.session["seen"] = True
+
+
+async def home(request):
+    user = await request.auser()
+    remember_visit(request)
+    return HttpResponse(f"welcome {user.pk}")
+"""
+        ),
     )
 
-    def visit_Call(self, node: cst.Call) -> None:
-        chain = helper_chain(self.ctx, node, self.severity)
-        if chain is None:
-            return
-        fact = chain.fact
-        fails = (
+    def what_fails(self, fact: Fact) -> str:
+        return (
             fact.detail or f"`{fact.text}` runs a query on the event loop and raises SynchronousOnlyOperation"
-        )
-        self.report(
-            node,
-            f"{fails}, reached from `{chain.calls[0]}` on the event loop: {chain.render()}; "
-            f"use {wrap_advice(self.ctx, node)}",
-            fix=bridge_fix(self.ctx, node),
         )

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import libcst as cst
-
+from asyncdj_lint.analysis.helpers import Fact
 from asyncdj_lint.fixes import FixAvailability
-from asyncdj_lint.rules._fixes import bridge_fix
-from asyncdj_lint.rules._helpers import helper_chain, wrap_advice
+from asyncdj_lint.rules._helpers import ChainReports
 from asyncdj_lint.rules.base import RESPONDS_OK, Example, Expected, Outcome, Rule, Severity
 
 
-class SyncHelperBlocks(Rule):
+class SyncHelperBlocks(ChainReports, Rule):
     code = "ADJ302"
     name = "sync-helper-blocks"
     stable_since = "0.1.0"
@@ -95,15 +93,5 @@ async def reserve(request):
         ),
     )
 
-    def visit_Call(self, node: cst.Call) -> None:
-        chain = helper_chain(self.ctx, node, self.severity)
-        if chain is None:
-            return
-        fact = chain.fact
-        blocks = fact.detail or f"`{fact.text}` blocks the event loop"
-        self.report(
-            node,
-            f"{blocks}, reached from `{chain.calls[0]}` on the event loop: {chain.render()}; "
-            f"use {wrap_advice(self.ctx, node)}",
-            fix=bridge_fix(self.ctx, node),
-        )
+    def what_fails(self, fact: Fact) -> str:
+        return fact.detail or f"`{fact.text}` blocks the event loop"

@@ -6,11 +6,23 @@ import libcst as cst
 
 from asyncdj_lint.analysis.calls import bound_values, callee_name
 from asyncdj_lint.fixes import FixAvailability
+from asyncdj_lint.index.project import ProjectIndex
 from asyncdj_lint.rules._fixes import bridge_fix
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
+from asyncdj_lint.syntax.names import dotted_name
 
 # ModelForm methods that query: validation (unique checks, choice fields) and saving.
 QUERYING_METHODS = frozenset({"is_valid", "full_clean", "validate_unique", "save"})
+
+# Form fields whose clean() looks the chosen object up with a query.
+MODEL_CHOICE_FIELDS = frozenset(
+    {
+        f"django.forms{module}.{name}"
+        for module in ("", ".models")
+        for name in ("ModelChoiceField", "ModelMultipleChoiceField")
+    }
+)
+_PLAIN_FORMS = frozenset({"django.forms.Form", "django.forms.forms.Form"})
 
 _FORM = """\
 from django import forms
@@ -31,10 +43,12 @@ class SyncModelFormCall(Rule):
     name = "sync-modelform-call"
     stable_since = "0.1.0"
     severity = Severity.ERROR
-    summary = "A ModelForm is validated (`is_valid()`, `full_clean()`) or saved in async code."
+    summary = "A ModelForm, or a form with a model choice field, is validated (`is_valid()`, `full_clean()`) or saved in async code."
     why = (
         "Validating a ModelForm queries the database: a foreign key or many-to-many field "
         "looks its choices up, and unique fields are checked with a query. `save()` writes. "
+        "A plain `Form` that declares a `ModelChoiceField` or `ModelMultipleChoiceField` "
+        "queries too: the field's clean() looks the chosen object up. "
         "On the event loop these raise `SynchronousOnlyOperation`. Django has no async form "
         "API (through 6.1): run validation and saving in a thread with `sync_to_async`."
     )
@@ -82,8 +96,67 @@ async def add_line(request, pk):
     return HttpResponse("added")
 """,
         ),
+        Example(
+            """\
+from django import forms
+from django.http import JsonResponse
+from shop.models import Product
+
+
+class PickForm(forms.Form):
+    product = forms.ModelChoiceField(queryset=Product.objects.filter(available=True))
+
+
+async def pick(request):
+    form = PickForm({"product": request.GET.get("product", "1")})
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors}, status=400)
+    return JsonResponse({"name": form.cleaned_data["product"].name})
+""",
+            RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "12:12-12:27",
+                    "`form.is_valid()` queries the database on the event loop (choice fields, unique checks, the save) and raises SynchronousOnlyOperation; use `await sync_to_async(form.is_valid)()`",
+                ),
+            ),
+            fixed="""\
+from django import forms
+from django.http import JsonResponse
+from shop.models import Product
+from asgiref.sync import sync_to_async
+
+
+class PickForm(forms.Form):
+    product = forms.ModelChoiceField(queryset=Product.objects.filter(available=True))
+
+
+async def pick(request):
+    form = PickForm({"product": request.GET.get("product", "1")})
+    if not await sync_to_async(form.is_valid)():
+        return JsonResponse({"errors": form.errors}, status=400)
+    return JsonResponse({"name": form.cleaned_data["product"].name})
+""",
+        ),
     )
     valid = (
+        Example(
+            """\
+from django import forms
+from django.http import JsonResponse
+
+
+class QuantityForm(forms.Form):
+    quantity = forms.IntegerField(min_value=1)
+
+
+async def pick(request):
+    form = QuantityForm({"quantity": request.GET.get("quantity", "1")})
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors}, status=400)
+    return JsonResponse({"quantity": form.cleaned_data["quantity"]})
+"""
+        ),
         Example(
             "from asgiref.sync import sync_to_async\n"
             + _FORM
@@ -123,4 +196,46 @@ async def add_line(request, pk):
         )
 
     def _is_modelform_class(self, qualname: str | None) -> bool:
-        return qualname is not None and self.ctx.index.class_kind(qualname) == "modelform"
+        if qualname is None:
+            return False
+        index = self.ctx.index
+        if index.class_kind(qualname) == "modelform":
+            return True
+        return index.derives_from(qualname, _PLAIN_FORMS) and _declares_model_choice_field(index, qualname)
+
+
+def _declares_model_choice_field(index: ProjectIndex, qualname: str) -> bool:
+    """Whether the form class, or a project form it derives from, declares a model choice field."""
+    for cls in index.functions.mro(qualname):
+        module, _, name = cls.rpartition(".")
+        parsed = index.tree(module)
+        if parsed is None:
+            continue
+        for statement in parsed.module.body:
+            if (
+                isinstance(statement, cst.ClassDef)
+                and statement.name.value == name
+                and any(_is_model_choice_field(index, module, value) for value in _assigned(statement))
+            ):
+                return True
+    return False
+
+
+def _assigned(cls: cst.ClassDef) -> list[cst.BaseExpression]:
+    """The values assigned in a class body (`book = forms.ModelChoiceField(...)`)."""
+    values: list[cst.BaseExpression] = []
+    for statement in cls.body.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                value = small.value if isinstance(small, (cst.Assign, cst.AnnAssign)) else None
+                if value is not None:
+                    values.append(value)
+    return values
+
+
+def _is_model_choice_field(index: ProjectIndex, module: str, value: cst.BaseExpression) -> bool:
+    if not isinstance(value, cst.Call):
+        return False
+    dotted = dotted_name(value.func)
+    target = index.resolve(module, dotted) if dotted is not None else None
+    return target is not None and index.canonical(target) in MODEL_CHOICE_FIELDS
