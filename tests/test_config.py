@@ -182,3 +182,49 @@ def test_a_pyproject_without_the_table_is_skipped_on_the_way_up(tmp_path):
 def test_config_error_names_the_file():
     with pytest.raises(ConfigError, match="cannot be read"):
         load_settings([], Path("/nonexistent/pyproject.toml"))
+
+
+def test_extend_inherits_from_another_configuration_and_overrides_it(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "pyproject.toml": (
+                '[tool.asyncdj-lint]\ntarget-django = "4.2"\nignore = ["ADJ105"]\n'
+                'settings-module = "site.settings"\nextend-exclude = ["legacy"]\n'
+            ),
+            "svc/pyproject.toml": (
+                '[tool.asyncdj-lint]\nextend = "../pyproject.toml"\ntarget-django = "5.1"\n'
+                'ignore = ["ADJ2"]\nextend-exclude = ["old"]\n'
+            ),
+            "svc/app.py": "",
+        },
+    )
+    settings = load_settings([tmp_path / "svc" / "app.py"])
+    assert settings.config_file == (tmp_path / "svc" / "pyproject.toml").resolve()
+    assert settings.root == (tmp_path / "svc").resolve()
+    assert settings.target_django == (5, 1)
+    assert settings.settings_module == "site.settings"
+    assert settings.ignore == ("ADJ105", "ADJ2")
+    assert settings.extend_exclude == ("legacy", "old")
+
+
+def test_an_extend_cycle_is_a_configuration_error_that_names_the_files(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "a/pyproject.toml": '[tool.asyncdj-lint]\nextend = "../b/pyproject.toml"\n',
+            "b/pyproject.toml": '[tool.asyncdj-lint]\nextend = "../a/pyproject.toml"\n',
+        },
+    )
+    with pytest.raises(ConfigError, match="`extend` makes a cycle") as raised:
+        load_settings([tmp_path / "a"])
+    assert str(raised.value).count("pyproject.toml") == 4
+
+
+def test_extend_of_a_missing_file_or_not_a_string_is_a_configuration_error(tmp_path):
+    write_files(tmp_path, {"pyproject.toml": '[tool.asyncdj-lint]\nextend = "../nowhere.toml"\n'})
+    with pytest.raises(ConfigError, match="`extend`: no such file"):
+        load_settings([tmp_path])
+    write_files(tmp_path, {"pyproject.toml": "[tool.asyncdj-lint]\nextend = 3\n"})
+    with pytest.raises(ConfigError, match="`extend` must be a path"):
+        load_settings([tmp_path])

@@ -29,6 +29,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "cli",
             "flake8_plugin",
+            "server",
             "__main__",
             "formats",
             "docs",
@@ -51,6 +52,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "fixes",
             "options",
             "workspace",
+            "gitignore",
             "noqa",
             "suppressions",
             "baseline",

@@ -162,4 +162,5 @@ def test_noqa_suppresses_only_the_named_code():
         "    b = Product.objects.count()  # noqa\n"
         "    c = Product.objects.count()  # noqa: ADJ102\n"
     )
-    assert [d.line for d in lint_snippet(code)] == [8]
+    # ADJ002 also says the ADJ102 there suppresses nothing.
+    assert [(d.line, d.code) for d in lint_snippet(code)] == [(8, "ADJ101"), (8, "ADJ002")]

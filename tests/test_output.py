@@ -1,9 +1,12 @@
-"""Output formats and the flags around them: full, concise, json, sarif, github, --statistics, --quiet."""
+"""Output formats and the flags around them: full, concise, json, sarif, github, gitlab, junit,
+--output-file, --show-files, --statistics, --quiet."""
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from click.testing import CliRunner
@@ -141,6 +144,131 @@ def test_sarif_output_names_rule_location_and_level_of_each_finding(project):
         "artifactLocation": {"uri": "shop/views.py"},
         "region": {"startLine": 5, "startColumn": 15, "endLine": 5, "endColumn": 41},
     }
+
+
+# GitLab's Code Quality report (docs.gitlab.com/ci/testing/code_quality): the fields GitLab reads.
+GITLAB_CODE_QUALITY = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["description", "check_name", "fingerprint", "severity", "location"],
+        "properties": {
+            "description": {"type": "string", "minLength": 1},
+            "check_name": {"type": "string", "minLength": 1},
+            "fingerprint": {"type": "string", "minLength": 1},
+            "severity": {"enum": ["info", "minor", "major", "critical", "blocker"]},
+            "location": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["path", "lines"],
+                "properties": {
+                    "path": {"type": "string"},
+                    "lines": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["begin"],
+                        "properties": {"begin": {"type": "integer", "minimum": 1}},
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+def test_gitlab_format_is_a_code_quality_report(project, monkeypatch):
+    jsonschema = pytest.importorskip("jsonschema")
+    monkeypatch.delenv("CI_PROJECT_DIR", raising=False)
+    code, output = check("--output-format", "gitlab", "shop")
+    issues = json.loads(output)
+    jsonschema.Draft7Validator(GITLAB_CODE_QUALITY).validate(issues)
+    assert code == 1
+    first, second = issues
+    assert first["check_name"] == "ADJ101"
+    assert first["description"] == f"ADJ101 {GET_MESSAGE}"
+    assert first["severity"] == "critical"
+    assert first["location"] == {"path": "shop/views.py", "lines": {"begin": 5}}
+    assert second["location"]["lines"]["begin"] == 10
+    assert first["fingerprint"] != second["fingerprint"]
+
+
+def test_gitlab_format_paths_are_relative_to_the_ci_project_dir(project, monkeypatch):
+    monkeypatch.setenv("CI_PROJECT_DIR", str(project / "shop"))
+    _, output = check("--output-format", "gitlab", str(project / "shop"))
+    assert json.loads(output)[0]["location"]["path"] == "views.py"
+
+
+def test_gitlab_fingerprint_survives_lines_added_above_the_finding(project, monkeypatch):
+    monkeypatch.delenv("CI_PROJECT_DIR", raising=False)
+    _, before = check("--output-format", "gitlab", "shop")
+    (project / "shop/views.py").write_text("import os\n\n" + VIEWS, encoding="utf-8")
+    _, after = check("--output-format", "gitlab", "shop")
+    assert [i["fingerprint"] for i in json.loads(before)] == [i["fingerprint"] for i in json.loads(after)]
+
+
+def test_junit_format_has_a_suite_per_file_and_a_failing_case_per_finding(project):
+    code, output = check("--output-format", "junit", "shop")
+    assert code == 1
+    assert output.startswith('<?xml version="1.0" encoding="UTF-8"?>\n')
+    suites = ElementTree.fromstring(output)
+    assert suites.tag == "testsuites"
+    assert (suites.get("tests"), suites.get("failures"), suites.get("errors")) == ("2", "2", "0")
+    [suite] = suites
+    assert (suite.tag, suite.get("name"), suite.get("tests"), suite.get("failures")) == (
+        "testsuite",
+        "shop/views.py",
+        "2",
+        "2",
+    )
+    first = suite[0]
+    assert first.tag == "testcase"
+    assert first.attrib == {
+        "name": "asyncdj-lint.ADJ101",
+        "classname": "shop/views.py",
+        "file": "shop/views.py",
+        "line": "5",
+        "column": "15",
+    }
+    [failure] = first
+    assert failure.tag == "failure"
+    assert failure.get("message") == GET_MESSAGE
+    assert failure.get("type") == "ADJ101"
+    assert failure.text == f"shop/views.py:5:15: ADJ101 {GET_MESSAGE}"
+
+
+def test_junit_format_without_findings_is_one_passing_case(project):
+    (project / "shop/views.py").write_text("async def ok(request):\n    return 1\n", encoding="utf-8")
+    code, output = check("--output-format", "junit", "shop")
+    assert code == 0
+    suites = ElementTree.fromstring(output)
+    assert suites.get("failures") == "0"
+    [suite] = suites
+    [case] = suite
+    assert case.tag == "testcase" and len(case) == 0
+
+
+def test_output_file_receives_the_findings_and_stdout_stays_empty(project):
+    code, output = check("--output-file", "reports/adj.json", "--output-format", "json", "shop")
+    assert code == 1
+    assert output == ""
+    written = json.loads((project / "reports/adj.json").read_text(encoding="utf-8"))
+    assert [d["line"] for d in written] == [5, 10]
+
+
+def test_output_file_defaults_to_concise_without_colour(project, monkeypatch):
+    monkeypatch.setattr("asyncdj_lint.cli.is_terminal", lambda stream: stream is sys.stdout)
+    check("--output-file", "out.txt", "shop")
+    text = (project / "out.txt").read_text(encoding="utf-8")
+    assert text.splitlines()[0] == f"shop/views.py:5:15: ADJ101 {GET_MESSAGE}"
+    assert "\x1b[" not in text
+
+
+def test_show_files_lists_the_files_a_run_checks_and_lints_nothing(project):
+    write_files(project, {"build/gen.py": "x = 1\n", "notes.txt": "hi\n"})
+    code, output = check("--show-files", ".")
+    assert code == 0
+    assert output.splitlines() == ["shop/__init__.py", "shop/models.py", "shop/views.py"]
 
 
 def test_statistics_count_findings_by_rule_instead_of_listing_them(project):

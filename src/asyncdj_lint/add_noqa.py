@@ -137,3 +137,13 @@ def _comment_layout(text: str) -> tuple[set[int], dict[int, int]]:
         if line.rstrip().endswith("\\"):
             lines.add(number)
     return lines, comments
+
+
+def line_with_noqa(text: str, number: int, code: str) -> str | None:
+    """Line `number` of `text` (without its ending) with `code` added to its noqa comment;
+    None when the line cannot carry a comment. For an editor's code action."""
+    lines = split_lines(text, keepends=True)
+    uncommentable, comments = _comment_layout(text)
+    if number in uncommentable or not 0 < number <= len(lines):
+        return None
+    return _with_noqa(lines[number - 1], {code}, comments.get(number)).rstrip("\r\n")

@@ -15,6 +15,7 @@ from asyncdj_lint import engine, parse_guard
 from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.discovery import python_files
 from asyncdj_lint.facts.django_version import detect_target_django, project_root
+from asyncdj_lint.gitignore import GitIgnore
 from asyncdj_lint.index.cache import ResultCache, SummaryCache, content_key, project_fingerprint
 from asyncdj_lint.index.project import ProjectIndex
 from asyncdj_lint.index.request_path.deployment import deployment_files
@@ -51,18 +52,28 @@ def lint_paths(
     `progress(done, total)` is called as files are linted.
     """
     options = resolve_options(paths, options or LintOptions())
-    exclusion = Exclusion(options.exclude, options.root)
-    targets = (
-        list(paths)
-        if stdin is not None
-        else list(python_files(paths, exclusion.excludes, force_exclude=options.force_exclude))
-    )
+    targets = list(paths) if stdin is not None else files_to_check(paths, options)
     # Linting the project's root folder lists every project file already.
     whole_project = stdin is None and all(path.resolve() == options.root for path in paths)
     session = LintSession(options, targets, project_files=targets if whole_project else None)
     result = session.lint(targets, stdin=stdin, progress=progress)
     session.save_cache()
     return result
+
+
+def files_to_check(paths: Sequence[Path], options: LintOptions) -> list[Path]:
+    """The files a run over `paths` lints (`--show-files`), minus the exclusions."""
+    options = resolve_options(paths, options)
+    return list(python_files(paths, _excluder(options), force_exclude=options.force_exclude))
+
+
+def _excluder(options: LintOptions) -> Callable[[Path], bool]:
+    """What leaves a file or folder out: the exclusions, and what git ignores unless told otherwise."""
+    excludes = Exclusion(options.exclude, options.root).excludes
+    if not options.respect_gitignore:
+        return excludes
+    ignored = GitIgnore().ignored
+    return lambda path: excludes(path) or ignored(path)
 
 
 def resolve_options(paths: Sequence[Path], options: LintOptions) -> LintOptions:
@@ -92,7 +103,7 @@ class LintSession:
         self.rules = [rule for rule in all_rules() if options.selection.enabled(rule.code, rule.severity)]
         project: Iterable[Path] | None = project_files
         if project is None:
-            project = python_files([options.root], Exclusion(options.exclude, options.root).excludes)
+            project = python_files([options.root], _excluder(options))
         # The files linted first come first: when two files share a module name, they win.
         self.store = SourceStore([*first, *project], SummaryCache(options.root) if options.cache else None)
         self.index = ProjectIndex(

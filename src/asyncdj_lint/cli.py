@@ -9,12 +9,13 @@ import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TextIO
 
 import click
 
 from asyncdj_lint import __version__, baseline, parse_guard
 from asyncdj_lint.add_noqa import add_noqa
-from asyncdj_lint.api import lint_paths
+from asyncdj_lint.api import LintResult, files_to_check, lint_paths
 from asyncdj_lint.baseline import SourceLines
 from asyncdj_lint.config import (
     ConfigError,
@@ -22,13 +23,14 @@ from asyncdj_lint.config import (
     Settings,
     check_codes,
     describe,
+    find_config_file,
     load_settings,
     to_options,
     unknown_django,
     with_overrides,
 )
 from asyncdj_lint.diagnostics import Diagnostic
-from asyncdj_lint.facts.django_version import git_only_root, parse_version
+from asyncdj_lint.facts.django_version import git_only_root, parse_version, project_root
 from asyncdj_lint.formats import FORMATS, Rendering, lines_on_disk
 from asyncdj_lint.lines import split_lines
 from asyncdj_lint.report import Progress, closing_line, statistics
@@ -43,6 +45,7 @@ _CHECK_HELP = """Check Python files for code that breaks under Django's async su
 Commands:
   asyncdj-lint check [OPTIONS] [PATHS]    check files (the default: `check` may be left out)
   asyncdj-lint rule CODE | --all          explain a rule, or list them all
+  asyncdj-lint server                     run the language server on stdio (pip install 'asyncdj-lint[lsp]')
 
 \b
 Examples:
@@ -50,6 +53,8 @@ Examples:
   asyncdj-lint shop/ accounts/views.py    check some folders and files
   asyncdj-lint --select ADJ1 .            only the ORM rules
   asyncdj-lint --output-format json .     machine-readable output
+  asyncdj-lint -o report.txt .            write the findings to a file
+  asyncdj-lint --show-files .             list the files a run would check
   asyncdj-lint --write-baseline b.json .  record today's findings
   asyncdj-lint --baseline b.json .        report only findings not recorded
   asyncdj-lint --stdin-filename v.py -    check an editor's unsaved buffer
@@ -148,6 +153,12 @@ def main() -> None:
     help="Apply the exclusions to files named on the command line too.",
 )
 @click.option(
+    "--respect-gitignore/--no-respect-gitignore",
+    default=None,
+    help="Leave out files git ignores (.gitignore, .git/info/exclude, core.excludesFile) when searching "
+    "folders  [default: respect them]",
+)
+@click.option(
     "--target-django",
     metavar="X.Y",
     callback=_django_version,
@@ -163,6 +174,12 @@ def main() -> None:
     "--output-format",
     type=click.Choice(sorted(FORMATS)),
     help="How findings are printed  [default: full on a terminal, else concise]",
+)
+@click.option(
+    "-o",
+    "--output-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the findings to this file instead of standard output.",
 )
 @click.option(
     "--statistics", is_flag=True, help="Print how many findings each rule has, instead of the findings."
@@ -191,6 +208,7 @@ def main() -> None:
     "--no-cache", is_flag=True, help="Neither read nor write the summary cache in .asyncdj-lint-cache/."
 )
 @click.option("--show-settings", is_flag=True, help="Print the resolved configuration and exit.")
+@click.option("--show-files", is_flag=True, help="Print the files that would be checked and exit.")
 def check(
     paths: tuple[Path, ...],
     config_file: Path | None,
@@ -200,9 +218,11 @@ def check(
     exclude: tuple[str, ...],
     extend_exclude: tuple[str, ...],
     force_exclude: bool | None,
+    respect_gitignore: bool | None,
     target_django: tuple[int, int] | None,
     settings_module: str | None,
     output_format: str | None,
+    output_file: Path | None,
     statistics: bool,
     quiet: bool,
     exit_zero: bool,
@@ -212,6 +232,7 @@ def check(
     baseline: Path | None,
     no_cache: bool,
     show_settings: bool,
+    show_files: bool,
 ) -> None:
     if stdin_filename is not None and paths not in ((), (Path("-"),)):
         raise click.UsageError("with --stdin-filename, pass no paths (or `-`)")
@@ -224,42 +245,59 @@ def check(
     if not_python:
         raise click.UsageError(f"not a Python file (.py or .pyi): {', '.join(not_python)}")
     paths = (stdin_filename,) if stdin_filename else paths or (Path("."),)
+    projects: list[tuple[tuple[Path, ...], Settings]] = []
     try:
-        settings = load_settings(paths, config_file)
-        settings = with_overrides(
-            settings,
-            Overrides(
-                select=_codes(select, "--select"),
-                ignore=_codes(ignore, "--ignore"),
-                extend_select=_codes(extend_select, "--extend-select"),
-                exclude=_split(exclude),
-                extend_exclude=_split(extend_exclude),
-                force_exclude=force_exclude,
-                target_django=target_django,
-                settings_module=settings_module,
-                cache=False if no_cache else None,
-            ),
+        overrides = Overrides(
+            select=_codes(select, "--select"),
+            ignore=_codes(ignore, "--ignore"),
+            extend_select=_codes(extend_select, "--extend-select"),
+            exclude=_split(exclude),
+            extend_exclude=_split(extend_exclude),
+            force_exclude=force_exclude,
+            respect_gitignore=respect_gitignore,
+            target_django=target_django,
+            settings_module=settings_module,
+            cache=False if no_cache else None,
         )
+        for group in _projects(paths, config_file):
+            projects.append((group, with_overrides(load_settings(group, config_file), overrides)))
     except ConfigError as error:
         raise BadConfiguration(str(error)) from None
     if show_settings:
-        click.echo(describe(settings), nl=False)
+        click.echo("\n".join(describe(settings) for _, settings in projects), nl=False)
         return
-    output = _Output(output_format, statistics, quiet, exit_zero, add_noqa, write_baseline, baseline)
+    if show_files:
+        shown = (path for group, settings in projects for path in files_to_check(group, to_options(settings)))
+        for path in sorted(shown):
+            click.echo(path)
+        return
+    output = _Output(
+        output_format, output_file, statistics, quiet, exit_zero, add_noqa, write_baseline, baseline
+    )
     # Bytes as given: the file's own encoding rules decide (a latin-1 buffer is ADJ001, not a crash).
     stdin = sys.stdin.buffer.read().decode("utf-8", "surrogateescape") if stdin_filename else None
     progress = Progress(sys.stderr) if is_terminal(sys.stderr) and not output.quiet else None
-    result = lint_paths(list(paths), to_options(settings), stdin=stdin, progress=progress)
+    result = LintResult()
+    for group, settings in projects:
+        one = lint_paths(list(group), to_options(settings), stdin=stdin, progress=progress)
+        result.diagnostics += one.diagnostics
+        result.files_checked += one.files_checked
+        result.internal_errors += one.internal_errors
+    if len(projects) > 1:
+        result.diagnostics.sort()
     if progress:
         progress.clear()
+    settings = projects[0][1]
     for notice in [] if output.quiet else _notices(result.files_checked, paths, settings):
         click.echo(f"asyncdj-lint: {notice}", err=True)
+    # Fingerprints are relative to the project root; for several projects, to the folder they share.
+    root = settings.root if len(projects) == 1 else project_root([s.root or g[0] for g, s in projects])
     source_lines = _source_reader(stdin_filename, stdin)
-    diagnostics = output.apply_baseline(result.diagnostics, source_lines, settings.root)
+    diagnostics = output.apply_baseline(result.diagnostics, source_lines, root)
     if output.add_noqa:
-        _add_noqa(diagnostics, settings.root)
+        _add_noqa(diagnostics, root)
         sys.exit(EXIT_CLEAN)
-    output.print(diagnostics, result.files_checked, source_lines, settings.root)
+    output.print(diagnostics, result.files_checked, source_lines, root)
     for internal_error in result.internal_errors:
         click.echo(
             f"asyncdj-lint: internal error, file not fully checked (please report it): {internal_error}",
@@ -268,6 +306,28 @@ def check(
     if result.internal_errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if diagnostics and not output.exit_zero else EXIT_CLEAN)
+
+
+def _projects(paths: tuple[Path, ...], config_file: Path | None) -> list[tuple[Path, ...]]:
+    """The paths grouped by the project each belongs to, each project analysed on its own.
+
+    A path's project is its nearest configuration file and project root; the
+    groups come in the order of their roots, so the output does not depend on
+    the order of the arguments. With `--config`, or when every path shares one
+    project, the paths stay one group in the order given.
+    """
+    if config_file is not None or len(paths) == 1:
+        return [paths]
+    groups: dict[tuple[str, str], list[Path]] = {}
+    keys: dict[Path, tuple[str, str]] = {}  # per folder: pre-commit passes many files of few folders
+    for path in paths:
+        folder = path if path.is_dir() else path.parent
+        if folder not in keys:
+            keys[folder] = (str(find_config_file([folder]) or ""), str(project_root([folder])))
+        groups.setdefault(keys[folder], []).append(path)
+    if len(groups) == 1:
+        return [paths]
+    return [tuple(sorted(groups[key], key=str)) for key in sorted(groups, key=lambda key: (key[1], key[0]))]
 
 
 def _notices(files_checked: int, paths: tuple[Path, ...], settings: Settings) -> list[str]:
@@ -290,6 +350,7 @@ class _Output:
     """The flags that decide what is printed, and the printing."""
 
     output_format: str | None
+    output_file: Path | None
     statistics: bool
     quiet: bool
     exit_zero: bool
@@ -316,14 +377,31 @@ class _Output:
     def print(
         self, diagnostics: list[Diagnostic], files_checked: int, source_lines: SourceLines, root: Path | None
     ) -> None:
-        if self.statistics:
-            click.echo(statistics(diagnostics), nl=False)
+        if self.output_file is None:
+            self._print(sys.stdout, diagnostics, files_checked, source_lines, root)
             return
-        name = self.output_format or ("full" if is_terminal(sys.stdout) else "concise")
-        colour = wants_colour(sys.stdout)
-        click.echo(FORMATS[name](diagnostics, Rendering(colour, source_lines, root)), nl=False, color=colour)
+        self.output_file.parent.mkdir(parents=True, exist_ok=True)
+        with self.output_file.open("w", encoding="utf-8") as stream:
+            self._print(stream, diagnostics, files_checked, source_lines, root)
+
+    def _print(
+        self,
+        stream: TextIO,
+        diagnostics: list[Diagnostic],
+        files_checked: int,
+        source_lines: SourceLines,
+        root: Path | None,
+    ) -> None:
+        if self.statistics:
+            click.echo(statistics(diagnostics), file=stream, nl=False)
+            return
+        # A file is not a terminal: `full` is chosen only when asked for, and never coloured.
+        name = self.output_format or ("full" if is_terminal(stream) else "concise")
+        colour = wants_colour(stream)
+        text = FORMATS[name](diagnostics, Rendering(colour, source_lines, root))
+        click.echo(text, file=stream, nl=False, color=colour)
         if name == "full" and not self.quiet:
-            click.echo(closing_line(diagnostics, files_checked), nl=False)
+            click.echo(closing_line(diagnostics, files_checked), file=stream, nl=False)
 
 
 def _add_noqa(diagnostics: list[Diagnostic], root: Path | None) -> None:
@@ -358,3 +436,15 @@ def rule(code: str | None, show_all: bool) -> None:
     if found is None:
         raise click.UsageError(f"unknown rule code: {code}")
     click.echo(render_rule(found, colour), nl=False, color=colour)
+
+
+@main.command()
+def server() -> None:
+    """Run the language server (LSP) on standard input and output, for editors."""
+    try:
+        from asyncdj_lint.server import serve
+    except ImportError as error:
+        raise click.UsageError(
+            f"the language server needs pygls ({error}): pip install 'asyncdj-lint[lsp]'"
+        ) from None
+    serve()

@@ -54,6 +54,7 @@ class Settings:
     target_django: tuple[int, int] | None = None
     settings_module: str | None = None
     blocking_calls: tuple[str, ...] = ()
+    respect_gitignore: bool = True
     # Command-line only.
     force_exclude: bool = False
     cache: bool = True
@@ -118,6 +119,12 @@ def _dotted(key: str, value: object) -> str:
     return value
 
 
+def _bool(key: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"`{key}` must be true or false, not {value!r}")
+    return value
+
+
 def _qualified_names(key: str, value: object) -> tuple[str, ...]:
     names = _string_list(key, value)
     for name in names:
@@ -141,6 +148,7 @@ _PARSERS: dict[str, _Parser] = {
     "blocking-calls": lambda settings, key, value: replace(
         settings, blocking_calls=_qualified_names(key, value)
     ),
+    "respect-gitignore": lambda settings, key, value: replace(settings, respect_gitignore=_bool(key, value)),
 }
 
 
@@ -181,26 +189,67 @@ def _tool_table(path: Path) -> dict[str, object]:
     return tool
 
 
+def _from_file(config_file: Path, chain: tuple[Path, ...] = ()) -> Settings:
+    """The settings of a file's table, over those of the file its `extend` names, as in ruff."""
+    resolved = config_file.resolve()
+    if resolved in chain:
+        cycle = " -> ".join(str(path) for path in (*chain, resolved))
+        raise ConfigError(f"{chain[0]}: [tool.{SECTION}] `extend` makes a cycle: {cycle}")
+    table = _tool_table(config_file).get(SECTION, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{config_file}: `tool.{SECTION}` must be a table")
+    inherited = Settings()
+    if "extend" in table:
+        inherited = _from_file(_extended(config_file, table["extend"]), (*chain, resolved))
+    settings = replace(inherited, config_file=resolved, root=resolved.parent)
+    for key, value in table.items():
+        if key == "extend":
+            continue
+        parser = _PARSERS.get(key)
+        if parser is None:
+            known = ", ".join([*_PARSERS, "extend"])
+            raise ConfigError(f"{config_file}: unknown key `{key}` in [tool.{SECTION}] (known keys: {known})")
+        try:
+            settings = parser(settings, key, value)
+        except ConfigError as error:
+            raise ConfigError(f"{config_file}: [tool.{SECTION}] {error}") from None
+    # these lists add to the inherited ones; every other key replaces its inherited value
+    return replace(
+        settings,
+        ignore=inherited.ignore + settings.ignore if "ignore" in table else settings.ignore,
+        extend_select=(
+            inherited.extend_select + settings.extend_select
+            if "extend-select" in table
+            else settings.extend_select
+        ),
+        extend_exclude=(
+            inherited.extend_exclude + settings.extend_exclude
+            if "extend-exclude" in table
+            else settings.extend_exclude
+        ),
+    )
+
+
+def _extended(config_file: Path, value: object) -> Path:
+    """The file an `extend` key names, relative to the file that holds the key."""
+    if not isinstance(value, str):
+        raise ConfigError(
+            f"{config_file}: [tool.{SECTION}] `extend` must be a path to a pyproject.toml, not {value!r}"
+        )
+    base = config_file.resolve().parent / Path(value).expanduser()
+    if not base.is_file():
+        raise ConfigError(f"{config_file}: [tool.{SECTION}] `extend`: no such file: {base}")
+    return base
+
+
 def load_settings(paths: Sequence[Path], config_file: Path | None = None) -> Settings:
     """The settings of a run on `paths`: from `config_file`, else the nearest pyproject.toml."""
     named = config_file is not None
     config_file = config_file or find_config_file(paths)
     if config_file is None:
         return Settings(root=project_root(paths))
-    table = _tool_table(config_file).get(SECTION, {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{config_file}: `tool.{SECTION}` must be a table")
-    settings = Settings(config_file=config_file.resolve(), root=config_file.resolve().parent)
-    for key, value in table.items():
-        parser = _PARSERS.get(key)
-        if parser is None:
-            known = ", ".join(_PARSERS)
-            raise ConfigError(f"{config_file}: unknown key `{key}` in [tool.{SECTION}] (known keys: {known})")
-        try:
-            settings = parser(settings, key, value)
-        except ConfigError as error:
-            raise ConfigError(f"{config_file}: [tool.{SECTION}] {error}") from None
     # A file named with --config gives settings, not the project: the paths' root stays the root.
+    settings = _from_file(config_file)
     return replace(settings, root=project_root(paths)) if named else settings
 
 
@@ -214,6 +263,7 @@ class Overrides:
     exclude: tuple[str, ...] = ()
     extend_exclude: tuple[str, ...] = ()
     force_exclude: bool | None = None
+    respect_gitignore: bool | None = None
     target_django: tuple[int, int] | None = None
     settings_module: str | None = None
     cache: bool | None = None
@@ -240,6 +290,7 @@ def with_overrides(settings: Settings, overrides: Overrides) -> Settings:
         exclude=overrides.exclude or settings.exclude,
         extend_exclude=settings.extend_exclude + overrides.extend_exclude,
         force_exclude=_given(overrides.force_exclude, settings.force_exclude),
+        respect_gitignore=_given(overrides.respect_gitignore, settings.respect_gitignore),
         target_django=_given(overrides.target_django, settings.target_django),
         settings_module=_given(overrides.settings_module, settings.settings_module),
         cache=_given(overrides.cache, settings.cache),
@@ -262,6 +313,7 @@ def to_options(settings: Settings) -> LintOptions:
         root=settings.root,
         exclude=settings.excluded_patterns,
         force_exclude=settings.force_exclude,
+        respect_gitignore=settings.respect_gitignore,
         per_file_ignores=settings.per_file_ignores,
         cache=settings.cache,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -14,8 +14,9 @@ from asyncdj_lint.analysis.scopes import Scope
 from asyncdj_lint.diagnostics import Diagnostic, Severity
 from asyncdj_lint.fixes import Span
 from asyncdj_lint.index.project import ProjectIndex
-from asyncdj_lint.noqa import is_suppressed
+from asyncdj_lint.noqa import Suppressions, file_exemption
 from asyncdj_lint.options import LintOptions
+from asyncdj_lint.rules.adj002_unused_noqa import UnusedNoqa
 from asyncdj_lint.rules.base import Rule
 from asyncdj_lint.sources import ParsedFile
 from asyncdj_lint.syntax.walk import Visitor, walk
@@ -145,17 +146,51 @@ def lint_module(
         module, file.name, file.is_package, index, options, helpers=helpers, memo=helpers.inference_memo
     )
     walk(module, _Walker(ctx, [rule(ctx) for rule in rules]))
-    if not ctx.reports:
+    check_unused = UnusedNoqa in rules
+    if not ctx.reports and not check_unused:
         return []
-    return _to_diagnostics(module, file.display, ctx.reports)
+    enabled = _enabled_codes(options) if check_unused else ()
+    return _to_diagnostics(module, file.display, ctx.reports, enabled)
 
 
-def _to_diagnostics(module: cst.Module, path: str, reports: list[Report]) -> list[Diagnostic]:
-    # Positions are computed only for files with findings: the provider costs
-    # a full code generation pass over the module.
+def _enabled_codes(options: LintOptions) -> tuple[str, ...]:
+    # A lazy import: the rule registry imports every rule module.
+    from asyncdj_lint.rules import all_rules
+
+    return tuple(rule.code for rule in all_rules() if options.selection.enabled(rule.code, rule.severity))
+
+
+def _suppressions(module: cst.Module, positions: Mapping[cst.CSTNode, CodeRange]) -> Suppressions:
+    """The file's `# noqa` comments, read from the tree: noqa text inside a string literal is not a comment."""
+    comments: dict[int, str] = {}
+    own_line: list[str] = []
+    starts: dict[int, int] = {}
+    for node, found in positions.items():
+        if isinstance(node, cst.Comment):
+            comments[found.start.line] = node.value
+        elif isinstance(node, cst.EmptyLine) and node.comment is not None:
+            own_line.append(node.comment.value)
+        elif isinstance(node, cst.SimpleStatementLine) and node.body:
+            _cover(starts, found.start.line, positions[node.body[-1]].end.line)
+        elif isinstance(node, cst.BaseCompoundStatement):
+            # The header, up to the line its body starts on (the colon's line).
+            _cover(starts, found.start.line, positions[node.body].start.line)
+    return Suppressions(comments, starts, file_exemption(own_line))
+
+
+def _cover(starts: dict[int, int], first: int, last: int) -> None:
+    for line in range(first + 1, last + 1):
+        starts[line] = first
+
+
+def _to_diagnostics(
+    module: cst.Module, path: str, reports: list[Report], enabled: tuple[str, ...] = ()
+) -> list[Diagnostic]:
+    """`enabled`: the codes of the run's enabled rules, when unused `# noqa` codes are reported (ADJ002)."""
+    # Positions are computed only for files with findings or noqa comments: the
+    # provider costs a full code generation pass over the module.
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    # The comment that ends each line: noqa text inside a string literal is not a comment.
-    comments = {positions[node].start.line: node.value for node in positions if isinstance(node, cst.Comment)}
+    suppressions = _suppressions(module, positions)
 
     def span_of(node: cst.CSTNode) -> Span | None:
         found: CodeRange | None = positions.get(node)
@@ -163,11 +198,16 @@ def _to_diagnostics(module: cst.Module, path: str, reports: list[Report]) -> lis
             return None
         return Span(found.start.line, found.start.column, found.end.line, found.end.column)
 
+    kept = [
+        report
+        for report in reports
+        if not suppressions.suppressed(positions[report.node].start.line, report.code)
+    ]
+    if enabled and not suppressions.exempts(UnusedNoqa.code):
+        kept.extend(_unused_noqa(module, positions, suppressions, enabled))
     diagnostics = []
-    for report in reports:
+    for report in kept:
         span = positions[report.node]
-        if is_suppressed(comments.get(span.start.line, ""), report.code):
-            continue
         diagnostics.append(
             Diagnostic(
                 path=path,
@@ -182,3 +222,33 @@ def _to_diagnostics(module: cst.Module, path: str, reports: list[Report]) -> lis
             )
         )
     return sorted(diagnostics)
+
+
+def _unused_noqa(
+    module: cst.Module,
+    positions: Mapping[cst.CSTNode, CodeRange],
+    suppressions: Suppressions,
+    enabled: tuple[str, ...],
+) -> Iterator[Report]:
+    """ADJ002 for each `# noqa` whose listed codes of enabled rules suppressed nothing."""
+
+    def counts(code: str) -> bool:
+        # Codes of other tools, and of rules this run does not enable, are not judged; nor is ADJ002 itself.
+        return not UnusedNoqa.code.startswith(code) and any(rule.startswith(code) for rule in enabled)
+
+    unused = dict(suppressions.unused(counts))
+    if not unused:
+        return
+    by_line = {noqa.line: noqa for noqa in unused}
+    for node in positions:
+        if not isinstance(node, (cst.TrailingWhitespace, cst.EmptyLine)) or node.comment is None:
+            continue
+        comment = node.comment
+        noqa = by_line.get(positions[comment].start.line)
+        if noqa is None or noqa.comment != comment.value:
+            continue
+        codes = unused[noqa]
+        newline = node.newline.value or module.default_newline
+        owner = node if isinstance(node, cst.TrailingWhitespace) else None
+        fix = UnusedNoqa.fix_for(comment, owner, codes, newline)
+        yield Report(UnusedNoqa.code, UnusedNoqa.severity, comment, UnusedNoqa.message(codes), fix)

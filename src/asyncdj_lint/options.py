@@ -53,6 +53,8 @@ class LintOptions:
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     # Whether `exclude` also drops files named on the command line.
     force_exclude: bool = False
+    # Whether files git ignores are left out of folders searched (`respect-gitignore`).
+    respect_gitignore: bool = True
     # (glob, codes) pairs: findings of those codes in matching files are dropped.
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # Whether per-file summaries are cached on disk under the root.

@@ -300,10 +300,13 @@ def _property_names(ctx: FileContext) -> frozenset[str]:
     """Names of the methods of project classes decorated as a property, memoised per session."""
     memo = ctx.inference.memo
     if memo.property_names is None:
+        index = ctx.index
+        # Only modules whose text says `property` are summarised for this.
         memo.property_names = frozenset(
             decl.name
-            for summary in ctx.index.modules.values()
-            for decl in summary.functions.values()
+            for module in index.modules
+            if index.mentions(module, "property")
+            for decl in index.modules[module].functions.values()
             if decl.owner is not None
             and any(name.rsplit(".", 1)[-1] in ("property", "cached_property") for name in decl.decorators)
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from asyncdj_lint.formats import concise, full, github, json_format, sarif
+from asyncdj_lint.formats import concise, full, github, gitlab, json_format, junit, sarif
 from asyncdj_lint.formats.rendering import PLAIN, Formatter, Rendering, lines_on_disk
 
 __all__ = ["FORMATS", "PLAIN", "Formatter", "Rendering", "lines_on_disk"]
@@ -13,4 +13,6 @@ FORMATS: dict[str, Formatter] = {
     "json": json_format.render,
     "sarif": sarif.render,
     "github": github.render,
+    "gitlab": gitlab.render,
+    "junit": junit.render,
 }
