@@ -1,76 +1,169 @@
-"""Times asyncdj-lint next to flake8-async and ruff on the same files, in one run.
+"""Times asyncdj-lint next to ruff, flake8-async and the LibCST floor on the same trees, in one run.
 
-    python scripts/benchmark.py [TREE ...]        (default: the corpus from scripts/corpus.py)
+    python scripts/benchmark.py [TREE ...] [--apps N] [--repeat N]
 
-Each tool is run as a user runs it, in a subprocess, on the same folder, several
-times; the best wall time of each is reported with its ratio to ruff's and to
-flake8-async's. asyncdj-lint runs twice: with its summary cache (as a second
-run in a project would) and with `--no-cache`. Machines differ, so read the
-ratios, not the seconds. Needs the `bench` extra: `pip install -e '.[bench]'`.
+Default trees: Django's source and the libraries of the corpus
+(`$ASYNCDJ_CORPUS`, as scripts/corpus.py downloads it), and the N largest
+real applications under `$ASYNCDJ_FIELD` (default ~/.cache/asyncdj-field/)
+when that folder exists. Each tree is copied to a temporary folder first, so
+caches and edits never touch it.
 
-A second table shows what the whole project index costs on each tree: parsing
-and summarising every module, in a fresh process, without the cache. A run
-pays that at most: it summarises a module only when a name resolves into it,
-so the ratio to the uncached run can exceed 1.
+For each tree and tool, three runs as a user meets them:
+  cold       the first run (asyncdj-lint: no cache yet; ruff: `--no-cache`)
+  unchanged  the same command again, nothing changed (each tool's own cache)
+  edited     again after one file with async code was edited
+Compared with: ruff check --select ALL (every rule ruff has), flake8-async on
+the tree's files, and the LibCST floor: parsing with LibCST, with as many
+processes as asyncdj-lint starts, only the files asyncdj-lint must parse (those
+holding text some rule looks for), including starting Python and importing
+LibCST. Peak RSS is the largest resident size of asyncdj-lint's cold run (its
+biggest process). Read the ratios, not the seconds: machines differ and a busy
+machine slows every tool alike within one run. Never run as a test.
+Needs the `bench` extra: `pip install -e '.[bench]'`.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_CORPUS = Path(os.environ.get("ASYNCDJ_CORPUS", Path.home() / ".cache" / "asyncdj-corpus"))
+CORPUS = Path(os.environ.get("ASYNCDJ_CORPUS", Path.home() / ".cache" / "asyncdj-corpus"))
+FIELD = Path(os.environ.get("ASYNCDJ_FIELD", Path.home() / ".cache" / "asyncdj-field"))
+BIN = Path(sys.executable).parent
+
+FLOOR = """\
+import sys, time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import libcst
 
 
-def tools(tree: Path) -> dict[str, list[str]]:
-    """The command line of each tool, checking only its async rules."""
-    bin_dir = Path(sys.executable).parent
-    return {
-        "asyncdj-lint": [sys.executable, "-m", "asyncdj_lint", "--exit-zero", str(tree)],
-        "(no cache)": [sys.executable, "-m", "asyncdj_lint", "--exit-zero", "--no-cache", str(tree)],
-        "flake8-async": [str(bin_dir / "flake8-async"), *map(str, sorted(tree.rglob("*.py")))],
-        "ruff (ASYNC)": [
-            str(bin_dir / "ruff"),
-            "check",
-            "--no-cache",
-            "--select",
-            "ASYNC",
-            "--exit-zero",
-            str(tree),
-        ],
-    }
+def parse(path):
+    try:
+        libcst.parse_module(Path(path).read_bytes())
+    except Exception:
+        pass
 
 
-def best_time(command: list[str], repeat: int) -> float:
-    best = float("inf")
+if __name__ == "__main__":
+    workers, files = int(sys.argv[1]), sys.argv[2:]
+    if workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            list(pool.map(parse, files, chunksize=4))
+    else:
+        for file in files:
+            parse(file)
+"""
+
+CHOSEN = """\
+import json, sys
+from pathlib import Path
+
+from asyncdj_lint.api import LintSession, _may_fire, _worker_count, resolve_options
+from asyncdj_lint.discovery import python_files
+from asyncdj_lint.options import LintOptions
+from asyncdj_lint.workspace import Exclusion
+
+tree = Path(sys.argv[1])
+options = resolve_options([tree], LintOptions(cache=False))
+files = list(python_files([tree], Exclusion(options.exclude, options.root).excludes))
+session = LintSession(options, files, project_files=files)
+walked = [str(f) for f in files if any(_may_fire(rule, f.read_bytes()) for rule in session.rules)]
+print(json.dumps({"files": len(files), "walked": walked, "workers": _worker_count(len(walked))}))
+"""
+
+
+@dataclass
+class Timing:
+    seconds: float
+    peak_rss_mb: float
+
+
+def timed(command: list[str], cwd: Path, repeat: int = 1) -> Timing:
+    """Best wall time of `repeat` runs, and the peak RSS of the largest process among them."""
+    best, peak = float("inf"), 0.0
     for _ in range(repeat):
         start = time.perf_counter()
-        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, _, usage = os.wait4(process.pid, 0)
         best = min(best, time.perf_counter() - start)
-    return best
+        peak = max(peak, usage.ru_maxrss / 1024)  # KiB on Linux
+    return Timing(best, peak)
 
 
-def index_seconds(tree: Path) -> float:
-    """Parsing and summarising every module of the tree, in a fresh process, without the cache."""
-    script = (
-        "import sys, time\n"
-        "from pathlib import Path\n"
-        "from asyncdj_lint.discovery import python_files\n"
-        "from asyncdj_lint.index.store import SourceStore\n"
-        "store = SourceStore(list(python_files([Path(sys.argv[1])])))\n"
-        "start = time.perf_counter()\n"
-        "for name in store:\n"
-        "    store[name]\n"
-        "print(time.perf_counter() - start)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(tree)], capture_output=True, text=True, check=True
-    )
-    return float(done.stdout)
+def edit(file: Path, round_: int) -> None:
+    """A change a user makes: a new comment line at the end of the file."""
+    with file.open("a", encoding="utf-8") as stream:
+        stream.write(f"\n# edited {round_}\n")
+
+
+def bench_tree(tree: Path, repeat: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="asyncdj-bench-") as scratch:
+        copy = Path(scratch) / tree.name
+        shutil.copytree(tree, copy, symlinks=True, ignore=shutil.ignore_patterns(".git", "*.pyc"))
+        chosen = subprocess.run(
+            [sys.executable, "-c", CHOSEN, str(copy)], capture_output=True, text=True, check=True
+        )
+        facts = __import__("json").loads(chosen.stdout)
+        walked: list[str] = facts["walked"]
+        edited = Path(walked[0]) if walked else next(copy.rglob("*.py"))
+        ours = [sys.executable, "-m", "asyncdj_lint", "--exit-zero", "-q", "."]
+        ruff_cache = Path(scratch) / "ruff-cache"
+        ruff = [
+            str(BIN / "ruff"),
+            "check",
+            "--select",
+            "ALL",
+            "--exit-zero",
+            "-q",
+            "--cache-dir",
+            str(ruff_cache),
+            ".",
+        ]
+        row: dict[str, float] = {"files": facts["files"], "walked": len(walked), "workers": facts["workers"]}
+
+        cold = timed(ours, copy)  # no cache exists yet in the fresh copy
+        row["cold"], row["rss"] = cold.seconds, cold.peak_rss_mb
+        row["unchanged"] = timed(ours, copy, repeat).seconds
+        edit(edited, 1)
+        row["edited"] = timed(ours, copy).seconds
+
+        row["ruff cold"] = timed([*ruff[:2], "--no-cache", *ruff[2:6], "."], copy, repeat).seconds
+        timed(ruff, copy)  # fills ruff's cache
+        row["ruff unchanged"] = timed(ruff, copy, repeat).seconds
+        edit(edited, 2)
+        row["ruff edited"] = timed(ruff, copy).seconds
+
+        files = [str(path) for path in sorted(copy.rglob("*.py"))]
+        row["flake8-async"] = timed([str(BIN / "flake8-async"), *files], copy, repeat).seconds
+        floor = [sys.executable, "-c", FLOOR, str(facts["workers"]), *walked]
+        row["floor"] = timed(floor, copy, repeat).seconds if walked else 0.0
+        return row
+
+
+def default_trees(apps: int) -> list[Path]:
+    trees = []
+    if (CORPUS / "django").is_dir():
+        trees.append(CORPUS / "django")
+    if CORPUS.is_dir():
+        trees += sorted(p for p in CORPUS.iterdir() if p.is_dir() and p.name != "django")
+    if FIELD.is_dir() and apps:
+        found = [p for p in FIELD.iterdir() if p.is_dir()]
+        found.sort(key=lambda p: sum(f.stat().st_size for f in p.rglob("*.py")), reverse=True)
+        trees += found[:apps]
+    return trees
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.1f}x" if b > 0 else "-"
 
 
 def main() -> int:
@@ -78,35 +171,35 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("trees", nargs="*", type=Path)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--apps", type=int, default=3, help="how many field applications (largest first)")
+    parser.add_argument("--repeat", type=int, default=1, help="best of N for the runs that can repeat")
     args = parser.parse_args()
-    trees = args.trees or sorted(p for p in DEFAULT_CORPUS.iterdir() if p.is_dir())
-    missing = [name for name in ("flake8-async", "ruff") if not (Path(sys.executable).parent / name).exists()]
+    missing = [name for name in ("flake8-async", "ruff") if not (BIN / name).exists()]
     if missing:
-        print(
-            f"missing: {', '.join(missing)}; install the bench extra: pip install -e '.[bench]'",
-            file=sys.stderr,
-        )
+        print(f"missing: {', '.join(missing)}; pip install -e '.[bench]'", file=sys.stderr)
         return 2
+    trees = args.trees or default_trees(args.apps)
     print(
-        f"{'tree':<16}{'files':>7}  "
-        + "".join(f"{name:>15}" for name in tools(Path()))
-        + "   vs ruff  vs flake8-async"
+        f"{len(os.sched_getaffinity(0))} cores; seconds, then asyncdj-lint's time as a multiple of the other's"
     )
-    uncached: dict[Path, float] = {}
+    header = (
+        f"{'tree':<22}{'files':>6}{'walked':>7}{'procs':>6}{'cold':>8}{'unchgd':>8}{'edited':>8}"
+        f"{'RSS MB':>8}{'floor':>7}{'ruff':>7}{'f8-async':>9}"
+        f"{'/floor':>8}{'/ruff':>8}{'/ruff re':>9}{'/ruff ed':>9}{'/f8-async':>10}"
+    )
+    print(header)
     for tree in trees:
-        times = {name: best_time(command, args.repeat) for name, command in tools(tree).items()}
-        ours, uncached[tree] = times["asyncdj-lint"], times["(no cache)"]
-        cells = "".join(f"{seconds:>14.2f}s" for seconds in times.values())
-        files = sum(1 for _ in tree.rglob("*.py"))
+        row = bench_tree(tree, args.repeat)
+        name = tree.name[:21]
         print(
-            f"{tree.name:<16}{files:>7}  {cells}"
-            f"{ours / times['ruff (ASYNC)']:>9.1f}x{ours / times['flake8-async']:>14.2f}x"
+            f"{name:<22}{row['files']:>6.0f}{row['walked']:>7.0f}{row['workers']:>6.0f}"
+            f"{row['cold']:>8.2f}{row['unchanged']:>8.2f}{row['edited']:>8.2f}{row['rss']:>8.0f}"
+            f"{row['floor']:>7.2f}{row['ruff cold']:>7.2f}{row['flake8-async']:>9.2f}"
+            f"{ratio(row['cold'], row['floor']):>8}{ratio(row['cold'], row['ruff cold']):>8}"
+            f"{ratio(row['unchanged'], row['ruff unchanged']):>9}{ratio(row['edited'], row['ruff edited']):>9}"
+            f"{ratio(row['cold'], row['flake8-async']):>10}",
+            flush=True,
         )
-    print(f"\n{'tree':<16}{'whole index':>12}{'vs uncached run':>18}")
-    for tree in trees:
-        seconds = min(index_seconds(tree) for _ in range(args.repeat))
-        print(f"{tree.name:<16}{seconds:>11.2f}s{seconds / uncached[tree]:>17.2f}x")
     return 0
 
 

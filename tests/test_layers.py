@@ -38,7 +38,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "report",
         ),
     ),
-    ("session", ("api", "config")),
+    ("session", ("api", "config", "fixer")),
     ("engine", ("engine",)),
     ("rules", ("rules",)),
     ("analysis", ("analysis",)),

@@ -58,7 +58,8 @@ def check(*args: str, stdin: str | None = None) -> tuple[int, str]:
 def test_concise_is_the_default_when_stdout_is_not_a_terminal(project):
     code, output = check("shop")
     assert code == 1
-    assert output.splitlines()[0] == f"shop/views.py:5:15: ADJ101 {GET_MESSAGE}"
+    # `[*]`: the finding has a fix that --fix applies, as in ruff's output.
+    assert output.splitlines()[0] == f"shop/views.py:5:15: ADJ101 [*] {GET_MESSAGE}"
     assert len(output.splitlines()) == 2
 
 
@@ -66,13 +67,14 @@ def test_full_format_shows_the_source_line_a_caret_under_the_span_and_a_closing_
     code, output = check("--output-format", "full", "shop")
     assert code == 1
     assert output.split("\n\n")[0].splitlines() == [
-        f"shop/views.py:5:15: ADJ101 [error] {GET_MESSAGE}",
+        f"shop/views.py:5:15: ADJ101 [*] [error] {GET_MESSAGE}",
         "  |",
         "5 |     product = Product.objects.get(pk=pk)",
         "  |               ^^^^^^^^^^^^^^^^^^^^^^^^^^",
         "  = help: asyncdj-lint rule ADJ101",
+        "  = fix (safe): Await `aget()`",
     ]
-    assert output.endswith("\nFound 2 findings in 3 files checked.\n")
+    assert output.endswith("\nFound 2 findings in 3 files checked.\n[*] 1 fixable with `--fix`.\n")
     assert "\x1b[" not in output
 
 
@@ -100,6 +102,22 @@ def test_json_format_has_the_documented_keys(project):
         "code": "ADJ101",
         "severity": "error",
         "message": GET_MESSAGE,
+        "fix": {
+            "message": first["fix"]["message"],
+            "applicability": "safe",
+            "edits": [
+                {
+                    "location": {"row": 5, "column": 15},
+                    "end_location": {"row": 5, "column": 15},
+                    "content": "await ",
+                },
+                {
+                    "location": {"row": 5, "column": 31},
+                    "end_location": {"row": 5, "column": 34},
+                    "content": "aget",
+                },
+            ],
+        },
     }
 
 
@@ -260,7 +278,7 @@ def test_output_file_defaults_to_concise_without_colour(project, monkeypatch):
     monkeypatch.setattr("asyncdj_lint.cli.is_terminal", lambda stream: stream is sys.stdout)
     check("--output-file", "out.txt", "shop")
     text = (project / "out.txt").read_text(encoding="utf-8")
-    assert text.splitlines()[0] == f"shop/views.py:5:15: ADJ101 {GET_MESSAGE}"
+    assert text.splitlines()[0] == f"shop/views.py:5:15: ADJ101 [*] {GET_MESSAGE}"
     assert "\x1b[" not in text
 
 
@@ -289,7 +307,9 @@ def test_stdin_filename_lints_the_text_on_stdin_with_the_projects_index(project)
     )
     code, output = check("--stdin-filename", "shop/new_views.py", "-", stdin=source)
     assert code == 1
-    assert output.startswith("shop/new_views.py:5:12: ADJ101 `Product.objects.count()` runs a database query")
+    assert output.startswith(
+        "shop/new_views.py:5:12: ADJ101 [*] `Product.objects.count()` runs a database query"
+    )
 
 
 def test_stdin_filename_with_full_format_shows_the_line_from_stdin(project):

@@ -90,8 +90,14 @@ def test_a_repeat_run_parses_nothing_until_a_file_changes(project, summarised):
     assert codes_in(views) == first
     assert summarised == []  # the outcome itself came from the cache
     summarised.clear()
+    # An edit that leaves what other files can see of managers.py alone re-checks only that file.
     (project / "shop" / "managers.py").write_text(MANAGERS.replace("first()", "last()"))
     assert codes_in(views) == [("ADJ101", 5)]
+    assert summarised == ["from django.db import models"]
+    summarised.clear()
+    # One that changes its summary (the method becomes async) re-checks the files that use it.
+    (project / "shop" / "managers.py").write_text(MANAGERS.replace("def cheapest", "async def cheapest"))
+    assert codes_in(views) != [("ADJ101", 5)]
     assert sorted(summarised) == ["from django.db import models", "from shop.models import Product"]
 
 

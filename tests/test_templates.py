@@ -250,21 +250,21 @@ def test_a_context_processor_whose_body_queries_runs_on_every_render_with_a_requ
 def test_a_repeat_run_reads_templates_settings_from_the_cache_and_a_template_edit_is_seen(
     tmp_path, monkeypatch
 ):
+    from asyncdj_lint import sources
     from asyncdj_lint.api import lint_paths
-    from asyncdj_lint.index import store
     from asyncdj_lint.index.cache import signing_key
     from asyncdj_lint.options import LintOptions, RuleSelection
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
     signing_key.cache_clear()
     parsed: list[str] = []
-    real = store.parse
+    real = sources.parse
 
     def counting(file, source=None):
         parsed.append(file.name)
         return real(file, source)
 
-    monkeypatch.setattr(store, "parse", counting)
+    monkeypatch.setattr(sources, "parse", counting)
     root = tmp_path / "site"
     files = {
         "manage.py": "",

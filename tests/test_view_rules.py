@@ -32,8 +32,8 @@ def test_view_with_sync_and_async_handlers_is_reported_on_the_class():
     [finding] = lint_snippet(MIXED, select=("ADJ7",))
     assert (finding.line, finding.column, finding.code) == (5, 7, "ADJ701")
     assert finding.message == (
-        "`OrderView` has async handlers (get) and sync ones (post): `as_view()` raises ImproperlyConfigured: "
-        "OrderView HTTP handlers must either be all sync or all async. when the URLconf is imported; make "
+        "`OrderView` has async handlers (get) and sync ones (post): `as_view()` raises `ImproperlyConfigured: "
+        "OrderView HTTP handlers must either be all sync or all async.` when the URLconf is imported; make "
         "every handler `async def`, or all sync"
     )
 
@@ -212,7 +212,7 @@ def test_django_decorator_message_says_what_fails_before_its_version():
     [finding] = lint_snippet(code, select=("ADJ7",), target_django=(4, 2))
     assert finding.message == (
         "`@never_cache` on async view `home`: before Django 5.0 its wrapper is sync, and every request that "
-        "reaches the view fails with AttributeError: 'coroutine' object has no attribute 'has_header'; do the "
+        "reaches the view fails with `AttributeError: 'coroutine' object has no attribute 'has_header'`; do the "
         "check inside the view, or move to Django 5.0"
     )
 

@@ -8,9 +8,6 @@ comment and is left alone (and counted as skipped).
 from __future__ import annotations
 
 import io
-import os
-import stat
-import tempfile
 import tokenize
 from collections import defaultdict
 from collections.abc import Sequence
@@ -23,6 +20,7 @@ from asyncdj_lint import parse_guard
 from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.lines import split_lines
 from asyncdj_lint.noqa import find_noqa, listed_codes
+from asyncdj_lint.sources import replace_atomically
 
 
 @dataclass
@@ -76,29 +74,12 @@ def _edit_file(path: Path, target: Path, codes_by_line: dict[int, set[str]], edi
         edits.skipped.append(f"{path}: left unchanged: adding noqa comments would break its syntax")
         return
     try:
-        _replace_atomically(target, new_text.encode(encoding))
+        replace_atomically(target, new_text.encode(encoding))
     except OSError as error:
         edits.skipped.append(f"{path}: left unchanged: cannot write it: {error.strerror}")
         return
     edits.added += changed
     edits.files.add(str(path))
-
-
-def _replace_atomically(target: Path, data: bytes) -> None:
-    """Writes a temporary file beside `target` and renames it over it: a kill or a full disk
-    leaves the old file whole. The file keeps its permission bits."""
-    mode = stat.S_IMODE(target.stat().st_mode)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _with_noqa(line: str, codes: set[str], comment_at: int | None) -> str:

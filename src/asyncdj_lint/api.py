@@ -10,24 +10,25 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
-from asyncdj_lint import engine, parse_guard
+from asyncdj_lint import parse_guard
 from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.discovery import python_files
+from asyncdj_lint.facts.deployment import deployment_files
 from asyncdj_lint.facts.django_version import detect_target_django, project_root
 from asyncdj_lint.gitignore import GitIgnore
-from asyncdj_lint.index.cache import ResultCache, SummaryCache, content_key, project_fingerprint
-from asyncdj_lint.index.project import ProjectIndex
-from asyncdj_lint.index.request_path.deployment import deployment_files
-from asyncdj_lint.index.store import SourceStore
-from asyncdj_lint.index.summary import ModuleSummary
+from asyncdj_lint.index.cache import FileState, ResultCache, SummaryCache, template_fingerprint
 from asyncdj_lint.options import LintOptions
-from asyncdj_lint.rules import all_rules
-from asyncdj_lint.rules.adj001_unparsable_file import UnparsableFile
-from asyncdj_lint.rules.base import Rule
-from asyncdj_lint.sources import ParseProblem, SourceFile, syntax_problem
+from asyncdj_lint.sources import ParseProblem, SourceFile, Sources
 from asyncdj_lint.suppressions import drop_per_file_ignores
 from asyncdj_lint.workspace import Exclusion
+
+# LibCST and what builds on it (the engine, the rules, the index) are imported when
+# a file must be parsed: a run whose outcomes all come from the cache needs none of it.
+if TYPE_CHECKING:
+    from asyncdj_lint.index.summary import ModuleSummary
+    from asyncdj_lint.rules.base import Rule
 
 
 @dataclass
@@ -36,6 +37,8 @@ class LintResult:
     files_checked: int = 0
     # "path: error" for each file the tool failed on (a bug in asyncdj-lint); the rest was checked.
     internal_errors: list[str] = field(default_factory=list)
+    # path as reported -> that file's lines, from the bytes the run read (stdin's for its file)
+    source_lines: Callable[[str], list[str]] = field(default=Sources().lines_of)
 
 
 def lint_paths(
@@ -55,8 +58,14 @@ def lint_paths(
     targets = list(paths) if stdin is not None else files_to_check(paths, options)
     # Linting the project's root folder lists every project file already.
     whole_project = stdin is None and all(path.resolve() == options.root for path in paths)
-    session = LintSession(options, targets, project_files=targets if whole_project else None)
+    project = targets if whole_project else None
+    if stdin is None and options.cache:
+        cached = cached_result(options, targets, project)
+        if cached is not None:
+            return cached
+    session = LintSession(options, targets, project_files=project)
     result = session.lint(targets, stdin=stdin, progress=progress)
+    result.source_lines = session.store.sources.lines_of
     session.save_cache()
     return result
 
@@ -98,22 +107,30 @@ class LintSession:
         project_files: Sequence[Path] | None = None,
     ) -> None:
         """`project_files`, when the caller has listed them already, saves scanning the root."""
+        from asyncdj_lint import engine
+        from asyncdj_lint.analysis.project import Project
+        from asyncdj_lint.index.project import ProjectIndex
+        from asyncdj_lint.index.store import SourceStore
+
         assert options.root is not None, "resolve_options() first"
         self.options = options
+        from asyncdj_lint.rules import all_rules
+
         self.rules = [rule for rule in all_rules() if options.selection.enabled(rule.code, rule.severity)]
         project: Iterable[Path] | None = project_files
         if project is None:
-            project = python_files([options.root], _excluder(options))
+            project = _project_files(options)
         # The files linted first come first: when two files share a module name, they win.
         self.store = SourceStore([*first, *project], SummaryCache(options.root) if options.cache else None)
         self.index = ProjectIndex(
             self.store,
             self.store.mentions,
-            self.store.tree,
             lambda: [f.path for f in self.store.files.values()],
             root=options.root,
         )
-        self.helpers = engine.helper_judge(self.index, options, self.rules)
+        # What analyses see: the index, function bodies from the store, and the run's memo.
+        self.project = Project(self.index, self.store.tree)
+        self.helpers = engine.helper_judge(self.project, options, self.rules)
         self.save_interval = save_interval
         self._last_saved = 0.0
 
@@ -124,14 +141,24 @@ class LintSession:
         stdin: str | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> LintResult:
+        from asyncdj_lint.rules.adj001_unparsable_file import UnparsableFile
+
         options, store = self.options, self.store
         result = LintResult(files_checked=len(targets))
         unwalked: list[tuple[SourceFile, bytes]] = []
         walked: list[tuple[SourceFile, bytes]] = []
         files = [store.file_for(path) for path in targets]
+        results = self._results  # first, so that it records the files as they are on disk
+        # An editor's buffer reuses the outcome of the same content; it is recorded only when
+        # it is what the file holds (flake8 hands the plugin the file it read).
+        as_on_disk = True
         for file in files:
+            if stdin is not None:
+                as_on_disk = (
+                    store.sources.provide(file.path, stdin.encode("utf-8", "surrogateescape")) and as_on_disk
+                )
             try:
-                source = file.path.read_bytes() if stdin is None else stdin.encode("utf-8", "surrogateescape")
+                source = store.sources.read(file.path)
             except OSError as error:
                 result.diagnostics.append(
                     UnparsableFile.diagnostic(file.display, f"{type(error).__name__}: {error}")
@@ -140,7 +167,7 @@ class LintSession:
             (walked if any(_may_fire(rule, source) for rule in self.rules) else unwalked).append(
                 (file, source)
             )
-        results = self._results if stdin is None else None
+        saving = results if as_on_disk else None
         pending = [
             (file, source) for file, source in walked if not self._reuse(results, file, source, result)
         ]
@@ -151,27 +178,29 @@ class LintSession:
         for done, ((file, source), outcome) in enumerate(zip(pending, outcomes), 1):
             result.diagnostics.extend(outcome.diagnostics)
             result.internal_errors.extend(outcome.internal_errors)
-            if results is not None and not outcome.internal_errors:
-                results.put(
-                    ResultCache.key(self._cache_name(file), source),
-                    (outcome.diagnostics, store.problems.get(file.path)),
+            if saving is not None and not outcome.internal_errors:
+                saving.put(
+                    file.path, _key(file, source), (outcome.diagnostics, store.problems.get(file.path))
                 )
             if progress is not None:
                 progress(done + len(targets) - len(pending), len(targets))
         # Files no rule walked still get their syntax checked, unless the index parsed them.
         for file, source in unwalked:
-            if store.was_parsed(file) or self._reuse(results, file, source, result):
+            if self._reuse(results, file, source, result):
                 continue
-            problem = syntax_problem(file, source)
-            if problem is not None:
-                store.problems[file.path] = problem
-            if results is not None:
-                results.put(ResultCache.key(self._cache_name(file), source), ([], problem))
+            if not store.was_parsed(file):
+                problem = store.sources.check(file)
+                if problem is not None:
+                    store.problems[file.path] = problem
+            if saving is not None:
+                saving.put(file.path, _key(file, source), ([], store.problems.get(file.path)))
         if options.selection.enabled(UnparsableFile.code, UnparsableFile.severity):
             # Only the linted files: one the index read for its names is not reported.
             result.diagnostics.extend(
                 unparsable(store.problems[file.path]) for file in files if file.path in store.problems
             )
+        if saving is not None:
+            saving.learnt(self._followed(), store.asked, store.summarised)
         result.diagnostics = sorted(
             drop_per_file_ignores(result.diagnostics, options.per_file_ignores, options.root)
         )
@@ -179,51 +208,77 @@ class LintSession:
 
     @cached_property
     def _results(self) -> ResultCache | None:
-        """Outcomes of an earlier run over the same project contents and options, if any.
+        """Outcomes of earlier runs with the same options that are still valid (see ResultCache).
 
         Computed once per session: its files are assumed not to change meanwhile.
         """
         if not self.options.cache or self.options.root is None:
             return None
-        contents = []
-        for name, file in self.store.files.items():
-            try:
-                contents.append((name, content_key(file.path.read_bytes(), file.is_package)))
-            except OSError:
-                contents.append((name, "unreadable"))
-        contents += self.index.templates.fingerprint()  # findings depend on what templates look up
-        # How the project is served (ADJ606) is read from its deployment files too.
-        for path in deployment_files(self.options.root) if self.options.root is not None else ():
-            try:
-                contents.append((f"deployment:{path}", content_key(path.read_bytes(), False)))
-            except OSError:
-                contents.append((f"deployment:{path}", "unreadable"))
-        settings = repr((self.options, [rule.code for rule in self.rules]))
-        return ResultCache(self.options.root, project_fingerprint(contents, settings))
+        assert self.options.root is not None
+        results = ResultCache(self.options.root, _settings(self.options))
+        files = {file.path: file for file in self.store.files.values()}
+        changes = results.changed(list(files), self.store.sources.read, lambda path: files[path].is_package)
+        by_name = {results.relative(path): file for path, file in files.items()}
+        results.keep_others(
+            all(self._same_for_others(results, by_name.get(name), state) for name, state in changes.items())
+        )
+        # Findings depend on what templates look up and on how the project is served (ADJ606):
+        # any change to a template or a deployment file drops every outcome.
+        folders = [str(folder.absolute()) for folder in self.index.templates.folders]
+        results.templates_now(folders, _other_inputs(self.options.root, folders))
+        return results
+
+    def _same_for_others(
+        self, results: ResultCache, file: SourceFile | None, state: FileState | None
+    ) -> bool:
+        """Whether what other files' findings can depend on in a changed file is unchanged."""
+        if file is None or state is None:
+            return False  # a file added or removed: names may resolve differently
+        record, name = results.record, results.relative(file.path)
+        if results.previous_key(name) is None:
+            return False
+        try:
+            source = self.store.sources.read(file.path)
+        except OSError:
+            return False
+        if any((word.encode() in source) != found for word, found in record.asked.get(name, {}).items()):
+            return False
+        if name in record.followed:
+            from asyncdj_lint.analysis.project_calls import code_digest
+
+            parsed = self.store.parse(file)
+            if any(code_digest(parsed, code) != digest for code, digest in record.followed[name].items()):
+                return False
+        if name not in record.summarised:
+            return True
+        cache = self.store.cache
+        before = cache.entries.get(results.previous_key(name) or "") if cache is not None else None
+        return before is not None and before == self.store[file.name]
+
+    def _followed(self) -> dict[Path, dict[str, str | None]]:
+        """The code analyses read in project files' bodies, by file."""
+        followed: dict[Path, dict[str, str | None]] = {}
+        for (module, name), digest in self.project.followed.items():
+            file = self.store.files.get(module)
+            if file is not None:
+                followed.setdefault(file.path, {})[name] = digest
+        return followed
 
     def _reuse(
         self, results: ResultCache | None, file: SourceFile, source: bytes, result: LintResult
     ) -> bool:
         """Adds a file's cached outcome to `result`; False when there is none."""
-        cached = results.get(ResultCache.key(self._cache_name(file), source)) if results is not None else None
+        cached = results.get(file.path, _key(file, source)) if results is not None else None
         if cached is None:
             return False
-        diagnostics, problem = cached
-        # Stored under the path relative to the root: shown as this run names the file.
-        result.diagnostics.extend(replace(d, path=file.display) for d in diagnostics)
+        found = _outcome(cached, file.display)
+        if found is None:
+            return False
+        diagnostics, problem = found
+        result.diagnostics.extend(diagnostics)
         if problem is not None:
-            self.store.problems[file.path] = replace(problem, path=file.display)
+            self.store.problems[file.path] = problem
         return True
-
-    def _cache_name(self, file: SourceFile) -> str:
-        """The file's path relative to the project root: `.`, `$PWD` and `app/` runs share results."""
-        assert self.options.root is not None
-        path = file.path.resolve()
-        return (
-            path.relative_to(self.options.root).as_posix()
-            if path.is_relative_to(self.options.root)
-            else str(path)
-        )
 
     def lint_file(self, file: SourceFile, source: bytes) -> FileOutcome:
         """One file's findings; an unparsable file's ADJ001 goes to the store's problems."""
@@ -235,13 +290,15 @@ class LintSession:
 
     def _lint_file(self, file: SourceFile, source: bytes) -> FileOutcome:
         applicable = [rule for rule in self.rules if _may_fire(rule, source)]
+        from asyncdj_lint import engine
+
         parsed = self.store.parse(file, source)
         if parsed is None:
             return FileOutcome([])
         try:
             return FileOutcome(
                 engine.lint_module(
-                    parsed, index=self.index, rules=applicable, options=self.options, helpers=self.helpers
+                    parsed, project=self.project, rules=applicable, options=self.options, helpers=self.helpers
                 )
             )
         except RecursionError:
@@ -256,15 +313,30 @@ class LintSession:
         meanwhile, so that this session knows which modules were parsed and
         saves them in its cache once, and the unparsable files it met.
         """
+        global _worker_session
         first = [file.path for file, _ in walked]
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
-        with ProcessPoolExecutor(
-            workers, context, initializer=_start_worker, initargs=(self.options, first)
-        ) as pool:
+        # A forked worker starts from this session: its scan of the project, its loaded
+        # summary cache and what it indexed already; a spawned one builds its own.
+        forked = context.get_start_method() == "fork"
+        _worker_session = self if forked else None
+        pool = (
+            ProcessPoolExecutor(workers, context)
+            if forked
+            else ProcessPoolExecutor(
+                workers, context, initializer=_start_worker, initargs=(self.options, first)
+            )
+        )
+        with pool:
             for outcome in pool.map(_worker_lint, walked, chunksize=4):
                 self.store.adopt(outcome.summaries, outcome.problems)
+                self.project.followed.update(outcome.followed)
+                for path, words in outcome.asked.items():
+                    self.store.asked.setdefault(path, {}).update(words)
+                self.store.summarised |= outcome.summarised
                 yield outcome
+        _worker_session = None
 
     def save_cache(self) -> None:
         """Writes new summaries to disk, at most every `save_interval` seconds."""
@@ -278,6 +350,8 @@ class LintSession:
 
 def unparsable(problem: ParseProblem) -> Diagnostic:
     """The ADJ001 finding for a file that could not be read, decoded or parsed."""
+    from asyncdj_lint.rules.adj001_unparsable_file import UnparsableFile
+
     return UnparsableFile.diagnostic(problem.path, problem.message, problem.line, problem.column)
 
 
@@ -293,6 +367,10 @@ class FileOutcome:
     summaries: dict[str, tuple[str | None, ModuleSummary]] = field(default_factory=dict)
     problems: dict[Path, ParseProblem] = field(default_factory=dict)
     internal_errors: list[str] = field(default_factory=list)
+    # What the worker's index read of files, for the result cache (SourceStore's fields).
+    followed: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    asked: dict[Path, dict[str, bool]] = field(default_factory=dict)
+    summarised: set[Path] = field(default_factory=set)
 
 
 # Worker processes pay for their start and for indexing the modules each
@@ -310,6 +388,7 @@ def _worker_count(files: int) -> int:
 
 
 _worker_session: LintSession | None = None
+_followed_sent = 0  # how many of the worker session's followed code digests went home
 
 
 def _start_worker(options: LintOptions, first: list[Path]) -> None:
@@ -321,5 +400,101 @@ def _worker_lint(walked: tuple[SourceFile, bytes]) -> FileOutcome:
     session = _worker_session
     assert session is not None, "_start_worker() first"
     outcome = session.lint_file(*walked)
-    outcome.summaries, outcome.problems = session.store.take_news()
+    store = session.store
+    outcome.summaries, outcome.problems = store.take_news()
+    outcome.asked, outcome.summarised = store.asked, store.summarised
+    store.asked, store.summarised = {}, set()
+    # Digests are kept to be made once; only the new ones travel.
+    global _followed_sent
+    followed = list(session.project.followed.items())
+    outcome.followed, _followed_sent = dict(followed[_followed_sent:]), len(followed)
     return outcome
+
+
+def cached_result(options: LintOptions, targets: list[Path], project: list[Path] | None) -> LintResult | None:
+    """The run's result from the cache alone, when no project file changed; else None.
+
+    Files are compared by size and modification time only, and nothing is
+    parsed, so this imports no LibCST.
+    """
+    assert options.root is not None
+    results = ResultCache(options.root, _settings(options))
+    states = results.record.files
+    every = {results.relative(path): path for path in [*targets, *(project or _project_files(options))]}
+    if not states or every.keys() != states.keys():
+        return None  # names may be taken by other files: the session decides
+    for name, path in every.items():
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        state = states[name]
+        if (state.size, state.mtime_ns) != (stat.st_size, stat.st_mtime_ns):
+            return None
+    if _other_inputs(options.root, results.record.template_folders) != results.record.templates:
+        return None
+    result = LintResult(files_checked=len(targets))
+    problems: list[ParseProblem] = []
+    for path in targets:
+        cached = results.get(path, states[results.relative(path)].key)
+        if cached is None:
+            return None
+        found = _outcome(cached, str(path))
+        if found is None:
+            return None
+        diagnostics, problem = found
+        result.diagnostics.extend(diagnostics)
+        problems += [problem] if problem is not None else []
+    if problems:  # the rules (and LibCST with them) are imported only to report them
+        from asyncdj_lint.rules.adj001_unparsable_file import UnparsableFile
+
+        if options.selection.enabled(UnparsableFile.code, UnparsableFile.severity):
+            result.diagnostics.extend(unparsable(problem) for problem in problems)
+    result.diagnostics = sorted(
+        drop_per_file_ignores(result.diagnostics, options.per_file_ignores, options.root)
+    )
+    return result
+
+
+def _project_files(options: LintOptions) -> list[Path]:
+    assert options.root is not None
+    return list(python_files([options.root], _excluder(options)))
+
+
+def _settings(options: LintOptions) -> str:
+    """What outcomes depend on besides the files (this package's code is in the cache's name)."""
+    return repr(options)
+
+
+def _other_inputs(root: Path, template_folders: list[str]) -> list[tuple[str, str]]:
+    """(path, "size:mtime") of the files besides Python's that findings depend on: the
+    templates and the deployment files (how the project is served)."""
+    found = template_fingerprint(template_folders)
+    for path in sorted(deployment_files(root)):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        found.append((str(path), f"{stat.st_size}:{stat.st_mtime_ns}"))
+    return found
+
+
+def _key(file: SourceFile, source: bytes) -> str:
+    from asyncdj_lint.index.cache import content_key
+
+    return content_key(source, file.is_package)
+
+
+def _outcome(cached: object, display: str) -> tuple[list[Diagnostic], ParseProblem | None] | None:
+    """A recorded outcome, its paths as this run names the file.
+
+    None when the file was named otherwise and a message names a file (a helper's
+    `path:line`): those paths are spelt as that run spelt them.
+    """
+    diagnostics, problem = cast("tuple[list[Diagnostic], ParseProblem | None]", cached)
+    if any(d.path != display and (".py:" in d.message or ".pyi:" in d.message) for d in diagnostics):
+        return None
+    moved = [d if d.path == display else replace(d, path=display) for d in diagnostics]
+    if problem is not None and problem.path != display:
+        problem = replace(problem, path=display)
+    return moved, problem

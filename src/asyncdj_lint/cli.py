@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
 from asyncdj_lint import __version__, baseline, parse_guard
-from asyncdj_lint.add_noqa import add_noqa
-from asyncdj_lint.api import LintResult, files_to_check, lint_paths
 from asyncdj_lint.baseline import SourceLines
 from asyncdj_lint.config import (
     ConfigError,
@@ -31,11 +28,13 @@ from asyncdj_lint.config import (
 )
 from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.facts.django_version import git_only_root, parse_version, project_root
-from asyncdj_lint.formats import FORMATS, Rendering, lines_on_disk
-from asyncdj_lint.lines import split_lines
-from asyncdj_lint.report import Progress, closing_line, statistics
-from asyncdj_lint.rules import all_rules, rule_by_code
+from asyncdj_lint.fixer import FixPolicy, FixRun, fix_paths
+from asyncdj_lint.formats import FORMATS, Rendering
+from asyncdj_lint.report import Progress, closing_line, fixed_summary, statistics
 from asyncdj_lint.terminal import is_terminal, render_rule, render_rule_list, wants_colour
+
+if TYPE_CHECKING:
+    from asyncdj_lint.api import LintResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -58,12 +57,14 @@ Examples:
   asyncdj-lint --write-baseline b.json .  record today's findings
   asyncdj-lint --baseline b.json .        report only findings not recorded
   asyncdj-lint --stdin-filename v.py -    check an editor's unsaved buffer
+  asyncdj-lint --fix .                    apply the safe fixes (--unsafe-fixes: all)
+  asyncdj-lint --diff --unsafe-fixes .    print every fix as a diff; write nothing
   asyncdj-lint rule ADJ101                explain a rule
 
 \b
 Exit codes:
-  0  no findings
-  1  findings
+  0  no findings (--fix: none left; --diff: no changes)
+  1  findings (--fix: some left; --diff: changes to make; --exit-non-zero-on-fix: something fixed)
   2  a usage error, a bad configuration, or an internal error (with the file named)
 """
 
@@ -191,6 +192,26 @@ def main() -> None:
     type=click.Path(path_type=Path),
     help="Read the source from stdin; report it as this file.",
 )
+@click.option("--fix", is_flag=True, help="Apply the safe fixes, then report what remains.")
+@click.option(
+    "--unsafe-fixes",
+    is_flag=True,
+    help="Also offer and apply the fixes that change where code runs or what it loads.",
+)
+@click.option(
+    "--diff",
+    is_flag=True,
+    help="Print the fixes as a unified diff and write nothing; exit 1 when there are any.",
+)
+@click.option("--fix-only", is_flag=True, help="Apply the fixes and report no findings (implies --fix).")
+@click.option("--show-fixes", is_flag=True, help="List the fixes applied, per file and code.")
+@click.option(
+    "--exit-non-zero-on-fix",
+    is_flag=True,
+    help="Exit 1 when a fix was applied, even if no findings remain.",
+)
+@click.option("--fixable", multiple=True, metavar="CODES", help="Only these codes or prefixes may be fixed.")
+@click.option("--unfixable", multiple=True, metavar="CODES", help="These codes or prefixes are never fixed.")
 @click.option(
     "--add-noqa", is_flag=True, help="Write `# noqa: CODE` comments on the lines that have findings."
 )
@@ -233,11 +254,21 @@ def check(
     no_cache: bool,
     show_settings: bool,
     show_files: bool,
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
+    fix_only: bool,
+    show_fixes: bool,
+    exit_non_zero_on_fix: bool,
+    fixable: tuple[str, ...],
+    unfixable: tuple[str, ...],
 ) -> None:
     if stdin_filename is not None and paths not in ((), (Path("-"),)):
         raise click.UsageError("with --stdin-filename, pass no paths (or `-`)")
     if stdin_filename is not None and add_noqa:
         raise click.UsageError("--add-noqa edits files; it cannot edit stdin")
+    if stdin_filename is not None and (fix or fix_only or diff):
+        raise click.UsageError("--fix, --fix-only and --diff edit files; they cannot edit stdin")
     missing = [str(p) for p in paths if not p.exists() and stdin_filename is None]
     if missing:
         raise click.UsageError(f"no such file or folder: {', '.join(missing)}")
@@ -258,6 +289,8 @@ def check(
             target_django=target_django,
             settings_module=settings_module,
             cache=False if no_cache else None,
+            fixable=_codes(fixable, "--fixable"),
+            unfixable=_codes(unfixable, "--unfixable"),
         )
         for group in _projects(paths, config_file):
             projects.append((group, with_overrides(load_settings(group, config_file), overrides)))
@@ -267,24 +300,32 @@ def check(
         click.echo("\n".join(describe(settings) for _, settings in projects), nl=False)
         return
     if show_files:
+        from asyncdj_lint.api import files_to_check
+
         shown = (path for group, settings in projects for path in files_to_check(group, to_options(settings)))
         for path in sorted(shown):
             click.echo(path)
         return
     output = _Output(
-        output_format, output_file, statistics, quiet, exit_zero, add_noqa, write_baseline, baseline
+        output_format,
+        output_file,
+        statistics,
+        quiet,
+        exit_zero,
+        add_noqa,
+        write_baseline,
+        baseline,
+        fix=fix,
+        unsafe_fixes=unsafe_fixes,
+        diff=diff,
+        fix_only=fix_only,
+        show_fixes=show_fixes,
+        exit_non_zero_on_fix=exit_non_zero_on_fix,
     )
     # Bytes as given: the file's own encoding rules decide (a latin-1 buffer is ADJ001, not a crash).
     stdin = sys.stdin.buffer.read().decode("utf-8", "surrogateescape") if stdin_filename else None
     progress = Progress(sys.stderr) if is_terminal(sys.stderr) and not output.quiet else None
-    result = LintResult()
-    for group, settings in projects:
-        one = lint_paths(list(group), to_options(settings), stdin=stdin, progress=progress)
-        result.diagnostics += one.diagnostics
-        result.files_checked += one.files_checked
-        result.internal_errors += one.internal_errors
-    if len(projects) > 1:
-        result.diagnostics.sort()
+    result, per_project = _lint_projects(projects, stdin, progress)
     if progress:
         progress.clear()
     settings = projects[0][1]
@@ -292,12 +333,49 @@ def check(
         click.echo(f"asyncdj-lint: {notice}", err=True)
     # Fingerprints are relative to the project root; for several projects, to the folder they share.
     root = settings.root if len(projects) == 1 else project_root([s.root or g[0] for g, s in projects])
-    source_lines = _source_reader(stdin_filename, stdin)
+    source_lines = result.source_lines
     diagnostics = output.apply_baseline(result.diagnostics, source_lines, root)
     if output.add_noqa:
         _add_noqa(diagnostics, root)
         sys.exit(EXIT_CLEAN)
-    output.print(diagnostics, result.files_checked, source_lines, root)
+    # Each project's fixes follow its own `fixable`/`unfixable`; the output marks them by the first's.
+    policies = [FixPolicy(output.unsafe_fixes, s.fixable, s.unfixable) for _, s in projects]
+    policy = policies[0]
+    run = FixRun()
+    if output.diff or output.fix or output.fix_only:
+        for (group, project_settings), project_policy, found in zip(projects, policies, per_project):
+            mine = [d for d in diagnostics if d in found]
+            done = fix_paths(group, to_options(project_settings), mine, project_policy, write=not output.diff)
+            run.files += done.files
+            run.problems += done.problems
+        _fix_problems(run)
+    if output.diff:
+        click.echo("".join(file.diff() for file in run.files), nl=False)
+        if not output.quiet:
+            fixed = sum(run.fixed.values())
+            click.echo(
+                f"Would fix {fixed} finding{'' if fixed == 1 else 's'}." if fixed else "No fixes.", err=True
+            )
+        sys.exit(EXIT_FINDINGS if run.files else EXIT_CLEAN)
+    if run.files:
+        # Report what is left: the fixed files are linted again, with their whole projects.
+        result, per_project = _lint_projects(projects, None, None)
+        source_lines = result.source_lines
+        diagnostics = output.apply_baseline(result.diagnostics, source_lines, root)
+    fixed = sum(run.fixed.values())
+    if output.fix_only:
+        if output.show_fixes:
+            click.echo(fixed_summary({f.path: f.fixed for f in run.files}), nl=False)
+        elif not output.quiet:
+            click.echo(f"Fixed {fixed} finding{'' if fixed == 1 else 's'}.", err=True)
+        sys.exit(EXIT_FINDINGS if fixed and output.exit_non_zero_on_fix else EXIT_CLEAN)
+    output.print(diagnostics, result.files_checked, source_lines, root, policy, fixed)
+    if output.show_fixes and run.files:
+        click.echo(fixed_summary({f.path: f.fixed for f in run.files}), nl=False)
+    elif fixed and not output.quiet and output.resolved_format() != "full":
+        click.echo(
+            f"Fixed {fixed} finding{'' if fixed == 1 else 's'} ({len(diagnostics)} remaining).", err=True
+        )
     for internal_error in result.internal_errors:
         click.echo(
             f"asyncdj-lint: internal error, file not fully checked (please report it): {internal_error}",
@@ -305,6 +383,8 @@ def check(
         )
     if result.internal_errors:
         sys.exit(EXIT_ERROR)
+    if fixed and output.exit_non_zero_on_fix:
+        sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_FINDINGS if diagnostics and not output.exit_zero else EXIT_CLEAN)
 
 
@@ -357,6 +437,15 @@ class _Output:
     add_noqa: bool
     write_baseline: Path | None
     baseline: Path | None
+    fix: bool = False
+    unsafe_fixes: bool = False
+    diff: bool = False
+    fix_only: bool = False
+    show_fixes: bool = False
+    exit_non_zero_on_fix: bool = False
+
+    def resolved_format(self) -> str:
+        return self.output_format or ("full" if is_terminal(sys.stdout) else "concise")
 
     def apply_baseline(
         self, diagnostics: list[Diagnostic], source_lines: SourceLines, root: Path | None
@@ -375,14 +464,20 @@ class _Output:
         return diagnostics
 
     def print(
-        self, diagnostics: list[Diagnostic], files_checked: int, source_lines: SourceLines, root: Path | None
+        self,
+        diagnostics: list[Diagnostic],
+        files_checked: int,
+        source_lines: SourceLines,
+        root: Path | None,
+        policy: FixPolicy | None = None,
+        fixed: int = 0,
     ) -> None:
         if self.output_file is None:
-            self._print(sys.stdout, diagnostics, files_checked, source_lines, root)
+            self._print(sys.stdout, diagnostics, files_checked, source_lines, root, policy, fixed)
             return
         self.output_file.parent.mkdir(parents=True, exist_ok=True)
         with self.output_file.open("w", encoding="utf-8") as stream:
-            self._print(stream, diagnostics, files_checked, source_lines, root)
+            self._print(stream, diagnostics, files_checked, source_lines, root, policy, fixed)
 
     def _print(
         self,
@@ -391,36 +486,60 @@ class _Output:
         files_checked: int,
         source_lines: SourceLines,
         root: Path | None,
+        policy: FixPolicy | None,
+        fixed: int,
     ) -> None:
         if self.statistics:
             click.echo(statistics(diagnostics), file=stream, nl=False)
             return
+        policy = policy or FixPolicy()
         # A file is not a terminal: `full` is chosen only when asked for, and never coloured.
         name = self.output_format or ("full" if is_terminal(stream) else "concise")
         colour = wants_colour(stream)
-        text = FORMATS[name](diagnostics, Rendering(colour, source_lines, root))
-        click.echo(text, file=stream, nl=False, color=colour)
+        rendering = Rendering(colour, source_lines, root, applicable=policy.applies)
+        click.echo(FORMATS[name](diagnostics, rendering), file=stream, nl=False, color=colour)
         if name == "full" and not self.quiet:
-            click.echo(closing_line(diagnostics, files_checked), file=stream, nl=False)
+            summary = closing_line(
+                diagnostics,
+                files_checked,
+                fixed=fixed,
+                fixable=sum(1 for d in diagnostics if policy.applies(d)),
+                hidden=sum(1 for d in diagnostics if policy.hidden(d)),
+            )
+            click.echo(summary, file=stream, nl=False)
+
+
+def _lint_projects(
+    projects: list[tuple[tuple[Path, ...], Settings]], stdin: str | None, progress: Progress | None
+) -> tuple[LintResult, list[set[Diagnostic]]]:
+    """Every project's findings in one result (sorted when there are several), and each project's own."""
+    from asyncdj_lint.api import LintResult, lint_paths  # imports LibCST only when a file must be parsed
+
+    result = LintResult()
+    per_project = []
+    for group, settings in projects:
+        one = lint_paths(list(group), to_options(settings), stdin=stdin, progress=progress)
+        result.diagnostics += one.diagnostics
+        result.files_checked += one.files_checked
+        result.internal_errors += one.internal_errors
+        per_project.append(set(one.diagnostics))
+    if len(projects) > 1:
+        result.diagnostics.sort()
+    return result, per_project
+
+
+def _fix_problems(run: FixRun) -> None:
+    for problem in run.problems:
+        click.echo(f"asyncdj-lint: {problem}", err=True)
 
 
 def _add_noqa(diagnostics: list[Diagnostic], root: Path | None) -> None:
+    from asyncdj_lint.add_noqa import add_noqa
+
     edits = add_noqa(diagnostics, root)
     for problem in edits.skipped:
         click.echo(f"asyncdj-lint: {problem}", err=True)
     click.echo(f"Added {edits.added} noqa comments to {len(edits.files)} files.", err=True)
-
-
-def _source_reader(stdin_filename: Path | None, stdin: str | None) -> SourceLines:
-    """Lines of a reported file, read once; stdin's text stands for `--stdin-filename`."""
-
-    @cache
-    def source_lines(path: str) -> list[str]:
-        if stdin is not None and stdin_filename is not None and path == str(stdin_filename):
-            return split_lines(stdin)
-        return lines_on_disk(path)
-
-    return source_lines
 
 
 @main.command()
@@ -428,6 +547,8 @@ def _source_reader(stdin_filename: Path | None, stdin: str | None) -> SourceLine
 @click.option("--all", "show_all", is_flag=True, help="List every rule.")
 def rule(code: str | None, show_all: bool) -> None:
     """Explain a rule (`asyncdj-lint rule ADJ101`) or list them all (`--all`)."""
+    from asyncdj_lint.rules import all_rules, rule_by_code
+
     colour = wants_colour(sys.stdout)
     if show_all or code is None:
         click.echo(render_rule_list(all_rules(), colour), nl=False, color=colour)

@@ -55,6 +55,9 @@ class Settings:
     settings_module: str | None = None
     blocking_calls: tuple[str, ...] = ()
     respect_gitignore: bool = True
+    # Codes or prefixes whose fixes may be applied (empty: all), and those whose may not.
+    fixable: tuple[str, ...] = ()
+    unfixable: tuple[str, ...] = ()
     # Command-line only.
     force_exclude: bool = False
     cache: bool = True
@@ -149,6 +152,8 @@ _PARSERS: dict[str, _Parser] = {
         settings, blocking_calls=_qualified_names(key, value)
     ),
     "respect-gitignore": lambda settings, key, value: replace(settings, respect_gitignore=_bool(key, value)),
+    "fixable": lambda settings, key, value: replace(settings, fixable=_codes(key, value)),
+    "unfixable": lambda settings, key, value: replace(settings, unfixable=_codes(key, value)),
 }
 
 
@@ -267,6 +272,8 @@ class Overrides:
     target_django: tuple[int, int] | None = None
     settings_module: str | None = None
     cache: bool | None = None
+    fixable: tuple[str, ...] = ()
+    unfixable: tuple[str, ...] = ()
 
 
 _T = TypeVar("_T")
@@ -279,8 +286,8 @@ def _given(value: _T | None, default: _T) -> _T:
 def with_overrides(settings: Settings, overrides: Overrides) -> Settings:
     """Command-line values over the file's.
 
-    `select` and `exclude` replace the file's lists; `ignore`, `extend-select`
-    and `extend-exclude` add to them, as in ruff.
+    `select`, `exclude` and `fixable` replace the file's lists; `ignore`,
+    `extend-select`, `extend-exclude` and `unfixable` add to them, as in ruff.
     """
     return replace(
         settings,
@@ -294,6 +301,8 @@ def with_overrides(settings: Settings, overrides: Overrides) -> Settings:
         target_django=_given(overrides.target_django, settings.target_django),
         settings_module=_given(overrides.settings_module, settings.settings_module),
         cache=_given(overrides.cache, settings.cache),
+        fixable=overrides.fixable or settings.fixable,
+        unfixable=settings.unfixable + overrides.unfixable,
     )
 
 

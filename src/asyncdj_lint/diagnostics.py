@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from asyncdj_lint.fixes import ResolvedFix
+if TYPE_CHECKING:  # fixes imports LibCST, which a run answered from the cache never needs
+    from asyncdj_lint.fixes import ResolvedFix
 
 
 class Severity(str, enum.Enum):

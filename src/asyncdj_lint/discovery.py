@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
+from functools import cache
 from pathlib import Path
 
 # Folders never searched for source (explicit file arguments are still linted).
@@ -25,6 +27,15 @@ def python_files(
     """
     excluded = excluded or _in_skipped_dir
     seen: set[Path] = set()
+    folders: dict[Path, Path] = {}  # folder -> resolved, each resolved once
+
+    def resolved(file: Path) -> Path:
+        if file.is_symlink():
+            return file.resolve()
+        if file.parent not in folders:
+            folders[file.parent] = file.parent.resolve()
+        return folders[file.parent] / file.name
+
     for path in paths:
         candidates: Iterable[Path]
         if path.is_file():
@@ -32,7 +43,7 @@ def python_files(
         else:
             candidates = _walk(path, excluded)
         for candidate in candidates:
-            key = candidate.resolve()
+            key = resolved(candidate)
             if key not in seen:
                 seen.add(key)
                 yield candidate
@@ -43,17 +54,23 @@ def _in_skipped_dir(path: Path) -> bool:
 
 
 def _walk(root: Path, excluded: Callable[[Path], bool]) -> Iterator[Path]:
-    if not root.is_dir():
+    try:
+        with os.scandir(root) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError:  # not a folder, or gone
         return
-    entries = sorted(root.iterdir(), key=lambda p: p.name)
     for entry in entries:
-        if excluded(entry):
+        folder = entry.is_dir(follow_symlinks=False)
+        if not folder and os.path.splitext(entry.name)[1] not in (".py", ".pyi"):
+            continue  # most entries of a tree: no Path is made for them
+        path = root / entry.name
+        if excluded(path):
             continue
-        if entry.is_dir() and not entry.is_symlink():
-            if not (entry / "pyvenv.cfg").exists():
-                yield from _walk(entry, excluded)
-        elif entry.suffix in (".py", ".pyi") and entry.is_file():
-            yield entry
+        if folder:
+            if not os.path.exists(os.path.join(entry.path, "pyvenv.cfg")):
+                yield from _walk(path, excluded)
+        elif entry.is_file():
+            yield path
 
 
 def module_name(path: Path) -> tuple[str, bool]:
@@ -61,12 +78,22 @@ def module_name(path: Path) -> tuple[str, bool]:
 
     Climbs the chain of folders that hold an `__init__.py`, as Python's import
     system does from the folder that holds `manage.py` (or a src/ layout).
+    Each folder is looked at once (`forget_folders()` starts afresh).
     """
     path = path.resolve()
     is_package = path.stem == "__init__"
-    parts = [] if is_package else [path.stem]
-    folder = path.parent
-    while (folder / "__init__.py").exists() and folder.parent != folder:
-        parts.insert(0, folder.name)
-        folder = folder.parent
+    parts = [*_package_parts(path.parent), *([] if is_package else [path.stem])]
     return ".".join(parts) or path.stem, is_package
+
+
+@cache
+def _package_parts(folder: Path) -> tuple[str, ...]:
+    """The package names down to `folder`, when it is a package; else nothing."""
+    if (folder / "__init__.py").exists() and folder.parent != folder:
+        return (*_package_parts(folder.parent), folder.name)
+    return ()
+
+
+def forget_folders() -> None:
+    """Forgets which folders are packages (a long-lived session's files may have changed)."""
+    _package_parts.cache_clear()

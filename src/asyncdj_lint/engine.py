@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import cast
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -10,10 +11,10 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from asyncdj_lint.analysis.calls import defers_callable
 from asyncdj_lint.analysis.context import FileContext, Report
 from asyncdj_lint.analysis.helpers import HelperJudge
-from asyncdj_lint.analysis.scopes import Scope
+from asyncdj_lint.analysis.project import Project
+from asyncdj_lint.analysis.scopes import Scope, ScopeNode
 from asyncdj_lint.diagnostics import Diagnostic, Severity
 from asyncdj_lint.fixes import Span
-from asyncdj_lint.index.project import ProjectIndex
 from asyncdj_lint.noqa import Suppressions, file_exemption
 from asyncdj_lint.options import LintOptions
 from asyncdj_lint.rules.adj002_unused_noqa import UnusedNoqa
@@ -21,14 +22,17 @@ from asyncdj_lint.rules.base import Rule
 from asyncdj_lint.sources import ParsedFile
 from asyncdj_lint.syntax.walk import Visitor, walk
 
-_SCOPE_NODES = (
-    cst.FunctionDef,
-    cst.Lambda,
-    cst.ClassDef,
-    cst.ListComp,
-    cst.SetComp,
-    cst.DictComp,
-    cst.GeneratorExp,
+# Exact types, tested with `type(node) in`: LibCST's node classes are never subclassed.
+_SCOPE_NODES = frozenset(
+    {
+        cst.FunctionDef,
+        cst.Lambda,
+        cst.ClassDef,
+        cst.ListComp,
+        cst.SetComp,
+        cst.DictComp,
+        cst.GeneratorExp,
+    }
 )
 
 Handler = Callable[[cst.CSTNode], None]
@@ -58,8 +62,9 @@ class _Walker(Visitor):
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         ctx = self.ctx
-        if isinstance(node, _SCOPE_NODES):
-            ctx.scope = Scope(node, ctx.scope, off_loop=self._handed_to_thread(node))
+        if type(node) in _SCOPE_NODES:  # exact types, as the walk dispatches
+            scope_node = cast("ScopeNode", node)
+            ctx.scope = Scope(scope_node, ctx.scope, off_loop=self._handed_to_thread(scope_node))
         elif isinstance(node, cst.Decorator) and ctx.scope.node is ctx.ancestors[-1]:
             # A decorator runs where its function is defined (at import time for a module-level
             # `async def`), not in the function's body.
@@ -75,7 +80,7 @@ class _Walker(Visitor):
         for handler in self.on_exit.get(type(node), ()):
             handler(node)
         ctx.ancestors.pop()
-        if isinstance(node, _SCOPE_NODES) and ctx.scope.parent is not None:
+        if type(node) in _SCOPE_NODES and ctx.scope.parent is not None:
             ctx.scope = ctx.scope.parent
         elif (
             isinstance(node, cst.Decorator)
@@ -118,33 +123,31 @@ def fact_rules(rules: Iterable[type[Rule]]) -> list[type[Rule]]:
     ]
 
 
-def helper_judge(index: ProjectIndex, options: LintOptions, rules: Iterable[type[Rule]]) -> HelperJudge:
+def helper_judge(project: Project, options: LintOptions, rules: Iterable[type[Rule]]) -> HelperJudge:
     """The judge of sync helpers for one session, from the rules the user selected."""
     facts = fact_rules(rules)
 
     def make_rules(ctx: FileContext) -> list[object]:
         return [rule(ctx) for rule in facts]
 
-    return HelperJudge(index, options, make_rules, run_rules)
+    return HelperJudge(project, options, make_rules, run_rules)
 
 
 def lint_module(
     parsed: ParsedFile,
     *,
-    index: ProjectIndex,
+    project: Project,
     rules: Iterable[type[Rule]],
     options: LintOptions,
     helpers: HelperJudge | None = None,
 ) -> list[Diagnostic]:
-    """`helpers` is the session's judge, whose inference memo the file shares; without one, a judge
-    of `rules` for this file alone."""
+    """`helpers` is the session's judge (the file shares the session's memo through `project`);
+    without one, a judge of `rules` for this file alone."""
     file, module = parsed.file, parsed.module
     rules = list(rules)
     if helpers is None:
-        helpers = helper_judge(index, options, rules)
-    ctx = FileContext(
-        module, file.name, file.is_package, index, options, helpers=helpers, memo=helpers.inference_memo
-    )
+        helpers = helper_judge(project, options, rules)
+    ctx = FileContext(module, file.name, file.is_package, project, options, helpers=helpers)
     walk(module, _Walker(ctx, [rule(ctx) for rule in rules]))
     check_unused = UnusedNoqa in rules
     if not ctx.reports and not check_unused:

@@ -19,8 +19,10 @@ import enum
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import libcst as cst
+if TYPE_CHECKING:  # imported where a fix is applied: `--version` and cached runs need no LibCST
+    import libcst as cst
 
 
 class Safety(str, enum.Enum):
@@ -199,6 +201,8 @@ def _apply(source: str, taken: Sequence[tuple[ResolvedFix, list[tuple[int, int, 
         cursor = end
     pieces.append(source[cursor:])
     text = "".join(pieces)
+    import libcst as cst
+
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError:
@@ -223,6 +227,8 @@ def _apply(source: str, taken: Sequence[tuple[ResolvedFix, list[tuple[int, int, 
 
 def _no_new_blank_top(before: cst.Module, after: cst.Module) -> cst.Module:
     """Drops the blank lines that removing a file's first import leaves at its top."""
+    import libcst as cst
+
     if not (before.body and after.body) or before.body[0].deep_equals(after.body[0]):
         return after
     first = after.body[0]

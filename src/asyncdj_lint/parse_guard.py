@@ -32,9 +32,10 @@ import sys
 import threading
 from collections.abc import Callable
 from itertools import accumulate
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import libcst as cst
+if TYPE_CHECKING:
+    import libcst as cst
 
 MAX_BRACKET_DEPTH = 200  # CPython's tokenizer limit (MAXLEVEL in Parser/tokenizer.h)
 # Bytes of C stack LibCST may use: about 1.5 KB per nesting level or chain link, so 512 MB
@@ -114,6 +115,8 @@ def check(source: bytes) -> None:
 
 def parse_module(source: bytes | str) -> cst.Module:
     """`libcst.parse_module(source)`, guarded: raises NestingError instead of crashing."""
+    import libcst as cst  # imported when a file is first parsed: not by a run that parses none
+
     data = source if isinstance(source, bytes) else source.encode("utf-8", "surrogatepass")
     check(data)
     if len(data) > _PROBED_BYTES or _LONG_LINE.search(data) or _LONG_CHAIN.search(data):

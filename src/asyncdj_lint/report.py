@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TextIO
 
 from asyncdj_lint.diagnostics import Diagnostic
@@ -23,10 +23,48 @@ def statistics(diagnostics: Sequence[Diagnostic]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def closing_line(diagnostics: Sequence[Diagnostic], files_checked: int) -> str:
-    if not diagnostics:
-        return f"All checks passed ({_plural(files_checked, 'file')} checked).\n"
-    return f"Found {_plural(len(diagnostics), 'finding')} in {_plural(files_checked, 'file')} checked.\n"
+def closing_line(
+    diagnostics: Sequence[Diagnostic],
+    files_checked: int,
+    *,
+    fixed: int = 0,
+    fixable: int = 0,
+    hidden: int = 0,
+) -> str:
+    """The summary under the full format; with fixes, ruff's wording for how many were or can be fixed.
+
+    `fixable`: findings whose fix this run's options would apply; `hidden`: the
+    ones only `--unsafe-fixes` would.
+    """
+    files = _plural(files_checked, "file")
+    if not diagnostics and not fixed:
+        return f"All checks passed ({files} checked).\n"
+    if fixed:
+        found = f"Found {_plural(len(diagnostics) + fixed, 'finding')} ({fixed} fixed, {len(diagnostics)} remaining)"
+        lines = [f"{found} in {files} checked."]
+    else:
+        lines = [f"Found {_plural(len(diagnostics), 'finding')} in {files} checked."]
+    noun = "unsafe fix" if hidden == 1 else "unsafe fixes"
+    unsafe = f"{hidden} {noun} available with `--fix --unsafe-fixes`" if hidden else ""
+    if fixable:
+        lines.append(f"[*] {fixable} fixable with `--fix`" + (f" ({unsafe})." if unsafe else "."))
+    elif unsafe:
+        lines.append(f"{unsafe}.")
+    return "".join(line + "\n" for line in lines)
+
+
+def fixed_summary(fixed: Mapping[str, Mapping[str, int]]) -> str:
+    """`--show-fixes`: the fixes applied, per file and code, as ruff lists them."""
+    total = sum(count for codes in fixed.values() for count in codes.values())
+    if not total:
+        return ""
+    lines = [f"Fixed {_plural(total, 'finding')}:"]
+    for path in sorted(fixed):
+        lines.append(f"- {path}:")
+        for code, count in sorted(fixed[path].items()):
+            rule = rule_by_code(code)
+            lines.append(f"    {count} \u00d7 {code}" + (f" ({rule.name})" if rule else ""))
+    return "".join(line + "\n" for line in lines)
 
 
 def _plural(count: int, noun: str) -> str:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from asyncdj_lint.analysis.inference import Inference
-from asyncdj_lint.analysis.project_calls import InferenceMemo
+from asyncdj_lint.analysis.project import Project
 from asyncdj_lint.analysis.scopes import Scope
 from asyncdj_lint.analysis.values import Value
 from asyncdj_lint.diagnostics import Severity
@@ -37,15 +37,14 @@ class FileContext:
     module: cst.Module
     module_name: str
     is_package: bool
-    index: ProjectIndex
+    # The index, the tree provider and the run's memo of followed calls.
+    project: Project
     options: LintOptions
     # True while a sync project function's body is judged as if it ran on the
     # loop, to explain a call to it from async code (the ADJ3xx rules).
     judging_helper: bool = False
     # Judges the sync project functions a call reaches (ADJ3xx); built by the engine.
     helpers: HelperJudge | None = None
-    # What the session's inference learnt about project code; a fresh one serves a file alone.
-    memo: InferenceMemo = field(default_factory=InferenceMemo)
     inference: Inference = field(init=False)
     scope: Scope = field(init=False)
     # The nodes from the module down to the one being visited, that one last.
@@ -54,8 +53,12 @@ class FileContext:
     _local_names: dict[frozenset[str], frozenset[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.inference = Inference(self.index, self.module_name, self.is_package, self.memo)
+        self.inference = Inference(self.project, self.module_name, self.is_package)
         self.scope = Scope(self.module, None)
+
+    @property
+    def index(self) -> ProjectIndex:
+        return self.project.index
 
     @property
     def on_loop(self) -> bool:

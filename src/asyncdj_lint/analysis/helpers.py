@@ -24,7 +24,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from asyncdj_lint.analysis.context import FileContext
-from asyncdj_lint.analysis.project_calls import InferenceMemo, is_generator, locate, project_function
+from asyncdj_lint.analysis.project_calls import is_generator, locate, project_function
 from asyncdj_lint.analysis.requests import is_request, is_request_attribute, passed_to_parameter
 from asyncdj_lint.analysis.values import (
     Builtin,
@@ -40,7 +40,7 @@ from asyncdj_lint.index.functions import FunctionRef
 from asyncdj_lint.syntax.walk import FunctionBodyVisitor, walk
 
 if TYPE_CHECKING:
-    from asyncdj_lint.index.project import ProjectIndex
+    from asyncdj_lint.analysis.project import Project
     from asyncdj_lint.options import LintOptions
 
 # Builtins that iterate their argument before they return.
@@ -121,21 +121,17 @@ class HelperJudge:
 
     def __init__(
         self,
-        index: ProjectIndex,
+        project: Project,
         options: LintOptions,
         fact_rules: RuleFactory,
         run_rules: RuleRunner,
         memo: HelperMemo | None = None,
-        inference_memo: InferenceMemo | None = None,
     ) -> None:
-        self.index = index
+        self.project = project
         self.options = options
         self.fact_rules = fact_rules
         self.run_rules = run_rules
         self.memo = HelperMemo() if memo is None else memo
-        # The session's inference memo: every file linted with this judge, and every helper it
-        # judges, shares what inference learnt about project functions and classes.
-        self.inference_memo = InferenceMemo() if inference_memo is None else inference_memo
 
     def chain_from(
         self, ref: FunctionRef, receiver: Value | None, call_text: str, arguments: Arguments = ()
@@ -184,8 +180,7 @@ class HelperJudge:
         return summaries[key]
 
     def _summarize(self, ref: FunctionRef, receiver: Value | None, arguments: Arguments) -> HelperSummary:
-        index = self.index
-        located = locate(index, ref, on_loop=True)
+        located = locate(self.project, ref, on_loop=True)
         if located is None:
             return _EMPTY
         parsed, scope, function = located
@@ -193,11 +188,10 @@ class HelperJudge:
             parsed.module,
             parsed.file.name,
             parsed.file.is_package,
-            index,
+            self.project,
             self.options,
             judging_helper=True,
             helpers=self,
-            memo=self.inference_memo,
         )
         if receiver is not None:
             ctx.inference.receivers[id(function)] = receiver
@@ -269,7 +263,7 @@ def called_here(ctx: FileContext, call: cst.Call) -> tuple[FunctionRef, Value | 
     ref = project_function(ctx.index, callee)
     if ref is None or ctx.index.functions.call_kind(ref) != "sync":
         return None
-    if is_generator(ctx.inference, ref) and not _iterated_at_once(ctx, call):
+    if is_generator(ctx.project, ref) and not _iterated_at_once(ctx, call):
         return None
     receiver = callee.receiver if isinstance(callee, Function) else None
     return ref, receiver, _arguments(ctx, call, ref, receiver)
@@ -316,7 +310,7 @@ def _property_names(ctx: FileContext) -> frozenset[str]:
 def _arguments(ctx: FileContext, call: cst.Call, ref: FunctionRef, receiver: Value | None) -> Arguments:
     """The callee's parameters the call binds to the request, `request.user`/`request.session`,
     or a value the analysis knows (an instance and what its query loaded, a QuerySet)."""
-    located = locate(ctx.index, ref)
+    located = locate(ctx.project, ref)
     if located is None or not call.args:
         return ()
     function = located[1].node

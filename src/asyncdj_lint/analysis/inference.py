@@ -12,6 +12,7 @@ import builtins
 import libcst as cst
 
 from asyncdj_lint.analysis import loading, project_calls
+from asyncdj_lint.analysis.project import Project
 from asyncdj_lint.analysis.scopes import (
     Binding,
     DefinitionBinding,
@@ -45,7 +46,7 @@ from asyncdj_lint.analysis.values import (
 )
 from asyncdj_lint.facts import orm_api
 from asyncdj_lint.index import django_builtins
-from asyncdj_lint.index.project import ModelInfo, ProjectIndex, QuerySetClass
+from asyncdj_lint.index.project import ModelInfo, QuerySetClass
 from asyncdj_lint.syntax.names import absolute_target
 
 BUILTIN_NAMES = frozenset(dir(builtins))
@@ -65,14 +66,13 @@ _MAX_DEPTH = 64
 
 
 class Inference:
-    def __init__(
-        self, index: ProjectIndex, module: str, is_package: bool, memo: project_calls.InferenceMemo
-    ) -> None:
-        self.index = index
+    def __init__(self, project: Project, module: str, is_package: bool) -> None:
+        self.project = project
+        self.index = project.index
         self.module = module
         self.is_package = is_package
         # What the session learnt about project functions and classes, shared by every file.
-        self.memo = memo
+        self.memo = project.memo
         self._in_progress: set[tuple[int, str]] = set()
         self._depth = 0
         # What `self` is in a method whose body is analysed for a given receiver, by id(FunctionDef).

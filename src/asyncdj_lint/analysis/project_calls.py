@@ -1,15 +1,15 @@
 """Values through project functions: what a call returns, what `self` and `super()` are.
 
-A call to a project function is followed into its body (parsed on demand
-from the project index) and its return value inferred there, once per
+A call to a project function is followed into its body (from the tree
+provider of `Project`, which parses a module on first use) and its return value inferred there, once per
 function and receiver. Unknown stays unknown: a function whose returns
 disagree, a decorator the analysis does not know, recursion.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 import libcst as cst
@@ -33,29 +33,13 @@ from asyncdj_lint.syntax.walk import FunctionBodyVisitor, Visitor, walk
 
 if TYPE_CHECKING:
     from asyncdj_lint.analysis.inference import Inference
+    from asyncdj_lint.analysis.project import Project
     from asyncdj_lint.index.project import ProjectIndex
     from asyncdj_lint.sources import ParsedFile
 
 # Django's generic views whose get_queryset() builds on `queryset` or `model`.
 _GENERIC_VIEW_PACKAGES = ("django.views.generic.",)
 _GENERIC_GET_QUERYSET = "django.views.generic.list.MultipleObjectMixin.get_queryset"
-
-
-@dataclass
-class InferenceMemo:
-    """What one session learnt about project code while inferring, shared by every file's inference."""
-
-    # A project function's return value, by (qualified name, receiver).
-    returns: dict[tuple[str, Value | None], Value | None] = field(default_factory=dict)
-    # Whether a project function is a generator, by qualified name.
-    generators: dict[str, bool] = field(default_factory=dict)
-    # The attributes the methods of a project class assign on `self`, by qualified name.
-    self_assigned: dict[str, frozenset[str]] = field(default_factory=dict)
-    # What the project's context processors add to every template context, by key: the value,
-    # whether it is an inert literal, and the processor; None until a render call asks.
-    processor_context: dict[str, tuple[Value | None, bool, str]] | None = None
-    # Names of project methods decorated as a property; None until a read asks.
-    property_names: frozenset[str] | None = None
 
 
 def project_function(index: ProjectIndex, value: Value | None) -> FunctionRef | None:
@@ -69,13 +53,15 @@ def call_result(inference: Inference, callee: Symbol) -> Value | None:
     """What calling a project function or class returns; None when unknown or not a project callee."""
     index = inference.index
     if isinstance(callee, Function) and callee.qualname == _GENERIC_GET_QUERYSET:
-        return generic_get_queryset(inference, callee.receiver)
+        return generic_get_queryset(inference.project, callee.receiver)
     ref = project_function(index, callee)
     if ref is not None:
         kind = index.functions.call_kind(ref)
         if kind == "opaque":
             return None
-        result = return_value(inference, ref, callee.receiver if isinstance(callee, Function) else None)
+        result = return_value(
+            inference.project, ref, callee.receiver if isinstance(callee, Function) else None
+        )
         return AsyncResult(result) if kind in ("async", "thread") else result
     if index.functions.is_project_class(callee.qualname):
         return ProjectObject(index.canonical(callee.qualname))
@@ -101,7 +87,7 @@ def attribute(inference: Inference, owner: Instance | ProjectObject | SuperProxy
     if ref is not None:
         return Function(ref.qualname, owner)
     if isinstance(owner, ProjectObject):
-        value = class_attribute(inference, class_qualname, attr)
+        value = class_attribute(inference.project, class_qualname, attr)
         return value if value is not None else _outside_method(index, class_qualname, owner, attr)
     return None
 
@@ -119,50 +105,50 @@ def _outside_method(index: ProjectIndex, class_qualname: str, receiver: Value, a
     return Function(_GENERIC_GET_QUERYSET, receiver)
 
 
-def generic_get_queryset(inference: Inference, receiver: Value | None) -> QuerySet | None:
+def generic_get_queryset(project: Project, receiver: Value | None) -> QuerySet | None:
     """Django's get_queryset(): `self.queryset.all()`, else `self.model._default_manager.all()`."""
     if not isinstance(receiver, ProjectObject):
         return None
-    index = inference.index
-    queryset = class_attribute(inference, receiver.qualname, "queryset")
+    queryset = class_attribute(project, receiver.qualname, "queryset")
     if isinstance(queryset, QuerySet):
         return queryset
-    model = class_attribute(inference, receiver.qualname, "model")
+    model = class_attribute(project, receiver.qualname, "model")
     if (
         queryset is None
         and isinstance(model, ModelClass)
-        and not _bound_in_class_bodies(index, receiver.qualname, "queryset")
+        and not _bound_in_class_bodies(project, receiver.qualname, "queryset")
     ):
         methods = loading.default_manager(model.model)
         return QuerySet(model.model, methods, loading=loading.manager_loading(methods))
     return None
 
 
-def class_attribute(inference: Inference, class_qualname: str, attr: str) -> Value | None:
+def class_attribute(project: Project, class_qualname: str, attr: str) -> Value | None:
     """A class attribute set in the class body (`model = Product`), unless a method reassigns it."""
-    if _assigned_on_self(inference, class_qualname, attr):
+    if _assigned_on_self(project, class_qualname, attr):
         return None
-    for _, class_node, parsed in _class_nodes(inference.index, class_qualname):
+    for _, class_node, parsed in class_nodes(project, class_qualname):
         scope = Scope(class_node, Scope(parsed.module, None))
         if attr in scope.bindings:
-            return _inference_for(inference, parsed).infer(cst.Name(attr), scope)
+            return _inference_for(project, parsed).infer(cst.Name(attr), scope)
     return None
 
 
-def _class_nodes(index: ProjectIndex, class_qualname: str) -> Iterator[tuple[str, cst.ClassDef, ParsedFile]]:
+def class_nodes(project: Project, class_qualname: str) -> Iterator[tuple[str, cst.ClassDef, ParsedFile]]:
     """(qualified name, ClassDef, parsed module) of a class and its project bases, in lookup order."""
-    for cls in index.functions.mro(class_qualname):
+    for cls in project.index.functions.mro(class_qualname):
         module, _, name = cls.rpartition(".")
-        parsed = index.tree(module)
+        parsed = project.trees(module)
+        _note(project, module, name, parsed)
         class_node = _member(parsed.module, name, cst.ClassDef) if parsed else None
         if parsed is not None and class_node is not None:
             yield cls, class_node, parsed
 
 
-def _assigned_on_self(inference: Inference, class_qualname: str, attr: str) -> bool:
+def _assigned_on_self(project: Project, class_qualname: str, attr: str) -> bool:
     """Whether a method anywhere in the class's project hierarchy assigns `self.attr`."""
-    assigned = inference.memo.self_assigned
-    for cls, node, _ in _class_nodes(inference.index, class_qualname):
+    assigned = project.memo.self_assigned
+    for cls, node, _ in class_nodes(project, class_qualname):
         if cls not in assigned:
             finder = _SelfAssignments()
             walk(node.body, finder)
@@ -172,8 +158,8 @@ def _assigned_on_self(inference: Inference, class_qualname: str, attr: str) -> b
     return False
 
 
-def _bound_in_class_bodies(index: ProjectIndex, class_qualname: str, attr: str) -> bool:
-    return any(attr in Scope(node, None).bindings for _, node, _ in _class_nodes(index, class_qualname))
+def _bound_in_class_bodies(project: Project, class_qualname: str, attr: str) -> bool:
+    return any(attr in Scope(node, None).bindings for _, node, _ in class_nodes(project, class_qualname))
 
 
 class _SelfAssignments(Visitor):
@@ -231,21 +217,21 @@ def super_proxy(inference: Inference, scope: Scope) -> SuperProxy | None:
     return SuperProxy(owner, receiver) if receiver is not None else None
 
 
-def return_value(inference: Inference, ref: FunctionRef, receiver: Value | None) -> Value | None:
+def return_value(project: Project, ref: FunctionRef, receiver: Value | None) -> Value | None:
     """The value a project function returns when called on `receiver`; memoised, cycle-safe."""
-    returns = inference.memo.returns
+    returns = project.memo.returns
     key = (ref.qualname, receiver)
     if key not in returns:
         returns[key] = None  # a recursive call meets an unknown value
-        returns[key] = _infer_returns(inference, ref, receiver)
+        returns[key] = _infer_returns(project, ref, receiver)
     return returns[key]
 
 
-def is_generator(inference: Inference, ref: FunctionRef) -> bool:
+def is_generator(project: Project, ref: FunctionRef) -> bool:
     """Whether the function yields: calling it only builds a generator, its body runs later."""
-    generators = inference.memo.generators
+    generators = project.memo.generators
     if ref.qualname not in generators:
-        located = locate(inference.index, ref)
+        located = locate(project, ref)
         generators[ref.qualname] = located is not None and _returns(located[2]).yields
     return generators[ref.qualname]
 
@@ -256,15 +242,15 @@ def _returns(function: cst.FunctionDef) -> _Returns:
     return finder
 
 
-def _infer_returns(caller: Inference, ref: FunctionRef, receiver: Value | None) -> Value | None:
-    located = locate(caller.index, ref)
+def _infer_returns(project: Project, ref: FunctionRef, receiver: Value | None) -> Value | None:
+    located = locate(project, ref)
     if located is None:
         return None
     parsed, scope, function = located
     finder = _returns(function)
     if finder.yields or not finder.values:
         return None
-    inference = _inference_for(caller, parsed, {id(function): receiver} if receiver is not None else None)
+    inference = _inference_for(project, parsed, {id(function): receiver} if receiver is not None else None)
     first, *others = finder.values
     merged = inference.infer(first, scope)
     for value in others:
@@ -275,10 +261,11 @@ def _infer_returns(caller: Inference, ref: FunctionRef, receiver: Value | None) 
 
 
 def locate(
-    index: ProjectIndex, ref: FunctionRef, *, on_loop: bool = False
+    project: Project, ref: FunctionRef, *, on_loop: bool = False
 ) -> tuple[ParsedFile, Scope, cst.FunctionDef] | None:
     """The parsed module of a project function, the scope of its body and its `def`."""
-    parsed = index.tree(ref.module)
+    parsed = project.trees(ref.module)
+    _note(project, ref.module, ref.decl.key, parsed)
     if parsed is None:
         return None
     scope = Scope(parsed.module, None)
@@ -296,14 +283,14 @@ def locate(
 
 
 def _inference_for(
-    caller: Inference, parsed: ParsedFile, receivers: dict[int, Value] | None = None
+    project: Project, parsed: ParsedFile, receivers: dict[int, Value] | None = None
 ) -> Inference:
-    """An inference in another module, sharing the caller's memo."""
+    """An inference in another module, sharing the session's memo."""
     # The one import cycle of the package (tests/test_layers.py, ALLOWED_CYCLE): inference
     # infers a project function's return value here, which runs inference again.
     from asyncdj_lint.analysis.inference import Inference
 
-    inference = Inference(caller.index, parsed.file.name, parsed.file.is_package, caller.memo)
+    inference = Inference(project, parsed.file.name, parsed.file.is_package)
     inference.receivers.update(receivers or {})
     return inference
 
@@ -319,6 +306,32 @@ def _member(container: cst.Module | cst.ClassDef, name: str, kind: type[_Definit
         if isinstance(statement, kind) and statement.name.value == name:
             found = statement
     return found
+
+
+def code_digest(parsed: ParsedFile | None, name: str) -> str | None:
+    """A digest of the top-level function or class `name` ("f", "C" or "C.method"); None if absent."""
+    if parsed is None:
+        return None
+    owner, _, last = name.rpartition(".")
+    container = _member(parsed.module, owner, cst.ClassDef) if owner else parsed.module
+    if container is None:
+        return None
+    # The def and the class of that name, should both be written: an edit to either is seen.
+    nodes = [
+        node
+        for node in (_member(container, last, cst.FunctionDef), _member(container, last, cst.ClassDef))
+        if node
+    ]
+    if not nodes:
+        return None
+    code = "".join(parsed.module.code_for_node(node) for node in nodes)
+    return hashlib.blake2b(code.encode(), digest_size=16).hexdigest()
+
+
+def _note(project: Project, module: str, name: str, parsed: ParsedFile | None) -> None:
+    """Records that analyses read this code, once (for the result cache)."""
+    if (module, name) not in project.followed:
+        project.followed[module, name] = code_digest(parsed, name)
 
 
 class _Returns(FunctionBodyVisitor):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 UNAWAITED_VIEW = "didn't return an HttpResponse object. It returned an unawaited coroutine instead."
-UNAWAITED = f"ValueError: The view ... {UNAWAITED_VIEW}"
+UNAWAITED = f"`ValueError: The view ... {UNAWAITED_VIEW}`"
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class ViewDecorator:
 
 
 def _attribute_error(name: str) -> str:
-    return f"AttributeError: 'coroutine' object has no attribute '{name}'"
+    return f"`AttributeError: 'coroutine' object has no attribute '{name}'`"
 
 
 _AUTH = ViewDecorator((5, 1), UNAWAITED + " (for users who pass the check)", checks_user=True)

@@ -9,4 +9,7 @@ from asyncdj_lint.formats.rendering import PLAIN, Rendering
 
 
 def render(diagnostics: Sequence[Diagnostic], rendering: Rendering = PLAIN) -> str:
-    return "".join(f"{d.path}:{d.line}:{d.column}: {d.code} {d.message}\n" for d in diagnostics)
+    return "".join(
+        f"{d.path}:{d.line}:{d.column}: {d.code} {'[*] ' if rendering.applicable(d) else ''}{d.message}\n"
+        for d in diagnostics
+    )

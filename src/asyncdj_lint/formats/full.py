@@ -21,7 +21,8 @@ def _finding(d: Diagnostic, rendering: Rendering) -> str:
 
     location = style(f"{d.path}:{d.line}:{d.column}:", bold=True)
     code = style(d.code, fg=SEVERITY_COLOURS.get(d.severity), bold=True)
-    out = [f"{location} {code} [{d.severity}] {d.message}"]
+    mark = "[*] " if rendering.applicable(d) else ""
+    out = [f"{location} {code} {mark}[{d.severity}] {d.message}"]
     lines = rendering.source_lines(d.path)
     if 0 < d.line <= len(lines):
         text = lines[d.line - 1].expandtabs(1)
@@ -36,4 +37,6 @@ def _finding(d: Diagnostic, rendering: Rendering) -> str:
             + style(carets, fg=SEVERITY_COLOURS.get(d.severity)),
         ]
     out.append(style(f"{' ' * len(str(d.line))} = help: asyncdj-lint rule {d.code}", dim=True))
+    if d.fix is not None:
+        out.append(style(f"{' ' * len(str(d.line))} = fix ({d.fix.safety.value}): {d.fix.title}", dim=True))
     return "\n".join(out) + "\n\n"

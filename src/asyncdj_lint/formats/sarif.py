@@ -11,7 +11,7 @@ from asyncdj_lint import __version__
 from asyncdj_lint.baseline import fingerprints
 from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.docs import rule_page
-from asyncdj_lint.formats.rendering import PLAIN, Rendering
+from asyncdj_lint.formats.rendering import PLAIN, Rendering, concrete_edits
 from asyncdj_lint.rules import all_rules
 from asyncdj_lint.rules.base import Rule
 
@@ -36,7 +36,7 @@ def render(diagnostics: Sequence[Diagnostic], rendering: Rendering = PLAIN) -> s
                 },
                 "columnKind": "unicodeCodePoints",
                 "results": [
-                    _result(d, rule_index, fingerprint)
+                    _result(d, rule_index, fingerprint, rendering)
                     for d, fingerprint in zip(
                         diagnostics, fingerprints(diagnostics, rendering.source_lines, rendering.root)
                     )
@@ -59,7 +59,9 @@ def _rule(rule: type[Rule]) -> dict[str, object]:
     }
 
 
-def _result(d: Diagnostic, rule_index: dict[str, int], fingerprint: str) -> dict[str, object]:
+def _result(
+    d: Diagnostic, rule_index: dict[str, int], fingerprint: str, rendering: Rendering
+) -> dict[str, object]:
     region = {"startLine": d.line, "startColumn": d.column}
     if d.end_line:
         region.update(endLine=d.end_line, endColumn=d.end_column)
@@ -73,7 +75,34 @@ def _result(d: Diagnostic, rule_index: dict[str, int], fingerprint: str) -> dict
     }
     if d.code in rule_index:
         result["ruleIndex"] = rule_index[d.code]
+    fix = _fix(d, rendering)
+    if fix is not None:
+        result["fixes"] = [fix]
     return result
+
+
+def _fix(d: Diagnostic, rendering: Rendering) -> dict[str, object] | None:
+    """SARIF's `fix`: one artifactChange with a replacement per edit (an empty region inserts)."""
+    if d.fix is None:
+        return None
+    replacements = [
+        {
+            "deletedRegion": {
+                "startLine": e.line,
+                "startColumn": e.column,
+                "endLine": e.end_line,
+                "endColumn": e.end_column,
+            },
+            "insertedContent": {"text": e.content},
+        }
+        for e in concrete_edits(d, rendering.source_lines)
+    ]
+    if not replacements:
+        return None
+    return {
+        "description": {"text": f"{d.fix.title} ({d.fix.safety.value})"},
+        "artifactChanges": [{"artifactLocation": {"uri": _uri(d.path)}, "replacements": replacements}],
+    }
 
 
 def _uri(path: str) -> str:

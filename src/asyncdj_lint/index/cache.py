@@ -25,12 +25,17 @@ import pickle
 import secrets
 import sys
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from asyncdj_lint.diagnostics import Diagnostic
-from asyncdj_lint.index.summary import ModuleSummary
 from asyncdj_lint.sources import ParseProblem
+
+if TYPE_CHECKING:  # imported lazily: a run whose results are all cached imports no LibCST
+    from asyncdj_lint.index.summary import ModuleSummary
 
 CACHE_DIR = ".asyncdj-lint-cache"
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -178,44 +183,161 @@ def _prepare_folder(file: Path) -> None:
 CachedOutcome = tuple[list[Diagnostic], ParseProblem | None]
 
 
-class ResultCache:
-    """Each file's lint outcome, valid only while the whole project and the options are unchanged.
+@dataclass(frozen=True)
+class FileState:
+    """What a run saw of one file: its size and modification time stand for its content key."""
 
-    A file's findings depend on every file the index reads, so the cache is
-    keyed by one fingerprint of all the project's file contents, the options
-    and this package's code: any change anywhere starts it afresh. Within it,
-    outcomes are kept by file path and content.
+    size: int
+    mtime_ns: int
+    key: str
+
+
+@dataclass
+class RunRecord:
+    """What runs with one set of options learnt, for the next run. Paths are relative to the root."""
+
+    settings: str
+    files: dict[str, FileState] = field(default_factory=dict)
+    # path -> (content key, that content's outcome)
+    outcomes: dict[str, tuple[str, CachedOutcome]] = field(default_factory=dict)
+    # path -> {"f", "C" or "C.method": digest of that code} for the code analyses read
+    # in a file's bodies while linting any file (ResultCache's callers make the digests).
+    followed: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    # path -> {word: whether its source holds it}, as the index asked (ProjectIndex.mentions).
+    asked: dict[str, dict[str, bool]] = field(default_factory=dict)
+    # Files whose module summaries the index read.
+    summarised: set[str] = field(default_factory=set)
+    # The template folders the index found, and (path, "size:mtime") of each template in them
+    # and of each deployment file (the files besides Python's that findings depend on).
+    template_folders: list[str] = field(default_factory=list)
+    templates: list[tuple[str, str]] = field(default_factory=list)
+
+
+def template_fingerprint(folders: list[str]) -> list[tuple[str, str]]:
+    """(path, "size:mtime") of every file in the template folders."""
+    found = []
+    for folder in folders:
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file():
+                stat = path.stat()
+                found.append((str(path), f"{stat.st_size}:{stat.st_mtime_ns}"))
+    return found
+
+
+class ResultCache:
+    """Each file's lint outcome, kept while what it depends on is unchanged.
+
+    Files are named by their path relative to the project root, so runs that
+    name the same tree differently (an absolute path, a relative one, `.`)
+    share outcomes. A file whose size and modification time match the record
+    is taken as unchanged without being read; only the others are read and
+    hashed (`changed()`).
+
+    A file's findings depend on its own content and on what the index and the
+    analyses read of other files: module summaries (names, classes, models,
+    managers, settings), which words a source holds, and function bodies. So
+    after some files change, the other files' outcomes stay valid when the set
+    of files is the same and, for every changed file, every word looked for in it is still present or still
+    absent, its summary is unchanged, and so is the code of each function or
+    class whose body an analysis read in it (`keep_others()` is told so). Else
+    every outcome is dropped. Options and this package's code are part of the
+    key: any change to them starts afresh.
     """
 
-    def __init__(self, root: Path, fingerprint: str) -> None:
+    def __init__(self, root: Path, settings: str) -> None:
+        self.root = root
         self.file = root / CACHE_DIR / f"results-{code_version()}.pickle"
-        self.fingerprint = fingerprint
         stored = read_signed(self.file)
-        valid = isinstance(stored, tuple) and len(stored) == 2 and stored[0] == fingerprint
-        self.entries: dict[str, CachedOutcome] = (
-            dict(stored[1]) if isinstance(stored, tuple) and valid else {}
-        )
+        valid = isinstance(stored, RunRecord) and stored.settings == settings
+        self.record: RunRecord = stored if isinstance(stored, RunRecord) and valid else RunRecord(settings)
+        self.previous: dict[str, FileState] = dict(self.record.files)  # as the last run left them
         self.added = 0
 
-    @staticmethod
-    def key(display: str, source: bytes) -> str:
-        return f"{display}\0{content_key(source, False)}"
+    def relative(self, path: Path) -> str:
+        try:
+            return os.path.relpath(path.absolute(), self.root)
+        except ValueError:  # another drive on Windows
+            return str(path.absolute())
 
-    def get(self, key: str) -> CachedOutcome | None:
-        return self.entries.get(key)
+    def changed(
+        self, paths: list[Path], read: Callable[[Path], bytes], is_package: Callable[[Path], bool]
+    ) -> dict[str, FileState | None]:
+        """The files whose content differs from the record (None: removed), noting the new states.
 
-    def put(self, key: str, outcome: CachedOutcome) -> None:
-        self.entries[key] = outcome
+        A file added since the record counts as changed.
+        """
+        current: dict[str, FileState] = {}
+        changes: dict[str, FileState | None] = {}
+        known = self.record.files
+        for path in paths:
+            name = self.relative(path)
+            old = known.get(name)
+            try:
+                stat = path.stat()
+                if old is not None and old.size == stat.st_size and old.mtime_ns == stat.st_mtime_ns:
+                    current[name] = old
+                    continue
+                state = FileState(stat.st_size, stat.st_mtime_ns, content_key(read(path), is_package(path)))
+            except OSError:
+                state = FileState(-1, -1, "unreadable")
+            current[name] = state
+            if old is None or old.key != state.key:
+                changes[name] = state
+        changes.update({name: None for name in known.keys() - current.keys()})
+        self.record.files = current
+        if changes:
+            self.added += 1
+        return changes
+
+    def previous_key(self, name: str) -> str | None:
+        """The content key the last run recorded for a file."""
+        old = self.previous.get(name)
+        return old.key if old is not None else None
+
+    def keep_others(self, keep: bool) -> None:
+        """Whether the outcomes of unchanged files survive the changes `changed()` found."""
+        if not keep:
+            self.record = RunRecord(self.record.settings, self.record.files)
+            self.added += 1
+
+    def templates_now(self, folders: list[str], fingerprint: list[tuple[str, str]]) -> None:
+        """The templates and deployment files as they are now; when they changed, every outcome is dropped."""
+        if (folders, fingerprint) != (self.record.template_folders, self.record.templates):
+            self.keep_others(False)
+            self.record.template_folders, self.record.templates = folders, fingerprint
+            self.added += 1
+
+    def get(self, path: Path, key: str) -> CachedOutcome | None:
+        """The outcome recorded for this file's content, or None."""
+        found = self.record.outcomes.get(self.relative(path))
+        return found[1] if found is not None and found[0] == key else None
+
+    def put(self, path: Path, key: str, outcome: CachedOutcome) -> None:
+        self.record.outcomes[self.relative(path)] = (key, outcome)
         self.added += 1
 
+    def learnt(
+        self,
+        followed: dict[Path, dict[str, str | None]],
+        asked: dict[Path, dict[str, bool]],
+        summarised: set[Path],
+    ) -> None:
+        """What the index and analyses read of files during this run."""
+        names = {self.relative(path) for path in summarised}
+        if not names <= self.record.summarised:
+            self.record.summarised |= names
+            self.added += 1
+        for path, code in followed.items():
+            digests = self.record.followed.setdefault(self.relative(path), {})
+            if any(digests.get(name, "") != digest for name, digest in code.items()):
+                digests.update(code)
+                self.added += 1
+        for path, words in asked.items():
+            answers = self.record.asked.setdefault(self.relative(path), {})
+            if words.keys() - answers.keys():
+                answers.update(words)
+                self.added += 1
+
     def save(self) -> None:
-        if self.added and write_signed(self.file, (self.fingerprint, self.entries)):
+        if self.added and write_signed(self.file, self.record):
             self.added = 0
-
-
-def project_fingerprint(contents: list[tuple[str, str]], settings: str) -> str:
-    """One hash of (module name, content key) for every project file, and the run's settings."""
-    digest = hashlib.blake2b(settings.encode(), digest_size=16)
-    for name, key in sorted(contents):
-        digest.update(f"{name}\0{key}\n".encode())
-    return digest.hexdigest()

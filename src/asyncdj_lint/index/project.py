@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from asyncdj_lint.index import django_builtins
 from asyncdj_lint.index.functions import ProjectFunctions
@@ -19,9 +18,6 @@ from asyncdj_lint.index.request_path import RequestPathIndex
 from asyncdj_lint.index.summary import ClassSummary, ManagerDecl, MethodSummary, ModuleSummary
 from asyncdj_lint.index.templates import ProjectTemplates
 from asyncdj_lint.syntax.names import absolute_target
-
-if TYPE_CHECKING:
-    from asyncdj_lint.sources import ParsedFile
 
 
 @dataclass(frozen=True)
@@ -48,7 +44,6 @@ class ModelInfo:
 # Whether a module's source mentions a name at all; one that does not cannot
 # define or re-export it, and need not be parsed to find out.
 Mentions = Callable[[str, str], bool]
-Trees = Callable[[str], "ParsedFile | None"]
 
 _MAX_DEPTH = 20  # how far to follow imports and base classes before giving up
 
@@ -58,7 +53,6 @@ class ProjectIndex:
         self,
         modules: Mapping[str, ModuleSummary],
         mentions: Mentions | None = None,
-        trees: Trees | None = None,
         files: Callable[[], Iterable[Path]] | None = None,
         root: Path | None = None,
     ) -> None:
@@ -66,7 +60,6 @@ class ProjectIndex:
         self._files = files or (lambda: ())
         self.root = root  # the project's root folder, where its deployment files are
         self._mentions = mentions or (lambda module, name: True)
-        self._trees = trees or (lambda module: None)
         self._kinds: dict[str, str | None] = {}
         self._models: dict[str, ModelInfo | None] = {}
 
@@ -242,10 +235,6 @@ class ProjectIndex:
         """
         canonical, _, alias = self._follow(qualname)
         return alias or canonical
-
-    def tree(self, module: str) -> ParsedFile | None:
-        """A project module's parsed source, for analyses that read function bodies."""
-        return self._trees(module)
 
     def mentions(self, module: str, word: str) -> bool:
         """Whether a module's source may hold `word`; False means it need not be parsed."""

@@ -1,4 +1,4 @@
-"""Summarises project files, each parsed at most once, and only on demand.
+"""Summarises project files, each read once and parsed at most once, and only on demand.
 
 The project index asks for a module's summary only when a name resolves into
 that module, so a run parses the files it lints plus the few they import
@@ -7,23 +7,27 @@ models from, not the whole project.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from asyncdj_lint import parse_guard
-from asyncdj_lint.discovery import module_name
+from asyncdj_lint.discovery import forget_folders, module_name
 from asyncdj_lint.index.cache import SummaryCache, content_key
 from asyncdj_lint.index.summary import ModuleSummary, summarize
-from asyncdj_lint.sources import ParsedFile, ParseProblem, SourceFile, parse
+from asyncdj_lint.sources import ParsedFile, ParseProblem, SourceFile, Sources
 
 
 class SourceStore(Mapping[str, ModuleSummary]):
     """Module name -> summary, parsing each file the first time it is needed."""
 
-    def __init__(self, paths: list[Path], cache: SummaryCache | None = None) -> None:
+    def __init__(
+        self, paths: list[Path], cache: SummaryCache | None = None, sources: Sources | None = None
+    ) -> None:
         self.cache = cache
+        # Every file's bytes and tree, for the index, the rules and the formats alike.
+        self.sources = Sources() if sources is None else sources
         self.files: dict[str, SourceFile] = {}
+        forget_folders()
         for path in paths:
             name, is_package = module_name(path)
             # The first file wins when two share a name (separate projects linted together).
@@ -34,8 +38,10 @@ class SourceStore(Mapping[str, ModuleSummary]):
         # or None when it came from the cache, and summary), and unparsable files.
         self._news: dict[str, tuple[str | None, ModuleSummary]] = {}
         self._new_problems: dict[Path, ParseProblem] = {}
-        # The last parsed trees, for analyses that read other modules' function bodies.
-        self._trees: OrderedDict[str, ParsedFile] = OrderedDict()
+        # What the index read of files, for the result cache: the words it looked for in
+        # sources (with the answer) and the summaries it read.
+        self.asked: dict[Path, dict[str, bool]] = {}
+        self.summarised: set[Path] = set()  # files whose summaries the index read
 
     def file_for(self, path: Path) -> SourceFile:
         """The store's file for `path` (added if its module is new), or a file of its own when
@@ -46,47 +52,44 @@ class SourceStore(Mapping[str, ModuleSummary]):
         return known if known == file or known.path.resolve() == path.resolve() else file
 
     def parse(self, file: SourceFile, source: bytes | None = None) -> ParsedFile | None:
-        """Parses one file (summarising it on the way); None if it cannot be parsed."""
-        parsed = parse(file, source)
+        """Parses one file (summarising it on the way); None if it cannot be parsed.
+
+        `source`, when given, stands for the file's content on disk (an editor's buffer).
+        """
+        if source is not None:
+            self.sources.provide(file.path, source)
+        parsed = self.sources.parse(file)
         if isinstance(parsed, ParseProblem):
             self._unparsable(file, parsed)
             return None
-        if self.files.get(file.name) == file:
-            if file.name not in self._summaries:
-                try:
-                    summary = summarize(parsed.module, is_package=file.is_package)
-                except RecursionError:  # reported on this module, not on the file whose lint read it
-                    self.too_deep(file)
-                    return None
-                self._summaries[file.name] = summary
-                key = content_key(parsed.source, file.is_package)
-                self._news[file.name] = (key, summary)
-                if self.cache is not None:
-                    self.cache.add(key, summary)
-            self._remember(parsed)
+        if self.files.get(file.name) == file and file.name not in self._summaries:
+            try:
+                summary = summarize(parsed.module, is_package=file.is_package)
+            except RecursionError:  # reported on this module, not on the file whose lint read it
+                self.too_deep(file)
+                return None
+            self._summaries[file.name] = summary
+            key = content_key(parsed.source, file.is_package)
+            self._news[file.name] = (key, summary)
+            if self.cache is not None:
+                self.cache.add(key, summary)
         return parsed
 
     def tree(self, name: str) -> ParsedFile | None:
-        """A project module's parsed file, parsed again if it is no longer among the recent ones."""
-        if name in self._trees:
-            self._trees.move_to_end(name)
-            return self._trees[name]
+        """A project module's parsed file (the tree provider of the analyses)."""
         return self.parse(self.files[name]) if name in self.files else None
-
-    def _remember(self, parsed: ParsedFile) -> None:
-        self._trees[parsed.file.name] = parsed
-        self._trees.move_to_end(parsed.file.name)
-        if len(self._trees) > _KEPT_TREES:
-            self._trees.popitem(last=False)
 
     def mentions(self, name: str, word: str) -> bool:
         """Whether module `name`'s source holds `word` (for ProjectIndex)."""
         if name in self._summaries:
             return True
+        path = self.files[name].path
         try:
-            return word.encode() in self.files[name].path.read_bytes()
+            found = word.encode() in self.sources.read(path)
         except OSError:
-            return False
+            found = False
+        self.asked.setdefault(path, {})[word] = found
+        return found
 
     def was_parsed(self, file: SourceFile) -> bool:
         return file.name in self._summaries and self.files.get(file.name) == file
@@ -117,6 +120,7 @@ class SourceStore(Mapping[str, ModuleSummary]):
 
     # Mapping protocol, for the project index.
     def __getitem__(self, name: str) -> ModuleSummary:
+        self.summarised.add(self.files[name].path)
         if name not in self._summaries and not self._from_cache(self.files[name]):
             self.parse(self.files[name])
         return self._summaries[name]
@@ -125,7 +129,7 @@ class SourceStore(Mapping[str, ModuleSummary]):
         if self.cache is None:
             return False
         try:
-            summary = self.cache.get(file.path.read_bytes(), file.is_package)
+            summary = self.cache.get(self.sources.read(file.path), file.is_package)
         except OSError:
             return False
         if summary is not None:
@@ -141,6 +145,3 @@ class SourceStore(Mapping[str, ModuleSummary]):
 
     def __len__(self) -> int:
         return len(self.files)
-
-
-_KEPT_TREES = 64  # parsed trees kept for analyses that read other modules' function bodies

@@ -110,16 +110,6 @@ class ProjectTemplates:
                 return path
         return None
 
-    def fingerprint(self) -> list[tuple[str, str]]:
-        """(path, size and mtime) of every template file, for caches of findings."""
-        found = []
-        for folder in self.folders:
-            for path in sorted(folder.rglob("*")):
-                if path.is_file():
-                    stat = path.stat()
-                    found.append((str(path), f"{stat.st_size}:{stat.st_mtime_ns}"))
-        return found
-
     def lookups(self, name: str) -> tuple[Lookup, ...] | None:
         """Every context lookup rendering template `name` makes; None when it cannot be found or read."""
         if name not in self._lookups:

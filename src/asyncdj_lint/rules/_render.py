@@ -153,7 +153,7 @@ class _Entry:
 def processor_context(ctx: FileContext) -> dict[str, _Entry]:
     """What the project's own context processors (named in the settings) add: the literal dicts
     their functions return, with each value inferred where it is written."""
-    memo = ctx.inference.memo
+    memo = ctx.project.memo
     if memo.processor_context is None:
         memo.processor_context = _processor_context(ctx)
     return {key: _Entry(*entry) for key, entry in memo.processor_context.items()}
@@ -165,11 +165,11 @@ def _processor_context(ctx: FileContext) -> dict[str, tuple[Value | None, bool, 
     entries: dict[str, tuple[Value | None, bool, str]] = {}
     for name in ctx.index.templates.settings.context_processors or ():
         ref = ctx.index.functions.function(name)
-        located = locate(ctx.index, ref) if ref is not None and not ref.decl.is_async else None
+        located = locate(ctx.project, ref) if ref is not None and not ref.decl.is_async else None
         if located is None:
             continue
         parsed, scope, function = located
-        inference = Inference(ctx.index, parsed.file.name, parsed.file.is_package, ctx.inference.memo)
+        inference = Inference(ctx.project, parsed.file.name, parsed.file.is_package)
         finder = _ReturnedDicts()
         walk(function.body, finder)
         for returned in finder.dicts:

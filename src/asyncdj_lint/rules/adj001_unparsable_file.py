@@ -25,7 +25,7 @@ class UnparsableFile(Rule):
             outcome=None,
             expected=(
                 Expected(
-                    "2:1-0:0",
+                    "2:1-2:1",
                     "cannot check this file: parser error: error at 2:11: expected one of +, -, ..., AWAIT, False, NUMBER, None, True, lambda, not, ~",
                 ),
             ),
@@ -42,4 +42,7 @@ class UnparsableFile(Rule):
             code=cls.code,
             message=f"cannot check this file: {' '.join(message.split())}",
             severity=cls.severity.value,
+            # An empty range at the point the parser stopped: the start is all it knows.
+            end_line=line,
+            end_column=column,
         )

@@ -182,7 +182,7 @@ async def product_names(request):
         if not isinstance(call, cst.Call):
             return
         ref = project_function(self.ctx.index, self.ctx.infer(call.func))
-        located = locate(self.ctx.index, ref) if ref is not None else None
+        located = locate(self.ctx.project, ref) if ref is not None else None
         if located is None or not isinstance(located[1].node, cst.FunctionDef):
             return
         filled = async_iterated(located[1].node.body, parameters=True)

@@ -81,10 +81,12 @@ async def product_prices(request):
         text = self.ctx.snippet(node.expression)
         if isinstance(value, (QuerySet, Manager)):
             kind = type(value).__name__
+            # A Manager has no __aiter__: `async for` needs its `all()`.
+            rows = f"{text}.all()" if isinstance(value, Manager) else text
             self.report(
                 node,
                 f"`await {text}` raises TypeError: a {kind} is not awaitable (building it runs no "
-                f"query); use `[x async for x in {text}]` or an async method such as `acount()`",
+                f"query); use `[x async for x in {rows}]` or an async method such as `acount()`",
                 fix=self._fix(node, ".all()" if isinstance(value, Manager) else ""),
             )
         elif isinstance(value, RowIterator):

@@ -224,7 +224,7 @@ def stats(request):
         if ref is None:
             return None
         kind = index.functions.call_kind(ref)
-        if kind == "thread" or (kind == "async" and not is_generator(self.ctx.inference, ref)):
+        if kind == "thread" or (kind == "async" and not is_generator(self.ctx.project, ref)):
             return f"`{ref.decl.key}()`"
         return None
 

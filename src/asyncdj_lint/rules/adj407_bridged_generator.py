@@ -82,7 +82,7 @@ async def names(request):
             return
         wrapped = argument(node, 0, "func")
         ref = project_function(self.ctx.index, self.ctx.infer(wrapped)) if wrapped is not None else None
-        if ref is None or ref.decl.is_async or not is_generator(self.ctx.inference, ref):
+        if ref is None or ref.decl.is_async or not is_generator(self.ctx.project, ref):
             return
         name = ref.decl.key
         self.report(

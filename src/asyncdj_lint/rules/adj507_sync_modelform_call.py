@@ -5,6 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.analysis.calls import bound_values, callee_name
+from asyncdj_lint.analysis.project import Project
+from asyncdj_lint.analysis.project_calls import class_nodes
 from asyncdj_lint.fixes import FixAvailability
 from asyncdj_lint.index.project import ProjectIndex
 from asyncdj_lint.rules._fixes import bridge_fix
@@ -201,24 +203,18 @@ async def add_line(request, pk):
         index = self.ctx.index
         if index.class_kind(qualname) == "modelform":
             return True
-        return index.derives_from(qualname, _PLAIN_FORMS) and _declares_model_choice_field(index, qualname)
+        return index.derives_from(qualname, _PLAIN_FORMS) and _declares_model_choice_field(
+            self.ctx.project, qualname
+        )
 
 
-def _declares_model_choice_field(index: ProjectIndex, qualname: str) -> bool:
+def _declares_model_choice_field(project: Project, qualname: str) -> bool:
     """Whether the form class, or a project form it derives from, declares a model choice field."""
-    for cls in index.functions.mro(qualname):
-        module, _, name = cls.rpartition(".")
-        parsed = index.tree(module)
-        if parsed is None:
-            continue
-        for statement in parsed.module.body:
-            if (
-                isinstance(statement, cst.ClassDef)
-                and statement.name.value == name
-                and any(_is_model_choice_field(index, module, value) for value in _assigned(statement))
-            ):
-                return True
-    return False
+    return any(
+        _is_model_choice_field(project.index, parsed.file.name, value)
+        for _, node, parsed in class_nodes(project, qualname)
+        for value in _assigned(node)
+    )
 
 
 def _assigned(cls: cst.ClassDef) -> list[cst.BaseExpression]:

@@ -107,7 +107,7 @@ async def status_of_home(request):
         qualname = method_owner(self.ctx)
         if qualname is None:
             return True
-        index = self.ctx.index
-        return _bound_in_class_bodies(index, qualname, "client_class") or _assigned_on_self(
-            self.ctx.inference, qualname, "client"
+        project = self.ctx.project
+        return _bound_in_class_bodies(project, qualname, "client_class") or _assigned_on_self(
+            project, qualname, "client"
         )

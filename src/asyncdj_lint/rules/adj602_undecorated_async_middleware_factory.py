@@ -41,7 +41,7 @@ def timing_middleware(get_response):
             expected=(
                 Expected(
                     "1:5-1:22",
-                    "`timing_middleware` returns an `async def` middleware but is sync-only (no `@async_only_middleware` / `@sync_and_async_middleware`): under ASGI the first request fails with TypeError: sync_to_async can only be applied to sync functions., under WSGI every request gets a coroutine instead of a response; decorate it with `@async_only_middleware`",
+                    "`timing_middleware` returns an `async def` middleware but is sync-only (no `@async_only_middleware` / `@sync_and_async_middleware`): under ASGI the first request fails with `TypeError: sync_to_async can only be applied to sync functions.`, under WSGI every request gets a coroutine instead of a response; decorate it with `@async_only_middleware`",
                 ),
             ),
         ),
@@ -76,6 +76,6 @@ def timing_middleware(get_response):
             node.name,
             f"`{node.name.value}` returns an `async def` middleware but is sync-only (no "
             "`@async_only_middleware` / `@sync_and_async_middleware`): under ASGI the first request "
-            "fails with TypeError: sync_to_async can only be applied to sync functions., under WSGI every "
+            "fails with `TypeError: sync_to_async can only be applied to sync functions.`, under WSGI every "
             "request gets a coroutine instead of a response; decorate it with `@async_only_middleware`",
         )

@@ -45,7 +45,7 @@ class StampMiddleware(MiddlewareMixin):
             expected=(
                 Expected(
                     "5:15-5:31",
-                    "`process_response` is `async def` on a MiddlewareMixin subclass: the mixin calls it as sync, so under ASGI every request fails with TypeError: sync_to_async can only be applied to sync functions. (under WSGI the coroutine is taken as the response); make `process_response` a plain `def` (it runs in a thread under ASGI)",
+                    "`process_response` is `async def` on a MiddlewareMixin subclass: the mixin calls it as sync, so under ASGI every request fails with `TypeError: sync_to_async can only be applied to sync functions.` (under WSGI the coroutine is taken as the response); make `process_response` a plain `def` (it runs in a thread under ASGI)",
                 ),
             ),
         ),
@@ -80,7 +80,7 @@ class StampMiddleware(MiddlewareMixin):
             self.report(
                 statement.name,
                 f"`{hook}` is `async def` on a MiddlewareMixin subclass: the mixin calls it as sync, "
-                "so under ASGI every request fails with TypeError: sync_to_async can only be applied "
-                f"to sync functions. (under WSGI the coroutine is taken as the response); make `{hook}` "
+                "so under ASGI every request fails with `TypeError: sync_to_async can only be applied "
+                f"to sync functions.` (under WSGI the coroutine is taken as the response); make `{hook}` "
                 "a plain `def` (it runs in a thread under ASGI)",
             )

@@ -52,7 +52,7 @@ class ProductView(View):
             expected=(
                 Expected(
                     "6:7-6:18",
-                    "`ProductView` has async handlers (get) and sync ones (post): `as_view()` raises ImproperlyConfigured: ProductView HTTP handlers must either be all sync or all async. when the URLconf is imported; make every handler `async def`, or all sync",
+                    "`ProductView` has async handlers (get) and sync ones (post): `as_view()` raises `ImproperlyConfigured: ProductView HTTP handlers must either be all sync or all async.` when the URLconf is imported; make every handler `async def`, or all sync",
                 ),
             ),
         ),
@@ -70,7 +70,7 @@ class ContactView(FormView):
             expected=(
                 Expected(
                     "5:7-5:18",
-                    "`ContactView` has async handlers (get) and sync ones (post, put) (inherited from Django's FormView): `as_view()` raises ImproperlyConfigured: ContactView HTTP handlers must either be all sync or all async. when the URLconf is imported; Django's FormView has no async version: write the view on `View` with async handlers",
+                    "`ContactView` has async handlers (get) and sync ones (post, put) (inherited from Django's FormView): `as_view()` raises `ImproperlyConfigured: ContactView HTTP handlers must either be all sync or all async.` when the URLconf is imported; Django's FormView has no async version: write the view on `View` with async handlers",
                 ),
             ),
         ),
@@ -114,6 +114,6 @@ class ProductView(View):
         self.report(
             node.name,
             f"`{name}` has async handlers ({', '.join(async_names)}) and sync ones ({', '.join(sync_names)}){where}: "
-            f"`as_view()` raises ImproperlyConfigured: {name} HTTP handlers must either be all sync or all "
-            f"async. when the URLconf is imported; {advice}",
+            f"`as_view()` raises `ImproperlyConfigured: {name} HTTP handlers must either be all sync or all "
+            f"async.` when the URLconf is imported; {advice}",
         )

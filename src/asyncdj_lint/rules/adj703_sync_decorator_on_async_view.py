@@ -77,7 +77,7 @@ async def product_count(request):
             expected=(
                 Expected(
                     "16:1-16:11",
-                    "`@log_calls` wraps async view `product_count` in a sync function that does not await it: Django runs the wrapper in a thread and every request fails with ValueError: The view ... didn't return an HttpResponse object. It returned an unawaited coroutine instead.; make the wrapper `async def` and `await` the view (or branch on `iscoroutinefunction(view)`)",
+                    "`@log_calls` wraps async view `product_count` in a sync function that does not await it: Django runs the wrapper in a thread and every request fails with `ValueError: The view ... didn't return an HttpResponse object. It returned an unawaited coroutine instead.`; make the wrapper `async def` and `await` the view (or branch on `iscoroutinefunction(view)`)",
                 ),
             ),
         ),
@@ -107,7 +107,7 @@ class ProductCountMiddleware(MiddlewareMixin):
             expected=(
                 Expected(
                     "16:5-16:11",
-                    "`@timed` wraps async `ProductCountMiddleware.process_view` in a sync function that does not await it: Django sees a sync method, runs it in a thread and gets a coroutine back, so requests fail with ValueError: The view ... didn't return an HttpResponse object. It returned an unawaited coroutine instead.; make the wrapper `async def` and `await` the method (or branch on `iscoroutinefunction`)",
+                    "`@timed` wraps async `ProductCountMiddleware.process_view` in a sync function that does not await it: Django sees a sync method, runs it in a thread and gets a coroutine back, so requests fail with `ValueError: The view ... didn't return an HttpResponse object. It returned an unawaited coroutine instead.`; make the wrapper `async def` and `await` the method (or branch on `iscoroutinefunction`)",
                 ),
             ),
         ),

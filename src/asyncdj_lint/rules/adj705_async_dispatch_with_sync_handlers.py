@@ -43,7 +43,7 @@ class HomeView(View):
             expected=(
                 Expected(
                     "6:15-6:23",
-                    "`async def dispatch` on `HomeView`, whose handlers are sync: `as_view()` makes a sync view, so every request fails with ValueError: ... didn't return an HttpResponse object. It returned an unawaited coroutine instead.; make the handlers `async def` too, or `dispatch` sync",
+                    "`async def dispatch` on `HomeView`, whose handlers are sync: `as_view()` makes a sync view, so every request fails with `ValueError: ... didn't return an HttpResponse object. It returned an unawaited coroutine instead.`; make the handlers `async def` too, or `dispatch` sync",
                 ),
             ),
         ),
@@ -78,6 +78,6 @@ class HomeView(View):
                 self.report(
                     statement.name,
                     f"`async def dispatch` on `{node.name.value}`, whose handlers are sync: `as_view()` makes a "
-                    f"sync view, so every request fails with ValueError: ... {UNAWAITED_VIEW}; make the handlers "
+                    f"sync view, so every request fails with `ValueError: ... {UNAWAITED_VIEW}`; make the handlers "
                     "`async def` too, or `dispatch` sync",
                 )

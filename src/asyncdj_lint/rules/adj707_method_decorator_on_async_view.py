@@ -68,7 +68,7 @@ class MethodDecoratorOnAsyncView(Rule):
             expected=(
                 Expected(
                     "7:1-7:48",
-                    "`never_cache` on `dispatch` of `HomeView`, an async view: `dispatch` is sync, so `never_cache` gets a sync wrapper that reads the coroutine the async handler returns: every request fails with AttributeError: 'coroutine' object has no attribute 'has_header'; decorate the handlers (`name=\"get\"`, Django 5.2+) or the function `as_view()` returns (`never_cache(HomeView.as_view())`)",
+                    "`never_cache` on `dispatch` of `HomeView`, an async view: `dispatch` is sync, so `never_cache` gets a sync wrapper that reads the coroutine the async handler returns: every request fails with `AttributeError: 'coroutine' object has no attribute 'has_header'`; decorate the handlers (`name=\"get\"`, Django 5.2+) or the function `as_view()` returns (`never_cache(HomeView.as_view())`)",
                 ),
             ),
         ),

@@ -33,14 +33,34 @@ def _child_fields(node_type: type) -> tuple[str, ...]:
     )
 
 
+_NODE, _SEQUENCE, _OTHER = 1, 2, 0
+# Exact type -> what a field value of that type is; `isinstance` against LibCST's abstract
+# node class goes through ABCMeta on every call, a dictionary lookup does not.
+_KINDS: dict[type, int] = {}
+
+
+def _kind(value_type: type) -> int:
+    kind = _KINDS.get(value_type)
+    if kind is None:
+        if issubclass(value_type, cst.CSTNode):
+            kind = _NODE
+        elif issubclass(value_type, (list, tuple)):
+            kind = _SEQUENCE
+        else:
+            kind = _OTHER
+        _KINDS[value_type] = kind
+    return kind
+
+
 def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     for name in _child_fields(type(node)):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
+        kind = _KINDS.get(type(value)) or _kind(type(value))
+        if kind == _NODE:
             yield value
-        elif isinstance(value, (list, tuple)):
+        elif kind == _SEQUENCE:
             for item in value:
-                if isinstance(item, cst.CSTNode):
+                if (_KINDS.get(type(item)) or _kind(type(item))) == _NODE:
                     yield item
 
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple
 
+from asyncdj_lint.facts.deployment import Evidence, deployment_evidence
 from asyncdj_lint.index.request_path.definitions import MAX_DEPTH, Definitions
-from asyncdj_lint.index.request_path.deployment import Evidence, deployment_evidence
 from asyncdj_lint.index.request_path.settings_ops import (
     ASGI_SERVER_APPS,
     SETTINGS_ENV,

@@ -1,0 +1,57 @@
+"""Each file of a run is read once and parsed at most once: the store owns bytes and trees.
+
+The run's `Sources` counts every read and every parse by path (instrumented in
+the store itself); the counts are checked on every fixture project, linted
+whole as the CLI lints it, formats' lines included.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from asyncdj_lint.api import LintSession, resolve_options
+from asyncdj_lint.discovery import python_files
+from asyncdj_lint.options import LintOptions
+from asyncdj_lint.workspace import Exclusion
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+PROJECTS = sorted(path for path in FIXTURES.iterdir() if path.is_dir())
+
+
+@pytest.mark.parametrize("project", PROJECTS, ids=[path.name for path in PROJECTS])
+def test_every_file_is_read_once_and_parsed_at_most_once(project: Path) -> None:
+    options = resolve_options([project], LintOptions(cache=False))
+    assert options.root is not None
+    targets = list(python_files([project], Exclusion(options.exclude, options.root).excludes))
+    session = LintSession(options, targets, project_files=targets)
+    result = session.lint(targets)
+    sources = session.store.sources
+    for diagnostic in result.diagnostics:  # what the formats print comes from the same bytes
+        assert sources.lines_of(diagnostic.path), diagnostic
+    assert sources.reads, "nothing was read"
+    assert max(sources.reads.values()) == 1, sources.reads.most_common(3)
+    assert sources.parses, "nothing was parsed"
+    assert max(sources.parses.values()) == 1, sources.parses.most_common(3)
+    assert set(sources.parses) <= set(sources.reads)
+
+
+def test_with_the_cache_the_fingerprint_and_the_formats_read_nothing_again(tmp_path: Path) -> None:
+    (tmp_path / "manage.py").write_text("")
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "__init__.py").write_text("")
+    (tmp_path / "shop" / "views.py").write_text(
+        "from shop.models import Product\n\n\nasync def detail(request):\n    return Product.objects.get()\n"
+    )
+    (tmp_path / "shop" / "models.py").write_text(
+        "from django.db import models\n\n\nclass Product(models.Model):\n    pass\n"
+    )
+    options = resolve_options([tmp_path], LintOptions(cache=True))
+    session = LintSession(options)
+    result = session.lint([tmp_path / "shop" / "views.py"])
+    assert [d.code for d in result.diagnostics] == ["ADJ101"]
+    sources = session.store.sources
+    assert sources.lines_of(result.diagnostics[0].path)[4] == "    return Product.objects.get()"
+    assert set(sources.reads.values()) == {1}
+    assert set(sources.parses.values()) == {1}
