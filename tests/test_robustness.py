@@ -378,3 +378,53 @@ def test_template_names_and_context_keys_python_cannot_build_are_not_an_error(tm
     root = project(tmp_path, {"manage.py": "", "views.py": view})
     code, output = check(root, "--select", "ADJ", ".")
     assert code in (0, 1) and "internal error" not in output
+
+
+def test_a_global_statement_at_module_level_resolves_to_the_module_binding(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`global x` at module level is legal and a no-op; looking `x` up once climbs to the module once.
+
+    It used to jump from the module to the module scope again, forever (a field
+    project's game loop hung the run). The climbs are counted, so a regression
+    fails here instead of hanging the suite.
+    """
+    import libcst as cst
+
+    from asyncdj_lint.analysis.scopes import Scope, ValueBinding
+
+    module = cst.parse_module(
+        "global delta\ndelta = 0.0\n\nasync def tick():\n    global delta\n    delta = 1.0\n"
+    )
+    climbs = 0
+    climb = Scope.module_scope.fget
+    assert climb is not None
+
+    def counted(scope: Scope) -> Scope:
+        nonlocal climbs
+        climbs += 1
+        if climbs > 10:
+            raise AssertionError("Scope.lookup keeps climbing to the module scope")
+        return climb(scope)
+
+    monkeypatch.setattr(Scope, "module_scope", property(counted))
+    module_scope = Scope(module, None)
+    function = module.body[2]
+    assert isinstance(function, cst.FunctionDef)
+    found_at_module = module_scope.lookup("delta")
+    found_in_function = Scope(function, module_scope).lookup("delta")
+    assert found_at_module is not None and found_at_module[0] is module_scope
+    assert found_in_function is not None and found_in_function[0] is module_scope
+    assert [type(binding) for binding in found_at_module[1]] == [ValueBinding]
+    assert climbs == 1
+
+
+def test_a_module_level_global_does_not_stop_a_run(tmp_path: Path) -> None:
+    """The whole file is checked: the async view below it is still reported."""
+    (tmp_path / "game.py").write_text(
+        "import time\n\nglobal delta\ndelta = 0.0\n\n"
+        "async def view(request):\n    global delta\n    delta = 1.0\n    time.sleep(1)\n"
+    )
+    result = cli("--no-cache", "--output-format", "concise", "game.py", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "ADJ" in result.stdout and "game.py:9:" in result.stdout

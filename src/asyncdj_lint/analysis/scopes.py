@@ -150,7 +150,8 @@ class Scope:
         scope: Scope | None = self
         first = True
         while scope is not None:
-            if name in scope.declared_global:
+            # `global` at module level is legal and changes nothing (the module is its own global scope).
+            if scope.parent is not None and name in scope.declared_global:
                 scope = scope.module_scope
                 first = False
                 continue
