@@ -30,13 +30,7 @@ def test_settings_module(root: Path) -> str | None:
 
 
 def _configured(root: Path) -> Iterator[str]:
-    pytest_options = _pyproject_options(root / "pyproject.toml")
-    if pytest_options is not None:
-        yield from _from_options(pytest_options)
-    for name, section in _INI_FILES:
-        options = _ini_options(root / name, section)
-        if options is not None:
-            yield from _from_options(options)
+    yield from _pytest_configured(root)
     for pattern in _SCRIPT_GLOBS:
         for path in sorted(root.glob(pattern)):
             match = _MANAGE_TEST.search(_read(path))
