@@ -41,6 +41,9 @@ Handler = Callable[[cst.CSTNode], None]
 _FACT_FAMILIES = ("ADJ1", "ADJ2", "ADJ5")
 # Rules of those families that judge async constructs, or code that fails in any context.
 _NOT_FACTS = frozenset({"ADJ104", "ADJ105", "ADJ106", "ADJ107", "ADJ108", "ADJ109", "ADJ511"})
+# Rules of other families whose finding in a sync body is a failure on the loop: `async_to_sync`
+# run on the loop's thread raises RuntimeError wherever the sync code calling it sits.
+_BRIDGE_FACTS = frozenset({"ADJ403"})
 
 
 class _Walker(Visitor):
@@ -117,7 +120,7 @@ def fact_rules(rules: Iterable[type[Rule]]) -> list[type[Rule]]:
     return [
         rule
         for rule in rules
-        if rule.code.startswith(_FACT_FAMILIES)
+        if (rule.code.startswith(_FACT_FAMILIES) or rule.code in _BRIDGE_FACTS)
         and rule.code not in _NOT_FACTS
         and rule.severity is not Severity.ADVISORY
     ]

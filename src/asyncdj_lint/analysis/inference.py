@@ -45,6 +45,7 @@ from asyncdj_lint.analysis.values import (
     merge,
 )
 from asyncdj_lint.facts import orm_api
+from asyncdj_lint.facts.bridges import SYNC_TO_ASYNC
 from asyncdj_lint.index import django_builtins
 from asyncdj_lint.index.project import ModelInfo, QuerySetClass
 from asyncdj_lint.syntax.names import absolute_target
@@ -219,6 +220,8 @@ class Inference:
             result = self.method_result(receiver, func.attr.value, call, scope)
             if result is not None or not isinstance(receiver, (Instance, ProjectObject, SuperProxy, Symbol)):
                 return result
+        if isinstance(func, cst.Call):
+            return self._bridged_construction(func, scope)
         callee = self._infer(func, scope)
         if callee is PENDING:
             return PENDING
@@ -232,6 +235,21 @@ class Inference:
             return self._shortcut_result(call, scope, is_async=_INSTANCE_SHORTCUTS[callee.qualname])
         if isinstance(callee, Symbol):
             return project_calls.call_result(self, callee)
+        return None
+
+    def _bridged_construction(self, bridge: cst.Call, scope: Scope) -> _Inferred:
+        """`sync_to_async(Client)(...)`: awaiting it gives the instance the class makes in the
+        thread; its methods, called later, run wherever they are called."""
+        if len(bridge.args) != 1 or bridge.args[0].keyword is not None or bridge.args[0].star:
+            return None
+        runner = self._infer(bridge.func, scope)
+        if runner is PENDING or not isinstance(runner, Symbol) or runner.qualname not in SYNC_TO_ASYNC:
+            return None
+        wrapped = self._infer(bridge.args[0].value, scope)
+        if wrapped is PENDING:
+            return PENDING
+        if isinstance(wrapped, Symbol) and self.index.functions.is_project_class(wrapped.qualname):
+            return AsyncResult(project_calls.call_result(self, wrapped))
         return None
 
     def _shortcut_result(self, call: cst.Call, scope: Scope, *, is_async: bool) -> Value | None:

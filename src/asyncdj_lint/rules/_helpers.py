@@ -8,10 +8,12 @@ import libcst as cst
 
 from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.helpers import Chain, Fact, called_here, read_here
+from asyncdj_lint.analysis.scopes import ValueBinding
 from asyncdj_lint.analysis.values import Instance
 from asyncdj_lint.diagnostics import Severity
 from asyncdj_lint.facts import orm_api
 from asyncdj_lint.fixes import Fix
+from asyncdj_lint.rules._bridges import is_sync_to_async
 from asyncdj_lint.rules._fixes import bridge_fix
 
 
@@ -47,6 +49,27 @@ def wrap_advice(ctx: FileContext, call: cst.Call) -> str:
     return f"`await sync_to_async({ctx.snippet(call.func)})(...)`"
 
 
+def _constructor_only(ctx: FileContext, call: cst.Call) -> str:
+    """Where `obj.method()` is called on an `obj = await sync_to_async(Class)(...)`: a note that
+    the bridge ran only the constructor in a thread."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
+        return ""
+    found = ctx.scope.lookup(func.value.value)
+    if found is None or len(found[1]) != 1 or not isinstance(found[1][0], ValueBinding):
+        return ""
+    value = found[1][0].node
+    if not isinstance(value, cst.Await) or not isinstance(value.expression, cst.Call):
+        return ""
+    bridge = value.expression.func
+    if not isinstance(bridge, cst.Call) or not is_sync_to_async(ctx, bridge) or not bridge.args:
+        return ""
+    return (
+        f" (`{ctx.snippet(bridge)}` ran only the constructor in a thread; the object's methods run "
+        "where they are called)"
+    )
+
+
 class ChainReports:
     """What ADJ301 and ADJ302 share: a call to a sync project function, or a read of a sync
     property, on the loop is reported with the chain to what fails (or blocks) behind it."""
@@ -61,7 +84,8 @@ class ChainReports:
     def visit_Call(self, node: cst.Call) -> None:
         chain = helper_chain(self.ctx, node, self.severity)
         if chain is not None:
-            self._report_chain(node, chain, wrap_advice(self.ctx, node), bridge_fix(self.ctx, node))
+            advice = wrap_advice(self.ctx, node) + _constructor_only(self.ctx, node)
+            self._report_chain(node, chain, advice, bridge_fix(self.ctx, node))
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         chain = property_chain(self.ctx, node, self.severity)

@@ -11,6 +11,7 @@ from asyncdj_lint.facts.django_async_api import AUTH_FUNCTIONS, AUTH_MODULE, SHO
 from asyncdj_lint.fixes import Fix, FixAvailability, Safety
 from asyncdj_lint.rules._bridges import is_async_to_sync
 from asyncdj_lint.rules._fixes import await_call, can_await
+from asyncdj_lint.rules._handlers import callback_caller, registrations
 from asyncdj_lint.rules._receivers import made_by
 from asyncdj_lint.rules._request_path import GET_RESPONSE, resolved
 from asyncdj_lint.rules.adj105_unawaited_orm_coroutine import _coroutine_consumed as coroutine_consumed
@@ -53,7 +54,8 @@ class UnawaitedCoroutine(Rule):
     )
     summary = (
         "A coroutine that is never awaited: a project `async def`, `sync_to_async(f)(...)`, "
-        "a channel-layer method, Django's `a*` functions, `AsyncClient` requests."
+        "a channel-layer method, Django's `a*` functions, `AsyncClient` requests, an async "
+        "handler or callback that sync code calls."
     )
     why = (
         "Calling an `async def` only creates a coroutine; its body runs when the coroutine is "
@@ -69,7 +71,13 @@ class UnawaitedCoroutine(Rule):
         "coroutine, not a response), and "
         "for `get_response(request)` in an async middleware. `async_to_sync(f(x))` hands "
         "asgiref the coroutine instead of the function: `TypeError: 'coroutine' object is not "
-        "callable`. In async code, `await` the call; "
+        "callable`. An `async def` stored in a registry (a module-level dict or list, also "
+        "through a registering decorator) whose entries sync code calls, or handed to a sync project "
+        "function as a callback (itself, or wrapped as `sync_to_async(f)`) that the function calls, "
+        "drops a coroutine at each of those calls: it is reported where it is stored or handed over, "
+        "naming the sync call, and only where that call is in sight (in the registry's module, or in "
+        "the callee's body); sync code that tests what it got for an awaitable is not counted. "
+        "In async code, `await` the call; "
         "in sync code, call the function through `async_to_sync(f)(...)`."
     )
     invalid = (
@@ -134,6 +142,69 @@ def stats(request):
                 ),
             ),
         ),
+        Example(
+            """\
+from django.http import HttpResponse
+
+HANDLERS = {}
+
+
+def on_missing(handler):
+    HANDLERS["missing"] = handler
+    return handler
+
+
+@on_missing
+async def missing(request):
+    return HttpResponse("gone", status=404)
+
+
+def shelf(request):
+    return HANDLERS["missing"](request)
+""",
+            Outcome(
+                exception="builtins.ValueError",
+                message="It returned an unawaited coroutine instead",
+                warning="RuntimeWarning",
+                warning_message="coroutine 'missing' was never awaited",
+            ),
+            expected=(
+                Expected(
+                    "11:1-11:12",
+                    '`missing` is an `async def` stored in `HANDLERS`, whose entries `shelf()` calls from sync code without awaiting them (`HANDLERS["missing"](request)`): each call makes a coroutine of `missing()` that never runs, and the caller gets the coroutine where it expects the result; register a sync function there, or call the registry\'s entries from async code that awaits them',
+                ),
+            ),
+        ),
+        Example(
+            """\
+from asgiref.sync import sync_to_async
+from django.http import HttpResponse
+from shop.models import Product
+
+
+def rename(pk):
+    Product.objects.filter(pk=pk).update(name="Renamed")
+
+
+def for_each(pks, callback):
+    for pk in pks:
+        callback(pk)
+
+
+def rename_all(request):
+    for_each(Product.objects.values_list("pk", flat=True), sync_to_async(rename))
+    return HttpResponse("renamed")
+""",
+            Outcome(
+                warning="RuntimeWarning", warning_message="coroutine 'SyncToAsync.__call__' was never awaited"
+            ),
+            expected=(
+                Expected(
+                    "16:60-16:81",
+                    "`sync_to_async(rename)` is a sync_to_async wrapper handed to `for_each()`, which calls it from sync code without awaiting (`callback(pk)`): each call makes a coroutine that never runs; pass `rename` itself, the callee is sync code",
+                ),
+            ),
+        ),
     )
     valid = (
         Example(
@@ -160,11 +231,45 @@ def stats(request):
     return JsonResponse({"products": async_to_sync(product_count)()})
 """
         ),
+        Example(
+            """\
+from django.http import HttpResponse
+from shop.models import Product
+
+
+def rename(pk):
+    Product.objects.filter(pk=pk).update(name="Renamed")
+
+
+def for_each(pks, callback):
+    for pk in pks:
+        callback(pk)
+
+
+def rename_all(request):
+    for_each(Product.objects.values_list("pk", flat=True), rename)
+    return HttpResponse("renamed")
+"""
+        ),
     )
+
+    def visit_Module(self, node: cst.Module) -> None:
+        if self.ctx.judging_helper:
+            return
+        for registration, caller in registrations(node):
+            self.report(
+                registration.node,
+                f"`{registration.handler}` is an `async def` stored in `{registration.registry}`, whose "
+                f"entries `{caller.function}()` calls from sync code without awaiting them "
+                f"(`{self.ctx.snippet(caller.call)}`): each call makes a coroutine of `{registration.handler}()` "
+                "that never runs, and the caller gets the coroutine where it expects the result; register a "
+                "sync function there, or call the registry's entries from async code that awaits them",
+            )
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.ctx.judging_helper:
             return
+        self._handed_to_sync_code(node)
         made = self._coroutine_of(node)
         if made is None:
             return
@@ -192,6 +297,41 @@ def stats(request):
             f"`{text}` creates a coroutine of {made} that is never awaited: {problem}; {advice}",
             fix=fix,
         )
+
+    def _handed_to_sync_code(self, call: cst.Call) -> None:
+        """An `async def` or a `sync_to_async(f)` wrapper passed to a sync project function that
+        calls it without awaiting."""
+        candidates = [arg for arg in call.args if not arg.star and self._async_callable(arg.value)]
+        if not candidates:
+            return
+        for arg in candidates:
+            caller = callback_caller(self.ctx, arg, call)
+            if caller is None:
+                continue
+            text = self.ctx.snippet(arg.value)
+            bridged = isinstance(arg.value, cst.Call)
+            advice = (
+                f"pass `{self.ctx.snippet(arg.value.args[0].value)}` itself, the callee is sync code"
+                if isinstance(arg.value, cst.Call) and arg.value.args
+                else "hand it a sync function"
+            )
+            self.report(
+                arg.value,
+                f"`{text}` is {'a sync_to_async wrapper' if bridged else 'an async function'} handed to "
+                f"`{caller.function}`, which calls it from sync code without awaiting "
+                f"(`{self.ctx.snippet(caller.call)}`): each call makes a coroutine that never runs; {advice}",
+            )
+
+    def _async_callable(self, expr: cst.BaseExpression) -> bool:
+        """`sync_to_async(f)` (not called), or a name of a project `async def`."""
+        if isinstance(expr, cst.Call):
+            return len(expr.args) >= 1 and qualname_of(self.ctx.infer(expr.func)) in SYNC_TO_ASYNC
+        if not isinstance(expr, (cst.Name, cst.Attribute)):
+            return False
+        ref = project_function(self.ctx.index, self.ctx.infer(expr))
+        if ref is None or is_generator(self.ctx.project, ref):
+            return False
+        return self.ctx.index.functions.call_kind(ref) in ("async", "thread")
 
     def _coroutine_of(self, call: cst.Call) -> str | None:
         """What coroutine the call creates, as the message names it; None when it makes none."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from asyncdj_lint.analysis.helpers import Fact
 from asyncdj_lint.fixes import FixAvailability
 from asyncdj_lint.rules._helpers import ChainReports
-from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
+from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Outcome, Rule, Severity
 
 
 class SyncHelperQuery(ChainReports, Rule):
@@ -23,7 +23,13 @@ class SyncHelperQuery(ChainReports, Rule):
         "`request.session` there. What the caller passes follows the call: the request "
         "(or its `user` or `session`) is still the request in the helper, and an instance keeps "
         "what its query loaded, so `order.customer` in the helper is a lazy relation read when "
-        "the caller's `order` came from `aget()` without `select_related`. A `@property` or `cached_property` "
+        "the caller's `order` came from `aget()` without `select_related`. A helper that runs "
+        "`async_to_sync(f)()` fails the same way one call away: asgiref refuses to block the "
+        "loop's own thread (`RuntimeError: You cannot use AsyncToSync in the same thread as an "
+        "async event loop`), and the finding names `async_to_sync` at the end of the chain. "
+        "`await sync_to_async(Client)(...)` runs only the constructor in a thread: the methods of "
+        "the instance it gives, called afterwards, run on the loop and are followed like any other "
+        "call. A `@property` or `cached_property` "
         "of a project class runs when it is read: the read is followed like a call. The finding names "
         "what fails, then the chain of calls down to it. Call the helper in a thread with "
         "`await sync_to_async(helper)(...)`, or decorate it with `@sync_to_async`."
@@ -172,6 +178,97 @@ async def summary(request, pk):
                     "`Order.objects.filter(customer_id=self.pk).count()` runs a database query on the event loop and raises SynchronousOnlyOperation, reached from `OrderSummary(pk).line_count` on the event loop: OrderSummary(pk).line_count -> Order.objects.filter(customer_id=self.pk).count() (snippet.py:11); use `await sync_to_async(lambda: OrderSummary(pk).line_count)()`",
                 ),
             ),
+        ),
+        Example(
+            """\
+from asgiref.sync import async_to_sync
+from django.http import HttpResponse
+from shop.models import Product
+
+
+async def count_products():
+    return await Product.objects.acount()
+
+
+def product_total():
+    return async_to_sync(count_products)()
+
+
+async def product_count(request):
+    return HttpResponse(product_total())
+""",
+            Outcome(
+                exception="builtins.RuntimeError",
+                message="You cannot use AsyncToSync in the same thread as an async event loop",
+            ),
+            expected=(
+                Expected(
+                    "15:25-15:40",
+                    "`async_to_sync(count_products)()` runs async_to_sync on the event loop's thread: RuntimeError (You cannot use AsyncToSync in the same thread as an async event loop), reached from `product_total()` on the event loop: product_total() -> async_to_sync(count_products)() (snippet.py:11); use `await sync_to_async(product_total)(...)`",
+                ),
+            ),
+            fixed="""\
+from asgiref.sync import sync_to_async, async_to_sync
+from django.http import HttpResponse
+from shop.models import Product
+
+
+async def count_products():
+    return await Product.objects.acount()
+
+
+def product_total():
+    return async_to_sync(count_products)()
+
+
+async def product_count(request):
+    return HttpResponse(await sync_to_async(product_total)())
+""",
+        ),
+        Example(
+            """\
+from asgiref.sync import sync_to_async
+from django.http import JsonResponse
+from shop.models import Product
+
+
+class Catalogue:
+    def __init__(self, prefix):
+        self.prefix = prefix
+
+    def names(self):
+        return [p.name for p in Product.objects.filter(name__startswith=self.prefix)]
+
+
+async def catalogue_names(request):
+    catalogue = await sync_to_async(Catalogue)("")
+    return JsonResponse({"names": catalogue.names()})
+""",
+            RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "16:35-16:52",
+                    "a comprehension over `Product.objects.filter(name__startswith=self....` evaluates the QuerySet on the event loop and raises SynchronousOnlyOperation, reached from `catalogue.names()` on the event loop: catalogue.names() -> for p in Product.objects.filter(name__startsw... (snippet.py:11); use `await sync_to_async(catalogue.names)(...)` (`sync_to_async(Catalogue)` ran only the constructor in a thread; the object's methods run where they are called)",
+                ),
+            ),
+            fixed="""\
+from asgiref.sync import sync_to_async
+from django.http import JsonResponse
+from shop.models import Product
+
+
+class Catalogue:
+    def __init__(self, prefix):
+        self.prefix = prefix
+
+    def names(self):
+        return [p.name for p in Product.objects.filter(name__startswith=self.prefix)]
+
+
+async def catalogue_names(request):
+    catalogue = await sync_to_async(Catalogue)("")
+    return JsonResponse({"names": await sync_to_async(catalogue.names)()})
+""",
         ),
     )
     valid = (

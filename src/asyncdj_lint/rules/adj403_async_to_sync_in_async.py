@@ -19,7 +19,11 @@ class AsyncToSyncInAsync(Rule):
         "`async_to_sync` runs a coroutine by blocking the calling thread until it finishes. "
         "In a thread that already runs an event loop that would deadlock, so asgiref refuses: "
         "`RuntimeError: You cannot use AsyncToSync in the same thread as an async event loop "
-        "- just await the async function directly.` Await the coroutine function instead."
+        "- just await the async function directly.` Await the coroutine function instead. "
+        "One call away, in a sync helper that async code calls, it fails the same way: ADJ301 "
+        "reports that call with the chain down to `async_to_sync`. A branch that code picks after "
+        "checking for a running loop (`except RuntimeError:` around `asyncio.get_running_loop()`, "
+        "`if not loop.is_running():`) is left alone."
     )
     django_versions = "all"
     invalid = (
@@ -68,7 +72,7 @@ async def product_count(request):
     )
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not self.ctx.on_loop:
+        if not self.ctx.on_loop or self._chosen_by_a_loop_check():
             return
         values = bound_values(self.ctx, node.func)
         wrappers = [
@@ -84,3 +88,26 @@ async def product_count(request):
             f"`{self.ctx.snippet(node)}` runs async_to_sync on the event loop's thread: RuntimeError (You "
             f"cannot use AsyncToSync in the same thread as an async event loop); use `await {function}(...)`",
         )
+
+    def _chosen_by_a_loop_check(self) -> bool:
+        """Whether the call sits in a branch that code checking for a running event loop picks
+        (`if loop.is_running(): ... else: async_to_sync(f)()`, or the `except RuntimeError:`
+        of `asyncio.get_running_loop()`): such code calls it only where no loop runs."""
+        ancestors = self.ctx.ancestors
+        for index in range(len(ancestors) - 1, 0, -1):
+            node, parent = ancestors[index], ancestors[index - 1]
+            if isinstance(node, (cst.FunctionDef, cst.Lambda)):
+                return False
+            if isinstance(node, (cst.If, cst.IfExp)) and self._mentions_a_loop(node.test):
+                return True
+            if (
+                isinstance(node, cst.ExceptHandler)
+                and isinstance(parent, cst.Try)
+                and self._mentions_a_loop(parent.body)
+            ):
+                return True
+        return False
+
+    def _mentions_a_loop(self, node: cst.CSTNode) -> bool:
+        text = self.ctx.module.code_for_node(node).lower()
+        return "loop" in text or "async" in text

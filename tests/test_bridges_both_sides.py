@@ -1,0 +1,306 @@
+"""Bridges on both sides: `async_to_sync` behind a sync helper, a bridge around a constructor only."""
+
+from __future__ import annotations
+
+from textwrap import dedent
+
+from tests.helpers import lint_snippet
+
+ASYNC_TO_SYNC_HELPERS = """\
+import asyncio
+
+from asgiref.sync import async_to_sync, sync_to_async
+from django.http import HttpResponse
+from shop.models import Product
+
+
+async def count_products():
+    return await Product.objects.acount()
+
+
+def product_total():
+    return async_to_sync(count_products)()
+
+
+def report_line():
+    return f"{product_total()} products"
+
+
+def total_wherever_called():
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return async_to_sync(count_products)()
+    return None
+"""
+
+
+def findings(code: str, *codes: str) -> list[tuple[int, str, str]]:
+    """Findings of `codes`, with every rule selected (helper bodies are judged by the selected rules)."""
+    return [(d.line, d.code, d.message) for d in lint_snippet(dedent(code)) if d.code in codes]
+
+
+def test_async_to_sync_two_calls_behind_a_sync_helper_is_reported_at_the_call_with_the_chain():
+    code = ASYNC_TO_SYNC_HELPERS + dedent(
+        """\
+        async def view(request):
+            return HttpResponse(report_line())
+        """
+    )
+    [(line, code_, message)] = findings(code, "ADJ301", "ADJ403")
+    assert (line, code_) == (27, "ADJ301")
+    assert message.startswith(
+        "`async_to_sync(count_products)()` runs async_to_sync on the event loop's thread: RuntimeError "
+        "(You cannot use AsyncToSync in the same thread as an async event loop), reached from "
+        "`report_line()` on the event loop: report_line() -> product_total() -> "
+        "async_to_sync(count_products)() (snippet.py:13)"
+    )
+    assert message.endswith("use `await sync_to_async(report_line)(...)`")
+
+
+def test_async_to_sync_behind_a_helper_run_in_a_thread_called_from_sync_code_or_after_a_loop_check_is_silent():
+    code = ASYNC_TO_SYNC_HELPERS + dedent(
+        """\
+        async def view(request):
+            line = await sync_to_async(report_line)()
+            return HttpResponse(f"{line} {total_wherever_called()}")
+
+
+        def sync_view(request):
+            return HttpResponse(report_line())
+        """
+    )
+    assert findings(code, "ADJ301", "ADJ403") == []
+
+
+def test_async_to_sync_after_a_loop_check_in_async_code_is_silent_but_without_one_is_reported():
+    code = ASYNC_TO_SYNC_HELPERS + dedent(
+        """\
+        async def view(request):
+            if asyncio.get_event_loop().is_running():
+                total = await count_products()
+            else:
+                total = async_to_sync(count_products)()
+            return HttpResponse(async_to_sync(count_products)() + total)
+        """
+    )
+    assert [(line, code_) for line, code_, _ in findings(code, "ADJ403")] == [(31, "ADJ403")]
+
+
+CATALOGUE = """\
+import requests
+from asgiref.sync import sync_to_async
+from django.http import JsonResponse
+from shop.models import Product
+
+
+class Catalogue:
+    def __init__(self, base):
+        self.base = base
+
+    def names(self):
+        return [p.name for p in Product.objects.all()]
+
+    def remote(self):
+        return requests.get(self.base, timeout=5).json()
+
+    def label(self):
+        return self.base.upper()
+"""
+
+
+def test_methods_of_an_object_built_through_sync_to_async_run_on_the_loop_and_are_reported():
+    code = CATALOGUE + dedent(
+        """\
+        async def view(request):
+            catalogue = await sync_to_async(Catalogue)("https://example.com")
+            catalogue.remote()
+            return JsonResponse({"names": catalogue.names(), "label": catalogue.label()})
+        """
+    )
+    got = findings(code, "ADJ301", "ADJ302")
+    assert [(line, code_) for line, code_, _ in got] == [(21, "ADJ302"), (22, "ADJ301")]
+    note = (
+        "(`sync_to_async(Catalogue)` ran only the constructor in a thread; the object's methods run "
+        "where they are called)"
+    )
+    assert all(message.endswith(note) for _, _, message in got)
+    assert "reached from `catalogue.names()` on the event loop" in got[1][2]
+
+
+def test_methods_of_an_object_built_through_sync_to_async_called_in_a_thread_are_silent():
+    code = CATALOGUE + dedent(
+        """\
+        async def view(request):
+            catalogue = await sync_to_async(Catalogue)("https://example.com")
+            names = await sync_to_async(catalogue.names)()
+            await sync_to_async(catalogue.remote)()
+            return JsonResponse({"names": names, "label": catalogue.label()})
+        """
+    )
+    assert findings(code, "ADJ301", "ADJ302") == []
+
+
+REGISTRY = """\
+from django.http import HttpResponse, JsonResponse
+
+HANDLERS = {}
+HOOKS = []
+SAFE_HANDLERS = {}
+
+
+def handles(kind, registry=HANDLERS):
+    def register(handler):
+        registry[kind] = handler
+        return handler
+
+    return register
+
+
+@handles("missing")
+async def missing(request):
+    return JsonResponse({"detail": "missing"}, status=404)
+
+
+@handles("missing", SAFE_HANDLERS)
+def missing_safe(request):
+    return JsonResponse({"detail": "missing"}, status=404)
+
+
+async def audit(request):
+    return None
+
+
+HOOKS.append(audit)
+"""
+
+
+def test_an_async_handler_stored_in_a_registry_whose_entries_sync_code_calls_is_reported():
+    code = REGISTRY + dedent(
+        """\
+
+
+        def dispatch(request, kind, registry):
+            handler = registry.get(kind)
+            return handler(request)
+
+
+        def run_hooks(request):
+            for hook in HOOKS:
+                hook(request)
+
+
+        def view(request):
+            run_hooks(request)
+            return dispatch(request, "missing", HANDLERS)
+
+
+        def safe_view(request):
+            return dispatch(request, "missing", SAFE_HANDLERS)
+        """
+    )
+    got = findings(code, "ADJ108")
+    assert [line for line, _, _ in got] == [16, 30]
+    assert got[0][2].startswith(
+        "`missing` is an `async def` stored in `HANDLERS`, whose entries `dispatch()` calls from sync "
+        "code without awaiting them (`handler(request)`)"
+    )
+    assert got[1][2].startswith(
+        "`audit` is an `async def` stored in `HOOKS`, whose entries `run_hooks()` calls"
+    )
+
+
+def test_a_registry_whose_sync_caller_handles_coroutines_or_whose_caller_is_async_is_silent():
+    code = REGISTRY + dedent(
+        """\
+        import inspect
+
+        from asgiref.sync import async_to_sync
+
+
+        def dispatch(request, kind):
+            result = HANDLERS[kind](request)
+            if inspect.isawaitable(result):
+                result = async_to_sync(lambda: result)()
+            return result
+
+
+        async def run_hooks(request):
+            for hook in HOOKS:
+                await hook(request)
+
+
+        def register_later(request):
+            return len(HOOKS)
+        """
+    )
+    assert findings(code, "ADJ108") == []
+
+
+CALLBACKS = """\
+from asgiref.sync import sync_to_async
+from django.http import HttpResponse
+from shop.models import Product
+
+
+def rename(pk, name):
+    Product.objects.filter(pk=pk).update(name=name)
+
+
+async def arename(pk, name):
+    await Product.objects.filter(pk=pk).aupdate(name=name)
+
+
+def each_product(pks, callback):
+    for pk in pks:
+        callback(pk, "Renamed")
+
+
+def each_product_later(pks, callback):
+    return [(pk, callback) for pk in pks]
+"""
+
+
+def test_an_async_callable_handed_to_sync_code_that_calls_it_is_reported_at_the_argument():
+    code = CALLBACKS + dedent(
+        """\
+
+
+        def view(request):
+            each_product([1, 2], sync_to_async(rename))
+            each_product([1, 2], callback=arename)
+            return HttpResponse("ok")
+        """
+    )
+    got = findings(code, "ADJ108")
+    assert [(line, message.split(":")[0]) for line, _, message in got] == [
+        (
+            24,
+            (
+                "`sync_to_async(rename)` is a sync_to_async wrapper handed to `each_product()`, which calls "
+                'it from sync code without awaiting (`callback(pk, "Renamed")`)'
+            ),
+        ),
+        (
+            25,
+            (
+                "`arename` is an async function handed to `each_product()`, which calls it from sync code "
+                'without awaiting (`callback(pk, "Renamed")`)'
+            ),
+        ),
+    ]
+    assert got[0][2].endswith("pass `rename` itself, the callee is sync code")
+
+
+def test_a_sync_callable_or_one_the_sync_callee_only_stores_is_silent():
+    code = CALLBACKS + dedent(
+        """\
+
+
+        def view(request):
+            each_product([1, 2], rename)
+            each_product_later([1, 2], sync_to_async(rename))
+            return HttpResponse("ok")
+        """
+    )
+    assert findings(code, "ADJ108") == []
