@@ -304,3 +304,58 @@ def test_a_sync_callable_or_one_the_sync_callee_only_stores_is_silent():
         """
     )
     assert findings(code, "ADJ108") == []
+
+
+CONSUMER = """\
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from shop.models import Product
+
+
+@sync_to_async
+def product_names():
+    return [p.name for p in Product.objects.all()]
+
+
+@sync_to_async
+def shout(text):
+    return text.upper()
+
+
+class Chat(AsyncWebsocketConsumer):
+    @sync_to_async
+    def product_count(self):
+        return Product.objects.count()
+
+    @database_sync_to_async
+    def product_total(self):
+        return Product.objects.count()
+"""
+
+
+def test_helpers_decorated_with_plain_sync_to_async_that_query_are_reported_where_a_consumer_awaits_them():
+    code = CONSUMER + (
+        "\n"
+        "    async def connect(self):\n"
+        "        names = await product_names()\n"
+        "        count = await self.product_count()\n"
+        "        total = await self.product_total()\n"
+        '        loud = await shout("hello")\n'
+        "        await self.accept()\n"
+    )
+    got = findings(code, "ADJ408")
+    assert [line for line, _, _ in got] == [27, 28]
+    assert "through `@sync_to_async` on `Chat.product_count`" in got[1][2]
+
+
+def test_helpers_decorated_with_plain_sync_to_async_awaited_outside_consumers_are_silent():
+    code = CONSUMER + dedent(
+        """\
+
+
+        async def view(request):
+            return await product_names()
+        """
+    )
+    assert findings(code, "ADJ408") == []

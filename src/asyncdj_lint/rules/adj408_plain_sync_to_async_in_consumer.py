@@ -31,7 +31,9 @@ class PlainSyncToAsyncInConsumer(Rule):
         "thread's old and broken connections around each call, plain `asgiref` "
         "`sync_to_async` does not: every connection the consumer's database work opens stays "
         "open (and one the server dropped stays broken) until the database refuses new ones. "
-        "Use `database_sync_to_async` for anything that queries in a consumer."
+        "Use `database_sync_to_async` for anything that queries in a consumer. A helper "
+        "decorated with plain `@sync_to_async` (a method of the consumer, or a function it "
+        "awaits) is the same bridge: its call in the consumer is reported."
     )
     django_versions = "4.1 to 6.1"
     requires_text = (b"Consumer",)
@@ -62,6 +64,32 @@ class ProductConsumer(AsyncWebsocketConsumer):
                 ),
             ),
         ),
+        Example(
+            """\
+import json
+
+from asgiref.sync import sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from shop.models import Product
+
+
+class ProductConsumer(AsyncWebsocketConsumer):
+    @sync_to_async
+    def product_name(self, pk):
+        return Product.objects.get(pk=pk).name
+
+    async def receive(self, text_data=None, bytes_data=None):
+        name = await self.product_name(json.loads(text_data)["pk"])
+        await self.send(text_data=json.dumps({"name": name}))
+""",
+            Outcome(connection_left_open=True),
+            expected=(
+                Expected(
+                    "14:22-14:68",
+                    "`self.product_name(json.loads(text_data)[\"pk\"])` runs database work (self.product_name() -> Product.objects.get() (snippet.py:11)) in a Channels consumer through `@sync_to_async` on `ProductConsumer.product_name`: plain sync_to_async never closes the thread's database connections, which outside Django's request cycle stay open until the database refuses new ones; decorate it with `channels.db.database_sync_to_async`",
+                ),
+            ),
+        ),
     )
     valid = (
         Example(
@@ -84,14 +112,33 @@ class ProductConsumer(AsyncWebsocketConsumer):
 """,
             Outcome(connection_left_open=False),
         ),
+        Example(
+            """\
+import json
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from shop.models import Product
+
+
+class ProductConsumer(AsyncWebsocketConsumer):
+    @database_sync_to_async
+    def product_name(self, pk):
+        return Product.objects.get(pk=pk).name
+
+    async def receive(self, text_data=None, bytes_data=None):
+        name = await self.product_name(json.loads(text_data)["pk"])
+        await self.send(text_data=json.dumps({"name": name}))
+""",
+            Outcome(connection_left_open=False),
+        ),
     )
 
     def visit_Call(self, node: cst.Call) -> None:
-        if (
-            self.ctx.judging_helper
-            or not isinstance(node.func, cst.Name)
-            or node.func.value not in self.ctx.local_names(_PLAIN_BRIDGES)
-        ):
+        if self.ctx.judging_helper:
+            return
+        if not isinstance(node.func, cst.Name) or node.func.value not in self.ctx.local_names(_PLAIN_BRIDGES):
+            self._decorated_helper(node)
             return
         wrapped = argument(node, 0, "func")
         if wrapped is None or callee_name(self.ctx, node) not in _PLAIN_BRIDGES or not self._in_consumer():
@@ -104,6 +151,31 @@ class ProductConsumer(AsyncWebsocketConsumer):
             f"`{self.ctx.snippet(node)}` runs database work ({work}) in a Channels consumer: plain sync_to_async "
             "never closes the thread's database connections, which outside Django's request cycle stay open "
             "until the database refuses new ones; use `channels.db.database_sync_to_async`",
+        )
+
+    def _decorated_helper(self, call: cst.Call) -> None:
+        """`await self.load()` in a consumer, where `load` is decorated with plain `@sync_to_async`."""
+        if not self.ctx.on_loop or not isinstance(self.ctx.parent(), cst.Await) or not self._in_consumer():
+            return
+        value = self.ctx.infer(call.func)
+        ref = project_function(self.ctx.index, value)
+        if ref is None or self.ctx.helpers is None or self.ctx.index.functions.call_kind(ref) != "thread":
+            return
+        index = self.ctx.index
+        decorators = {index.resolve(ref.module, name.removesuffix("()")) for name in ref.decl.decorators}
+        if not decorators & _PLAIN_BRIDGES:
+            return
+        chain = self.ctx.helpers.chain_from(
+            ref, getattr(value, "receiver", None), f"{self.ctx.snippet(call.func)}()"
+        )
+        if chain is None or chain.fact.severity is not FactSeverity.ERROR:
+            return
+        self.report(
+            call,
+            f"`{self.ctx.snippet(call)}` runs database work ({chain.render()}) in a Channels consumer through "
+            f"`@sync_to_async` on `{ref.decl.key}`: plain sync_to_async never closes the thread's database "
+            "connections, which outside Django's request cycle stay open until the database refuses new ones; "
+            "decorate it with `channels.db.database_sync_to_async`",
         )
 
     def _database_work(self, wrapped: cst.BaseExpression) -> str | None:
