@@ -258,6 +258,15 @@ def each_product(pks, callback):
 
 def each_product_later(pks, callback):
     return [(pk, callback) for pk in pks]
+
+
+def first_product(callback):
+    return callback(1, "Renamed")
+
+
+def gathered(callback):
+    pending = callback(1, "Renamed")
+    return [pending]
 """
 
 
@@ -275,14 +284,14 @@ def test_an_async_callable_handed_to_sync_code_that_calls_it_is_reported_at_the_
     got = findings(code, "ADJ108")
     assert [(line, message.split(":")[0]) for line, _, message in got] == [
         (
-            24,
+            33,
             (
                 "`sync_to_async(rename)` is a sync_to_async wrapper handed to `each_product()`, which calls "
                 'it from sync code without awaiting (`callback(pk, "Renamed")`)'
             ),
         ),
         (
-            25,
+            34,
             (
                 "`arename` is an async function handed to `each_product()`, which calls it from sync code "
                 'without awaiting (`callback(pk, "Renamed")`)'
@@ -292,18 +301,20 @@ def test_an_async_callable_handed_to_sync_code_that_calls_it_is_reported_at_the_
     assert got[0][2].endswith("pass `rename` itself, the callee is sync code")
 
 
-def test_a_sync_callable_or_one_the_sync_callee_only_stores_is_silent():
+def test_a_sync_callable_or_one_the_sync_callee_stores_or_returns_is_silent():
     code = CALLBACKS + dedent(
         """\
 
 
-        def view(request):
+        async def view(request):
             each_product([1, 2], rename)
             each_product_later([1, 2], sync_to_async(rename))
+            await first_product(arename)
+            await asyncio.gather(*gathered(sync_to_async(rename)))
             return HttpResponse("ok")
         """
     )
-    assert findings(code, "ADJ108") == []
+    assert findings("import asyncio\n" + code, "ADJ108") == []
 
 
 CONSUMER = """\
@@ -359,3 +370,39 @@ def test_helpers_decorated_with_plain_sync_to_async_awaited_outside_consumers_ar
         """
     )
     assert findings(code, "ADJ408") == []
+
+
+def test_a_wrapper_bound_to_a_name_or_handed_to_a_method_that_calls_it_is_reported():
+    code = CALLBACKS + dedent(
+        """\
+
+
+        class Batch:
+            def __init__(self, pks):
+                self.pks = pks
+
+            def each(self, callback):
+                for pk in self.pks:
+                    callback(pk, "Renamed")
+
+            @staticmethod
+            def each_of(pks, callback):
+                for pk in pks:
+                    callback(pk, "Renamed")
+
+
+        def view(request):
+            save = sync_to_async(rename)
+            Batch([1]).each(save)
+            Batch.each_of([1], arename)
+            Batch.each_of([1], rename)
+            return HttpResponse("ok")
+        """
+    )
+    got = findings(code, "ADJ108")
+    assert [(line, message.split(" handed")[0]) for line, _, message in got] == [
+        (48, "`save` is a sync_to_async wrapper"),
+        (49, "`arename` is an async function"),
+    ]
+    assert got[0][2].endswith("pass `rename` itself, the callee is sync code")
+    assert "handed to `Batch.each()`" in got[0][2]

@@ -23,7 +23,10 @@ from dataclasses import dataclass
 import libcst as cst
 
 from asyncdj_lint.analysis.context import FileContext
-from asyncdj_lint.analysis.project_calls import locate, project_function
+from asyncdj_lint.analysis.project_calls import locate
+from asyncdj_lint.analysis.values import Function, Value
+from asyncdj_lint.index.functions import FunctionRef
+from asyncdj_lint.rules.adj105_unawaited_orm_coroutine import _coroutine_consumed as coroutine_consumed
 from asyncdj_lint.syntax.walk import FunctionBodyVisitor, Visitor, walk
 
 # Source text that says a sync function handles coroutines itself.
@@ -43,6 +46,19 @@ _STORING_METHODS = frozenset({"append", "insert", "setdefault", "add"})
 # Methods that read one entry of a dict, and that list a dict's entries.
 _ENTRY_READERS = frozenset({"get", "pop", "setdefault"})
 _ENTRY_LISTERS = frozenset({"values", "items"})
+# Where a coroutine is lost at once: a statement, a truth test, an operand.
+_LOSING_PARENTS = (
+    cst.Expr,
+    cst.If,
+    cst.While,
+    cst.IfExp,
+    cst.Assert,
+    cst.BooleanOperation,
+    cst.UnaryOperation,
+    cst.Comparison,
+    cst.BinaryOperation,
+    cst.FormattedStringExpression,
+)
 _EMPTY_CONTAINERS = frozenset({"dict", "list", "set", "OrderedDict", "defaultdict"})
 
 
@@ -63,13 +79,14 @@ def invokes(function: cst.FunctionDef, name: str, *, entries: bool) -> cst.Call 
     text = cst.Module([]).code_for_node(function)
     if any(marker in text for marker in _COROUTINE_AWARE):
         return None
-    finder = _Invocations(name, entries)
+    finder = _Invocations(function, name, entries)
     walk(function.body, finder)
     return finder.found
 
 
 class _Invocations(FunctionBodyVisitor):
-    def __init__(self, name: str, entries: bool) -> None:
+    def __init__(self, function: cst.FunctionDef, name: str, entries: bool) -> None:
+        self.function = function
         self.container = name if entries else None
         # Local names that hold what is called: the parameter, or an entry read from the container.
         self.callables = set() if entries else {name}
@@ -118,10 +135,26 @@ class _Invocations(FunctionBodyVisitor):
             return
         func = node.func
         called = (isinstance(func, cst.Name) and func.value in self.callables) or self._entry(func)
-        # (the call itself is not on `_parents` yet.) A coroutine handed to another call may be
-        # run by it: `asyncio.run(handler())`, a task.
-        if called and not (self._parents and isinstance(self._parents[-1], cst.Arg)):
+        if called and self._parents and self._drops(node, self._parents[-1]):
             self.found = node
+
+    def _drops(self, call: cst.Call, parent: cst.CSTNode) -> bool:
+        """Whether the coroutine the call makes is lost where it sits (the call itself is not on
+        `_parents` yet). One handed to another call, stored, or returned may still be awaited
+        by whoever gets it; a view's return hands it to Django, which does not."""
+        if isinstance(parent, cst.Return):
+            params = self.function.params.params
+            return bool(params) and params[0].name.value == "request"
+        if isinstance(parent, cst.Assign):
+            targets = parent.targets
+            return (
+                len(targets) == 1
+                and isinstance(targets[0].target, cst.Name)
+                and not coroutine_consumed(self.function, targets[0].target.value)
+            )
+        if isinstance(parent, (cst.Attribute, cst.Subscript)):
+            return parent.value is call
+        return isinstance(parent, _LOSING_PARENTS)
 
     def _entry(self, expr: cst.BaseExpression) -> bool:
         """`container[key]` or `container.get(key)`."""
@@ -438,18 +471,21 @@ def _argument_for(factory: cst.FunctionDef, call: cst.Call, param: str) -> str |
 # -- callbacks ---------------------------------------------------------------
 
 
-def callback_caller(ctx: FileContext, arg: cst.Arg, call: cst.Call) -> SyncCall | None:
-    """Where the sync project function `call` calls, without awaiting, what `arg` hands it."""
-    ref = project_function(ctx.index, ctx.infer(call.func))
-    if ref is None or ctx.index.functions.call_kind(ref) != "sync":
-        return None
+def callback_caller(
+    ctx: FileContext, arg: cst.Arg, call: cst.Call, ref: FunctionRef, callee: Value | None
+) -> SyncCall | None:
+    """Where the sync project function `ref` (`callee`, called by `call`) calls, without
+    awaiting, what `arg` hands it."""
     located = locate(ctx.project, ref)
     if located is None:
         return None
     function = located[2]
-    param = _parameter_of(
-        function, call, arg, bound=ref.decl.owner is not None and isinstance(call.func, cst.Attribute)
+    # `self` (or `cls`) is bound when the method is reached through an object, or is a classmethod.
+    decorators = {name.rsplit(".", 1)[-1] for name in ref.decl.decorators}
+    bound = "staticmethod" not in decorators and (
+        "classmethod" in decorators or (isinstance(callee, Function) and callee.receiver is not None)
     )
+    param = _parameter_of(function, call, arg, bound=bound)
     if param is None:
         return None
     found = invokes(function, param, entries=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.analysis.project_calls import is_generator, project_function
-from asyncdj_lint.analysis.scopes import ParamBinding
+from asyncdj_lint.analysis.scopes import ParamBinding, ValueBinding
 from asyncdj_lint.facts.bridges import SYNC_TO_ASYNC, qualname_of
 from asyncdj_lint.facts.django_async_api import AUTH_FUNCTIONS, AUTH_MODULE, SHORTCUTS
 from asyncdj_lint.fixes import Fix, FixAvailability, Safety
@@ -301,37 +301,53 @@ def rename_all(request):
     def _handed_to_sync_code(self, call: cst.Call) -> None:
         """An `async def` or a `sync_to_async(f)` wrapper passed to a sync project function that
         calls it without awaiting."""
-        candidates = [arg for arg in call.args if not arg.star and self._async_callable(arg.value)]
-        if not candidates:
+        if not call.args:
             return
-        for arg in candidates:
-            caller = callback_caller(self.ctx, arg, call)
+        callee = self.ctx.infer(call.func)
+        ref = project_function(self.ctx.index, callee)
+        if ref is None or self.ctx.index.functions.call_kind(ref) != "sync":
+            return
+        for arg in call.args:
+            if arg.star:
+                continue
+            wrapped = self._async_callable(arg.value)
+            if wrapped is None:
+                continue
+            caller = callback_caller(self.ctx, arg, call, ref, callee)
             if caller is None:
                 continue
-            text = self.ctx.snippet(arg.value)
-            bridged = isinstance(arg.value, cst.Call)
-            advice = (
-                f"pass `{self.ctx.snippet(arg.value.args[0].value)}` itself, the callee is sync code"
-                if isinstance(arg.value, cst.Call) and arg.value.args
-                else "hand it a sync function"
-            )
+            if isinstance(wrapped, cst.BaseExpression):
+                kind = "a sync_to_async wrapper"
+                advice = f"pass `{self.ctx.snippet(wrapped)}` itself, the callee is sync code"
+            else:
+                kind, advice = "an async function", "hand it a sync function"
             self.report(
                 arg.value,
-                f"`{text}` is {'a sync_to_async wrapper' if bridged else 'an async function'} handed to "
-                f"`{caller.function}`, which calls it from sync code without awaiting "
-                f"(`{self.ctx.snippet(caller.call)}`): each call makes a coroutine that never runs; {advice}",
+                f"`{self.ctx.snippet(arg.value)}` is {kind} handed to `{caller.function}`, which calls it "
+                f"from sync code without awaiting (`{self.ctx.snippet(caller.call)}`): each call makes a "
+                f"coroutine that never runs; {advice}",
             )
 
-    def _async_callable(self, expr: cst.BaseExpression) -> bool:
-        """`sync_to_async(f)` (not called), or a name of a project `async def`."""
+    def _async_callable(self, expr: cst.BaseExpression) -> cst.BaseExpression | bool | None:
+        """What `sync_to_async(f)` wraps (`f`), also through a name bound to the wrapper; True for
+        a project `async def` (or a `@sync_to_async` one); None for anything else."""
         if isinstance(expr, cst.Call):
-            return len(expr.args) >= 1 and qualname_of(self.ctx.infer(expr.func)) in SYNC_TO_ASYNC
-        if not isinstance(expr, (cst.Name, cst.Attribute)):
-            return False
+            if expr.args and qualname_of(self.ctx.infer(expr.func)) in SYNC_TO_ASYNC:
+                return expr.args[0].value
+            return None
+        if isinstance(expr, cst.Name):
+            found = self.ctx.scope.lookup(expr.value)
+            bindings = found[1] if found is not None else []
+            if len(bindings) == 1 and isinstance(bindings[0], ValueBinding):
+                bound = bindings[0].node
+                if isinstance(bound, cst.Call):
+                    return self._async_callable(bound)
+        elif not isinstance(expr, cst.Attribute):
+            return None
         ref = project_function(self.ctx.index, self.ctx.infer(expr))
         if ref is None or is_generator(self.ctx.project, ref):
-            return False
-        return self.ctx.index.functions.call_kind(ref) in ("async", "thread")
+            return None
+        return True if self.ctx.index.functions.call_kind(ref) in ("async", "thread") else None
 
     def _coroutine_of(self, call: cst.Call) -> str | None:
         """What coroutine the call creates, as the message names it; None when it makes none."""
