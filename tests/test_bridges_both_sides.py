@@ -406,3 +406,62 @@ def test_a_wrapper_bound_to_a_name_or_handed_to_a_method_that_calls_it_is_report
     ]
     assert got[0][2].endswith("pass `rename` itself, the callee is sync code")
     assert "handed to `Batch.each()`" in got[0][2]
+
+
+BRIDGED_RESULTS = """\
+from asgiref.sync import sync_to_async
+from django.http import JsonResponse
+from shop.models import Order, Product
+
+
+def products():
+    return Product.objects.filter(name__startswith="a")
+
+
+def one_order(pk):
+    return Order.objects.get(pk=pk)
+
+
+def product_names():
+    return [p.name for p in Product.objects.all()]
+"""
+
+
+def test_what_a_bridged_call_returns_is_followed_onto_the_loop():
+    code = BRIDGED_RESULTS + dedent(
+        """\
+
+
+        async def listing(request):
+            qs = await sync_to_async(products)()
+            return JsonResponse({"n": [p.name for p in qs]})
+
+
+        async def by_manager(request, pk):
+            order = await sync_to_async(Order.objects.get)(pk=pk)
+            return JsonResponse({"n": order.customer.name})
+
+
+        async def by_helper(request, pk):
+            order = await sync_to_async(one_order)(pk)
+            return JsonResponse({"n": order.customer.name})
+        """
+    )
+    got = [(line, code_) for line, code_, _ in findings(code, "ADJ102", "ADJ201")]
+    assert got == [(20, "ADJ102"), (25, "ADJ201"), (30, "ADJ201")]
+
+
+def test_what_a_bridged_call_returns_used_correctly_is_silent():
+    code = BRIDGED_RESULTS + dedent(
+        """\
+
+
+        async def listing(request):
+            qs = await sync_to_async(products)()
+            names = await sync_to_async(product_names)()
+            order = await sync_to_async(Order.objects.select_related("customer").get)(pk=1)
+            count = await qs.acount()
+            return JsonResponse({"n": [p.name async for p in qs], "c": order.customer.name, "m": names})
+        """
+    )
+    assert findings(code, "ADJ102", "ADJ201", "ADJ301") == []

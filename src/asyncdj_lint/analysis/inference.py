@@ -221,7 +221,7 @@ class Inference:
             if result is not None or not isinstance(receiver, (Instance, ProjectObject, SuperProxy, Symbol)):
                 return result
         if isinstance(func, cst.Call):
-            return self._bridged_construction(func, scope)
+            return self._bridged_call(func, scope)
         callee = self._infer(func, scope)
         if callee is PENDING:
             return PENDING
@@ -237,19 +237,31 @@ class Inference:
             return project_calls.call_result(self, callee)
         return None
 
-    def _bridged_construction(self, bridge: cst.Call, scope: Scope) -> _Inferred:
-        """`sync_to_async(Client)(...)`: awaiting it gives the instance the class makes in the
-        thread; its methods, called later, run wherever they are called."""
+    def _bridged_call(self, bridge: cst.Call, scope: Scope) -> _Inferred:
+        """`sync_to_async(f)(...)`: awaiting it gives what `f(...)` returns in the thread: the
+        instance a class makes (its methods, called later, run wherever they are called), an
+        ORM method's row or QuerySet, a project function's return value."""
         if len(bridge.args) != 1 or bridge.args[0].keyword is not None or bridge.args[0].star:
             return None
         runner = self._infer(bridge.func, scope)
         if runner is PENDING or not isinstance(runner, Symbol) or runner.qualname not in SYNC_TO_ASYNC:
             return None
-        wrapped = self._infer(bridge.args[0].value, scope)
+        wrapped_expr = bridge.args[0].value
+        if isinstance(wrapped_expr, cst.Attribute):
+            receiver = self._infer(wrapped_expr.value, scope)
+            if receiver is PENDING:
+                return PENDING
+            if isinstance(receiver, ORM_LAZY):
+                return AsyncResult(self.method_result(receiver, wrapped_expr.attr.value))
+        wrapped = self._infer(wrapped_expr, scope)
         if wrapped is PENDING:
             return PENDING
-        if isinstance(wrapped, Symbol) and self.index.functions.is_project_class(wrapped.qualname):
-            return AsyncResult(project_calls.call_result(self, wrapped))
+        if isinstance(wrapped, ModelClass):
+            return AsyncResult(Instance(wrapped.model))
+        if isinstance(wrapped, Symbol):
+            result = project_calls.call_result(self, wrapped)
+            # `sync_to_async` of an async function fails at once (ADJ401's TypeError): no result.
+            return None if isinstance(result, AsyncResult) else AsyncResult(result)
         return None
 
     def _shortcut_result(self, call: cst.Call, scope: Scope, *, is_async: bool) -> Value | None:

@@ -9,7 +9,7 @@ import libcst as cst
 from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.helpers import Chain, Fact, called_here, read_here
 from asyncdj_lint.analysis.scopes import ValueBinding
-from asyncdj_lint.analysis.values import Instance
+from asyncdj_lint.analysis.values import Instance, ModelClass, Symbol
 from asyncdj_lint.diagnostics import Severity
 from asyncdj_lint.facts import orm_api
 from asyncdj_lint.fixes import Fix
@@ -49,9 +49,9 @@ def wrap_advice(ctx: FileContext, call: cst.Call) -> str:
     return f"`await sync_to_async({ctx.snippet(call.func)})(...)`"
 
 
-def _constructor_only(ctx: FileContext, call: cst.Call) -> str:
-    """Where `obj.method()` is called on an `obj = await sync_to_async(Class)(...)`: a note that
-    the bridge ran only the constructor in a thread."""
+def _bridged_only(ctx: FileContext, call: cst.Call) -> str:
+    """Where `obj.method()` is called on an `obj = await sync_to_async(Class)(...)` (or of a
+    factory function): a note that the bridge ran only the constructor (or the factory) in a thread."""
     func = call.func
     if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
         return ""
@@ -64,9 +64,18 @@ def _constructor_only(ctx: FileContext, call: cst.Call) -> str:
     bridge = value.expression.func
     if not isinstance(bridge, cst.Call) or not is_sync_to_async(ctx, bridge) or not bridge.args:
         return ""
+    wrapped = bridge.args[0].value
+    made = ctx.infer(wrapped)
+    if isinstance(made, ModelClass) or (
+        isinstance(made, Symbol) and ctx.index.functions.is_project_class(made.qualname)
+    ):
+        return (
+            f" (`{ctx.snippet(bridge)}` ran only the constructor in a thread; the object's methods run "
+            "where they are called)"
+        )
     return (
-        f" (`{ctx.snippet(bridge)}` ran only the constructor in a thread; the object's methods run "
-        "where they are called)"
+        f" (`{ctx.snippet(bridge)}` ran only `{ctx.snippet(wrapped)}()` in a thread; the methods of what "
+        "it returned run where they are called)"
     )
 
 
@@ -84,7 +93,7 @@ class ChainReports:
     def visit_Call(self, node: cst.Call) -> None:
         chain = helper_chain(self.ctx, node, self.severity)
         if chain is not None:
-            advice = wrap_advice(self.ctx, node) + _constructor_only(self.ctx, node)
+            advice = wrap_advice(self.ctx, node) + _bridged_only(self.ctx, node)
             self._report_chain(node, chain, advice, bridge_fix(self.ctx, node))
 
     def visit_Attribute(self, node: cst.Attribute) -> None:

@@ -54,7 +54,9 @@ class QuerySetEvaluatedInAsync(Rule):
         "row into the QuerySet's result cache at once: after it (in the same function, or in a "
         "project function the QuerySet was passed to and awaited), `len()`, truth tests, `in`, "
         "indexing and iteration of that same name run no query and are not reported, until "
-        "the name is bound again."
+        "the name is bound again. A QuerySet that `await sync_to_async(f)()` returns from a "
+        "project function was only built in the thread: evaluating it afterwards is reported "
+        "as any other."
     )
     invalid = (
         Example(
@@ -92,6 +94,29 @@ async def has_products(request):
                 Expected(
                     "6:8-6:46",
                     "testing `Product.objects.filter(available=True)` for truth evaluates the QuerySet on the event loop and raises SynchronousOnlyOperation; use `await Product.objects.filter(available=True).aexists()`",
+                ),
+            ),
+        ),
+        Example(
+            """\
+from asgiref.sync import sync_to_async
+from django.http import JsonResponse
+from shop.models import Product
+
+
+def available_products():
+    return Product.objects.filter(available=True)
+
+
+async def product_names(request):
+    products = await sync_to_async(available_products)()
+    return JsonResponse({"names": [product.name for product in products]})
+""",
+            RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "12:48-12:72",
+                    "a comprehension over `products` evaluates the QuerySet on the event loop and raises SynchronousOnlyOperation; use `async for` in the comprehension",
                 ),
             ),
         ),

@@ -23,7 +23,9 @@ class LazyRelationAccess(Rule):
         "async relation accessor. Load the relation in the query, fetch it explicitly with "
         "`await Customer.objects.aget(pk=order.customer_id)`, or read `order.customer_id`, "
         "which never queries. The rule judges instances whose query it can see: `aget()`, "
-        "`afirst()`, `async for` and their relatives, including inside loops."
+        "`afirst()`, `async for` and their relatives, including inside loops, and the rows "
+        "that `await sync_to_async(Model.objects.get)(...)` or a bridged project function returns: "
+        "the thread ran the query, not the relation's."
     )
     invalid = (
         Example(
@@ -60,6 +62,25 @@ async def order_customers(request):
             expected=(
                 Expected(
                     "8:22-8:36",
+                    '`order.customer` was not loaded by the query: reading it fetches the related Customer with a query on the event loop and raises SynchronousOnlyOperation; add `select_related("customer")` to that query',
+                ),
+            ),
+        ),
+        Example(
+            """\
+from asgiref.sync import sync_to_async
+from django.http import JsonResponse
+from shop.models import Order
+
+
+async def order_detail(request, pk):
+    order = await sync_to_async(Order.objects.get)(pk=pk)
+    return JsonResponse({"customer": order.customer.name})
+""",
+            RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "8:38-8:52",
                     '`order.customer` was not loaded by the query: reading it fetches the related Customer with a query on the event loop and raises SynchronousOnlyOperation; add `select_related("customer")` to that query',
                 ),
             ),
