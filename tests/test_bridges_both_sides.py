@@ -232,6 +232,14 @@ def test_a_registry_whose_sync_caller_handles_coroutines_or_whose_caller_is_asyn
 
         def register_later(request):
             return len(HOOKS)
+
+
+        def pick(request, kind):
+            return HANDLERS[kind](request)
+
+
+        async def view(request):
+            return await pick(request, "missing")
         """
     )
     assert findings(code, "ADJ108") == []

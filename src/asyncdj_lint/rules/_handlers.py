@@ -265,8 +265,8 @@ def _registry_callers(
     walk(module, calls)
     callers: dict[str, SyncCall] = {}
     for name, function in functions.items():
-        if function.asynchronous is not None:
-            continue
+        if function.asynchronous is not None or name in calls.awaited:
+            continue  # a sync function whose result is awaited hands its coroutines back
         for registry in registries:
             call = invokes(function, registry, entries=True)
             if call is not None:
@@ -307,14 +307,20 @@ def _parameter_registries(
 
 
 class _CallsOf(Visitor):
-    """The module's calls of plain names, by the name called."""
+    """The module's calls of plain names, by the name called, and the names whose calls are awaited."""
 
     def __init__(self) -> None:
         self.by_name: dict[str, list[cst.Call]] = {}
+        self.awaited: set[str] = set()
 
     def visit_Call(self, node: cst.Call) -> None:
         if isinstance(node.func, cst.Name):
             self.by_name.setdefault(node.func.value, []).append(node)
+
+    def visit_Await(self, node: cst.Await) -> None:
+        awaited = node.expression
+        if isinstance(awaited, cst.Call) and isinstance(awaited.func, cst.Name):
+            self.awaited.add(awaited.func.value)
 
 
 def _stored(
