@@ -473,3 +473,71 @@ def test_what_a_bridged_call_returns_used_correctly_is_silent():
         """
     )
     assert findings(code, "ADJ102", "ADJ201", "ADJ301") == []
+
+
+COROUTINE_RESULTS = """\
+import asyncio
+
+from django.http import HttpResponse
+from shop.models import Product
+
+
+async def product_count():
+    return await Product.objects.acount()
+"""
+
+
+def test_a_project_coroutine_iterated_or_handed_to_a_builtin_or_a_response_is_reported():
+    code = COROUTINE_RESULTS + dedent(
+        """\
+
+
+        def stock(request):
+            return HttpResponse(product_count())
+
+
+        def label(request):
+            return HttpResponse(str(product_count()))
+
+
+        def each(request):
+            for digit in product_count():
+                pass
+            return HttpResponse(len([d for d in product_count()]))
+
+
+        async def stock_async(request):
+            return HttpResponse(product_count())
+        """
+    )
+    got = [
+        (d.line, d.message.split(": ", 1)[1].split(";")[0]) for d in lint_snippet(code, select=("ADJ108",))
+    ]
+    assert got == [
+        (12, "`HttpResponse()` gets the coroutine object instead of its result"),
+        (16, "`str()` gets the coroutine object instead of its result"),
+        (20, "a coroutine is not iterable (TypeError: 'coroutine' object is not iterable)"),
+        (22, "a coroutine is not iterable (TypeError: 'coroutine' object is not iterable)"),
+        (26, "`HttpResponse()` gets the coroutine object instead of its result"),
+    ]
+    [fixable] = [d for d in lint_snippet(code, select=("ADJ108",)) if d.fix is not None]
+    assert fixable.line == 26
+
+
+def test_a_project_coroutine_handed_to_a_runner_or_iterated_after_awaiting_is_silent():
+    code = COROUTINE_RESULTS + dedent(
+        """\
+
+
+        def stock(request):
+            return HttpResponse(asyncio.run(product_count()))
+
+
+        async def each(request):
+            for digit in str(await product_count()):
+                pass
+            task = asyncio.ensure_future(product_count())
+            return HttpResponse(await task)
+        """
+    )
+    assert findings(code, "ADJ108") == []

@@ -6,6 +6,7 @@ import libcst as cst
 
 from asyncdj_lint.analysis.project_calls import is_generator, project_function
 from asyncdj_lint.analysis.scopes import ParamBinding, ValueBinding
+from asyncdj_lint.analysis.values import Builtin
 from asyncdj_lint.facts.bridges import SYNC_TO_ASYNC, qualname_of
 from asyncdj_lint.facts.django_async_api import AUTH_FUNCTIONS, AUTH_MODULE, SHORTCUTS
 from asyncdj_lint.fixes import Fix, FixAvailability, Safety
@@ -35,6 +36,21 @@ _CLIENT_METHODS = frozenset(
         "alogin", "aforce_login", "alogout",
     }
 )  # fmt: skip
+# Builtins and Django's response classes that use their argument as a value: a coroutine
+# handed to them is never run (`HttpResponse(count())` answers "<coroutine object ...>").
+_VALUE_BUILTINS = frozenset(
+    {
+        "str", "int", "float", "bool", "len", "list", "tuple", "set", "frozenset", "dict",
+        "sorted", "sum", "min", "max", "any", "all", "repr", "print", "round", "abs", "enumerate",
+    }
+)  # fmt: skip
+_RESPONSE_CLASSES = frozenset(
+    {
+        f"{module}.{name}"
+        for module in ("django.http", "django.http.response")
+        for name in ("HttpResponse", "JsonResponse", "StreamingHttpResponse", "FileResponse")
+    }
+)
 # What may be done to a coroutine object without running it wrongly.
 _COROUTINE_METHODS = frozenset({"send", "throw", "close", "__await__"})
 
@@ -71,7 +87,10 @@ class UnawaitedCoroutine(Rule):
         "coroutine, not a response), and "
         "for `get_response(request)` in an async middleware. `async_to_sync(f(x))` hands "
         "asgiref the coroutine instead of the function: `TypeError: 'coroutine' object is not "
-        "callable`. An `async def` stored in a registry (a module-level dict or list, also "
+        "callable`. Iterated with a plain `for`, a coroutine raises `TypeError: 'coroutine' object is "
+        "not iterable`; handed to a builtin (`str()`, `len()`) or a response class "
+        "(`HttpResponse(count())` answers `<coroutine object ...>`), it is used as a value. "
+        "An `async def` stored in a registry (a module-level dict or list, also "
         "through a registering decorator) whose entries sync code calls, or handed to a sync project "
         "function as a callback (itself, or wrapped as `sync_to_async(f)`) that the function calls, "
         "drops a coroutine at each of those calls: it is reported where it is stored or handed over, "
@@ -139,6 +158,54 @@ def stats(request):
                 Expected(
                     "10:38-10:53",
                     "`product_count()` creates a coroutine of `product_count()` that is never awaited: the coroutine object is stored where its result belongs (a JSON response of it fails with TypeError: Object of type coroutine is not JSON serializable); from sync code run it as `async_to_sync(product_count)(...)`",
+                ),
+            ),
+        ),
+        Example(
+            """\
+from django.http import HttpResponse
+from shop.models import Product
+
+
+async def product_names():
+    return [name async for name in Product.objects.values_list("name", flat=True)]
+
+
+def catalogue(request):
+    lines = [name.upper() for name in product_names()]
+    return HttpResponse("\\n".join(lines))
+""",
+            Outcome(
+                exception="builtins.TypeError",
+                message="'coroutine' object is not iterable",
+                warning="RuntimeWarning",
+                warning_message="coroutine 'product_names' was never awaited",
+            ),
+            expected=(
+                Expected(
+                    "10:39-10:54",
+                    "`product_names()` creates a coroutine of `product_names()` that is never awaited: a coroutine is not iterable (TypeError: 'coroutine' object is not iterable); from sync code run it as `async_to_sync(product_names)(...)`",
+                ),
+            ),
+        ),
+        Example(
+            """\
+from django.http import HttpResponse
+from shop.models import Product
+
+
+async def product_count():
+    return await Product.objects.acount()
+
+
+def stock(request):
+    return HttpResponse(product_count())
+""",
+            Outcome(warning="RuntimeWarning", warning_message="coroutine 'product_count' was never awaited"),
+            expected=(
+                Expected(
+                    "10:25-10:40",
+                    "`product_count()` creates a coroutine of `product_count()` that is never awaited: `HttpResponse()` gets the coroutine object instead of its result; from sync code run it as `async_to_sync(product_count)(...)`",
                 ),
             ),
         ),
@@ -277,18 +344,24 @@ def rename_all(request):
         if problem is None:
             return
         text = self.ctx.snippet(node)
+        outer = self.ctx.parent(2)
+        handed_to_async_to_sync = (
+            isinstance(self.ctx.parent(), cst.Arg)
+            and isinstance(outer, cst.Call)
+            and is_async_to_sync(self.ctx, outer)
+        )
         if self.ctx.on_loop:
             advice = f"write `await {text}`"
         elif isinstance(node.func, cst.Call):
             advice = "call the function itself here, it is sync code"
-        elif isinstance(self.ctx.parent(), cst.Arg):
+        elif handed_to_async_to_sync:
             advice = (
                 f"pass the function and call the wrapper: `async_to_sync({self.ctx.snippet(node.func)})(...)`"
             )
         else:
             advice = f"from sync code run it as `async_to_sync({self.ctx.snippet(node.func)})(...)`"
         # `await` where the code is an `async def` body: not for a coroutine handed to async_to_sync.
-        awaitable = can_await(self.ctx) and not isinstance(self.ctx.parent(), cst.Arg)
+        awaitable = can_await(self.ctx) and not handed_to_async_to_sync
         fix = (
             Fix("Add `await`", Safety.SAFE, tuple(await_call(node, self.ctx.parent()))) if awaitable else None
         )
@@ -410,15 +483,27 @@ def rename_all(request):
                 "the coroutine object is stored where its result belongs (a JSON response of it fails with "
                 "TypeError: Object of type coroutine is not JSON serializable)"
             )
+        if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is call and parent.asynchronous is None:
+            return "a coroutine is not iterable (TypeError: 'coroutine' object is not iterable)"
         outer = self.ctx.parent(2)
         if isinstance(parent, cst.Arg) and isinstance(outer, cst.Call) and is_async_to_sync(self.ctx, outer):
             return (
                 "`async_to_sync` takes the async function, and calling it with a coroutine raises "
                 "TypeError: 'coroutine' object is not callable"
             )
+        if isinstance(parent, cst.Arg) and isinstance(outer, cst.Call) and self._takes_values(outer):
+            return f"`{self.ctx.snippet(outer.func)}()` gets the coroutine object instead of its result"
         if isinstance(parent, cst.Assign) and self._assigned_and_dropped(parent):
             return "the name holds the coroutine, and it is only read as if it were the result"
         return None
+
+    def _takes_values(self, call: cst.Call) -> bool:
+        """A builtin or a Django response class, which use what they get as a value: never a
+        coroutine runner (`asyncio.run`, `gather`, a task)."""
+        callee = self.ctx.infer(call.func)
+        if isinstance(callee, Builtin):
+            return callee.name in _VALUE_BUILTINS
+        return qualname_of(callee) in _RESPONSE_CLASSES
 
     def _assigned_and_dropped(self, assign: cst.Assign) -> bool:
         """`x = f()` where `x` is never awaited, passed on, returned or stored, only read from."""
