@@ -368,17 +368,23 @@ class _Stores(Visitor):
                         self.found.append(Registration(element, element.value, place.value))
 
     def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
-        if (
-            isinstance(func, cst.Attribute)
-            and func.attr.value in _STORING_METHODS
-            and isinstance(func.value, cst.Name)
-            and func.value.value in self.registries
-            and node.args
-        ):
-            stored = node.args[-1].value
-            if isinstance(stored, cst.Name) and stored.value in self.async_functions:
-                self.found.append(Registration(node, stored.value, func.value.value))
+        stored = _stored_name(node)
+        if stored is not None and stored[0] in self.registries and stored[1] in self.async_functions:
+            self.found.append(Registration(node, stored[1], stored[0]))
+
+
+def _stored_name(call: cst.Call) -> tuple[str, str] | None:
+    """(container, name) for `container.append(name)` and the other storing methods."""
+    func = call.func
+    if (
+        isinstance(func, cst.Attribute)
+        and func.attr.value in _STORING_METHODS
+        and isinstance(func.value, cst.Name)
+        and call.args
+        and isinstance(call.args[-1].value, cst.Name)
+    ):
+        return func.value.value, call.args[-1].value.value
+    return None
 
 
 def _elements(value: cst.BaseExpression) -> list[cst.BaseExpression]:
@@ -444,17 +450,9 @@ class _ParameterStores(Visitor):
                 self.found.append(place.value.value)
 
     def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
-        if (
-            isinstance(func, cst.Attribute)
-            and func.attr.value in _STORING_METHODS
-            and isinstance(func.value, cst.Name)
-            and node.args
-            and isinstance(node.args[-1].value, cst.Name)
-            and self.params
-            and node.args[-1].value.value in self.params[-1]
-        ):
-            self.found.append(func.value.value)
+        stored = _stored_name(node)
+        if stored is not None and self.params and stored[1] in self.params[-1]:
+            self.found.append(stored[0])
 
 
 def _argument_for(factory: cst.FunctionDef, call: cst.Call, param: str) -> str | None:
