@@ -541,3 +541,117 @@ def test_a_project_coroutine_handed_to_a_runner_or_iterated_after_awaiting_is_si
         """
     )
     assert findings(code, "ADJ108") == []
+
+
+def test_registries_filled_and_read_in_every_written_form_are_reported_where_the_handler_is_stored():
+    code = dedent(
+        """\
+        from collections import defaultdict
+
+        from django.http import HttpResponse
+
+        ROUTES: dict = dict()
+        LISTENERS = defaultdict(list)
+        HOOKS = []
+        CHECKS = {}
+
+
+        def route(handler):
+            ROUTES[handler.__name__] = handler
+            return handler
+
+
+        def check(handler):
+            CHECKS.setdefault(handler.__name__, handler)
+            return handler
+
+
+        @route
+        async def home(request):
+            return HttpResponse("home")
+
+
+        @check
+        async def healthy():
+            return True
+
+
+        async def on_save(instance):
+            return None
+
+
+        async def on_delete(instance):
+            return None
+
+
+        TABLE = {"save": on_save}
+        LISTENERS["delete"] = on_delete
+        HOOKS.insert(0, on_save)
+
+
+        def serve(request, name):
+            return ROUTES.get(name)(request)
+
+
+        def notify(event, instance, table=TABLE):
+            table[event](instance)
+
+
+        def broadcast(instance, *, listeners):
+            for _, listener in listeners.items():
+                listener(instance)
+
+
+        def run_hooks(instance):
+            for hook in HOOKS:
+                if hook(instance):
+                    return True
+            return False
+
+
+        def all_healthy():
+            for probe in CHECKS.values():
+                if not probe():
+                    return False
+            return True
+
+
+        def fire(instance):
+            broadcast(instance, listeners=LISTENERS)
+        """
+    )
+    got = [(line, message.split("`")[5]) for line, _, message in findings(code, "ADJ108")]
+    assert got == [(21, "ROUTES"), (26, "CHECKS"), (39, "TABLE"), (40, "LISTENERS"), (41, "HOOKS")]
+
+
+def test_a_registry_read_by_a_nested_function_or_only_handed_on_is_silent():
+    code = dedent(
+        """\
+        import asyncio
+
+        HANDLERS = {}
+
+
+        async def on_save(instance):
+            return None
+
+
+        HANDLERS["save"] = on_save
+
+
+        def later(event):
+            def run(instance):
+                return HANDLERS[event](instance)
+
+            return run
+
+
+        def run_now(event, instance):
+            asyncio.run(HANDLERS[event](instance))
+
+
+        def collect(event, instance):
+            return [HANDLERS[event](instance)]
+        """
+    )
+    assert findings(code, "ADJ108") == []
