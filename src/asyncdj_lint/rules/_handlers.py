@@ -26,7 +26,7 @@ from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.project_calls import locate
 from asyncdj_lint.analysis.values import Function, Value
 from asyncdj_lint.index.functions import FunctionRef
-from asyncdj_lint.rules.adj105_unawaited_orm_coroutine import _coroutine_consumed as coroutine_consumed
+from asyncdj_lint.rules._coroutines import coroutine_consumed
 from asyncdj_lint.syntax.walk import FunctionBodyVisitor, Visitor, walk
 
 # Source text that says a sync function handles coroutines itself.
