@@ -655,3 +655,34 @@ def test_a_registry_read_by_a_nested_function_or_only_handed_on_is_silent():
         """
     )
     assert findings(code, "ADJ108") == []
+
+
+def test_an_async_callable_handed_to_transaction_on_commit_is_reported_and_a_sync_one_is_not():
+    code = dedent(
+        """\
+        from asgiref.sync import async_to_sync, sync_to_async
+        from django.db import transaction
+        from django.http import HttpResponse
+
+
+        async def announce():
+            return None
+
+
+        def record():
+            return None
+
+
+        def create(request):
+            transaction.on_commit(sync_to_async(record))
+            transaction.on_commit(using="default", func=announce)
+            transaction.on_commit(record)
+            transaction.on_commit(async_to_sync(announce))
+            transaction.on_commit(lambda: async_to_sync(announce)())
+            return HttpResponse("ok")
+        """
+    )
+    got = [
+        (line, message.split(" is ")[1].split(" handed")[0]) for line, _, message in findings(code, "ADJ108")
+    ]
+    assert got == [(15, "a sync_to_async wrapper"), (16, "an async function")]

@@ -51,6 +51,8 @@ _RESPONSE_CLASSES = frozenset(
         for name in ("HttpResponse", "JsonResponse", "StreamingHttpResponse", "FileResponse")
     }
 )
+# Django's functions that call the callable they are given from sync code, never awaiting it.
+_SYNC_CALLBACK_RUNNERS = frozenset({"django.db.transaction.on_commit"})
 # What may be done to a coroutine object without running it wrongly.
 _COROUTINE_METHODS = frozenset({"send", "throw", "close", "__await__"})
 
@@ -90,6 +92,8 @@ class UnawaitedCoroutine(Rule):
         "callable`. Iterated with a plain `for`, a coroutine raises `TypeError: 'coroutine' object is "
         "not iterable`; handed to a builtin (`str()`, `len()`) or a response class "
         "(`HttpResponse(count())` answers `<coroutine object ...>`), it is used as a value. "
+        "`transaction.on_commit()` calls its callable from sync code too: an `async def` or a "
+        "`sync_to_async(f)` handed to it never runs. "
         "An `async def` stored in a registry (a module-level dict or list, also "
         "through a registering decorator) whose entries sync code calls, or handed to a sync project "
         "function as a callback (itself, or wrapped as `sync_to_async(f)`) that the function calls, "
@@ -206,6 +210,30 @@ def stock(request):
                 Expected(
                     "10:25-10:40",
                     "`product_count()` creates a coroutine of `product_count()` that is never awaited: `HttpResponse()` gets the coroutine object instead of its result; from sync code run it as `async_to_sync(product_count)(...)`",
+                ),
+            ),
+        ),
+        Example(
+            """\
+from django.db import transaction
+from django.http import HttpResponse
+from shop.models import Product
+
+
+async def publish_new():
+    await Product.objects.filter(name="New").aupdate(available=True)
+
+
+def create_product(request):
+    product = Product.objects.create(name="New", price=1, available=False)
+    transaction.on_commit(publish_new)
+    return HttpResponse(product.pk)
+""",
+            Outcome(warning="RuntimeWarning", warning_message="coroutine 'publish_new' was never awaited"),
+            expected=(
+                Expected(
+                    "12:27-12:38",
+                    "`publish_new` is an async function handed to Django's `transaction.on_commit()`, which calls it from sync code without awaiting: each call makes a coroutine that never runs; hand it a sync function",
                 ),
             ),
         ),
@@ -373,10 +401,18 @@ def rename_all(request):
 
     def _handed_to_sync_code(self, call: cst.Call) -> None:
         """An `async def` or a `sync_to_async(f)` wrapper passed to a sync project function that
-        calls it without awaiting."""
+        calls it without awaiting, or to Django's `transaction.on_commit()`."""
         if not call.args:
             return
         callee = self.ctx.infer(call.func)
+        if qualname_of(callee) in _SYNC_CALLBACK_RUNNERS:
+            for arg in call.args:
+                if not arg.star and (arg.keyword is None or arg.keyword.value == "func"):
+                    wrapped = self._async_callable(arg.value)
+                    if wrapped is not None:
+                        self._report_handed(arg, wrapped, f"Django's `{self.ctx.snippet(call.func)}()`", "")
+                    return
+            return
         ref = project_function(self.ctx.index, callee)
         if ref is None or self.ctx.index.functions.call_kind(ref) != "sync":
             return
@@ -387,19 +423,24 @@ def rename_all(request):
             if wrapped is None:
                 continue
             caller = callback_caller(self.ctx, arg, call, ref, callee)
-            if caller is None:
-                continue
-            if isinstance(wrapped, cst.BaseExpression):
-                kind = "a sync_to_async wrapper"
-                advice = f"pass `{self.ctx.snippet(wrapped)}` itself, the callee is sync code"
-            else:
-                kind, advice = "an async function", "hand it a sync function"
-            self.report(
-                arg.value,
-                f"`{self.ctx.snippet(arg.value)}` is {kind} handed to `{caller.function}`, which calls it "
-                f"from sync code without awaiting (`{self.ctx.snippet(caller.call)}`): each call makes a "
-                f"coroutine that never runs; {advice}",
-            )
+            if caller is not None:
+                self._report_handed(
+                    arg, wrapped, f"`{caller.function}`", f" (`{self.ctx.snippet(caller.call)}`)"
+                )
+
+    def _report_handed(
+        self, arg: cst.Arg, wrapped: cst.BaseExpression | bool, caller: str, where: str
+    ) -> None:
+        if isinstance(wrapped, cst.BaseExpression):
+            kind = "a sync_to_async wrapper"
+            advice = f"pass `{self.ctx.snippet(wrapped)}` itself, the callee is sync code"
+        else:
+            kind, advice = "an async function", "hand it a sync function"
+        self.report(
+            arg.value,
+            f"`{self.ctx.snippet(arg.value)}` is {kind} handed to {caller}, which calls it from sync "
+            f"code without awaiting{where}: each call makes a coroutine that never runs; {advice}",
+        )
 
     def _async_callable(self, expr: cst.BaseExpression) -> cst.BaseExpression | bool | None:
         """What `sync_to_async(f)` wraps (`f`), also through a name bound to the wrapper; True for
