@@ -64,8 +64,37 @@ async def order_customers(request):
                 ),
             ),
         ),
+        Example(
+            """\
+from django.contrib.auth.models import Permission
+from django.http import JsonResponse
+
+
+async def permission_label(request):
+    permission = await Permission.objects.aget(codename="view_product")
+    return JsonResponse({"label": f"{permission.content_type.app_label}.{permission.codename}"})
+""",
+            RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "7:38-7:61",
+                    '`permission.content_type` was not loaded by the query: reading it fetches the related ContentType with a query on the event loop and raises SynchronousOnlyOperation; add `select_related("content_type")` to that query',
+                ),
+            ),
+        ),
     )
     valid = (
+        Example(
+            """\
+from django.contrib.auth.models import Permission
+from django.http import JsonResponse
+
+
+async def permission_label(request):
+    permission = await Permission.objects.select_related("content_type").aget(codename="view_product")
+    return JsonResponse({"label": f"{permission.content_type.app_label}.{permission.codename}"})
+"""
+        ),
         Example(
             """\
 from django.http import JsonResponse

@@ -82,8 +82,52 @@ async def tag_product(request, pk):
     return HttpResponse(status=200)
 """,
         ),
+        Example(
+            """\
+from django.contrib.auth.models import Group, User
+from django.http import HttpResponse
+
+
+async def make_editor(request):
+    user = await User.objects.aget(username="ada")
+    editors, _ = await Group.objects.aget_or_create(name="editors")
+    user.groups.add(editors)
+    return HttpResponse(status=200)
+""",
+            RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "8:5-8:29",
+                    "`user.groups.add()` runs SQL on the event loop and raises SynchronousOnlyOperation; use `await user.groups.aadd(...)`",
+                ),
+            ),
+            fixed="""\
+from django.contrib.auth.models import Group, User
+from django.http import HttpResponse
+
+
+async def make_editor(request):
+    user = await User.objects.aget(username="ada")
+    editors, _ = await Group.objects.aget_or_create(name="editors")
+    await user.groups.aadd(editors)
+    return HttpResponse(status=200)
+""",
+        ),
     )
     valid = (
+        Example(
+            """\
+from django.contrib.auth.models import Group, User
+from django.http import HttpResponse
+
+
+async def make_editor(request):
+    user = await User.objects.aget(username="ada")
+    editors, _ = await Group.objects.aget_or_create(name="editors")
+    await user.groups.aadd(editors)
+    return HttpResponse(status=200)
+"""
+        ),
         Example(
             """\
 from django.http import HttpResponse
