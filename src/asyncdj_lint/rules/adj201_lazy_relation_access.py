@@ -23,7 +23,10 @@ class LazyRelationAccess(Rule):
         "async relation accessor. Load the relation in the query, fetch it explicitly with "
         "`await Customer.objects.aget(pk=order.customer_id)`, or read `order.customer_id`, "
         "which never queries. The rule judges instances whose query it can see: `aget()`, "
-        "`afirst()`, `async for` and their relatives, including inside loops."
+        "`afirst()`, `async for` and their relatives, including inside loops. Django's own "
+        "models count as the project's: `entry.user` of an admin `LogEntry`, "
+        "`permission.content_type`, `redirect.site`, and relations to `settings.AUTH_USER_MODEL`, "
+        "which lead to the model that setting names."
     )
     invalid = (
         Example(

@@ -41,7 +41,9 @@ class RelatedManagerWrite(Rule):
         "`SynchronousOnlyOperation`. Django 4.2 added `aadd()`, `aremove()`, `aset()` and "
         "`aclear()`; the related `acreate()`, `aget_or_create()` and `aupdate_or_create()` "
         "work since 4.1.4 (4.1.0 to 4.1.3 did not set the relation). On older versions "
-        "wrap the call in `sync_to_async`."
+        "wrap the call in `sync_to_async`. The many-to-many managers of Django's own models "
+        "are judged the same: `user.groups`, `user.user_permissions`, `group.permissions`, "
+        "`flatpage.sites`."
     )
     fix_availability = FixAvailability.SOMETIMES
     fix_safety = (
