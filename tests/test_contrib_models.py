@@ -337,3 +337,46 @@ def test_user_lineage_holds_the_fields_of_every_abstract_base():
     assert contrib_models.default_manager("django.contrib.auth.models.User") == (
         "django.contrib.auth.models.UserManager"
     )
+
+
+# -- how the settings are read --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        # Written in an `if` block: it may or may not run.
+        AUTH_ONLY + 'import os\nif os.environ.get("MEMBERS"):\n    AUTH_USER_MODEL = "accounts.Member"\n',
+        # Imported from another module: not a literal here.
+        AUTH_ONLY + "from accounts.conf import AUTH_USER_MODEL\n",
+    ],
+)
+def test_user_model_written_conditionally_or_imported_is_unknown(settings):
+    assert found(GET_USER_MODEL, settings) == []
+
+
+def test_user_model_set_after_a_default_is_the_last_value():
+    settings = AUTH_ONLY + 'AUTH_USER_MODEL = "auth.User"\nAUTH_USER_MODEL = "accounts.Member"\n'
+    assert found(GET_USER_MODEL, settings) == [(10, "ADJ202")]
+
+
+def test_app_config_path_in_installed_apps_installs_the_app():
+    settings = AUTH_ONLY + 'INSTALLED_APPS += ["django.contrib.admin.apps.SimpleAdminConfig"]\n'
+    assert (12, "ADJ102") in found(REVERSE, settings)
+
+
+def test_sync_helper_writing_user_groups_is_reported_at_the_async_call():
+    code = """\
+from django.contrib.auth.models import Group, User
+
+
+def grant(user, group):
+    user.groups.add(group)
+
+
+async def promote(request, pk):
+    user = await User.objects.aget(pk=pk)
+    group = await Group.objects.aget(name="staff")
+    grant(user, group)
+"""
+    assert found(code) == [(11, "ADJ301")]
