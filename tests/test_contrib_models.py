@@ -3,10 +3,21 @@ redirects, and the swappable user model, judged by the rules as project models a
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 
 from asyncdj_lint.facts import contrib_models
+from asyncdj_lint.index.project import ProjectIndex
+from asyncdj_lint.index.store import SourceStore
 from tests.helpers import lint_snippet
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "scripts"))
+from corpus import corpus_root  # scripts/ is not a package
+
+# The release of the corpus's Django (scripts/corpus.py pins it).
+DJANGO_VERSION = (5, 2)
 
 ALL_APPS = """\
 INSTALLED_APPS = [
@@ -380,3 +391,50 @@ async def promote(request, pk):
     grant(user, group)
 """
     assert found(code) == [(11, "ADJ301")]
+
+
+# -- the facts agree with Django's source ----------------------------------------------------
+
+DJANGO_SOURCE = corpus_root() / "django"
+CONTRIB_FILES = (
+    "auth/models.py",
+    "auth/base_user.py",
+    "contenttypes/models.py",
+    "sessions/models.py",
+    "sessions/base_session.py",
+    "sites/models.py",
+    "admin/models.py",
+    "flatpages/models.py",
+    "redirects/models.py",
+)
+
+
+@pytest.fixture(scope="module")
+def from_source() -> ProjectIndex:
+    contrib = DJANGO_SOURCE / "django" / "contrib"
+    if not (DJANGO_SOURCE / ".done").exists():
+        pytest.skip("the corpus's Django is not downloaded (python scripts/corpus.py django)")
+    paths = [contrib / name for name in CONTRIB_FILES]
+    packages = {folder / "__init__.py" for path in paths for folder in (path.parent, contrib, contrib.parent)}
+    return ProjectIndex(SourceStore([*paths, *sorted(packages)]), None)
+
+
+CONCRETE = [qualname for qualname, model in contrib_models.MODELS.items() if not model.abstract]
+
+
+@pytest.mark.parametrize("qualname", CONCRETE)
+def test_fields_and_relations_of_the_facts_are_those_django_declares(from_source, qualname):
+    source = from_source.relations.fields(qualname)
+    facts = ProjectIndex({}).relations.fields(qualname)
+    assert source.concrete, f"{qualname} not read from the source"
+    assert source.relations == facts.relations
+    assert facts.concrete - {"id"} == source.concrete
+    assert facts.primary_keys - {"id"} == source.primary_keys
+
+
+@pytest.mark.parametrize("qualname", list(contrib_models.MANAGERS))
+def test_manager_methods_of_the_facts_are_those_django_defines(from_source, qualname):
+    version = DJANGO_VERSION
+    source = {m.name for m in from_source.custom_methods(qualname).methods if not m.name.startswith("_")}
+    facts = {m.name for m in contrib_models.manager_methods(qualname, version)}
+    assert facts == source
