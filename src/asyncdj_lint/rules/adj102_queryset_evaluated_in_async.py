@@ -99,6 +99,27 @@ async def has_products(request):
         ),
         Example(
             """\
+from django.contrib.auth.models import User
+from django.http import JsonResponse
+
+
+async def my_groups(request):
+    user = await User.objects.aget(username="ada")
+    names = []
+    for group in user.groups.all():
+        names.append(group.name)
+    return JsonResponse({"groups": names})
+""",
+            RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "8:5-9:33",
+                    "`for ... in user.groups.all()` evaluates the QuerySet on the event loop and raises SynchronousOnlyOperation; use `async for ... in user.groups.all()`",
+                ),
+            ),
+        ),
+        Example(
+            """\
 from asgiref.sync import sync_to_async
 from django.http import JsonResponse
 from shop.models import Product
@@ -122,6 +143,20 @@ async def product_names(request):
         ),
     )
     valid = (
+        Example(
+            """\
+from django.contrib.auth.models import User
+from django.http import JsonResponse
+
+
+async def my_groups(request):
+    user = await User.objects.aget(username="ada")
+    names = []
+    async for group in user.groups.all():
+        names.append(group.name)
+    return JsonResponse({"groups": names})
+"""
+        ),
         Example(
             """\
 from django.http import JsonResponse

@@ -25,7 +25,10 @@ class LazyRelationAccess(Rule):
         "which never queries. The rule judges instances whose query it can see: `aget()`, "
         "`afirst()`, `async for` and their relatives, including inside loops, and the rows "
         "that `await sync_to_async(Model.objects.get)(...)` or a bridged project function returns: "
-        "the thread ran the query, not the relation's."
+        "the thread ran the query, not the relation's. Django's own "
+        "models count as the project's: `entry.user` of an admin `LogEntry`, "
+        "`permission.content_type`, `redirect.site`, and relations to `settings.AUTH_USER_MODEL`, "
+        "which lead to the model that setting names."
     )
     invalid = (
         Example(
@@ -68,6 +71,24 @@ async def order_customers(request):
         ),
         Example(
             """\
+from django.contrib.auth.models import Permission
+from django.http import JsonResponse
+
+
+async def permission_label(request):
+    permission = await Permission.objects.aget(codename="view_product")
+    return JsonResponse({"label": f"{permission.content_type.app_label}.{permission.codename}"})
+""",
+            RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "7:38-7:61",
+                    '`permission.content_type` was not loaded by the query: reading it fetches the related ContentType with a query on the event loop and raises SynchronousOnlyOperation; add `select_related("content_type")` to that query',
+                ),
+            ),
+        ),
+        Example(
+            """\
 from asgiref.sync import sync_to_async
 from django.http import JsonResponse
 from shop.models import Order
@@ -87,6 +108,17 @@ async def order_detail(request, pk):
         ),
     )
     valid = (
+        Example(
+            """\
+from django.contrib.auth.models import Permission
+from django.http import JsonResponse
+
+
+async def permission_label(request):
+    permission = await Permission.objects.select_related("content_type").aget(codename="view_product")
+    return JsonResponse({"label": f"{permission.content_type.app_label}.{permission.codename}"})
+"""
+        ),
         Example(
             """\
 from django.http import JsonResponse
