@@ -113,7 +113,16 @@ class Inference:
             return awaited.result if isinstance(awaited, (Coroutine, AsyncResult)) else None
         if isinstance(expr, cst.Subscript):
             return self._infer_subscript(expr, scope)
+        if isinstance(expr, cst.Tuple):
+            return self._infer_tuple(expr, scope)
         return None
+
+    def _infer_tuple(self, expr: cst.Tuple, scope: Scope) -> Tuple | None:
+        """`order, lines` (a function's `return order, lines`): a tuple when an item is known."""
+        if any(isinstance(element, cst.StarredElement) for element in expr.elements):
+            return None
+        items = tuple(self.infer(element.value, scope) for element in expr.elements)
+        return Tuple(items) if any(item is not None for item in items) else None
 
     # -- names ---------------------------------------------------------------
 
@@ -200,7 +209,9 @@ class Inference:
             methods = owner.model.managers.get(attr)
             if methods is None and attr in ("_default_manager", "_base_manager"):
                 methods = QuerySetClass("django.db.models.Manager")
-            return Manager(owner.model, methods) if methods is not None else None
+            if methods is None:
+                return project_calls.model_method(self, owner, attr)
+            return Manager(owner.model, methods)
         if isinstance(owner, Symbol):
             return self.symbol_value(f"{owner.qualname}.{attr}")
         if isinstance(owner, (Instance, ProjectObject, SuperProxy)):
@@ -217,7 +228,9 @@ class Inference:
             if receiver is PENDING:
                 return PENDING
             result = self.method_result(receiver, func.attr.value, call, scope)
-            if result is not None or not isinstance(receiver, (Instance, ProjectObject, SuperProxy, Symbol)):
+            if result is not None or not isinstance(
+                receiver, (Instance, ProjectObject, SuperProxy, Symbol, ModelClass)
+            ):
                 return result
         callee = self._infer(func, scope)
         if callee is PENDING:
@@ -231,7 +244,7 @@ class Inference:
         if isinstance(callee, Symbol) and callee.qualname in _INSTANCE_SHORTCUTS and call.args:
             return self._shortcut_result(call, scope, is_async=_INSTANCE_SHORTCUTS[callee.qualname])
         if isinstance(callee, Symbol):
-            return project_calls.call_result(self, callee)
+            return project_calls.call_result(self, callee, call, scope)
         return None
 
     def _shortcut_result(self, call: cst.Call, scope: Scope, *, is_async: bool) -> Value | None:
