@@ -5,6 +5,9 @@ from __future__ import annotations
 from tests.helpers import lint_snippet
 
 QUERIES = """\
+from django.db.models import QuerySet
+
+from shop.loader import load
 from shop.models import Order, Product
 
 
@@ -43,6 +46,18 @@ async def order_and_count(pk):
     return order, 3
 
 
+def annotated_pair(pk) -> tuple[Order, QuerySet[Product]]:
+    return load(pk)
+
+
+def annotated_rows(pk) -> QuerySet[Product]:
+    return load(pk)
+
+
+def annotated_any(pk) -> tuple[Order, ...]:
+    return load(pk)
+
+
 def forever():
     return forever()
 
@@ -54,7 +69,8 @@ class Catalogue:
 
 
 def found(code: str) -> list[tuple[int, str]]:
-    return [(d.line, d.code) for d in lint_snippet(code, extra_files={"shop/queries.py": QUERIES})]
+    files = {"shop/queries.py": QUERIES, "shop/loader.py": "def load(pk):\n    return pk\n"}
+    return [(d.line, d.code) for d in lint_snippet(code, extra_files=files)]
 
 
 def test_queryset_returned_by_a_function_in_another_module_is_followed():
@@ -168,6 +184,17 @@ def test_tuple_unpacking_of_a_project_functions_result() -> None:
         "    return rows\n"
     )
     assert found(code) == [(5, "ADJ201"), (10, "ADJ102")]
+
+
+def test_a_return_annotation_gives_the_type_the_body_does_not() -> None:
+    code = (
+        "from shop.queries import annotated_any, annotated_pair, annotated_rows\n\n"
+        "async def v(pk):\n"
+        "    order, products = annotated_pair(pk)\n"
+        "    first, *rest = annotated_any(pk)\n"
+        "    return [p.pk for p in products], list(annotated_rows(pk)), order.customer_id\n"
+    )
+    assert found(code) == [(6, "ADJ102"), (6, "ADJ102")]
 
 
 def test_a_local_function_with_the_same_name_is_not_the_imported_one():

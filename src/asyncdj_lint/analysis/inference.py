@@ -185,7 +185,19 @@ class Inference:
         """`product: Product` is an instance; `qs: QuerySet[Product]` a QuerySet."""
         if param.annotation is None:
             return None
-        annotation = param.annotation.annotation
+        return self.annotated(param.annotation.annotation, scope)
+
+    def annotated(self, annotation: cst.BaseExpression, scope: Scope) -> Value | None:
+        """What a value annotated `annotation` is: `Product` an instance (what it loaded unknown),
+        `QuerySet[Product]` a QuerySet, `tuple[Order, QuerySet[Line]]` a tuple of those."""
+        if isinstance(annotation, cst.Subscript) and _is_tuple_annotation(annotation):
+            items = [element.slice for element in annotation.slice]
+            if not all(isinstance(item, cst.Index) for item in items):
+                return None
+            values = tuple(self.annotated(item.value, scope) for item in items if isinstance(item, cst.Index))
+            if any(isinstance(item.value, cst.Ellipsis) for item in items if isinstance(item, cst.Index)):
+                return None
+            return Tuple(values) if any(value is not None for value in values) else None
         if isinstance(annotation, cst.Subscript) and len(annotation.slice) == 1:
             container = self._infer(annotation.value, scope)
             element = annotation.slice[0].slice
@@ -353,6 +365,13 @@ class Inference:
 
 
 _QUERYSET_ANNOTATIONS = frozenset({"django.db.models.QuerySet", "django.db.models.query.QuerySet"})
+_TUPLE_ANNOTATIONS = frozenset({"tuple", "Tuple"})
+
+
+def _is_tuple_annotation(annotation: cst.Subscript) -> bool:
+    container = annotation.value
+    name = container.attr.value if isinstance(container, cst.Attribute) else getattr(container, "value", None)
+    return name in _TUPLE_ANNOTATIONS
 
 
 def _queryset(model: ModelInfo, manager: str) -> QuerySet:

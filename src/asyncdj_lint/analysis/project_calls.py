@@ -417,8 +417,11 @@ def _infer_returns(project: Project, ref: FunctionRef, receiver: Value | None) -
     merged = inference.infer(first, scope)
     for value in others:
         if merged is None:
-            return None
+            break
         merged = merge(merged, inference.infer(value, scope))
+    if merged is None and function.returns is not None and scope.parent is not None:
+        # What the body returns is unknown: the annotation says (`-> tuple[Order, QuerySet[Line]]`).
+        return inference.annotated(function.returns.annotation, scope.parent)
     return merged
 
 

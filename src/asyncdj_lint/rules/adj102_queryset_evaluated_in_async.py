@@ -56,7 +56,8 @@ class QuerySetEvaluatedInAsync(Rule):
         "project function the QuerySet was passed to and awaited), `len()`, truth tests, `in`, "
         "indexing and iteration of that same name run no query and are not reported, until "
         "the name is bound again. A QuerySet is followed where Python keeps it: returned by a "
-        "project function (also as an item of a returned tuple that the caller unpacks), bound by "
+        "project function, as its body or else its return annotation says (also as an item of a "
+        "returned tuple that the caller unpacks), bound by "
         "`:=`, or bound to a name that is `None` on another path (`if qs:` evaluates it on the path "
         "where it is a QuerySet: keep the None check, `qs is not None and await qs.aexists()`)."
     )
