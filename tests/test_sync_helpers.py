@@ -599,3 +599,28 @@ async def names(request):
     found = _helper_findings(code)
     assert [(rule, line) for rule, line, _ in found] == [("ADJ301", 30)]
     assert "eager_names() -> load_names() ->" in found[0][2]
+
+
+def test_the_request_user_passed_to_a_constructor_is_the_request_user_in_init() -> None:
+    code = """\
+from django import forms
+from django.http import JsonResponse
+
+
+class NoteForm(forms.Form):
+    def __init__(self, data, user):
+        super().__init__(data)
+        if user.is_authenticated:
+            self.fields["note"] = forms.CharField()
+
+
+async def create(request):
+    form = NoteForm(request.POST, request.user)
+    return JsonResponse({"ok": form.is_bound})
+"""
+    [(rule, line, message)] = _helper_findings(code)
+    assert (rule, line) == ("ADJ301", 13)
+    assert (
+        "reached from `NoteForm()` on the event loop: NoteForm() -> user.is_authenticated (snippet.py:8)"
+        in message
+    )
