@@ -5,6 +5,8 @@ from __future__ import annotations
 from tests.helpers import lint_snippet
 
 QUERIES = """\
+from typing import Optional
+
 from django.db.models import QuerySet
 
 from shop.loader import load
@@ -55,6 +57,14 @@ def annotated_rows(pk) -> QuerySet[Product]:
 
 
 def annotated_any(pk) -> tuple[Order, ...]:
+    return load(pk)
+
+
+def annotated_optional(pk) -> QuerySet[Product] | None:
+    return load(pk)
+
+
+def annotated_typing_optional(pk) -> Optional[QuerySet[Product]]:
     return load(pk)
 
 
@@ -195,6 +205,17 @@ def test_a_return_annotation_gives_the_type_the_body_does_not() -> None:
         "    return [p.pk for p in products], list(annotated_rows(pk)), order.customer_id\n"
     )
     assert found(code) == [(6, "ADJ102"), (6, "ADJ102")]
+
+
+def test_an_optional_annotation_is_what_it_is_when_it_is_not_none() -> None:
+    code = (
+        "from shop.queries import annotated_optional, annotated_typing_optional\n\n"
+        "async def v(pk):\n"
+        "    products = annotated_optional(pk)\n"
+        "    if products:\n"
+        "        return list(annotated_typing_optional(pk))\n"
+    )
+    assert found(code) == [(5, "ADJ102"), (6, "ADJ102")]
 
 
 def test_a_local_function_with_the_same_name_is_not_the_imported_one():

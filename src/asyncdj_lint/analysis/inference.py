@@ -189,26 +189,31 @@ class Inference:
 
     def annotated(self, annotation: cst.BaseExpression, scope: Scope) -> Value | None:
         """What a value annotated `annotation` is: `Product` an instance (what it loaded unknown),
-        `QuerySet[Product]` a QuerySet, `tuple[Order, QuerySet[Line]]` a tuple of those."""
-        if isinstance(annotation, cst.Subscript) and _is_tuple_annotation(annotation):
-            items = [element.slice for element in annotation.slice]
-            if not all(isinstance(item, cst.Index) for item in items):
-                return None
-            values = tuple(self.annotated(item.value, scope) for item in items if isinstance(item, cst.Index))
-            if any(isinstance(item.value, cst.Ellipsis) for item in items if isinstance(item, cst.Index)):
-                return None
-            return Tuple(values) if any(value is not None for value in values) else None
-        if isinstance(annotation, cst.Subscript) and len(annotation.slice) == 1:
-            container = self._infer(annotation.value, scope)
-            element = annotation.slice[0].slice
-            is_queryset = isinstance(container, Symbol) and container.qualname in _QUERYSET_ANNOTATIONS
-            if is_queryset and isinstance(element, cst.Index):
-                inner = self._infer(element.value, scope)
-                if isinstance(inner, ModelClass):
-                    return _queryset(inner.model, "objects")
+        `QuerySet[Product]` a QuerySet, `tuple[Order, QuerySet[Line]]` a tuple of those;
+        `X | None` and `Optional[X]` what `X` is (as a name that is None on another path)."""
+        if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+            sides = [side for side in (annotation.left, annotation.right) if not _is_none(side)]
+            return self.annotated(sides[0], scope) if len(sides) == 1 else None
+        if not isinstance(annotation, cst.Subscript):
+            value = self._infer(annotation, scope)
+            return Instance(value.model) if isinstance(value, ModelClass) else None
+        items = [element.slice for element in annotation.slice]
+        if not all(isinstance(item, cst.Index) for item in items):
             return None
-        value = self._infer(annotation, scope)
-        return Instance(value.model) if isinstance(value, ModelClass) else None
+        arguments = [item.value for item in items if isinstance(item, cst.Index)]
+        if _is_tuple_annotation(annotation):
+            if any(isinstance(argument, cst.Ellipsis) for argument in arguments):
+                return None  # `tuple[Order, ...]`: any length
+            values = tuple(self.annotated(argument, scope) for argument in arguments)
+            return Tuple(values) if any(value is not None for value in values) else None
+        if len(arguments) != 1:
+            return None
+        container = self._infer(annotation.value, scope)
+        qualname = container.qualname if isinstance(container, Symbol) else None
+        if qualname == "typing.Optional":
+            return self.annotated(arguments[0], scope)
+        inner = self._infer(arguments[0], scope) if qualname in _QUERYSET_ANNOTATIONS else None
+        return _queryset(inner.model, "objects") if isinstance(inner, ModelClass) else None
 
     # -- attributes and calls ----------------------------------------------
 
@@ -366,6 +371,10 @@ class Inference:
 
 _QUERYSET_ANNOTATIONS = frozenset({"django.db.models.QuerySet", "django.db.models.query.QuerySet"})
 _TUPLE_ANNOTATIONS = frozenset({"tuple", "Tuple"})
+
+
+def _is_none(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "None"
 
 
 def _is_tuple_annotation(annotation: cst.Subscript) -> bool:
