@@ -75,6 +75,48 @@ async def reserve(request):
     return HttpResponse("reserved")
 """,
         ),
+        Example(
+            """\
+import time
+
+from django.http import HttpResponse
+
+
+class StockGauge:
+    def __init__(self):
+        time.sleep(0.01)
+        self.level = 3
+
+
+async def stock(request):
+    gauge = StockGauge()
+    return HttpResponse(str(gauge.level))
+""",
+            Outcome(runs_on_loop="time.sleep"),
+            expected=(
+                Expected(
+                    "13:13-13:25",
+                    "`time.sleep()` blocks the event loop for 0.01 s, reached from `StockGauge()` on the event loop: StockGauge() -> time.sleep() (snippet.py:8); use `await sync_to_async(StockGauge)(...)`",
+                ),
+            ),
+            fixed="""\
+import time
+
+from django.http import HttpResponse
+from asgiref.sync import sync_to_async
+
+
+class StockGauge:
+    def __init__(self):
+        time.sleep(0.01)
+        self.level = 3
+
+
+async def stock(request):
+    gauge = await sync_to_async(StockGauge)()
+    return HttpResponse(str(gauge.level))
+""",
+        ),
     )
     valid = (
         Example(
