@@ -16,7 +16,7 @@ from asyncdj_lint import parse_guard
 from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.discovery import python_files
 from asyncdj_lint.facts.deployment import deployment_files
-from asyncdj_lint.facts.django_version import detect_target_django, project_root
+from asyncdj_lint.facts.django_version import NEWEST_LTS, declared_django, project_root
 from asyncdj_lint.gitignore import GitIgnore
 from asyncdj_lint.index.cache import FileState, ResultCache, SummaryCache, template_fingerprint
 from asyncdj_lint.options import LintOptions
@@ -88,7 +88,12 @@ def _excluder(options: LintOptions) -> Callable[[Path], bool]:
 def resolve_options(paths: Sequence[Path], options: LintOptions) -> LintOptions:
     """`options` with the project root and the target Django version filled in."""
     root = options.root or project_root(paths)
-    return replace(options, root=root, target_django=options.target_django or detect_target_django(root))
+    if options.target_django is not None:
+        return replace(options, root=root)
+    declared = declared_django(root)
+    return replace(
+        options, root=root, target_django=declared or NEWEST_LTS, django_declared=declared is not None
+    )
 
 
 class LintSession:
