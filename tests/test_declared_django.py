@@ -18,6 +18,12 @@ async def whoami(request):
 """
 
 
+def _declaring(root, version, views):
+    """ADJ515's findings in `views` of a project whose requirements.txt says `Django>=version`."""
+    write_files(root, {"requirements.txt": f"Django>={version}\n", "views.py": views})
+    return _run(root)
+
+
 def _run(root, *args):
     result = CliRunner().invoke(
         main, ["--no-cache", "--select", "ADJ515", *args, str(root)], catch_exceptions=False
@@ -56,8 +62,7 @@ def test_silent_when_the_version_is_only_asked_for_on_the_command_line(tmp_path)
 
 
 def test_silent_when_the_declared_django_has_the_api(tmp_path):
-    write_files(tmp_path, {"requirements.txt": "Django>=5.0\n", "views.py": VIEW})
-    assert _run(tmp_path) == []
+    assert _declaring(tmp_path, "5.0", VIEW) == []
 
 
 @pytest.mark.parametrize(
@@ -79,8 +84,8 @@ def test_each_family_is_reported_before_its_release(tmp_path, declared, code, ex
         "from django.contrib.auth.models import User\nfrom django.http import HttpResponse\n\n\n"
         f"async def view(request):\n    {code}\n    return HttpResponse()\n"
     )
-    write_files(tmp_path, {"requirements.txt": f"Django>={declared}\n", "views.py": view})
-    assert any(expected in line for line in _run(tmp_path)), _run(tmp_path)
+    found = _declaring(tmp_path, declared, view)
+    assert any(expected in line for line in found), found
 
 
 def test_user_manager_message_names_the_class_and_the_bridge(tmp_path):
@@ -88,8 +93,7 @@ def test_user_manager_message_names_the_class_and_the_bridge(tmp_path):
         "from django.contrib.auth.models import User\n\n\n"
         "async def sign_up(request):\n    return await User.objects.acreate_user('grace')\n"
     )
-    write_files(tmp_path, {"requirements.txt": "Django>=5.1\n", "views.py": view})
-    (found,) = _run(tmp_path)
+    (found,) = _declaring(tmp_path, "5.1", view)
     assert found.endswith(
         "on Django 5.1, the lowest version the project declares, it raises AttributeError: "
         "'UserManager' object has no attribute 'acreate_user'; "
@@ -107,8 +111,7 @@ def test_user_manager_message_names_the_class_and_the_bridge(tmp_path):
     ],
 )
 def test_code_that_tests_for_the_api_first_is_silent(tmp_path, code):
-    write_files(tmp_path, {"requirements.txt": "Django>=4.2\n", "views.py": code})
-    assert _run(tmp_path) == []
+    assert _declaring(tmp_path, "4.2", code) == []
 
 
 def test_the_except_branch_of_a_guard_is_still_judged(tmp_path):
@@ -116,8 +119,7 @@ def test_the_except_branch_of_a_guard_is_still_judged(tmp_path):
         "try:\n    import missing_package\n"
         "except ImportError:\n    from django.core.paginator import AsyncPaginator\n"
     )
-    write_files(tmp_path, {"requirements.txt": "Django>=4.2\n", "views.py": code})
-    (found,) = _run(tmp_path)
+    (found,) = _declaring(tmp_path, "4.2", code)
     assert "views.py:4:39: ADJ515 `AsyncPaginator` is new in Django 6.0" in found
 
 

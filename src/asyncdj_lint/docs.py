@@ -61,7 +61,11 @@ _ASYNC_UNSAFE = (
     "SynchronousOnlyOperation, so the error this rule claims does not happen. The query still "
     "blocks the test's event loop, but in a test suite that is the author's explicit choice "
     "(the variable exists for this), and a finding there would be a false error. Code outside "
-    "test files is judged as usual: the variable is set for the tests, not for production."
+    "test files is judged as usual: the variable is set for the tests, not for production. "
+    "Where the application's own files set it (its settings, `manage.py`/`asgi.py`/`wsgi.py`, a "
+    "`.env` file, a docker-compose `environment:` or a Dockerfile `ENV`), the finding stays an "
+    "error, since the query still blocks the event loop, and its message says so: it blocks "
+    "the loop instead of raising, and where the variable is set."
 )
 
 

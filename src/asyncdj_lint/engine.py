@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import cast
 
@@ -15,6 +16,7 @@ from asyncdj_lint.analysis.project import Project
 from asyncdj_lint.analysis.scopes import Scope, ScopeNode
 from asyncdj_lint.diagnostics import Diagnostic, Severity
 from asyncdj_lint.fixes import Span
+from asyncdj_lint.index.request_path.testing import is_test_module
 from asyncdj_lint.noqa import Suppressions, file_exemption
 from asyncdj_lint.options import LintOptions
 from asyncdj_lint.rules.adj002_unused_noqa import UnusedNoqa
@@ -154,11 +156,34 @@ def lint_module(
         # Django runs these queries instead of raising: the test suite allows it on purpose.
         allowed = {rule.code for rule in rules if rule.sync_only_query}
         ctx.reports = [report for report in ctx.reports if report.code not in allowed]
+    elif ctx.reports and not is_test_module(file.name):
+        where = project.index.request_path.async_unsafe_app(options.settings_module)
+        if where is not None:
+            # The application runs with the guard off: the query blocks the loop, still an error.
+            unguarded = {rule.code for rule in rules if rule.sync_only_query}
+            ctx.reports = [
+                _blocks_instead_of_raising(report, where) if report.code in unguarded else report
+                for report in ctx.reports
+            ]
     check_unused = UnusedNoqa in rules
     if not ctx.reports and not check_unused:
         return []
     enabled = _enabled_codes(options) if check_unused else ()
     return _to_diagnostics(module, file.display, ctx.reports, enabled)
+
+
+_RAISES = "raises SynchronousOnlyOperation"
+
+
+def _blocks_instead_of_raising(report: Report, where: str) -> Report:
+    """The report's message as Django behaves with `DJANGO_ALLOW_ASYNC_UNSAFE` set (at `where`)."""
+    if _RAISES not in report.message:
+        return report
+    told = (
+        "blocks the event loop instead of raising SynchronousOnlyOperation "
+        f"(`DJANGO_ALLOW_ASYNC_UNSAFE` is set at {where})"
+    )
+    return dataclasses.replace(report, message=report.message.replace(_RAISES, told, 1))
 
 
 def _enabled_codes(options: LintOptions) -> tuple[str, ...]:
