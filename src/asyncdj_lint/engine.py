@@ -205,8 +205,8 @@ def _suppressions(module: cst.Module, positions: Mapping[cst.CSTNode, CodeRange]
             own_line.append(node.comment.value)
         elif isinstance(node, cst.SimpleStatementLine) and node.body:
             _cover(starts, found.start.line, positions[node.body[-1]].end.line)
-        elif isinstance(node, cst.BaseCompoundStatement):
-            # The header, up to the line its body starts on (the colon's line).
+        elif isinstance(node, cst.BaseCompoundStatement) and not isinstance(node, cst.Match):
+            # The header, up to the line its body starts on (the colon's line); `match` has cases, no body.
             _cover(starts, found.start.line, positions[node.body].start.line)
     return Suppressions(comments, starts, file_exemption(own_line))
 
