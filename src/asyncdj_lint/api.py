@@ -20,7 +20,7 @@ from asyncdj_lint.facts.django_version import detect_target_django, project_root
 from asyncdj_lint.gitignore import GitIgnore
 from asyncdj_lint.index.cache import FileState, ResultCache, SummaryCache, template_fingerprint
 from asyncdj_lint.options import LintOptions
-from asyncdj_lint.sources import ParseProblem, SourceFile, Sources
+from asyncdj_lint.sources import ParseProblem, SourceFile, Sources, holds
 from asyncdj_lint.suppressions import drop_per_file_ignores
 from asyncdj_lint.workspace import Exclusion
 
@@ -127,6 +127,7 @@ class LintSession:
             self.store.mentions,
             lambda: [f.path for f in self.store.files.values()],
             root=options.root,
+            functions=self.store.functions,
         )
         # What analyses see: the index, function bodies from the store, and the run's memo.
         self.project = Project(self.index, self.store.tree)
@@ -241,7 +242,7 @@ class LintSession:
             source = self.store.sources.read(file.path)
         except OSError:
             return False
-        if any((word.encode() in source) != found for word, found in record.asked.get(name, {}).items()):
+        if any(holds(source, word) != found for word, found in record.asked.get(name, {}).items()):
             return False
         if name in record.followed:
             from asyncdj_lint.analysis.project_calls import code_digest

@@ -200,9 +200,9 @@ class ModelRelations:
             return declaring
         app, _, name = decl.target.rpartition(".")
         app = app or label
-        labelled = (
-            model for model in self._models_named_in_sources(name) if model.rsplit(".", 1)[-1] == name
-        )
+        # Only a module with a class statement that may declare `name` can hold the target.
+        declared = self._models_named_in_sources(f"class {name}")
+        labelled = (model for model in declared if model.rsplit(".", 1)[-1] == name)
         return next((model for model in labelled if self.app_label(model) == app), None) or _builtin_model(
             app, name
         )

@@ -12,9 +12,11 @@ from pathlib import Path
 
 from asyncdj_lint import parse_guard
 from asyncdj_lint.discovery import forget_folders, module_name
+from asyncdj_lint.index import quick
 from asyncdj_lint.index.cache import SummaryCache, content_key
+from asyncdj_lint.index.functions import FunctionDecl
 from asyncdj_lint.index.summary import ModuleSummary, summarize
-from asyncdj_lint.sources import ParsedFile, ParseProblem, SourceFile, Sources
+from asyncdj_lint.sources import DECLARATIONS, ParsedFile, ParseProblem, SourceFile, Sources, holds
 
 
 class SourceStore(Mapping[str, ModuleSummary]):
@@ -80,16 +82,31 @@ class SourceStore(Mapping[str, ModuleSummary]):
         return self.parse(self.files[name]) if name in self.files else None
 
     def mentions(self, name: str, word: str) -> bool:
-        """Whether module `name`'s source holds `word` (for ProjectIndex)."""
+        """Whether module `name`'s source holds `word` (for ProjectIndex; see `holds`)."""
         if name in self._summaries:
             return True
         path = self.files[name].path
         try:
-            found = word.encode() in self.sources.read(path)
+            found = holds(self.sources.read(path), word)
         except OSError:
             found = False
         self.asked.setdefault(path, {})[word] = found
         return found
+
+    def functions(self, name: str) -> Mapping[str, FunctionDecl]:
+        """Module `name`'s function declarations (`summary.functions`), without parsing it with
+        LibCST when it is not summarised yet: read with `ast` (see index.quick)."""
+        if name not in self._summaries:
+            path = self.files[name].path
+            try:
+                found = quick.function_decls(self.sources.read(path))
+            except OSError:
+                found = None
+            if found is not None:
+                # What the result cache asks again of this file: whether these declarations changed.
+                self.asked.setdefault(path, {})[f"{DECLARATIONS}{quick.digest(found)}"] = True
+                return found
+        return self[name].functions
 
     def was_parsed(self, file: SourceFile) -> bool:
         return file.name in self._summaries and self.files.get(file.name) == file
