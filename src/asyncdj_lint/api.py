@@ -357,7 +357,10 @@ def unparsable(problem: ParseProblem) -> Diagnostic:
 
 
 def _may_fire(rule: type[Rule], source: bytes) -> bool:
-    return any(text in source for text in rule.requires_text)
+    """Whether the rule can fire in a file with this source (its walk is skipped otherwise)."""
+    return any(text in source for text in rule.requires_text) and (
+        not rule.requires_async or b"async" in source
+    )
 
 
 @dataclass

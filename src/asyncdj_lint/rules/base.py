@@ -135,6 +135,9 @@ class Rule:
     # The rule can only fire in a file whose source holds one of these byte
     # strings; a file that holds none of any enabled rule's is never walked.
     requires_text: ClassVar[tuple[bytes, ...]] = (b"async",)
+    # The rule reports only inside `async def` code (code on the event loop), so a file
+    # whose source lacks `async` is never walked for it, whatever `requires_text` says.
+    requires_async: ClassVar[bool] = False
     invalid: ClassVar[tuple[Example, ...]]
     valid: ClassVar[tuple[Example, ...]]
 
