@@ -173,18 +173,22 @@ class LintSession:
             (file, source) for file, source in walked if not self._reuse(results, file, source, result)
         ]
         workers = 1 if stdin is not None else _worker_count(len(pending))
-        outcomes = (
-            self._lint_in_workers(pending, workers) if workers > 1 else (self.lint_file(*w) for w in pending)
-        )
-        for done, ((file, source), outcome) in enumerate(zip(pending, outcomes), 1):
-            result.diagnostics.extend(outcome.diagnostics)
-            result.internal_errors.extend(outcome.internal_errors)
-            if saving is not None and not outcome.internal_errors:
-                saving.put(
-                    file.path, _key(file, source), (outcome.diagnostics, store.problems.get(file.path))
-                )
-            if progress is not None:
-                progress(done + len(targets) - len(pending), len(targets))
+
+        def take(outcomes: Iterable[FileOutcome]) -> None:
+            for done, ((file, source), outcome) in enumerate(zip(pending, outcomes), 1):
+                result.diagnostics.extend(outcome.diagnostics)
+                result.internal_errors.extend(outcome.internal_errors)
+                if saving is not None and not outcome.internal_errors:
+                    saving.put(
+                        file.path, _key(file, source), (outcome.diagnostics, store.problems.get(file.path))
+                    )
+                if progress is not None:
+                    progress(done + len(targets) - len(pending), len(targets))
+
+        if workers > 1:
+            take(self._lint_in_workers(pending, workers))
+        else:  # every file in one thread with a deep stack, rather than a thread each
+            parse_guard.run_deep(lambda: take(self.lint_file(*w) for w in pending))
         # Files no rule walked still get their syntax checked, unless the index parsed them.
         for file, source in unwalked:
             if self._reuse(results, file, source, result):
@@ -329,14 +333,17 @@ class LintSession:
                 workers, context, initializer=_start_worker, initargs=(self.options, first)
             )
         )
+        # Files go in chunks, each linted in one thread with a deep stack (see lint_file).
+        chunks = [walked[start : start + _CHUNK] for start in range(0, len(walked), _CHUNK)]
         with pool:
-            for outcome in pool.map(_worker_lint, walked, chunksize=4):
-                self.store.adopt(outcome.summaries, outcome.problems)
-                self.project.followed.update(outcome.followed)
-                for path, words in outcome.asked.items():
-                    self.store.asked.setdefault(path, {}).update(words)
-                self.store.summarised |= outcome.summarised
-                yield outcome
+            for outcomes in pool.map(_worker_lint_chunk, chunks):
+                for outcome in outcomes:
+                    self.store.adopt(outcome.summaries, outcome.problems)
+                    self.project.followed.update(outcome.followed)
+                    for path, words in outcome.asked.items():
+                        self.store.asked.setdefault(path, {}).update(words)
+                    self.store.summarised |= outcome.summarised
+                    yield outcome
         _worker_session = None
 
     def save_cache(self) -> None:
@@ -398,6 +405,13 @@ _followed_sent = 0  # how many of the worker session's followed code digests wen
 def _start_worker(options: LintOptions, first: list[Path]) -> None:
     global _worker_session
     _worker_session = LintSession(options, first)
+
+
+_CHUNK = 4  # files a worker is handed at a time
+
+
+def _worker_lint_chunk(chunk: list[tuple[SourceFile, bytes]]) -> list[FileOutcome]:
+    return parse_guard.run_deep(lambda: [_worker_lint(walked) for walked in chunk])
 
 
 def _worker_lint(walked: tuple[SourceFile, bytes]) -> FileOutcome:
