@@ -221,7 +221,10 @@ class LintSession:
             return None
         assert self.options.root is not None
         results = ResultCache(self.options.root, _settings(self.options))
-        files = {file.path: file for file in self.store.files.values()}
+        # Every file, also one whose module name another file took: a re-run with nothing
+        # changed finds each of them in the record and answers from the cache alone.
+        paths = [*self.store.paths, *(file.path for file in self.store.files.values())]
+        files = {path: self.store.file_for(path) for path in paths}
         changes = results.changed(list(files), self.store.sources.read, lambda path: files[path].is_package)
         by_name = {results.relative(path): file for path, file in files.items()}
         results.keep_others(
@@ -242,6 +245,8 @@ class LintSession:
         record, name = results.record, results.relative(file.path)
         if results.previous_key(name) is None:
             return False
+        if self.store.files.get(file.name) != file:
+            return True  # another file has its module name: the index never reads this one
         try:
             source = self.store.sources.read(file.path)
         except OSError:

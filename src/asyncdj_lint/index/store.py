@@ -29,6 +29,8 @@ class SourceStore(Mapping[str, ModuleSummary]):
         # Every file's bytes and tree, for the index, the rules and the formats alike.
         self.sources = Sources() if sources is None else sources
         self.files: dict[str, SourceFile] = {}
+        # Every file of the project, including those whose module name another file took.
+        self.paths = list(dict.fromkeys(paths))
         forget_folders()
         for path in paths:
             name, is_package = module_name(path)
