@@ -370,9 +370,8 @@ def unparsable(problem: ParseProblem) -> Diagnostic:
 
 def _may_fire(rule: type[Rule], source: bytes) -> bool:
     """Whether the rule can fire in a file with this source (its walk is skipped otherwise)."""
-    return any(text in source for text in rule.requires_text) and (
-        not rule.requires_async or b"async" in source
-    )
+    also = rule.also_requires_text
+    return any(text in source for text in rule.requires_text) and (not also or any(t in source for t in also))
 
 
 @dataclass

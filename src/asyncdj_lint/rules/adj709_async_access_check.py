@@ -26,7 +26,7 @@ class AsyncAccessCheck(Rule):
     )
     django_versions = "4.1 to 6.1"
     requires_text = (b"Mixin",)
-    requires_async = True
+    also_requires_text = (b"async",)
     invalid = (
         Example(
             """\

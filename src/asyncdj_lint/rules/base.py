@@ -135,9 +135,9 @@ class Rule:
     # The rule can only fire in a file whose source holds one of these byte
     # strings; a file that holds none of any enabled rule's is never walked.
     requires_text: ClassVar[tuple[bytes, ...]] = (b"async",)
-    # The rule reports only inside `async def` code (code on the event loop), so a file
-    # whose source lacks `async` is never walked for it, whatever `requires_text` says.
-    requires_async: ClassVar[bool] = False
+    # And, when given, one of these too: `(b"async",)` for a rule that reports only inside
+    # `async def` code (code on the event loop), whatever `requires_text` says.
+    also_requires_text: ClassVar[tuple[bytes, ...]] = ()
     invalid: ClassVar[tuple[Example, ...]]
     valid: ClassVar[tuple[Example, ...]]
 
