@@ -9,8 +9,8 @@ import libcst as cst
 import pytest
 
 from asyncdj_lint.index import quick
+from asyncdj_lint.index.store import DECLARATIONS, holds
 from asyncdj_lint.index.summary import summarize
-from asyncdj_lint.sources import DECLARATIONS, holds
 
 REPO = Path(__file__).resolve().parent.parent
 

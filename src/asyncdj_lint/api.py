@@ -20,7 +20,7 @@ from asyncdj_lint.facts.django_version import detect_target_django, project_root
 from asyncdj_lint.gitignore import GitIgnore
 from asyncdj_lint.index.cache import FileState, ResultCache, SummaryCache, template_fingerprint
 from asyncdj_lint.options import LintOptions
-from asyncdj_lint.sources import ParseProblem, SourceFile, Sources, holds
+from asyncdj_lint.sources import ParseProblem, SourceFile, Sources
 from asyncdj_lint.suppressions import drop_per_file_ignores
 from asyncdj_lint.workspace import Exclusion
 
@@ -251,6 +251,8 @@ class LintSession:
             source = self.store.sources.read(file.path)
         except OSError:
             return False
+        from asyncdj_lint.index.store import holds
+
         if any(holds(source, word) != found for word, found in record.asked.get(name, {}).items()):
             return False
         if name in record.followed:

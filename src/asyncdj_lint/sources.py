@@ -6,13 +6,11 @@ The bottom layer of the package: it imports only parse_guard and lines, beside i
 from __future__ import annotations
 
 import os
-import re
 import stat
 import sys
 import tempfile
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -211,32 +209,3 @@ class Sources:
                 self._checked[file.path] = syntax_problem(file, source)
         return self._checked[file.path]
 
-
-def holds(source: bytes, word: str) -> bool:
-    """Whether `source` may hold `word`, as the index asks (the result cache asks again).
-
-    A word is looked for as bytes; `class Name` asks for a `class` statement that
-    may declare `Name` (any whitespace or line continuation between the two):
-    a module without one cannot declare that class, and need not be summarised.
-    `DECLARATIONS` and a digest asks whether the module's function declarations,
-    read with `ast`, are still those.
-    """
-    if word.startswith(_CLASS_STATEMENT):
-        return _class_statement(word[len(_CLASS_STATEMENT) :]).search(source) is not None
-    if word.startswith(DECLARATIONS):  # function declarations read with `ast` (index.quick)
-        from asyncdj_lint.index import quick
-
-        found = quick.function_decls(source)
-        return found is not None and quick.digest(found) == word[len(DECLARATIONS) :]
-    return word.encode() in source
-
-
-@lru_cache(maxsize=1024)
-def _class_statement(name: str) -> re.Pattern[bytes]:
-    return re.compile(
-        rb"\bclass(?:[ \t\f]|\\(?:\r\n|\r|\n))+" + re.escape(name.encode()) + rb"(?![A-Za-z0-9_])"
-    )
-
-
-_CLASS_STATEMENT = "class "
-DECLARATIONS = "def:"

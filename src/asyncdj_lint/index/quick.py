@@ -1,4 +1,4 @@
-"""A module's function declarations read with Python's own `ast`, a tenth of LibCST's parse.
+"""A module's function declarations read with Python's own `ast`, a seventh of LibCST's parse time.
 
 Some questions the index asks of every module that mentions a word (which
 methods are properties) need only the `functions` part of a summary. For a

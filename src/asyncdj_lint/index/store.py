@@ -7,7 +7,9 @@ models from, not the whole project.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from pathlib import Path
 
 from asyncdj_lint import parse_guard
@@ -16,7 +18,7 @@ from asyncdj_lint.index import quick
 from asyncdj_lint.index.cache import SummaryCache, content_key
 from asyncdj_lint.index.functions import FunctionDecl
 from asyncdj_lint.index.summary import ModuleSummary, summarize
-from asyncdj_lint.sources import DECLARATIONS, ParsedFile, ParseProblem, SourceFile, Sources, holds
+from asyncdj_lint.sources import ParsedFile, ParseProblem, SourceFile, Sources
 
 
 class SourceStore(Mapping[str, ModuleSummary]):
@@ -164,3 +166,31 @@ class SourceStore(Mapping[str, ModuleSummary]):
 
     def __len__(self) -> int:
         return len(self.files)
+
+
+def holds(source: bytes, word: str) -> bool:
+    """Whether `source` may hold `word`, as the index asks (the result cache asks again).
+
+    A word is looked for as bytes; `class Name` asks for a `class` statement that
+    may declare `Name` (any whitespace or line continuation between the two):
+    a module without one cannot declare that class, and need not be summarised.
+    `DECLARATIONS` and a digest asks whether the module's function declarations,
+    read with `ast`, are still those.
+    """
+    if word.startswith(_CLASS_STATEMENT):
+        return _class_statement(word[len(_CLASS_STATEMENT) :]).search(source) is not None
+    if word.startswith(DECLARATIONS):  # function declarations read with `ast` (index.quick)
+        found = quick.function_decls(source)
+        return found is not None and quick.digest(found) == word[len(DECLARATIONS) :]
+    return word.encode() in source
+
+
+@lru_cache(maxsize=1024)
+def _class_statement(name: str) -> re.Pattern[bytes]:
+    return re.compile(
+        rb"\bclass(?:[ \t\f]|\\(?:\r\n|\r|\n))+" + re.escape(name.encode()) + rb"(?![A-Za-z0-9_])"
+    )
+
+
+_CLASS_STATEMENT = "class "
+DECLARATIONS = "def:"
