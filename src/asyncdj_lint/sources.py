@@ -208,4 +208,3 @@ class Sources:
                 self.parses[file.path] += 1
                 self._checked[file.path] = syntax_problem(file, source)
         return self._checked[file.path]
-
