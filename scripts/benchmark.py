@@ -287,7 +287,8 @@ def main() -> int:
         print(
             f"{name:<22}{row['files']:>6.0f}{row['walked']:>7.0f}{row['workers']:>6.0f}"
             f"{row['cold']:>8.2f}{row['unchanged']:>8.2f}{row['edited']:>8.2f}{row['lsp edit']:>7.2f}"
-            f"{row['rss']:>8.0f}{row['floor']:>7.2f}{row['ruff cold']:>7.2f}{row['flake8-async']:>9.2f}"
+            f"{row['rss']:>8.0f}{row['floor']:>7.2f}{row['ruff cold']:>7.2f}"
+            f"{f'{f8:.2f}' if (f8 := row['flake8-async']) else '-':>9}"
             f"{ratio(row['cold'], row['floor']):>8}{ratio(row['cold'], row['ruff cold']):>8}"
             f"{ratio(row['unchanged'], row['ruff unchanged']):>9}{ratio(row['edited'], row['ruff edited']):>9}"
             f"{ratio(row['cold'], row['flake8-async']):>10}{load:>6.1f}",
