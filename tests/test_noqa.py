@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from textwrap import dedent
-
 import pytest
 
 from asyncdj_lint.fixes import Safety, apply_fixes
@@ -157,20 +155,16 @@ def test_a_crlf_file_keeps_its_line_endings():
     assert source == (HEAD + "x = 1\ny = 2\n").replace("\n", "\r\n")
 
 
-def test_a_file_with_a_match_statement_and_a_finding_is_checked_and_its_noqa_read():
-    code = dedent(
-        """\
-        from shop.models import Product
+def test_a_file_with_a_match_statement_and_a_finding_is_checked():
+    code = """\
+from shop.models import Product
 
 
-        async def view(request, kind):
-            match (
-                kind
-            ):  # noqa: ADJ101
-                case "one":
-                    return Product.objects.get(pk=1)
-                case _:
-                    return Product.objects.get(pk=2)  # noqa: ADJ101
-        """
-    )
-    assert [(d.line, d.code) for d in lint_snippet(code, select=("ADJ101",))] == [(9, "ADJ101")]
+async def detail(request, kind):
+    match kind:
+        case "one":
+            return Product.objects.get(pk=1)  # noqa: ADJ101
+        case _:
+            return Product.objects.get(pk=2)
+"""
+    assert [(d.line, d.code) for d in lint_snippet(code)] == [(9, "ADJ101")]

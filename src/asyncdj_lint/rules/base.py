@@ -102,6 +102,16 @@ class Example:
     expected: tuple[Expected, ...] = ()
     fixed: str | None = None
 
+    @property
+    def django_requirement(self) -> str:
+        """The Django requirement a `requirements.txt` among the example's files declares
+        (`Django>=4.2,<5.0`), or "": the runtime tests serve the example only under a Django
+        it admits, and the linter reads it as the project's declaration (ADJ515)."""
+        for line in dict(self.files).get("requirements.txt", "").splitlines():
+            if line.strip().lower().startswith("django"):
+                return line.strip()
+        return ""
+
 
 class Rule:
     """Base class of every rule; subclasses live one per module in `rules/`.
@@ -135,6 +145,9 @@ class Rule:
     # The rule can only fire in a file whose source holds one of these byte
     # strings; a file that holds none of any enabled rule's is never walked.
     requires_text: ClassVar[tuple[bytes, ...]] = (b"async",)
+    # And, when given, one of these too: `(b"async",)` for a rule that reports only inside
+    # `async def` code (code on the event loop), whatever `requires_text` says.
+    also_requires_text: ClassVar[tuple[bytes, ...]] = ()
     invalid: ClassVar[tuple[Example, ...]]
     valid: ClassVar[tuple[Example, ...]]
 
