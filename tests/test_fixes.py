@@ -416,3 +416,65 @@ def test_request_user_is_loaded_once_before_the_body_statement_that_reads_it_fir
 def test_request_user_has_no_fix_where_it_would_change_the_code(change, target):
     code = USER_VIEW.replace(*change)
     assert [d.fix for d in lint_snippet(code, select=("ADJ501",), target_django=target)] == [None]
+
+
+LOADING_VIEW = """\
+from shop.models import Order, Product
+
+
+async def view(request, pk):
+{body}
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "fixed"),
+    [
+        (
+            '    return [order.customer.name async for order in Order.objects.filter(note="")]',
+            (
+                "    return [order.customer.name async for order in "
+                'Order.objects.filter(note="").select_related("customer")]'
+            ),
+        ),
+        (
+            '    product = await Product.objects.defer("name", "price").aget(pk=pk)\n    return product.price',
+            '    product = await Product.objects.defer("name").aget(pk=pk)\n    return product.price',
+        ),
+        (
+            '    product = await Product.objects.defer("price", "name",).aget(pk=pk)\n    return product.price',
+            '    product = await Product.objects.defer("name",).aget(pk=pk)\n    return product.price',
+        ),
+    ],
+)
+def test_loading_fixes_edit_the_query_that_produced_the_instance(body: str, fixed: str) -> None:
+    code = LOADING_VIEW.format(body=body)
+    safety, result = _fixed(code, "ADJ201", target_django=(5, 2))
+    if not safety:
+        safety, result = _fixed(code, "ADJ203", target_django=(5, 2))
+    assert safety == [Safety.UNSAFE]
+    assert result == LOADING_VIEW.format(body=fixed)
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        # The name is bound twice: which query produced the instance read is not known.
+        (
+            (
+                "    order = await Order.objects.aget(pk=pk)\n"
+                "    if pk > 1:\n        order = await Order.objects.alast()\n"
+                "    return order.customer.name"
+            ),
+            "ADJ201",
+        ),
+        # select_related() cannot traverse a relation only() defers.
+        (
+            '    order = await Order.objects.only("note").aget(pk=pk)\n    return order.customer.name',
+            "ADJ201",
+        ),
+    ],
+)
+def test_loading_fixes_are_not_offered_where_the_query_is_not_known(body: str, code: str) -> None:
+    found = lint_snippet(LOADING_VIEW.format(body=body), select=(code,))
+    assert found and [d.fix for d in found] == [None] * len(found)

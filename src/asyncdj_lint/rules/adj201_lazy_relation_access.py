@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.analysis.values import Instance
+from asyncdj_lint.analysis.values import Instance, Loading
+from asyncdj_lint.fixes import Fix, FixAvailability, InsertAfter, Safety
+from asyncdj_lint.rules._fixes import producing_query
 from asyncdj_lint.rules._relations import is_write_target, relation_cached_in_scope
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
@@ -25,6 +27,17 @@ class LazyRelationAccess(Rule):
         "which never queries. The rule judges instances whose query it can see: `aget()`, "
         "`afirst()`, `async for` and their relatives, including inside loops."
     )
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        'The fix adds `select_related("customer")` (`prefetch_related` for a generic relation) to '
+        "the query that produced the instance, where the function binds the instance once, to "
+        "`await <query>.aget(...)` (`afirst()`, `alast()`, `aearliest()`, `alatest()`) or in "
+        "`async for ... in <query>`. It is unsafe: the query now joins (or prefetches) the related "
+        "table, changing what it loads and costs, and the related object read is the one loaded "
+        "with the row rather than a later fetch. There is no fix where the query is elsewhere (a "
+        "helper, a parameter, another binding of the name) or calls `only()` or `defer()`, which "
+        "cannot be combined with loading a deferred relation."
+    )
     invalid = (
         Example(
             """\
@@ -43,6 +56,15 @@ async def order_detail(request, pk):
                     '`order.customer` was not loaded by the query: reading it fetches the related Customer with a query on the event loop and raises SynchronousOnlyOperation; add `select_related("customer")` to that query',
                 ),
             ),
+            fixed="""\
+from django.http import JsonResponse
+from shop.models import Order
+
+
+async def order_detail(request, pk):
+    order = await Order.objects.select_related("customer").aget(pk=pk)
+    return JsonResponse({"customer": order.customer.name})
+""",
         ),
         Example(
             """\
@@ -63,6 +85,17 @@ async def order_customers(request):
                     '`order.customer` was not loaded by the query: reading it fetches the related Customer with a query on the event loop and raises SynchronousOnlyOperation; add `select_related("customer")` to that query',
                 ),
             ),
+            fixed="""\
+from django.http import JsonResponse
+from shop.models import Order
+
+
+async def order_customers(request):
+    names = []
+    async for order in Order.objects.all().select_related("customer"):
+        names.append(order.customer.name)
+    return JsonResponse({"names": names})
+""",
         ),
     )
     valid = (
@@ -109,12 +142,29 @@ async def order_customers(request):
         text = self.ctx.snippet(node)
         loader = "prefetch_related" if relation.kind == "generic" else "select_related"
         target = relation.target.rsplit(".", 1)[-1] if relation.target else "object"
+        path = self._path(node.value, attr)
         self.report(
             node,
             f"`{text}` was not loaded by the query: reading it fetches the related {target} "
             f"with a query on the event loop and raises SynchronousOnlyOperation; add "
-            f'`{loader}("{self._path(node.value, attr)}")` to that query',
+            f'`{loader}("{path}")` to that query',
+            fix=self._fix(node.value, path, loader, owner.loading),
         )
+
+    def _fix(self, owner: cst.BaseExpression, path: str, loader: str, loading: Loading) -> Fix | None:
+        """`.select_related("path")` after the query that produced the instance the path starts from."""
+        if loading.only is not None or loading.deferred:
+            return None
+        instance = owner
+        for _ in range(path.count("__")):
+            if not isinstance(instance, cst.Attribute):
+                return None
+            instance = instance.value
+        query = producing_query(self.ctx, instance)
+        if query is None:
+            return None
+        edit = InsertAfter(query, f'.{loader}("{path}")')
+        return Fix(f'Add `{loader}("{path}")` to the query', Safety.UNSAFE, (edit,))
 
     def _path(self, owner: cst.BaseExpression, attr: str) -> str:
         """`customer__profile` for `order.customer.profile`: the lookup from the queried instance."""
