@@ -21,14 +21,13 @@ from typing import Any
 
 import pytest
 
-from tests.field_bug_corpus import PROJECT, lines_of, load_catalogue
+from tests.field_bug_corpus import PROJECT, lines_of, load_catalogue, serve
 
 pytestmark = pytest.mark.runtime
 
 # Bugs the fixes repair today (each proven below): raise it as fixes are added.
 FIXED_FLOOR = 17
 
-REPO = Path(__file__).resolve().parent.parent
 ENTRIES = load_catalogue()
 
 
@@ -64,17 +63,7 @@ def fixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], list[str
     _lint(copy, "--fix")
     after = _lint(copy, "--output-format", "json")
     silent = [e["id"] for e in ENTRIES if e["id"] in with_fix and not _inside(after, copy, e)]
-    database = tmp_path_factory.mktemp("fixed_db") / "db.sqlite3"
-    run = subprocess.run(
-        [sys.executable, "-m", "tests.runtime.field_bugs", "--project", str(copy), str(database), *with_fix],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr
-    return with_fix, silent, json.loads(run.stdout)
+    return with_fix, silent, serve(tmp_path_factory.mktemp("fixed_db") / "db.sqlite3", copy, with_fix)
 
 
 def test_every_bug_with_a_fix_is_fixed_and_silent_afterwards(

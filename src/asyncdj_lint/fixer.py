@@ -227,8 +227,11 @@ def _write(path: Path, file: FileFix, run: FixRun) -> bool:
 
     try:
         parse_guard.parse_module(data)
-    except (cst.ParserSyntaxError, parse_guard.NestingError, RecursionError):
+    except (cst.ParserSyntaxError, RecursionError):
         run.problems.append(f"{path}: left unchanged: the fixed text does not parse")
+        return False
+    except parse_guard.NestingError as error:  # a time or stack limit, not a syntax error
+        run.problems.append(f"{path}: left unchanged: the fixed text could not be parsed again: {error}")
         return False
     try:
         replace_atomically(path.resolve(), data, expected=read.data)
