@@ -16,11 +16,13 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple
 
+from asyncdj_lint.facts.contrib_models import USER_MODEL_DEFAULT
 from asyncdj_lint.facts.deployment import Evidence, deployment_evidence
 from asyncdj_lint.index.request_path.definitions import MAX_DEPTH, Definitions
 from asyncdj_lint.index.request_path.settings_ops import (
     ASGI_SERVER_APPS,
     SETTINGS_ENV,
+    TEXT_SETTINGS,
     AsgiApplication,
     AtomicSet,
     CacheBackendSet,
@@ -40,6 +42,7 @@ from asyncdj_lint.index.request_path.settings_ops import (
     SettingsOp,
     SplitInclude,
     StarImport,
+    TextAssign,
 )
 from asyncdj_lint.index.request_path.testing import (
     AsyncUnsafeTests,
@@ -89,6 +92,8 @@ class _SettingsState:
     # `if` blocks on flag settings are judged only in a known test run.
     run: str | None = None
     flags: dict[str, bool | None] = field(default_factory=dict)
+    # TEXT_SETTINGS written so far (None: written, value unknown)
+    texts: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,12 @@ class ProjectSettings:
     # alias -> BACKEND of the CACHES Django ends up with (a BACKEND None when unknown);
     # None when unknown as a whole, or when no settings module was found.
     caches: tuple[tuple[str, str | None], ...] | None = None
+    # The INSTALLED_APPS entries every settings module found ends up with; None when unknown
+    # (or when no settings module was found).
+    installed_apps: frozenset[str] | None = None
+    # AUTH_USER_MODEL ("app_label.Model") every settings module found agrees on, Django's
+    # default when none sets it; None when unknown (or when no settings module was found).
+    user_model: str | None = None
 
     @property
     def asgi_application(self) -> bool:
@@ -196,6 +207,8 @@ class SettingsIndex(Definitions):
         origins: set[Origin] = set()
         atomic: set[tuple[str, str]] = set()
         caches: list[dict[str, str | None] | None] = []
+        installed: list[frozenset[str] | None] = []
+        user_models: set[str | None] = set()
         asgi = next((evidence for evidence in self.deployment if evidence.asgi), None)
         for root in roots:
             state = _SettingsState(run=run)
@@ -207,6 +220,10 @@ class SettingsIndex(Definitions):
             atomic |= {(alias, module) for alias, (value, module) in state.atomic.items() if value}
             asgi = asgi or self._settings_evidence(state)
             caches.append(state.caches)
+            apps = state.lists.get("INSTALLED_APPS")
+            installed.append(None if apps is None else frozenset(e.value for e in apps if e.value))
+            user_models.add(state.texts.get("AUTH_USER_MODEL", USER_MODEL_DEFAULT))
+        known_apps = [apps for apps in installed if apps is not None]
         return ProjectSettings(
             roots=roots,
             modules=frozenset(modules),
@@ -215,6 +232,10 @@ class SettingsIndex(Definitions):
             atomic_requests=tuple(sorted(atomic)),
             asgi=asgi,
             caches=_merged_caches(caches),
+            installed_apps=frozenset.intersection(*known_apps)
+            if known_apps and len(known_apps) == len(installed)
+            else None,
+            user_model=user_models.pop() if len(user_models) == 1 else None,
         )
 
     def _settings_evidence(self, state: _SettingsState) -> Evidence | None:
@@ -366,6 +387,8 @@ def _apply(op: SettingsOp, where: tuple[str, int], state: _SettingsState) -> Non
             state.atomic.clear()
     elif isinstance(op, AsgiApplication):
         state.asgi_application = where
+    elif isinstance(op, TextAssign):
+        state.texts[op.name] = None if op.conditional else op.value
     elif isinstance(op, CachesAssign | CacheBackendSet):
         state.caches = _caches_after(op, state.caches)
     elif not isinstance(op, StarImport | SplitInclude | FlagAssign) and op.name == "CACHES":
@@ -375,6 +398,9 @@ def _apply(op: SettingsOp, where: tuple[str, int], state: _SettingsState) -> Non
 
 
 def _apply_list(op: ListOp, where: tuple[str, int], state: _SettingsState) -> None:
+    if op.name in TEXT_SETTINGS:
+        state.texts[op.name] = None  # imported or edited: no longer a known literal
+        return
     current = state.lists.get(op.name)
     if isinstance(op, ListAssign):
         state.lists[op.name] = _concat(op.parts, where, state)
