@@ -117,6 +117,15 @@ async def permission_label(request):
                     '`permission.content_type` was not loaded by the query: reading it fetches the related ContentType with a query on the event loop and raises SynchronousOnlyOperation; add `select_related("content_type")` to that query',
                 ),
             ),
+            fixed="""\
+from django.contrib.auth.models import Permission
+from django.http import JsonResponse
+
+
+async def permission_label(request):
+    permission = await Permission.objects.select_related("content_type").aget(codename="view_product")
+    return JsonResponse({"label": f"{permission.content_type.app_label}.{permission.codename}"})
+""",
         ),
     )
     valid = (
