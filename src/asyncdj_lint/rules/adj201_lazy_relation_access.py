@@ -37,9 +37,10 @@ class LazyRelationAccess(Rule):
         "`await <query>.aget(...)` (`afirst()`, `alast()`, `aearliest()`, `alatest()`) or in "
         "`async for ... in <query>`. It is unsafe: the query now joins (or prefetches) the related "
         "table, changing what it loads and costs, and the related object read is the one loaded "
-        "with the row rather than a later fetch. There is no fix where the query is elsewhere (a "
-        "helper, a parameter, another binding of the name) or calls `only()` or `defer()`, which "
-        "cannot be combined with loading a deferred relation."
+        "with the row rather than a later fetch. The QuerySet may come from a helper or "
+        "`get_queryset()` called there. There is no fix for an instance a helper returns or a "
+        "parameter holds, a name bound more than once, or a query that calls `only()` or "
+        "`defer()`, which cannot be combined with loading a deferred relation."
     )
     invalid = (
         Example(
