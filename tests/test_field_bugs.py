@@ -27,7 +27,7 @@ from tests.field_bug_corpus import (
     table,
 )
 
-CAUGHT_FLOOR = 34
+CAUGHT_FLOOR = 35
 
 ENTRIES = load_catalogue()
 SIDES = ("buggy", "twin")

@@ -153,3 +153,18 @@ def test_a_crlf_file_keeps_its_line_endings():
     code = (HEAD + "x = 1  # noqa: ADJ101\ny = 2\n").replace("\n", "\r\n")
     _, source = lint_fixed(code)
     assert source == (HEAD + "x = 1\ny = 2\n").replace("\n", "\r\n")
+
+
+def test_a_file_with_a_match_statement_and_a_finding_is_checked():
+    code = """\
+from shop.models import Product
+
+
+async def detail(request, kind):
+    match kind:
+        case "one":
+            return Product.objects.get(pk=1)  # noqa: ADJ101
+        case _:
+            return Product.objects.get(pk=2)
+"""
+    assert [(d.line, d.code) for d in lint_snippet(code)] == [(9, "ADJ101")]

@@ -2,7 +2,9 @@
 
 from contextlib import nullcontext
 
+import django
 import pytest
+from packaging.requirements import Requirement
 
 from asyncdj_lint.fixes import FixAvailability
 from asyncdj_lint.rules import all_rules
@@ -15,12 +17,22 @@ pytestmark = pytest.mark.runtime
 _NOT_SERVABLE = pytest.mark.skip(reason="outcome=None: documentation and lint tests only")
 
 
+def _marks(example: Example) -> tuple[pytest.MarkDecorator, ...]:
+    """Not servable, or declaring a Django the installed one is not (ADJ515's examples run
+    under a Django their requirement admits: CI serves them under 4.2 as well)."""
+    if example.outcome is None:
+        return (_NOT_SERVABLE,)
+    declared = example.django_requirement
+    if declared and not Requirement(declared).specifier.contains(django.get_version()):
+        return (pytest.mark.skip(reason=f"declares {declared}; Django {django.get_version()} is installed"),)
+    return ()
+
+
 def _examples():
     for rule in all_rules():
         for kind in ("invalid", "valid"):
             for index, example in enumerate(getattr(rule, kind)):
-                marks = _NOT_SERVABLE if example.outcome is None else ()
-                yield pytest.param(example, id=f"{rule.code}-{kind}-{index}", marks=marks)
+                yield pytest.param(example, id=f"{rule.code}-{kind}-{index}", marks=_marks(example))
 
 
 @pytest.mark.parametrize("example", list(_examples()))
@@ -36,7 +48,9 @@ def _fixed_examples():
     for rule in all_rules():
         for index, example in enumerate(rule.invalid):
             if example.fixed is not None and example.outcome is not None:
-                yield pytest.param(rule, example, id=f"{rule.code}-invalid-{index}-fixed")
+                yield pytest.param(
+                    rule, example, id=f"{rule.code}-invalid-{index}-fixed", marks=_marks(example)
+                )
 
 
 @pytest.mark.parametrize(("rule", "example"), list(_fixed_examples()))
@@ -46,7 +60,12 @@ def test_failing_example_once_fixed_returns_a_clean_response(rule: type[Rule], e
     before (a 403 for PermissionDenied); the blocking call it made no longer runs on the loop."""
     assert example.outcome is not None and example.fixed is not None
     assert example.outcome != RESPONDS_OK, f"{rule.code}: a fixed example must fail before its fix"
-    fixed = Example(example.fixed, files=example.files, is_settings=example.is_settings)
+    fixed = Example(
+        example.fixed,
+        files=example.files,
+        is_settings=example.is_settings,
+        django_requirement=example.django_requirement,
+    )
     blocking = example.outcome.runs_on_loop
     with probe(blocking) if blocking else nullcontext([]) as calls:
         result = serve_example(fixed)

@@ -45,12 +45,20 @@ class FileContext:
     judging_helper: bool = False
     # Judges the sync project functions a call reaches (ADJ3xx); built by the engine.
     helpers: HelperJudge | None = None
+    # While judging a helper called from test code: that test module, whose settings the
+    # helper runs under (None: the settings of its own module).
+    runs_as: str | None = None
     inference: Inference = field(init=False)
     scope: Scope = field(init=False)
     # The nodes from the module down to the one being visited, that one last.
     ancestors: list[cst.CSTNode] = field(default_factory=list)
     reports: list[Report] = field(default_factory=list)
     _local_names: dict[frozenset[str], frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def settings_module_name(self) -> str:
+        """The module whose settings this code runs under (test code runs under the test settings)."""
+        return self.runs_as or self.module_name
 
     def __post_init__(self) -> None:
         self.inference = Inference(self.project, self.module_name, self.is_package)
