@@ -60,12 +60,7 @@ def test_failing_example_once_fixed_returns_a_clean_response(rule: type[Rule], e
     before (a 403 for PermissionDenied); the blocking call it made no longer runs on the loop."""
     assert example.outcome is not None and example.fixed is not None
     assert example.outcome != RESPONDS_OK, f"{rule.code}: a fixed example must fail before its fix"
-    fixed = Example(
-        example.fixed,
-        files=example.files,
-        is_settings=example.is_settings,
-        django_requirement=example.django_requirement,
-    )
+    fixed = Example(example.fixed, files=example.files, is_settings=example.is_settings)
     blocking = example.outcome.runs_on_loop
     with probe(blocking) if blocking else nullcontext([]) as calls:
         result = serve_example(fixed)
