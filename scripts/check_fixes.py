@@ -4,10 +4,11 @@ second `--fix --unsafe-fixes` changes nothing.
     python scripts/check_fixes.py TREE [TREE ...]
     python scripts/check_fixes.py "$ASYNCDJ_CORPUS"/* /root/.cache/asyncdj-field/*
 
-Each tree is copied to a temporary folder first (its Python files and the
-project files settings discovery and version detection read); the trees
-themselves are never written. Prints one line per tree; exits 1 if any tree
-fails either check.
+`--diff` runs on the tree itself, which it never writes; a tree it would
+change is copied to a temporary folder (without .git, node_modules and
+static assets) and fixed there twice. Prints one line per tree; exits 1 if
+any tree fails either check. tests/test_fix_corpus.py runs it on the library
+corpus ($ASYNCDJ_CORPUS); the README records the field corpus's result.
 """
 
 from __future__ import annotations
@@ -17,46 +18,91 @@ import shutil
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
 
 from asyncdj_lint.api import lint_paths
 from asyncdj_lint.fixer import FixPolicy, fix_paths
-from asyncdj_lint.options import LintOptions
+from asyncdj_lint.options import LintOptions, RuleSelection
 
 _SKIPPED = shutil.ignore_patterns(".git", "node_modules", "*.js", "*.css", "*.png", "*.jpg", "*.svg", "*.map")
 _POLICY = FixPolicy(unsafe=True)
 
 
-def check_tree(tree: Path, workspace: Path) -> tuple[bool, str]:
-    copy = workspace / tree.name
-    shutil.copytree(tree, copy, ignore=_SKIPPED, symlinks=True)
+@dataclass
+class TreeCheck:
+    """What fixing one tree did, and what is wrong with it (nothing, when `ok`)."""
+
+    name: str
+    findings: int = 0
+    fixable: int = 0
+    files_fixed: int = 0
+    fixes: int = 0
+    left: int = 0
+    unparsable: list[str] = field(default_factory=list)  # files `--diff` would leave unparsable
+    changed_again: list[str] = field(default_factory=list)  # files a second `--fix` changes
+    problems: list[str] = field(default_factory=list)  # files `--fix` refused to write, and why
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not (self.unparsable or self.changed_again or self.problems)
+
+    def report(self) -> str:
+        line = (
+            f"{self.name}: {self.findings} findings, {self.fixable} fixable, {self.files_fixed} files fixed "
+            f"({self.fixes} fixes), {self.left} left; unparsable after --diff: {len(self.unparsable)}; "
+            f"changed by a second --fix: {len(self.changed_again)}; {self.seconds:.0f} s"
+        )
+        details = [f"  does not parse: {path}" for path in self.unparsable]
+        details += [f"  second --fix changes {path}" for path in self.changed_again]
+        details += [f"  {problem}" for problem in self.problems]
+        return "\n".join([line, *details])
+
+
+def check_tree(
+    tree: Path, workspace: Path, selection: RuleSelection | None = None, policy: FixPolicy = _POLICY
+) -> TreeCheck:
+    """`--diff` on the tree itself (which writes nothing), then, if it would change files, `--fix`
+    twice on a copy of it in `workspace`. `selection`: the rules (default: the default selection)."""
     started = time.monotonic()
-    # The copy is the project: without a marker in it, the root search would climb into the temp folder.
-    options = LintOptions(root=copy, cache=False)
-    found = lint_paths([copy], options).diagnostics
-    fixable = sum(1 for d in found if _POLICY.applies(d))
-    preview = fix_paths([copy], options, found, _POLICY, write=False)
-    broken = []
+    result = TreeCheck(tree.name)
+    options = _options(tree, selection)
+    found = lint_paths([tree], options).diagnostics
+    result.findings = len(found)
+    result.fixable = sum(1 for d in found if policy.applies(d))
+    preview = fix_paths([tree], options, found, policy, write=False)
     for file in preview.files:
         try:
             cst.parse_module(file.after)
         except cst.ParserSyntaxError:
-            broken.append(file.path)
-    fixed = fix_paths([copy], options, found, _POLICY, write=True)
-    again = lint_paths([copy], options).diagnostics
-    second = fix_paths([copy], options, again, _POLICY, write=False)
-    ok = not broken and not second.files and not fixed.problems
-    line = (
-        f"{tree.name}: {len(found)} findings, {fixable} fixable, {len(fixed.files)} files fixed "
-        f"({sum(fixed.fixed.values())} fixes), {len(again)} left; unparsable after --diff: {len(broken)}; "
-        f"changed by a second --fix: {len(second.files)}; {time.monotonic() - started:.0f} s"
-    )
-    details = [*(f"  does not parse: {path}" for path in broken)]
-    details += [f"  second --fix changes {file.path}" for file in second.files]
-    details += [f"  {problem}" for problem in fixed.problems]
-    return ok, "\n".join([line, *details])
+            result.unparsable.append(file.path)
+    result.problems += preview.problems
+    if preview.files:
+        copy = workspace / tree.name
+        shutil.copytree(tree, copy, ignore=_SKIPPED, symlinks=True)
+        options = _options(copy, selection)
+        found = lint_paths([copy], options).diagnostics
+        fixed = fix_paths([copy], options, found, policy, write=True)
+        result.files_fixed, result.fixes = len(fixed.files), sum(fixed.fixed.values())
+        result.problems += fixed.problems
+        again = lint_paths([copy], options).diagnostics
+        result.left = len(again)
+        second = fix_paths([copy], options, again, policy, write=False)
+        result.changed_again = [file.path for file in second.files]
+    else:
+        result.left = result.findings
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _options(tree: Path, selection: RuleSelection | None) -> LintOptions:
+    # The tree is the project: a copy without a marker would have its root searched in the temp folder.
+    if selection is None:
+        return LintOptions(root=tree, cache=False)
+    return LintOptions(root=tree, cache=False, selection=selection)
 
 
 def main() -> int:
@@ -68,9 +114,9 @@ def main() -> int:
     failed = False
     for tree in args.trees:
         with tempfile.TemporaryDirectory(prefix="asyncdj-fix-") as workspace:
-            ok, report = check_tree(tree.resolve(), Path(workspace))
-        print(report, flush=True)
-        failed |= not ok
+            result = check_tree(tree.resolve(), Path(workspace))
+        print(result.report(), flush=True)
+        failed |= not result.ok
     return 1 if failed else 0
 
 

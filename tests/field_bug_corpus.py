@@ -13,7 +13,10 @@ inside the lines of its location (`twin_at`, else `twin`).
 from __future__ import annotations
 
 import ast
+import json
+import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +30,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-PROJECT = Path(__file__).resolve().parent.parent / "fixtures" / "field_bugs"
+REPO = Path(__file__).resolve().parent.parent
+PROJECT = REPO / "fixtures" / "field_bugs"
 CATALOGUE = PROJECT / "catalogue.toml"
 
 
@@ -53,6 +57,24 @@ class Verdict:
     @property
     def caught_as_expected(self) -> bool:
         return self.expected_code in self.caught_by
+
+
+def serve(
+    database: Path, project: Path = PROJECT, ids: Sequence[str] = ()
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Each entry's (or only the `ids`') buggy and twin side of `project`, run under Django by
+    tests/runtime/field_bugs.py in a process of its own, against a fresh SQLite file `database`."""
+    run = subprocess.run(
+        [sys.executable, "-m", "tests.runtime.field_bugs", "--project", str(project), str(database), *ids],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    results: dict[str, dict[str, dict[str, Any]]] = json.loads(run.stdout)
+    return results
 
 
 def lines_of(source: str, qualname: str) -> range:

@@ -12,20 +12,24 @@ Two proofs per catalogue entry:
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.field_bug_corpus import PROJECT, judge, lines_of, lint_project, load_catalogue, missed, table
+from tests.field_bug_corpus import (
+    PROJECT,
+    judge,
+    lines_of,
+    lint_project,
+    load_catalogue,
+    missed,
+    serve,
+    table,
+)
 
 CAUGHT_FLOOR = 37
 
 ENTRIES = load_catalogue()
-REPO = Path(__file__).resolve().parent.parent
 SIDES = ("buggy", "twin")
 
 
@@ -64,18 +68,7 @@ def test_recall_on_the_field_bugs_does_not_fall_below_the_floor(verdicts: list[A
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, dict[str, Any]]]:
     """Every entry's buggy and twin side, run once under Django in a process of its own."""
-    database = tmp_path_factory.mktemp("field_bugs") / "db.sqlite3"
-    run = subprocess.run(
-        [sys.executable, "-m", "tests.runtime.field_bugs", str(database)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr
-    results: dict[str, dict[str, dict[str, Any]]] = json.loads(run.stdout)
-    return results
+    return serve(tmp_path_factory.mktemp("field_bugs") / "db.sqlite3")
 
 
 @pytest.mark.runtime

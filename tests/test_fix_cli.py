@@ -164,8 +164,49 @@ def test_a_file_changed_on_disk_since_it_was_read_is_not_overwritten(tmp_path: P
     assert target.read_bytes() == b"x = 3\n"
 
 
-def test_fix_cannot_edit_stdin(project: Path) -> None:
-    assert check("--fix", "--stdin-filename", "shop/views.py", "-")[0] == 2
+def check_stdin(source: str, *args: str) -> tuple[int, bytes, str]:
+    result = CliRunner().invoke(
+        main,
+        ["check", "--no-cache", *args, "--stdin-filename", "shop/views.py", "-"],
+        input=source.encode(),
+        catch_exceptions=False,
+    )
+    return result.exit_code, result.stdout_bytes, result.stderr
+
+
+def test_fix_on_stdin_prints_the_fixed_source_and_the_remaining_findings_on_stderr(project: Path) -> None:
+    (project / "shop/views.py").write_text("# what is on disk is not read\n")
+    code, out, err = check_stdin(VIEWS, "--fix", "--output-format", "concise")
+    assert out == FIXED_SAFE.encode()
+    assert [line.split(": ")[1].split()[0] for line in err.splitlines()] == ["ADJ504"]
+    assert code == 1
+    assert views(project) == "# what is on disk is not read\n"
+    code, out, err = check_stdin(VIEWS, "--fix", "--unsafe-fixes", "--output-format", "concise")
+    assert b"await sync_to_async(get_object_or_404)(Product, pk=pk)" in out
+    assert (code, err) == (0, "")
+
+
+def test_fix_only_on_stdin_prints_the_source_even_with_nothing_to_fix(project: Path) -> None:
+    assert check_stdin(VIEWS, "--fix-only") == (0, FIXED_SAFE.encode(), "Fixed 1 finding.\n")
+    assert check_stdin(FIXED_SAFE, "--fix-only", "--exit-non-zero-on-fix") == (
+        0,
+        FIXED_SAFE.encode(),
+        "Fixed 0 findings.\n",
+    )
+    assert check_stdin(VIEWS, "--fix-only", "--exit-non-zero-on-fix")[0] == 1
+
+
+def test_diff_on_stdin_prints_the_diff_under_the_given_name(project: Path) -> None:
+    code, out, err = check_stdin(VIEWS, "--diff")
+    assert out.decode().splitlines()[:2] == ["--- shop/views.py", "+++ shop/views.py"]
+    assert "+    product = await Product.objects.aget(pk=pk)  # keep this comment\n" in out.decode()
+    assert (code, err) == (1, "Would fix 1 finding.\n")
+    assert check_stdin(FIXED_SAFE, "--diff") == (0, b"", "No fixes.\n")
+
+
+def test_fix_on_stdin_keeps_crlf_line_endings(project: Path) -> None:
+    _, out, _ = check_stdin(VIEWS.replace("\n", "\r\n"), "--fix-only")
+    assert out == FIXED_SAFE.replace("\n", "\r\n").encode()
 
 
 def test_fix_never_writes_through_a_link_out_of_the_project(

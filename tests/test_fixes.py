@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 
 import libcst as cst
+import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from asyncdj_lint.diagnostics import Diagnostic
@@ -344,3 +345,136 @@ async def view(request, pk):
 """
     _, fixed = _fixed(code, "ADJ504", target_django=(5, 0))
     assert fixed == code.replace("return shortcuts.get_", "return await shortcuts.aget_")
+
+
+def test_a_comprehension_clause_is_reported_from_its_for_to_its_iterable_and_noqa_there_silences_it():
+    code = """\
+from shop.models import Product
+
+
+async def view(request):
+    names = [
+        product.name
+        async for product in Product.objects
+        if product.name
+    ]
+    return [p.name for p in Product.objects.all()]
+"""
+    found = lint_snippet(code, select=("ADJ102", "ADJ106"))
+    assert [(d.code, d.line, d.column, d.end_line, d.end_column) for d in found] == [
+        ("ADJ106", 7, 9, 7, 45),
+        ("ADJ102", 10, 20, 10, 50),
+    ]
+    silenced = code.replace("in Product.objects\n", "in Product.objects  # noqa: ADJ106\n")
+    assert [d.code for d in lint_snippet(silenced, select=("ADJ102", "ADJ106"))] == ["ADJ102"]
+
+
+USER_VIEW = """\
+from django.contrib.auth import alogin
+from django.http import HttpResponse
+from django.views import View
+
+
+class Profile(View):
+    async def get(self, request):
+        for _ in range(2):
+            if request.user.is_staff:
+                return HttpResponse("staff")
+        return HttpResponse(request.user.username)
+"""
+
+
+def test_request_user_is_loaded_once_before_the_body_statement_that_reads_it_first():
+    safety, fixed = _fixed(USER_VIEW, "ADJ501", target_django=(5, 2))
+    assert safety == [Safety.SAFE]
+    assert fixed == USER_VIEW.replace(
+        "        for _", "        user = await request.auser()\n        for _"
+    ).replace("request.user.", "user.")
+
+
+@pytest.mark.parametrize(
+    ("change", "target"),
+    [
+        (("", ""), (4, 2)),  # no auser() before Django 5.0
+        (("for _ in", "user = None\n        for _ in"), (5, 2)),  # `user` is taken
+        (
+            (
+                "        return HttpResponse(request.user.username)",
+                "        await alogin(request, None)\n        return HttpResponse('')",
+            ),
+            (5, 2),
+        ),
+        (
+            (
+                "        return HttpResponse(request.user.username)",
+                "        request.user = None\n        return HttpResponse('')",
+            ),
+            (5, 2),
+        ),
+    ],
+)
+def test_request_user_has_no_fix_where_it_would_change_the_code(change, target):
+    code = USER_VIEW.replace(*change)
+    assert [d.fix for d in lint_snippet(code, select=("ADJ501",), target_django=target)] == [None]
+
+
+LOADING_VIEW = """\
+from shop.models import Order, Product
+
+
+async def view(request, pk):
+{body}
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "fixed"),
+    [
+        (
+            '    return [order.customer.name async for order in Order.objects.filter(note="")]',
+            (
+                "    return [order.customer.name async for order in "
+                'Order.objects.filter(note="").select_related("customer")]'
+            ),
+        ),
+        (
+            '    product = await Product.objects.defer("name", "price").aget(pk=pk)\n    return product.price',
+            '    product = await Product.objects.defer("name").aget(pk=pk)\n    return product.price',
+        ),
+        (
+            '    product = await Product.objects.defer("price", "name",).aget(pk=pk)\n    return product.price',
+            '    product = await Product.objects.defer("name",).aget(pk=pk)\n    return product.price',
+        ),
+    ],
+)
+def test_loading_fixes_edit_the_query_that_produced_the_instance(body: str, fixed: str) -> None:
+    code = LOADING_VIEW.format(body=body)
+    safety, result = _fixed(code, "ADJ201", target_django=(5, 2))
+    if not safety:
+        safety, result = _fixed(code, "ADJ203", target_django=(5, 2))
+    assert safety == [Safety.UNSAFE]
+    assert result == LOADING_VIEW.format(body=fixed)
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        # The name is bound twice: which query produced the instance read is not known.
+        (
+            (
+                "    order = await Order.objects.aget(pk=pk)\n"
+                "    if pk > 1:\n        order = await Order.objects.alast()\n"
+                "    return order.customer.name"
+            ),
+            "ADJ201",
+        ),
+        # select_related() cannot traverse a relation only() defers.
+        (
+            '    order = await Order.objects.only("note").aget(pk=pk)\n    return order.customer.name',
+            "ADJ201",
+        ),
+    ],
+)
+def test_loading_fixes_are_not_offered_where_the_query_is_not_known(body: str, code: str) -> None:
+    found = lint_snippet(LOADING_VIEW.format(body=body), select=(code,))
+    assert found and [d.fix for d in found] == [None] * len(found)

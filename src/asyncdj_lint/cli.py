@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 import click
 
@@ -267,8 +267,6 @@ def check(
         raise click.UsageError("with --stdin-filename, pass no paths (or `-`)")
     if stdin_filename is not None and add_noqa:
         raise click.UsageError("--add-noqa edits files; it cannot edit stdin")
-    if stdin_filename is not None and (fix or fix_only or diff):
-        raise click.UsageError("--fix, --fix-only and --diff edit files; they cannot edit stdin")
     missing = [str(p) for p in paths if not p.exists() and stdin_filename is None]
     if missing:
         raise click.UsageError(f"no such file or folder: {', '.join(missing)}")
@@ -341,6 +339,8 @@ def check(
     # Each project's fixes follow its own `fixable`/`unfixable`; the output marks them by the first's.
     policies = [FixPolicy(output.unsafe_fixes, s.fixable, s.unfixable) for _, s in projects]
     policy = policies[0]
+    if stdin is not None and stdin_filename is not None and (output.diff or output.fix or output.fix_only):
+        _fix_stdin(stdin, stdin_filename, projects, diagnostics, policy, output, root)
     run = FixRun()
     if output.diff or output.fix or output.fix_only:
         for (group, project_settings), project_policy, found in zip(projects, policies, per_project):
@@ -531,6 +531,47 @@ def _lint_projects(
     readers = {d.path: one.source_lines for one in results for d in one.diagnostics}
     result.source_lines = lambda path: readers.get(path, results[0].source_lines)(path)
     return result, [set(one.diagnostics) for one in results]
+
+
+def _fix_stdin(
+    text: str,
+    path: Path,
+    projects: list[tuple[tuple[Path, ...], Settings]],
+    diagnostics: list[Diagnostic],
+    policy: FixPolicy,
+    output: _Output,
+    root: Path | None,
+) -> NoReturn:
+    """`--fix`, `--fix-only` and `--diff` on standard input, as ruff does them: `--diff` prints the
+    diff; the others print the whole fixed source on standard output (the source as given when
+    nothing applies) and, for `--fix`, the findings that remain on standard error."""
+    from asyncdj_lint.fixer import fix_source
+
+    file = fix_source(path, text, to_options(projects[0][1]), diagnostics, policy)
+    fixed = sum(file.fixed.values())
+    if output.diff:
+        click.echo(file.diff(), nl=False)
+        if not output.quiet:
+            click.echo(
+                f"Would fix {fixed} finding{'' if fixed == 1 else 's'}." if fixed else "No fixes.", err=True
+            )
+        sys.exit(EXIT_FINDINGS if file.after != file.before else EXIT_CLEAN)
+    sys.stdout.flush()
+    sys.stdout.buffer.write(file.after.encode("utf-8", "surrogateescape"))  # the bytes it was read from
+    sys.stdout.buffer.flush()
+    if output.fix_only:
+        if not output.quiet:
+            click.echo(f"Fixed {fixed} finding{'' if fixed == 1 else 's'}.", err=True)
+        sys.exit(EXIT_FINDINGS if fixed and output.exit_non_zero_on_fix else EXIT_CLEAN)
+    result, _ = _lint_projects(projects, file.after, None)
+    remaining = output.apply_baseline(result.diagnostics, result.source_lines, root)
+    if output.output_file is None:
+        output._print(sys.stderr, remaining, result.files_checked, result.source_lines, root, policy, fixed)
+    else:
+        output.print(remaining, result.files_checked, result.source_lines, root, policy, fixed)
+    if fixed and output.exit_non_zero_on_fix:
+        sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_FINDINGS if remaining and not output.exit_zero else EXIT_CLEAN)
 
 
 def _fix_problems(run: FixRun) -> None:

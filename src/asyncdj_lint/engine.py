@@ -237,13 +237,13 @@ def _to_diagnostics(
     kept = [
         report
         for report in reports
-        if not suppressions.suppressed(positions[report.node].start.line, report.code)
+        if not suppressions.suppressed(_reported_range(report.node, positions).start.line, report.code)
     ]
     if enabled and not suppressions.exempts(UnusedNoqa.code):
         kept.extend(_unused_noqa(module, positions, suppressions, enabled))
     diagnostics = []
     for report in kept:
-        span = positions[report.node]
+        span = _reported_range(report.node, positions)
         diagnostics.append(
             Diagnostic(
                 path=path,
@@ -258,6 +258,15 @@ def _to_diagnostics(
             )
         )
     return sorted(diagnostics)
+
+
+def _reported_range(node: cst.CSTNode, positions: Mapping[cst.CSTNode, CodeRange]) -> CodeRange:
+    """Where a finding at `node` is: its range, except that a comprehension's `for` clause is
+    `for target in iterable` (`async for ...`), without the whitespace before it that LibCST
+    counts as the clause's and the `if`s and inner clauses after it."""
+    if isinstance(node, cst.CompFor):
+        return CodeRange(positions[node.whitespace_before].end, positions[node.iter].end)
+    return positions[node]
 
 
 def _unused_noqa(

@@ -150,11 +150,29 @@ def _read(path: Path) -> _Read:
     data = path.read_bytes()
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     text = data.decode(encoding)
+    return _Read(data, encoding, text, _newline(text))
+
+
+def _newline(text: str) -> str:
+    """The file's line ending: CRLF when most of its lines end so."""
     crlf = text.count("\r\n")
-    return _Read(data, encoding, text, "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n")
+    return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
 
 
 _LONE_LF = re.compile(r"(?<!\r)\n")
+
+
+def fix_source(
+    path: Path, text: str, options: LintOptions, diagnostics: Sequence[Diagnostic], policy: FixPolicy
+) -> FileFix:
+    """Applies the fixes of `diagnostics` (a lint of `text` given as the file `path`) to `text`:
+    `--fix` on standard input. The rounds are `fix_paths`'; nothing is read from or written to disk,
+    and the result's `after` is `text` itself when nothing applies."""
+    found = [d for d in diagnostics if policy.applies(d)]
+    if not found:
+        return FileFix(str(path), text, text)
+    options = resolve_options([path], options)
+    return _fix_text(LintSession(options, [path]), path, text, _newline(text), found, policy)
 
 
 def _fix_file(
@@ -165,7 +183,14 @@ def _fix_file(
     except (OSError, SyntaxError, UnicodeDecodeError, LookupError) as error:
         run.problems.append(f"{path}: left unchanged: cannot be read: {error}")
         return None
-    result = FileFix(str(path), read.text, read.text)
+    result = _fix_text(session, path, read.text, read.newline, found, policy)
+    return None if result.after == read.text else result
+
+
+def _fix_text(
+    session: LintSession, path: Path, text: str, newline: str, found: list[Diagnostic], policy: FixPolicy
+) -> FileFix:
+    result = FileFix(str(path), text, text)
     fixes: list[ResolvedFix] = [d.fix for d in found if d.fix is not None]
     codes = {id(d.fix): d.code for d in found}
     for _ in range(MAX_ROUNDS):
@@ -174,18 +199,16 @@ def _fix_file(
         applied = apply_fixes(result.after, fixes)
         if applied.source == result.after:
             break
-        text = applied.source
-        if read.newline == "\r\n":
-            text = _LONE_LF.sub("\r\n", text)
-        result.after = text
+        fixed = applied.source
+        if newline == "\r\n":
+            fixed = _LONE_LF.sub("\r\n", fixed)
+        result.after = fixed
         result.fixed.update(codes[id(fix)] for fix in applied.applied)
         # Positions moved: lint the new text again for the fixes that waited.
-        again = session.lint([path], stdin=text).diagnostics
+        again = session.lint([path], stdin=fixed).diagnostics
         eligible = [d for d in again if policy.applies(d)]
         fixes = [d.fix for d in eligible if d.fix is not None]
         codes = {id(d.fix): d.code for d in eligible}
-    if result.after == read.text:
-        return None
     return result
 
 
@@ -204,8 +227,11 @@ def _write(path: Path, file: FileFix, run: FixRun) -> bool:
 
     try:
         parse_guard.parse_module(data)
-    except (cst.ParserSyntaxError, parse_guard.NestingError, RecursionError):
+    except (cst.ParserSyntaxError, RecursionError):
         run.problems.append(f"{path}: left unchanged: the fixed text does not parse")
+        return False
+    except parse_guard.NestingError as error:  # a time or stack limit, not a syntax error
+        run.problems.append(f"{path}: left unchanged: the fixed text could not be parsed again: {error}")
         return False
     try:
         replace_atomically(path.resolve(), data, expected=read.data)

@@ -3,13 +3,14 @@
 The field bug project is a Django project of its own (its `library` app, its
 settings, Channels' in-memory layer), so it runs in a process of its own:
 
-    python -m tests.runtime.field_bugs DB_PATH [ID ...]
+    python -m tests.runtime.field_bugs [--project DIR] DB_PATH [ID ...]
 
 sets Django up against a fresh SQLite file at DB_PATH, runs every catalogue
 entry's (or only the IDs given) buggy and twin code the way its `drive` says, and prints one JSON
 object: `{"FB01": {"buggy": {...}, "twin": {...}}, ...}`, each side a
 `SideResult` as a dict. tests/test_field_bugs.py compares them with what the
-catalogue says the report describes.
+catalogue says the report describes. `--project` serves a copy of the project
+instead (tests/test_fix_runtime.py serves one that `--fix` rewrote).
 
 Drives:
 - `view`: routed by a one-path URLconf (`<int:pk>/` when the entry gives a
@@ -42,6 +43,7 @@ import warnings
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import aclosing, contextmanager
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, cast
 
 from tests.field_bug_corpus import PROJECT, load_catalogue
@@ -67,8 +69,8 @@ def module_name(entry: dict[str, Any]) -> str:
     return str(entry["module"]).removesuffix(".py").replace("/", ".")
 
 
-def setup_django(db_path: str) -> None:
-    sys.path.insert(0, str(PROJECT))
+def setup_django(db_path: str, project: Path = PROJECT) -> None:
+    sys.path.insert(0, str(project))
     os.environ["DJANGO_SETTINGS_MODULE"] = "fieldsite.settings"
     os.environ["FIELD_BUGS_DB"] = db_path
     import django
@@ -296,11 +298,14 @@ _DRIVES: dict[str, Callable[[dict[str, Any], str, Any, SideResult], Awaitable[No
 
 
 def main(argv: list[str]) -> int:
+    project = PROJECT
+    if argv[:1] == ["--project"]:
+        project, argv = Path(argv[1]).resolve(), argv[2:]
     db_path, *only = argv
-    setup_django(db_path)
+    setup_django(db_path, project)
     results = {
         entry["id"]: {side: asdict(run_side(entry, side)) for side in ("buggy", "twin")}
-        for entry in load_catalogue()
+        for entry in load_catalogue(project / "catalogue.toml")
         if not only or entry["id"] in only
     }
     print(json.dumps(results))

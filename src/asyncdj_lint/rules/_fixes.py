@@ -10,6 +10,8 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.analysis.context import FileContext
+from asyncdj_lint.analysis.scopes import IterBinding, ValueBinding
+from asyncdj_lint.analysis.values import Manager, QuerySet
 from asyncdj_lint.fixes import AddImport, Fix, InsertAfter, InsertBefore, NodeEdit, Replace, Safety
 
 
@@ -101,3 +103,35 @@ def insert_at_top(
             indent += ctx.module.default_indent if node.indent is None else node.indent
     text = "\n".join(f"{indent}{line}" if line else "" for line in lines).removeprefix(indent)
     return InsertBefore(body.body[first], f"{text}\n{indent}")
+
+
+# Async methods of a QuerySet that return one instance of its model.
+_INSTANCE_GETTERS = frozenset({"aget", "afirst", "alast", "aearliest", "alatest"})
+
+
+def producing_query(ctx: FileContext, instance: cst.BaseExpression) -> cst.BaseExpression | None:
+    """The QuerySet (or Manager) expression whose query produced the model instance `instance`
+    names: where the function the visited node is in binds that name once, to
+    `await <query>.aget(...)` (or `afirst()`, `alast()`, `aearliest()`, `alatest()`) or in
+    `async for ... in <query>`. None where the query is elsewhere or not known."""
+    if not isinstance(instance, cst.Name):
+        return None
+    found = ctx.scope.lookup(instance.value)
+    function = ctx.scope.function
+    if found is None or function is None or found[0].function is not function or len(found[1]) != 1:
+        return None
+    binding = found[1][0]
+    query: cst.BaseExpression | None = None
+    if isinstance(binding, IterBinding) and binding.is_async:
+        query = binding.node
+    elif isinstance(binding, ValueBinding) and isinstance(binding.node, cst.Await):
+        call = binding.node.expression
+        if (
+            isinstance(call, cst.Call)
+            and isinstance(call.func, cst.Attribute)
+            and call.func.attr.value in _INSTANCE_GETTERS
+        ):
+            query = call.func.value
+    if query is None or not isinstance(ctx.infer(query), (QuerySet, Manager)):
+        return None
+    return query

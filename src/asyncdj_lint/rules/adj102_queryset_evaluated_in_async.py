@@ -78,7 +78,7 @@ async def product_names(request):
             RAISES_SYNC_ONLY,
             expected=(
                 Expected(
-                    "7:26-7:50",
+                    "7:27-7:50",
                     "a comprehension over `products` evaluates the QuerySet on the event loop and raises SynchronousOnlyOperation; use `async for` in the comprehension",
                 ),
             ),
@@ -141,7 +141,7 @@ async def products_from(request, pk):
             RAISES_SYNC_ONLY,
             expected=(
                 Expected(
-                    "11:48-11:72",
+                    "11:49-11:72",
                     "a comprehension over `products` evaluates the QuerySet on the event loop and raises SynchronousOnlyOperation; use `async for` in the comprehension",
                 ),
             ),

@@ -50,7 +50,7 @@ async def order_ids(request):
             ),
             expected=(
                 Expected(
-                    "6:20-6:53",
+                    "6:21-6:53",
                     "`async for ... in Order.objects` raises TypeError: a Manager cannot be iterated; use `async for ... in Order.objects.all()`",
                 ),
             ),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.analysis.values import Instance
+from asyncdj_lint.analysis.values import Instance, Loading
+from asyncdj_lint.fixes import Fix, FixAvailability, InsertAfter, Safety
+from asyncdj_lint.rules._fixes import producing_query
 from asyncdj_lint.rules._relations import is_write_target, relation_cached_in_scope
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
@@ -30,6 +32,18 @@ class LazyRelationAccess(Rule):
         "`permission.content_type`, `redirect.site`, and relations to `settings.AUTH_USER_MODEL`, "
         "which lead to the model that setting names."
     )
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        'The fix adds `select_related("customer")` (`prefetch_related` for a generic relation) to '
+        "the query that produced the instance, where the function binds the instance once, to "
+        "`await <query>.aget(...)` (`afirst()`, `alast()`, `aearliest()`, `alatest()`) or in "
+        "`async for ... in <query>`. It is unsafe: the query now joins (or prefetches) the related "
+        "table, changing what it loads and costs, and the related object read is the one loaded "
+        "with the row rather than a later fetch. The QuerySet may come from a helper or "
+        "`get_queryset()` called there. There is no fix for an instance a helper returns or a "
+        "parameter holds, a name bound more than once, or a query that calls `only()` or "
+        "`defer()`, which cannot be combined with loading a deferred relation."
+    )
     invalid = (
         Example(
             """\
@@ -48,6 +62,15 @@ async def order_detail(request, pk):
                     '`order.customer` was not loaded by the query: reading it fetches the related Customer with a query on the event loop and raises SynchronousOnlyOperation; add `select_related("customer")` to that query',
                 ),
             ),
+            fixed="""\
+from django.http import JsonResponse
+from shop.models import Order
+
+
+async def order_detail(request, pk):
+    order = await Order.objects.select_related("customer").aget(pk=pk)
+    return JsonResponse({"customer": order.customer.name})
+""",
         ),
         Example(
             """\
@@ -68,6 +91,17 @@ async def order_customers(request):
                     '`order.customer` was not loaded by the query: reading it fetches the related Customer with a query on the event loop and raises SynchronousOnlyOperation; add `select_related("customer")` to that query',
                 ),
             ),
+            fixed="""\
+from django.http import JsonResponse
+from shop.models import Order
+
+
+async def order_customers(request):
+    names = []
+    async for order in Order.objects.all().select_related("customer"):
+        names.append(order.customer.name)
+    return JsonResponse({"names": names})
+""",
         ),
         Example(
             """\
@@ -86,6 +120,15 @@ async def permission_label(request):
                     '`permission.content_type` was not loaded by the query: reading it fetches the related ContentType with a query on the event loop and raises SynchronousOnlyOperation; add `select_related("content_type")` to that query',
                 ),
             ),
+            fixed="""\
+from django.contrib.auth.models import Permission
+from django.http import JsonResponse
+
+
+async def permission_label(request):
+    permission = await Permission.objects.select_related("content_type").aget(codename="view_product")
+    return JsonResponse({"label": f"{permission.content_type.app_label}.{permission.codename}"})
+""",
         ),
         Example(
             """\
@@ -162,12 +205,29 @@ async def order_customers(request):
         text = self.ctx.snippet(node)
         loader = "prefetch_related" if relation.kind == "generic" else "select_related"
         target = relation.target.rsplit(".", 1)[-1] if relation.target else "object"
+        path = self._path(node.value, attr)
         self.report(
             node,
             f"`{text}` was not loaded by the query: reading it fetches the related {target} "
             f"with a query on the event loop and raises SynchronousOnlyOperation; add "
-            f'`{loader}("{self._path(node.value, attr)}")` to that query',
+            f'`{loader}("{path}")` to that query',
+            fix=self._fix(node.value, path, loader, owner.loading),
         )
+
+    def _fix(self, owner: cst.BaseExpression, path: str, loader: str, loading: Loading) -> Fix | None:
+        """`.select_related("path")` after the query that produced the instance the path starts from."""
+        if loading.only is not None or loading.deferred:
+            return None
+        instance = owner
+        for _ in range(path.count("__")):
+            if not isinstance(instance, cst.Attribute):
+                return None
+            instance = instance.value
+        query = producing_query(self.ctx, instance)
+        if query is None:
+            return None
+        edit = InsertAfter(query, f'.{loader}("{path}")')
+        return Fix(f'Add `{loader}("{path}")` to the query', Safety.UNSAFE, (edit,))
 
     def _path(self, owner: cst.BaseExpression, attr: str) -> str:
         """`customer__profile` for `order.customer.profile`: the lookup from the queried instance."""

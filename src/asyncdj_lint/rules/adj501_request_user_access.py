@@ -8,6 +8,7 @@ from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.requests import is_request_attribute, user_loaded_before
 from asyncdj_lint.analysis.scopes import Scope
 from asyncdj_lint.facts import django_async_api as api
+from asyncdj_lint.fixes import Fix, FixAvailability, InsertBefore, NodeEdit, Replace, Safety
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
@@ -36,6 +37,16 @@ class RequestUserAccess(Rule):
         'read `scope["user"]`, which `AuthMiddlewareStack` resolves before they run.'
     )
     django_versions = "4.1 to 6.1"
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "With Django 5.0 or later, `user = await request.auser()` is inserted before the statement "
+        "of the function's body that holds the first read, and every `request.user` from there to "
+        "the end of the function becomes `user`. The fix is safe: `auser()` loads the same user, in "
+        "a thread, and `request.user`, loaded apart from it, is no longer read on the loop. The user "
+        "is then loaded before that statement runs, including in the branches of it that did not "
+        "read it. There is no fix before Django 5.0, where a name `user` is already used in the "
+        "function, where `request.user` is assigned, or where the function logs a user in or out."
+    )
     invalid = (
         Example(
             """\
@@ -52,6 +63,44 @@ async def profile(request):
                     "`request.user.username` loads the user from the session on the event loop and raises SynchronousOnlyOperation for a logged-in user; use `user = await request.auser()`, then `user.username`",
                 ),
             ),
+            fixed="""\
+from django.http import HttpResponse
+
+
+async def profile(request):
+    user = await request.auser()
+    return HttpResponse(user.username)
+""",
+        ),
+        Example(
+            """\
+from django.http import HttpResponse, HttpResponseRedirect
+
+
+async def dashboard(request):
+    # Anonymous readers sign in first.
+    if not request.user.is_authenticated:
+        return HttpResponseRedirect("/login/")
+    return HttpResponse(f"{request.user.username}: {request.user.email}")
+""",
+            RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "6:12-6:41",
+                    "`request.user.is_authenticated` loads the user from the session on the event loop and raises SynchronousOnlyOperation for a logged-in user; use `user = await request.auser()`, then `user.is_authenticated`",
+                ),
+            ),
+            fixed="""\
+from django.http import HttpResponse, HttpResponseRedirect
+
+
+async def dashboard(request):
+    # Anonymous readers sign in first.
+    user = await request.auser()
+    if not user.is_authenticated:
+        return HttpResponseRedirect("/login/")
+    return HttpResponse(f"{user.username}: {user.email}")
+""",
         ),
     )
     valid = (
@@ -102,11 +151,124 @@ async def profile(request):
             node,
             f"`{user}.{attr}` loads the user from the session on the event loop and raises "
             f"SynchronousOnlyOperation for a logged-in user; {advice}",
+            fix=self._fix(node.value, function),
         )
+
+    def _fix(self, read: cst.BaseExpression, function: Scope | None) -> Fix | None:
+        """`user = await request.auser()` before the body statement that holds the first read, and
+        `user` for each `request.user` from there on (Django 5.0 and later)."""
+        if function is None or not api.has(self.ctx.options, api.AUSER_SINCE):
+            return None
+        owner = function.node
+        if not (isinstance(owner, cst.FunctionDef) and owner.asynchronous is not None):
+            return None
+        if not (isinstance(read, cst.Attribute) and isinstance(owner.body, cst.IndentedBlock)):
+            return None
+        ancestors = self.ctx.ancestors
+        if owner not in ancestors or owner.body not in ancestors:
+            return None
+        at = ancestors.index(owner.body)
+        statement = ancestors[at + 1] if at + 1 < len(ancestors) else None
+        if not isinstance(statement, cst.BaseStatement):
+            return None
+        later = owner.body.body[owner.body.body.index(statement) :]
+        reads = _UserReads(read.value)
+        for node in later:
+            node.visit(reads)
+        if reads.blocked or _names_user(owner):
+            return None
+        indent = "".join(
+            (self.ctx.module.default_indent if block.indent is None else block.indent)
+            for block in ancestors[: at + 1]
+            if isinstance(block, cst.IndentedBlock)
+        )
+        request = self.ctx.snippet(read.value)
+        edits: list[NodeEdit] = [InsertBefore(statement, f"user = await {request}.auser()\n{indent}")]
+        edits += [Replace(node, "user") for node in reads.found]
+        return Fix("Load the user with `await request.auser()`", Safety.SAFE, tuple(edits))
 
     def _is_called(self, node: cst.Attribute) -> bool:
         parent = self.ctx.parent()
         return isinstance(parent, cst.Call) and parent.func is node
+
+
+class _UserReads(cst.CSTVisitor):
+    """The `request.user` expressions in some statements (nested functions and classes left out),
+    and whether one is assigned or a user is logged in or out there."""
+
+    def __init__(self, request: cst.BaseExpression) -> None:
+        self.request = request
+        self.found: list[cst.Attribute] = []
+        self.blocked = False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if node.attr.value == "user" and node.value.deep_equals(self.request):
+            self.found.append(node)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._assigned(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._assigned(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._assigned(node.target)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._assigned(node.target)
+
+    def _assigned(self, target: cst.BaseExpression) -> None:
+        for element in target.elements if isinstance(target, (cst.Tuple, cst.List)) else [target]:
+            value = element.value if isinstance(element, cst.BaseElement) else element
+            if (
+                isinstance(value, cst.Attribute)
+                and value.attr.value == "user"
+                and value.value.deep_equals(self.request)
+            ):
+                self.blocked = True
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        name = (
+            func.attr.value
+            if isinstance(func, cst.Attribute)
+            else func.value
+            if isinstance(func, cst.Name)
+            else ""
+        )
+        if name in ("login", "logout", "alogin", "alogout"):
+            self.blocked = True
+
+
+def _names_user(function: cst.FunctionDef) -> bool:
+    """Whether the name `user` appears in the function: a binding of it would shadow it."""
+    names = _Names()
+    function.visit(names)
+    return "user" in names.found
+
+
+class _Names(cst.CSTVisitor):
+    """The names read or bound (not attribute or keyword names)."""
+
+    def __init__(self) -> None:
+        self.found: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.found.add(node.value)
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)
+        return False
 
 
 def _enclosing_def(scope: Scope) -> Scope | None:
