@@ -185,7 +185,7 @@ async def product_names(request):
             RAISES_SYNC_ONLY,
             expected=(
                 Expected(
-                    "12:48-12:72",
+                    "12:49-12:72",
                     "a comprehension over `products` evaluates the QuerySet on the event loop and raises SynchronousOnlyOperation; use `async for` in the comprehension",
                 ),
             ),
