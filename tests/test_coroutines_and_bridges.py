@@ -410,3 +410,33 @@ def test_the_await_fix_is_offered_in_async_code_only_and_parenthesizes_where_nee
     assert [(d.line, d.fix is not None) for d in found] == [(19, True), (20, True), (24, False)]
     fixed = apply_fixes(code, [d.fix for d in found if d.fix is not None]).source
     assert '    if not await product_count():\n        return (await product_count())["n"]\n' in fixed
+
+
+def test_a_coroutine_returned_from_a_middleware_hook_is_reported_only_where_django_calls_the_hook():
+    code = HELPERS + dedent(
+        """\
+        from django.utils.deprecation import MiddlewareMixin
+
+
+        class CountingMiddleware(MiddlewareMixin):
+            def process_request(self, request):
+                return product_count()
+
+
+        class Factory:
+            def __init__(self, get_response):
+                self.get_response = get_response
+
+            def __call__(self, request):
+                return self.get_response(request)
+
+            def process_exception(self, request, exception):
+                return product_count()
+
+
+        class NotMiddleware:
+            def process_view(self, request, view_func, view_args, view_kwargs):
+                return product_count()
+        """
+    )
+    assert lines(code, "ADJ108") == [23, 34]

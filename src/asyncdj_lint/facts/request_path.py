@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 MIDDLEWARE_MIXIN = "django.utils.deprecation.MiddlewareMixin"
+# The middleware methods Django's handler calls besides `__call__` (django/core/handlers/base.py),
+# and MiddlewareMixin's own two; a response one of them returns is the request's response.
+MIDDLEWARE_HOOKS = frozenset(
+    {"process_request", "process_view", "process_response", "process_exception", "process_template_response"}
+)
 # (sync_capable, async_capable) of middleware the project only imports.
 _BOTH = (True, True)
 KNOWN_MIDDLEWARE_FLAGS: dict[str, tuple[bool, bool]] = {

@@ -7,6 +7,7 @@ from typing import TypeVar
 import libcst as cst
 
 from asyncdj_lint.analysis.context import FileContext
+from asyncdj_lint.analysis.scopes import Scope
 from asyncdj_lint.facts.django_async_api import target_version
 from asyncdj_lint.facts.request_path import HTTP_METHOD_NAMES, MIDDLEWARE_MIXIN
 from asyncdj_lint.facts.view_decorators import UNAWAITED_VIEW
@@ -35,21 +36,24 @@ def request_path(ctx: FileContext) -> RequestPathIndex:
     return ctx.index.request_path
 
 
-def _at_module_level(ctx: FileContext) -> bool:
-    """Whether the class or function being visited is defined at module level."""
-    return ctx.scope.parent is not None and ctx.scope.parent.parent is None
+def _at_module_level(scope: Scope) -> bool:
+    """Whether the class or function whose scope this is is defined at module level."""
+    return scope.parent is not None and scope.parent.parent is None
 
 
-def module_class(ctx: FileContext, node: cst.ClassDef) -> tuple[str, RequestClass] | None:
-    """The visited module-level class's qualified name and request-path facts."""
-    if not _at_module_level(ctx):
+def module_class(
+    ctx: FileContext, node: cst.ClassDef, scope: Scope | None = None
+) -> tuple[str, RequestClass] | None:
+    """A module-level class's qualified name and request-path facts: the class being visited,
+    or the one whose scope is `scope`."""
+    if not _at_module_level(scope or ctx.scope):
         return None
     facts = ctx.index.modules[ctx.module_name].request_path.classes.get(node.name.value)
     return (f"{ctx.module_name}.{node.name.value}", facts) if facts else None
 
 
 def module_function(ctx: FileContext, node: cst.FunctionDef) -> tuple[str, RequestFunction] | None:
-    if not _at_module_level(ctx):
+    if not _at_module_level(ctx.scope):
         return None
     facts = ctx.index.modules[ctx.module_name].request_path.functions.get(node.name.value)
     return (f"{ctx.module_name}.{node.name.value}", facts) if facts else None

@@ -9,13 +9,20 @@ from asyncdj_lint.analysis.scopes import ParamBinding, ValueBinding
 from asyncdj_lint.analysis.values import Builtin
 from asyncdj_lint.facts.bridges import SYNC_TO_ASYNC, qualname_of
 from asyncdj_lint.facts.django_async_api import AUTH_FUNCTIONS, AUTH_MODULE, SHORTCUTS
+from asyncdj_lint.facts.request_path import MIDDLEWARE_HOOKS
 from asyncdj_lint.fixes import Fix, FixAvailability, Safety
 from asyncdj_lint.rules._bridges import is_async_to_sync
 from asyncdj_lint.rules._coroutines import coroutine_consumed
 from asyncdj_lint.rules._fixes import await_call, can_await
 from asyncdj_lint.rules._handlers import callback_caller, registrations
 from asyncdj_lint.rules._receivers import made_by
-from asyncdj_lint.rules._request_path import GET_RESPONSE, resolved
+from asyncdj_lint.rules._request_path import (
+    GET_RESPONSE,
+    RETURNS_COROUTINE,
+    is_middleware,
+    module_class,
+    resolved,
+)
 from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 
 # Django's module-level async functions: `alogin(...)`, `aget_object_or_404(...)`.
@@ -80,8 +87,9 @@ class UnawaitedCoroutine(Rule):
         "awaited. A call used as a statement loses its work (Python prints `RuntimeWarning: "
         "coroutine ... was never awaited` when it is collected); a coroutine tested for truth "
         "is always true, so `if not can_edit(request):` lets everyone through; returned from a "
-        "view it fails the request (`ValueError: ... It returned an unawaited coroutine "
-        "instead.`); put in a response it fails to serialise (`TypeError: Object of type "
+        "view, or from a middleware's `process_view` or other hook that Django calls, it fails the "
+        "request (`ValueError: ... It returned an unawaited coroutine instead.`; make the hook an "
+        "`async def` that awaits it, which Django adapts to either mode); put in a response it fails to serialise (`TypeError: Object of type "
         "coroutine is not JSON serializable`). The same holds for `sync_to_async(f)(...)`, "
         "Django's `alogin()` and `aget_object_or_404()`, and the methods of a Channels "
         "layer (`channel_layer.group_send(...)` in sync code never sends the message), "
@@ -300,8 +308,59 @@ def rename_all(request):
                 ),
             ),
         ),
+        Example(
+            """\
+from django.http import HttpResponseForbidden
+
+
+async def refuse_bots(request):
+    if "bot" in request.headers.get("User-Agent", ""):
+        return HttpResponseForbidden()
+    return None
+
+
+class BotFilterMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        return refuse_bots(request)
+""",
+            RETURNS_COROUTINE,
+            expected=(
+                Expected(
+                    "18:16-18:36",
+                    "`refuse_bots(request)` creates a coroutine of `refuse_bots()` that is never awaited: Django gets a coroutine where it expects a response; from sync code run it as `async_to_sync(refuse_bots)(...)`",
+                ),
+            ),
+        ),
     )
     valid = (
+        Example(
+            """\
+from django.http import HttpResponseForbidden
+
+
+async def refuse_bots(request):
+    if "bot" in request.headers.get("User-Agent", ""):
+        return HttpResponseForbidden()
+    return None
+
+
+class BotFilterMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    async def process_view(self, request, view_func, view_args, view_kwargs):
+        return await refuse_bots(request)
+"""
+        ),
         Example(
             """\
 from asgiref.sync import async_to_sync
@@ -565,8 +624,20 @@ def rename_all(request):
             return False
         if function.is_async_function and (self._async_middleware_param() or self._in_method()):
             return True
+        if function.node.name.value in MIDDLEWARE_HOOKS and self._in_middleware_class():
+            return True
         params = function.node.params.params
         return bool(params) and params[0].name.value == "request"
+
+    def _in_middleware_class(self) -> bool:
+        """Whether the function is a method of a module-level middleware class, whose hooks
+        Django calls and whose results it takes as responses."""
+        function = self.ctx.scope.function
+        owner = function.parent if function is not None else None
+        if owner is None or not isinstance(owner.node, cst.ClassDef):
+            return False
+        found = module_class(self.ctx, owner.node, owner)
+        return found is not None and is_middleware(self.ctx, found[0], found[1].middleware_param)
 
     def _async_middleware_param(self) -> bool:
         """`get_response` here is a middleware factory's parameter, called from an `async def` inside it."""

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import libcst as cst
 
+from asyncdj_lint.facts.request_path import MIDDLEWARE_HOOKS
 from asyncdj_lint.rules._request_path import module_class, request_path
 from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 from asyncdj_lint.syntax.walk import FunctionBodyVisitor, walk
-
-_HOOKS = frozenset(
-    {"process_request", "process_view", "process_response", "process_exception", "process_template_response"}
-)
 
 
 class GetResponseInMixinHook(Rule):
@@ -77,7 +74,7 @@ class HeaderGateMiddleware(MiddlewareMixin):
         hooks = [
             s
             for s in node.body.body
-            if isinstance(s, cst.FunctionDef) and s.asynchronous is None and s.name.value in _HOOKS
+            if isinstance(s, cst.FunctionDef) and s.asynchronous is None and s.name.value in MIDDLEWARE_HOOKS
         ]
         calls = [call for hook in hooks for call in _get_response_calls(hook)]
         found = module_class(self.ctx, node) if calls else None
