@@ -15,6 +15,7 @@ from asyncdj_lint.diagnostics import Severity
 from asyncdj_lint.facts import bridges
 from asyncdj_lint.fixes import Fix
 from asyncdj_lint.index.project import ProjectIndex
+from asyncdj_lint.index.request_path.testing import is_test_module
 from asyncdj_lint.options import LintOptions
 
 if TYPE_CHECKING:
@@ -43,6 +44,9 @@ class FileContext:
     # True while a sync project function's body is judged as if it ran on the
     # loop, to explain a call to it from async code (the ADJ3xx rules).
     judging_helper: bool = False
+    # True while a helper is judged for a call from test code: it runs under the test settings,
+    # whatever module it is in.
+    called_from_tests: bool = False
     # Judges the sync project functions a call reaches (ADJ3xx); built by the engine.
     helpers: HelperJudge | None = None
     inference: Inference = field(init=False)
@@ -64,6 +68,11 @@ class FileContext:
     def on_loop(self) -> bool:
         """Whether the node being visited runs on the event loop."""
         return self.scope.runs_on_loop
+
+    @property
+    def in_tests(self) -> bool:
+        """Whether the code runs in the project's tests (a test module, or a helper called from one)."""
+        return self.called_from_tests or is_test_module(self.module_name)
 
     def infer(self, expr: cst.BaseExpression) -> Value | None:
         return self.inference.infer(expr, self.scope)

@@ -103,8 +103,9 @@ class Chain:
 # walk that runs rule objects over a node, reporting into the context.
 RuleFactory = Callable[[FileContext], list[object]]
 RuleRunner = Callable[[FileContext, cst.CSTNode, list[object]], None]
-# (the function's qualified name, the value it is called on, what its parameters are bound to)
-_Key = tuple[str, Value | None, Arguments]
+# (the function's qualified name, the value it is called on, what its parameters are bound to,
+# whether it is called from test code)
+_Key = tuple[str, Value | None, Arguments, bool]
 
 
 @dataclass
@@ -134,13 +135,23 @@ class HelperJudge:
         self.memo = HelperMemo() if memo is None else memo
 
     def chain_from(
-        self, ref: FunctionRef, receiver: Value | None, call_text: str, arguments: Arguments = ()
+        self,
+        ref: FunctionRef,
+        receiver: Value | None,
+        call_text: str,
+        arguments: Arguments = (),
+        *,
+        tests: bool = False,
     ) -> Chain | None:
-        """The shortest chain from calling `ref` to a fact, errors first; None for a clean helper."""
-        key = (ref.qualname, receiver, arguments)
+        """The shortest chain from calling `ref` to a fact, errors first; None for a clean helper.
+
+        `tests`: the call is made by test code, so the chain runs under the test settings
+        (a cache call in a helper is judged by the test run's backend).
+        """
+        key = (ref.qualname, receiver, arguments, tests)
         chains = self.memo.chains
         if key not in chains:
-            chains[key] = self._search(ref, receiver, arguments)
+            chains[key] = self._search(ref, receiver, arguments, tests)
         found = chains[key]
         if found is None:
             return None
@@ -148,9 +159,9 @@ class HelperJudge:
         return Chain((call_text, *calls), fact)
 
     def _search(
-        self, ref: FunctionRef, receiver: Value | None, arguments: Arguments
+        self, ref: FunctionRef, receiver: Value | None, arguments: Arguments, tests: bool
     ) -> tuple[tuple[str, ...], Fact] | None:
-        start = (ref.qualname, receiver, arguments)
+        start = (ref.qualname, receiver, arguments, tests)
         queue: deque[tuple[FunctionRef, Value | None, Arguments, tuple[str, ...]]] = deque(
             [(ref, receiver, arguments, ())]
         )
@@ -158,28 +169,32 @@ class HelperJudge:
         blocking: tuple[tuple[str, ...], Fact] | None = None
         while queue and len(seen) <= _MAX_FUNCTIONS:
             current, bound, passed, path = queue.popleft()
-            summary = self.summarize(current, bound, passed)
+            summary = self.summarize(current, bound, passed, tests=tests)
             for fact in summary.facts:
                 if fact.severity is Severity.ERROR:
                     return path, fact
                 blocking = blocking or (path, fact)
             for edge in summary.edges:
-                node = (edge.callee.qualname, edge.receiver, edge.arguments)
+                node = (edge.callee.qualname, edge.receiver, edge.arguments, tests)
                 if node not in seen:
                     seen.add(node)
                     queue.append((edge.callee, edge.receiver, edge.arguments, (*path, edge.text)))
         return blocking
 
-    def summarize(self, ref: FunctionRef, receiver: Value | None, arguments: Arguments = ()) -> HelperSummary:
+    def summarize(
+        self, ref: FunctionRef, receiver: Value | None, arguments: Arguments = (), *, tests: bool = False
+    ) -> HelperSummary:
         """The local facts and sync project callees of one function body, memoised."""
-        key = (ref.qualname, receiver, arguments)
+        key = (ref.qualname, receiver, arguments, tests)
         summaries = self.memo.summaries
         if key not in summaries:
             summaries[key] = _EMPTY  # a function met again while summarising it adds nothing new
-            summaries[key] = self._summarize(ref, receiver, arguments)
+            summaries[key] = self._summarize(ref, receiver, arguments, tests)
         return summaries[key]
 
-    def _summarize(self, ref: FunctionRef, receiver: Value | None, arguments: Arguments) -> HelperSummary:
+    def _summarize(
+        self, ref: FunctionRef, receiver: Value | None, arguments: Arguments, tests: bool
+    ) -> HelperSummary:
         located = locate(self.project, ref, on_loop=True)
         if located is None:
             return _EMPTY
@@ -191,6 +206,7 @@ class HelperJudge:
             self.project,
             self.options,
             judging_helper=True,
+            called_from_tests=tests,
             helpers=self,
         )
         if receiver is not None:

@@ -110,7 +110,9 @@ def _backend(ctx: FileContext, alias: str | None) -> tuple[str | None, str]:
     """(BACKEND, "") for the alias in the settings this module runs under, else (None, why not)."""
     if alias is None:
         return None, "the cache alias is not a literal"
-    settings = request_path(ctx).settings_for(ctx.module_name, ctx.options.settings_module)
+    settings = request_path(ctx).settings_for(
+        ctx.module_name, ctx.options.settings_module, tests=ctx.called_from_tests
+    )
     if settings.caches is None:
         found = bool(settings.roots)
         return None, "CACHES is not a literal" if found else "no settings module was found"
