@@ -77,9 +77,89 @@ def test_a_base_that_other_settings_modules_edit_is_not_judged_on_its_own(tmp_pa
     assert adj606(tmp_path, files) == []
 
 
+def test_an_insert_placed_after_another_entry_keeps_the_list_known(tmp_path):
+    # `insert(MIDDLEWARE.index(...) + 1, ...)` puts a debug middleware after a given one: the
+    # entries Django ends up with are still known, and the sync-only one is still listed.
+    edit = (
+        "if DEBUG:\n"
+        "    MIDDLEWARE.insert(\n"
+        '        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,\n'
+        '        "django.middleware.gzip.GZipMiddleware",\n'
+        "    )\n"
+    )
+    [finding] = adj606(tmp_path / "after", project(edit))
+    assert finding.startswith("site_config/settings/base.py:4: `legacy.LegacyMiddleware` is sync-only")
+    # Placed relative to an entry the list does not have, the insert raises: nothing is known.
+    missing = 'MIDDLEWARE.insert(MIDDLEWARE.index("x.Missing"), "django.middleware.gzip.GZipMiddleware")\n'
+    assert adj606(tmp_path / "missing", project(missing)) == []
+    # Placed relative to the sync-only entry and then popped by index: the pop takes the right one.
+    before = (
+        'MIDDLEWARE.insert(MIDDLEWARE.index("legacy.LegacyMiddleware") - 1, "x.Other")\nMIDDLEWARE.pop()\n'
+    )
+    assert adj606(tmp_path / "before", project(before)) == []
+
+
 def test_a_huge_insert_index_and_a_doubling_list_do_not_crash_or_grow(tmp_path):
     edits = 'MIDDLEWARE.insert(12345678901234567890, "x.Y")\n' + "MIDDLEWARE += MIDDLEWARE\n" * 100
     assert adj606(tmp_path, project(edits)) == []
+
+
+MAINTENANCE = """\
+from django.conf import settings
+from django.core.exceptions import MiddlewareNotUsed
+from django.http import HttpResponse
+
+
+def maintenance_middleware(get_response):
+    if not settings.MAINTENANCE_MODE:
+        raise MiddlewareNotUsed
+
+    def middleware(request):
+        return HttpResponse("Back soon", status=503)
+
+    return middleware
+
+
+class AuditMiddleware:
+    def __init__(self, get_response):
+        if getattr(settings, "AUDIT_DISABLED", False): raise MiddlewareNotUsed("auditing is off")
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+
+def retired_middleware(get_response):
+    raise MiddlewareNotUsed
+"""
+SELF_DROPPING = """\
+ASGI_APPLICATION = "site_config.asgi.application"
+MIDDLEWARE = [
+    "ops.maintenance_middleware",
+    "ops.AuditMiddleware",
+    "ops.retired_middleware",
+]
+"""
+
+
+def self_dropping(flags: str) -> dict[str, str]:
+    files = project(flags)
+    return {**files, "ops.py": MAINTENANCE, "site_config/settings/base.py": SELF_DROPPING}
+
+
+def test_middleware_whose_factory_raises_middleware_not_used_is_judged_by_the_settings(tmp_path):
+    # The settings keep both conditional middleware: Django builds them and adapts each one.
+    kept = adj606(tmp_path / "kept", self_dropping("MAINTENANCE_MODE = True\nAUDIT_DISABLED = False\n"))
+    assert [f.split(": ", 1)[0] for f in kept] == [
+        "site_config/settings/base.py:3",
+        "site_config/settings/base.py:4",
+    ]
+    # Turned off, Django drops them from the chain; one that always raises is never in it.
+    dropped = self_dropping("MAINTENANCE_MODE = False\nAUDIT_DISABLED = True\n")
+    assert adj606(tmp_path / "dropped", dropped) == []
+    # A setting read from the environment, or not set at all, may drop them: silent.
+    unknown = 'import os\n\nMAINTENANCE_MODE = os.environ.get("MAINTENANCE") == "1"\n'
+    assert adj606(tmp_path / "unknown", self_dropping(unknown)) == []
 
 
 # -- served over ASGI, or not ------------------------------------------------------

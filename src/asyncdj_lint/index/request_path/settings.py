@@ -403,9 +403,14 @@ def _edited(
     updated = list(current)
     size = len(updated)
     if isinstance(op, ListInsert):
+        index = size if op.index is None else op.index
+        if op.anchor is not None:
+            values = [entry.value for entry in updated]
+            if op.anchor[0] not in values:
+                return None  # list.index raises ValueError
+            index = values.index(op.anchor[0]) + op.anchor[1]
         # list.insert clamps its index; clamping first keeps a 20-digit index from overflowing.
-        index = size if op.index is None else min(max(op.index, -size - 1), size)
-        updated.insert(index, written)
+        updated.insert(min(max(index, -size - 1), size), written)
     elif isinstance(op, ListRemove):
         values = [entry.value for entry in updated]
         if op.entry is None or op.entry not in values:

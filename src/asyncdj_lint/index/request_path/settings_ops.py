@@ -98,11 +98,13 @@ class ListExtend:
 
 @dataclass(frozen=True)
 class ListInsert:
-    """`NAME.append(entry)` (index None) and `NAME.insert(index, entry)`."""
+    """`NAME.append(entry)` (index None) and `NAME.insert(index, entry)`; `anchor` for an index
+    read from the list itself, `NAME.insert(NAME.index("other") + offset, entry)`: ("other", offset)."""
 
     name: str
     index: int | None
     entry: str | None
+    anchor: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -457,6 +459,8 @@ def _list_method_op(call: cst.Call) -> SettingsOp | None:
         return ListInsert(name, None, string_value(args[0]))
     if method == "insert" and len(args) == 2 and (index := int_value(args[0])) is not None:
         return ListInsert(name, index, string_value(args[1]))
+    if method == "insert" and len(args) == 2 and (anchor := _index_of(name, args[0])) is not None:
+        return ListInsert(name, None, string_value(args[1]), anchor)
     if method == "extend" and len(args) == 1:
         return ListExtend(name, list_parts(args[0]))
     if method == "remove" and len(args) == 1:
@@ -465,6 +469,30 @@ def _list_method_op(call: cst.Call) -> SettingsOp | None:
         index = int_value(args[0]) if args else None
         return ListPop(name, index) if index is not None or not args else ListUnknown(name)
     return ListUnknown(name)
+
+
+def _index_of(name: str, expr: cst.BaseExpression) -> tuple[str, int] | None:
+    """`NAME.index("entry")`, plus or minus a literal int -> ("entry", offset); None otherwise."""
+    offset = 0
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add | cst.Subtract):
+        step = int_value(expr.right)
+        if step is None:
+            return None
+        offset = step if isinstance(expr.operator, cst.Add) else -step
+        expr = expr.left
+    if not (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and isinstance(expr.func.value, cst.Name)
+        and expr.func.value.value == name
+        and expr.func.attr.value == "index"
+        and len(expr.args) == 1
+        and not expr.args[0].star
+        and expr.args[0].keyword is None
+    ):
+        return None
+    entry = string_value(expr.args[0].value)
+    return None if entry is None else (entry, offset)
 
 
 def _subscripted_setting(target: cst.BaseExpression) -> tuple[str, cst.BaseSlice] | None:
