@@ -107,6 +107,12 @@ class ProjectSettings:
     # alias -> BACKEND of the CACHES Django ends up with (a BACKEND None when unknown);
     # None when unknown as a whole, or when no settings module was found.
     caches: tuple[tuple[str, str | None], ...] | None = None
+    # Settings set to True or False (None: set to something not known) by every settings module found.
+    flags: tuple[tuple[str, bool | None], ...] = ()
+
+    def flag(self, name: str) -> bool | None:
+        """The value the settings give `name`: True, False, or None when it is not known."""
+        return dict(self.flags).get(name)
 
     @property
     def asgi_application(self) -> bool:
@@ -199,6 +205,7 @@ class SettingsIndex(Definitions):
         origins: set[Origin] = set()
         atomic: set[tuple[str, str]] = set()
         caches: list[dict[str, str | None] | None] = []
+        flags: list[dict[str, bool | None]] = []
         asgi = next((evidence for evidence in self.deployment if evidence.asgi), None)
         for root in roots:
             state = _SettingsState(run=run)
@@ -210,6 +217,7 @@ class SettingsIndex(Definitions):
             atomic |= {(alias, module) for alias, (value, module) in state.atomic.items() if value}
             asgi = asgi or self._settings_evidence(state)
             caches.append(state.caches)
+            flags.append(state.flags)
         return ProjectSettings(
             roots=roots,
             modules=frozenset(modules),
@@ -218,6 +226,7 @@ class SettingsIndex(Definitions):
             atomic_requests=tuple(sorted(atomic)),
             asgi=asgi,
             caches=_merged_caches(caches),
+            flags=_merged_flags(flags),
         )
 
     def _settings_evidence(self, state: _SettingsState) -> Evidence | None:
@@ -350,6 +359,13 @@ def _merged_caches(found: list[dict[str, str | None] | None]) -> tuple[tuple[str
         for alias, backend in (caches or {}).items():
             merged[alias] = backend if merged.get(alias, backend) == backend else None
     return tuple(merged.items())
+
+
+def _merged_flags(found: list[dict[str, bool | None]]) -> tuple[tuple[str, bool | None], ...]:
+    """The flags every settings module found sets to the same value; one they disagree on is unknown."""
+    names = {name for flags in found for name in flags}
+    merged = {name: {flags.get(name) for flags in found} for name in sorted(names)}
+    return tuple((name, values.pop() if len(values) == 1 else None) for name, values in merged.items())
 
 
 def _named_like_settings(module: str) -> bool:
