@@ -72,6 +72,19 @@ def test_a_noqa_on_a_header_line_covers_the_header_not_the_body():
     assert found(code) == [(8, "ADJ101")]
 
 
+def test_a_match_statement_in_a_file_with_findings_is_checked_and_its_header_covered():
+    # A `match` has cases, not a body: its header ends with the subject.
+    code = HEAD + (
+        "async def view(request, kind):\n"
+        "    match (  # noqa: ADJ101\n"
+        "        Product.objects.get(pk=1)\n"
+        "    ):\n"
+        "        case _:\n"
+        "            return Product.objects.get(pk=kind)\n"
+    )
+    assert found(code) == [(9, "ADJ101")]
+
+
 def test_the_cli_and_the_flake8_plugin_honour_the_same_comments(tmp_path):
     files = {
         "manage.py": "",

@@ -179,6 +179,9 @@ def _suppressions(module: cst.Module, positions: Mapping[cst.CSTNode, CodeRange]
             own_line.append(node.comment.value)
         elif isinstance(node, cst.SimpleStatementLine) and node.body:
             _cover(starts, found.start.line, positions[node.body[-1]].end.line)
+        elif isinstance(node, cst.Match):
+            # `match subject:` has cases, not a body: the header ends with its subject.
+            _cover(starts, found.start.line, positions[node.subject].end.line)
         elif isinstance(node, cst.BaseCompoundStatement):
             # The header, up to the line its body starts on (the colon's line).
             _cover(starts, found.start.line, positions[node.body].start.line)
