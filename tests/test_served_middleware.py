@@ -99,6 +99,31 @@ def test_an_insert_placed_after_another_entry_keeps_the_list_known(tmp_path):
     assert adj606(tmp_path / "before", project(before)) == []
 
 
+def test_a_list_imported_by_name_from_the_module_that_built_it_is_the_same_list(tmp_path):
+    # A settings package star-imports its parts; one part imports MIDDLEWARE by name from the base
+    # to append to it: that is the list Django ends up with, edited in place.
+    files = {
+        **project(""),
+        "site_config/settings/prod.py": (
+            "from .base import *  # noqa: F403\nfrom .debug import *  # noqa: F403\n"
+        ),
+        "site_config/settings/debug.py": (
+            "from .base import MIDDLEWARE\n\n"
+            "DEBUG = False\n"
+            "if DEBUG:\n"
+            '    MIDDLEWARE.append("debug_toolbar.middleware.DebugToolbarMiddleware")\n'
+        ),
+    }
+    [finding] = adj606(tmp_path / "same", files)
+    assert finding.startswith("site_config/settings/base.py:4: `legacy.LegacyMiddleware` is sync-only")
+    # Imported from a module the settings never ran (or that did not build it), it is unknown.
+    files["site_config/settings/debug.py"] = "from .other import MIDDLEWARE\n"
+    files["site_config/settings/other.py"] = (
+        'MIDDLEWARE = ["django.middleware.security.SecurityMiddleware"]\n'
+    )
+    assert adj606(tmp_path / "other", files) == []
+
+
 def test_a_huge_insert_index_and_a_doubling_list_do_not_crash_or_grow(tmp_path):
     edits = 'MIDDLEWARE.insert(12345678901234567890, "x.Y")\n' + "MIDDLEWARE += MIDDLEWARE\n" * 100
     assert adj606(tmp_path, project(edits)) == []

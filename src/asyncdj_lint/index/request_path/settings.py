@@ -89,6 +89,8 @@ class _SettingsState:
     # `if` blocks on flag settings are judged only in a known test run.
     run: str | None = None
     flags: dict[str, bool | None] = field(default_factory=dict)
+    # setting -> the module whose statement last bound the name to a list ("" when not known)
+    bound: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -291,8 +293,19 @@ class SettingsIndex(Definitions):
                     self._replay(target, state, depth + 1)
             elif isinstance(op, SplitInclude):
                 self._replay_include(op, module, state, depth)
-            else:
+            elif not self._holds_import(op, module, state):
                 _apply(op, (module, number), state)
+                if isinstance(op, ListAssign | ListUnknown):
+                    state.bound[op.name] = module if isinstance(op, ListAssign) else ""
+
+    def _holds_import(self, op: SettingsOp, module: str, state: _SettingsState) -> bool:
+        """`from .base import MIDDLEWARE` in a module replayed after `.base`, which bound that list:
+        the name is the same list object the replay holds, and later edits change it in place."""
+        if not isinstance(op, ListUnknown) or op.source is None or op.name not in state.bound:
+            return False
+        summary = self.index.modules[module]
+        source = self.find_module(absolute_target(op.source, module, summary.is_package))
+        return source is not None and state.bound[op.name] == source
 
 
 _FLAG_VALUES: dict[str, dict[str | None, bool | None]] = {

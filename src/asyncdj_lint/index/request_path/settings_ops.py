@@ -144,9 +144,11 @@ class ListSetItem:
 
 @dataclass(frozen=True)
 class ListUnknown:
-    """Any other change to a setting: its value is no longer known."""
+    """Any other change to a setting: its value is no longer known. `source`: the module it is
+    imported from by name (`from .base import MIDDLEWARE`), as written."""
 
     name: str
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -286,9 +288,12 @@ def _nested(statement: cst.If) -> Iterator[cst.CSTNode]:
 def _statement_ops(statement: cst.SimpleStatementLine) -> Iterator[tuple[SettingsOp, cst.CSTNode]]:
     for small in statement.body:
         if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
-            # `from .caches import CACHES`: a value read from elsewhere is unknown.
+            # `from .caches import CACHES`: a value read from elsewhere is unknown, unless it is
+            # the one the replay already holds (see `SettingsIndex._replay`).
+            written = dotted_name(small.module) if small.module is not None else None
+            source = "." * len(small.relative) + (written or "")
             for name in _imported_names(small.names):
-                yield ListUnknown(name), small
+                yield ListUnknown(name, source), small
             continue
         op = _settings_op(small)
         if op is not None:
