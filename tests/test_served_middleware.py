@@ -99,6 +99,27 @@ def test_an_insert_placed_after_another_entry_keeps_the_list_known(tmp_path):
     assert adj606(tmp_path / "before", project(before)) == []
 
 
+def test_an_insert_at_an_index_not_known_keeps_the_entries_but_not_their_order(tmp_path):
+    # The index is computed into a variable first: the new entry is in the list, somewhere.
+    edit = (
+        '_at = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware")\n'
+        'MIDDLEWARE.insert(_at + 1, "django.middleware.gzip.GZipMiddleware")\n'
+    )
+    [finding] = adj606(tmp_path / "kept", project(edit))
+    assert finding.startswith("site_config/settings/base.py:4: `legacy.LegacyMiddleware` is sync-only")
+    # Removed by value, it is gone whatever the order; taken out by index, which one is not known.
+    removed = edit + 'MIDDLEWARE.remove("legacy.LegacyMiddleware")\n'
+    assert adj606(tmp_path / "removed", project(removed)) == []
+    by_index = (
+        "MIDDLEWARE.pop()\n",
+        "del MIDDLEWARE[0]\n",
+        'MIDDLEWARE[1] = "x.Y"\n',
+        "MIDDLEWARE = MIDDLEWARE + []\nMIDDLEWARE.pop()\n",  # a copy keeps the order unknown
+    )
+    for number, later in enumerate(by_index):
+        assert adj606(tmp_path / f"index{number}", project(edit + later)) == [], later
+
+
 def test_a_list_imported_by_name_from_the_module_that_built_it_is_the_same_list(tmp_path):
     # A settings package star-imports its parts; one part imports MIDDLEWARE by name from the base
     # to append to it: that is the list Django ends up with, edited in place.

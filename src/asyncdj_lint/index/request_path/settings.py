@@ -91,6 +91,8 @@ class _SettingsState:
     flags: dict[str, bool | None] = field(default_factory=dict)
     # setting -> the module whose statement last bound the name to a list ("" when not known)
     bound: dict[str, str] = field(default_factory=dict)
+    # Lists whose entries are known but not their order (an insert at an index not known).
+    unordered: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -408,6 +410,14 @@ def _apply(op: SettingsOp, where: tuple[str, int], state: _SettingsState) -> Non
 
 def _apply_list(op: ListOp, where: tuple[str, int], state: _SettingsState) -> None:
     current = state.lists.get(op.name)
+    if isinstance(op, ListInsert) and not op.placed:
+        state.unordered.add(op.name)  # the entry is in the list; where is not known
+    if isinstance(op, ListAssign | ListExtend) and any(
+        part.name in state.unordered for part in op.parts or ()
+    ):
+        state.unordered.add(op.name)  # built from a list whose order is not known
+    elif isinstance(op, ListAssign):
+        state.unordered.discard(op.name)
     if isinstance(op, ListAssign):
         state.lists[op.name] = _concat(op.parts, where, state)
     elif isinstance(op, ListExtend):
@@ -415,6 +425,8 @@ def _apply_list(op: ListOp, where: tuple[str, int], state: _SettingsState) -> No
         state.lists[op.name] = None if current is None or extra is None else current + extra
     elif isinstance(op, ListUnknown) or current is None:
         state.lists[op.name] = None
+    elif isinstance(op, ListPop | ListDelete | ListSetItem) and op.name in state.unordered:
+        state.lists[op.name] = None  # which entry the index names is not known
     else:
         entry = op.entry if isinstance(op, ListInsert | ListSetItem) else None
         state.lists[op.name] = _edited(op, ListEntry(entry, (*where, 0)), current)

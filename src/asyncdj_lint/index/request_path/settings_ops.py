@@ -99,12 +99,14 @@ class ListExtend:
 @dataclass(frozen=True)
 class ListInsert:
     """`NAME.append(entry)` (index None) and `NAME.insert(index, entry)`; `anchor` for an index
-    read from the list itself, `NAME.insert(NAME.index("other") + offset, entry)`: ("other", offset)."""
+    read from the list itself, `NAME.insert(NAME.index("other") + offset, entry)`: ("other", offset);
+    `placed` False for an index that is neither (the entry is in the list, where is not known)."""
 
     name: str
     index: int | None
     entry: str | None
     anchor: tuple[str, int] | None = None
+    placed: bool = True
 
 
 @dataclass(frozen=True)
@@ -464,8 +466,9 @@ def _list_method_op(call: cst.Call) -> SettingsOp | None:
         return ListInsert(name, None, string_value(args[0]))
     if method == "insert" and len(args) == 2 and (index := int_value(args[0])) is not None:
         return ListInsert(name, index, string_value(args[1]))
-    if method == "insert" and len(args) == 2 and (anchor := _index_of(name, args[0])) is not None:
-        return ListInsert(name, None, string_value(args[1]), anchor)
+    if method == "insert" and len(args) == 2:
+        anchor = _index_of(name, args[0])
+        return ListInsert(name, None, string_value(args[1]), anchor, placed=anchor is not None)
     if method == "extend" and len(args) == 1:
         return ListExtend(name, list_parts(args[0]))
     if method == "remove" and len(args) == 1:
