@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import pytest
 
 from asyncdj_lint import __version__
+from asyncdj_lint.docs import rule_page
+from asyncdj_lint.rules.adj101_blocking_orm_call import BlockingOrmCall
 from tests.helpers import write_files
 
 pytest.importorskip("pygls")
@@ -24,9 +29,12 @@ class Client:
     """A minimal LSP client: requests wait for their answer, notifications are kept in order."""
 
     def __init__(self, cwd: Path) -> None:
+        # The rule pages the diagnostics link to are written under the cache home: the test's own.
+        environment = {**os.environ, "XDG_CACHE_HOME": str(cwd / ".user-cache")}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "asyncdj_lint", "server"],
             cwd=cwd,
+            env=environment,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -137,7 +145,10 @@ def test_diagnostics_on_open_and_change_code_actions_and_a_clean_exit(project: P
     assert found["source"] == "asyncdj-lint"
     assert found["severity"] == 1
     assert found["range"] == {"start": {"line": 4, "character": 11}, "end": {"line": 4, "character": 36}}
-    assert found["codeDescription"]["href"].endswith(f"/v{__version__}/rules/ADJ101.md")
+    page = Path(url2pathname(urlparse(found["codeDescription"]["href"]).path))
+    assert page.is_relative_to(project / ".user-cache" / "asyncdj-lint" / "rules")
+    assert page.name == "ADJ101.md"
+    assert page.read_text(encoding="utf-8") == rule_page(BlockingOrmCall)
     assert "use `await Product.objects.aget(...)`" in found["message"]
 
     actions = client.request(
@@ -191,6 +202,28 @@ def test_a_saved_models_or_configuration_change_relints_the_open_files(project: 
     (project / "pyproject.toml").write_text("[tool.asyncdj-lint]\nselect = ['ADJ1']\n")
     client.notify("textDocument/didSave", {"textDocument": {"uri": (project / "pyproject.toml").as_uri()}})
     assert [d["code"] for d in client.diagnostics(uri)] == ["ADJ101"]
+    assert client.close() == 0
+
+
+def test_an_unsaved_models_edit_relints_the_other_open_files(project: Path):
+    client = start(project)
+    view = open_document(client, project / "shop" / "views.py", VIEW)
+    assert [d["code"] for d in client.diagnostics(view, 1)] == ["ADJ101"]
+    models = open_document(client, project / "shop" / "models.py", MODELS)
+    assert client.diagnostics(models, 1) == []
+    # `Product` stops being a model in the buffer only: the view's finding goes, unsaved.
+    client.notify(
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": models, "version": 2},
+            "contentChanges": [{"text": "class Product:\n    objects = None\n"}],
+        },
+    )
+    assert client.diagnostics(view) == []
+    assert (project / "shop" / "models.py").read_text() == MODELS
+    # Closing the buffer without saving brings the file on disk back.
+    client.notify("textDocument/didClose", {"textDocument": {"uri": models}})
+    assert [d["code"] for d in client.diagnostics(view)] == ["ADJ101"]
     assert client.close() == 0
 
 

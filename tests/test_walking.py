@@ -154,3 +154,35 @@ def test_respect_gitignore_must_be_a_boolean(project):
     code, output = check(".")
     assert code == 2
     assert "`respect-gitignore` must be true or false" in output
+
+
+def test_a_dangling_link_met_while_walking_is_reported_once(repo):
+    write_files(repo, {"shop/models.py": MODELS, "shop/views.py": "from shop.gone import x\n"})
+    (repo / "shop" / "gone.py").symlink_to(repo / "nowhere.py")
+    for _ in range(2):  # cold, then the cached outcome
+        result = CliRunner().invoke(main, ["check", "."])
+        assert result.exit_code == 1, result.output
+        assert result.stdout == (
+            "shop/gone.py:1:1: ADJ001 cannot check this file: FileNotFoundError: "
+            "[Errno 2] No such file or directory: 'shop/gone.py'\n"
+        )
+
+
+def test_a_file_that_cannot_be_read_while_walking_is_reported(repo, monkeypatch):
+    write_files(repo, {"shop/models.py": MODELS, "shop/views.py": BROKEN, "shop/locked.py": "x = 1\n"})
+    read_bytes = Path.read_bytes
+
+    def refuse_locked(path: Path) -> bytes:
+        if path.name == "locked.py":
+            raise PermissionError(13, "Permission denied", str(path))
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse_locked)
+    monkeypatch.setenv("ASYNCDJ_LINT_JOBS", "1")  # the patched read stays in this process
+    result = CliRunner().invoke(main, ["check", "--no-cache", "."])
+    assert result.exit_code == 1, result.output
+    assert [line.split(" ", 2)[:2] for line in result.stdout.splitlines()[:2]] == [
+        ["shop/locked.py:1:1:", "ADJ001"],
+        ["shop/views.py:5:12:", "ADJ101"],
+    ]
+    assert "PermissionError: [Errno 13] Permission denied" in result.stdout

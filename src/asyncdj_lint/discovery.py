@@ -69,7 +69,7 @@ def _walk(root: Path, excluded: Callable[[Path], bool]) -> Iterator[Path]:
         if folder:
             if not os.path.exists(os.path.join(entry.path, "pyvenv.cfg")):
                 yield from _walk(path, excluded)
-        elif entry.is_file():
+        elif entry.is_file() or entry.is_symlink():  # a dangling link is reported, not skipped
             yield path
 
 

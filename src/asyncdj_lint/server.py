@@ -3,17 +3,23 @@
 One `LintSession` per project root stays in memory, so an edited buffer is
 linted with the project's index already built. Diagnostics are pushed on open,
 on save and (debounced) on change, or pulled with `textDocument/diagnostic` by
-a client that declares pull support. Saving a models module, a settings module
-or a configuration file (`pyproject.toml`, `setup.cfg`, requirements) drops
-the project's session and re-lints its open files, so those changes apply
-without a restart. Code actions: add `# noqa: CODE` on the finding's line, and
-the rule's fix when the finding carries one.
+a client that declares pull support. Editing a models or settings module
+(saved or not) or saving a configuration file (`pyproject.toml`, `setup.cfg`,
+requirements) drops the project's session and re-lints its open files, so
+those changes apply without a restart; a session built while such a buffer
+differs from its file reads the buffer and uses no cache. Each finding links to
+its rule's page, rendered for the running version into the user's cache folder.
+Code actions: add `# noqa: CODE` on the finding's line, and the rule's fix when
+the finding carries one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import tempfile
 from dataclasses import replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +33,14 @@ from asyncdj_lint.add_noqa import line_with_noqa
 from asyncdj_lint.api import LintSession, resolve_options
 from asyncdj_lint.config import ConfigError, load_settings, to_options
 from asyncdj_lint.diagnostics import Diagnostic, Severity
+from asyncdj_lint.docs import rule_page
 from asyncdj_lint.facts.django_version import marked_root
 from asyncdj_lint.fixes import apply_fixes
+from asyncdj_lint.index.cache import code_version, user_cache_dir
 from asyncdj_lint.parse_guard import describe
+from asyncdj_lint.rules import rule_by_code
 
 SOURCE = "asyncdj-lint"
-# The rule's page, in the repository at the release the server is: stable as long as the tag is.
-RULE_URL = "https://github.com/asyncdj-lint/asyncdj-lint/blob/v{version}/rules/{code}.md"
 DEBOUNCE = 0.25  # seconds of quiet after an edit before the buffer is linted
 _SEVERITY = {
     Severity.ERROR.value: types.DiagnosticSeverity.Error,
@@ -43,8 +50,28 @@ _SEVERITY = {
 _CONFIG_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "manage.py", "Pipfile")
 
 
-def rule_url(code: str) -> str:
-    return RULE_URL.format(version=__version__, code=code)
+@cache
+def rule_url(code: str) -> str | None:
+    """A file URI of the rule's page, written on first use into the user's cache folder: the
+    link works offline and describes the rules this server runs. None if it cannot be written."""
+    rule = rule_by_code(code)
+    if rule is None:
+        return None
+    page = user_cache_dir() / "rules" / code_version() / f"{rule.code}.md"
+    if not page.is_file():
+        try:
+            page.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=f".{page.name}.", dir=page.parent)
+        except OSError:
+            return None
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(rule_page(rule))
+            os.replace(temporary, page)
+        except OSError:
+            Path(temporary).unlink(missing_ok=True)
+            return None
+    return page.as_uri()
 
 
 def changes_the_project(path: Path) -> bool:
@@ -73,8 +100,30 @@ class AsyncdjServer(LanguageServer):
         assert root is not None
         if root not in self.sessions:
             options = resolve_options([path], replace(to_options(settings), root=root))
-            self.sessions[root] = LintSession(options, save_interval=2.0)
+            unsaved = self.unsaved_project_buffers(root)
+            if unsaved:  # the caches record the files as they are on disk
+                options = replace(options, cache=False)
+            session = LintSession(options, save_interval=2.0)
+            for buffer_path, source in unsaved.items():
+                session.store.sources.provide(buffer_path, source)
+            self.sessions[root] = session
         return self.sessions[root]
+
+    def unsaved_project_buffers(self, root: Path) -> dict[Path, bytes]:
+        """Open models and settings modules under `root` whose buffer differs from the file."""
+        unsaved: dict[Path, bytes] = {}
+        for document in self.workspace.text_documents.values():
+            path = Path(to_fs_path(document.uri) or document.uri)
+            if path.suffix != ".py" or not changes_the_project(path) or not path.is_relative_to(root):
+                continue
+            source = document.source.encode("utf-8", "surrogateescape")
+            try:
+                on_disk = path.read_bytes()
+            except OSError:
+                on_disk = None
+            if source != on_disk:
+                unsaved[path] = source
+        return unsaved
 
     def lint(self, document: TextDocument) -> list[types.Diagnostic]:
         """The buffer's findings as LSP diagnostics; never raises."""
@@ -108,12 +157,13 @@ class AsyncdjServer(LanguageServer):
             line = document.lines[start.line] if start.line < len(document.lines) else ""
             end = types.Position(start.line, len(line.rstrip("\r\n")))
         span = document.position_codec.range_to_client_units(document.lines, types.Range(start, end))
+        url = rule_url(finding.code)
         return types.Diagnostic(
             range=span,
             message=finding.message,
             severity=_SEVERITY.get(finding.severity, types.DiagnosticSeverity.Warning),
             code=finding.code,
-            code_description=types.CodeDescription(href=rule_url(finding.code)),
+            code_description=None if url is None else types.CodeDescription(href=url),
             source=SOURCE,
         )
 
@@ -127,10 +177,22 @@ class AsyncdjServer(LanguageServer):
         )
 
     def schedule(self, uri: str) -> None:
+        """Lints the buffer once edits pause; an edit to a models or settings buffer re-lints
+        every open file, since their findings can depend on it."""
         waiting = self.pending.pop(uri, None)
         if waiting is not None:
             waiting.cancel()
-        self.pending[uri] = asyncio.get_running_loop().call_later(DEBOUNCE, self.publish, uri)
+        path = Path(to_fs_path(uri) or uri)
+        if path.suffix == ".py" and changes_the_project(path):
+            self.pending[uri] = asyncio.get_running_loop().call_later(
+                DEBOUNCE, self.buffer_shaped_project, uri
+            )
+        else:
+            self.pending[uri] = asyncio.get_running_loop().call_later(DEBOUNCE, self.publish, uri)
+
+    def buffer_shaped_project(self, uri: str) -> None:
+        self.pending.pop(uri, None)
+        self.project_changed()
 
     def project_changed(self) -> None:
         """Drops every session and re-lints the open buffers (pull clients are asked to pull again)."""
@@ -207,8 +269,7 @@ def build() -> AsyncdjServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: AsyncdjServer, params: types.DidChangeTextDocumentParams) -> None:
-        if not ls.pull:
-            ls.schedule(params.text_document.uri)
+        ls.schedule(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: AsyncdjServer, params: types.DidSaveTextDocumentParams) -> None:
@@ -227,6 +288,9 @@ def build() -> AsyncdjServer:
         ls.findings.pop(uri, None)
         if not ls.pull:
             ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        path = Path(to_fs_path(uri) or uri)
+        if path.suffix == ".py" and changes_the_project(path):  # its unsaved edits, if any, are gone
+            ls.project_changed()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def watched(ls: AsyncdjServer, params: types.DidChangeWatchedFilesParams) -> None:

@@ -116,7 +116,7 @@ def generic_get_queryset(project: Project, receiver: Value | None) -> QuerySet |
     if (
         queryset is None
         and isinstance(model, ModelClass)
-        and not _bound_in_class_bodies(project, receiver.qualname, "queryset")
+        and not bound_in_class_bodies(project, receiver.qualname, "queryset")
     ):
         methods = loading.default_manager(model.model)
         return QuerySet(model.model, methods, loading=loading.manager_loading(methods))
@@ -125,7 +125,7 @@ def generic_get_queryset(project: Project, receiver: Value | None) -> QuerySet |
 
 def class_attribute(project: Project, class_qualname: str, attr: str) -> Value | None:
     """A class attribute set in the class body (`model = Product`), unless a method reassigns it."""
-    if _assigned_on_self(project, class_qualname, attr):
+    if assigned_on_self(project, class_qualname, attr):
         return None
     for _, class_node, parsed in class_nodes(project, class_qualname):
         scope = Scope(class_node, Scope(parsed.module, None))
@@ -145,7 +145,7 @@ def class_nodes(project: Project, class_qualname: str) -> Iterator[tuple[str, cs
             yield cls, class_node, parsed
 
 
-def _assigned_on_self(project: Project, class_qualname: str, attr: str) -> bool:
+def assigned_on_self(project: Project, class_qualname: str, attr: str) -> bool:
     """Whether a method anywhere in the class's project hierarchy assigns `self.attr`."""
     assigned = project.memo.self_assigned
     for cls, node, _ in class_nodes(project, class_qualname):
@@ -158,7 +158,7 @@ def _assigned_on_self(project: Project, class_qualname: str, attr: str) -> bool:
     return False
 
 
-def _bound_in_class_bodies(project: Project, class_qualname: str, attr: str) -> bool:
+def bound_in_class_bodies(project: Project, class_qualname: str, attr: str) -> bool:
     return any(attr in Scope(node, None).bindings for _, node, _ in class_nodes(project, class_qualname))
 
 

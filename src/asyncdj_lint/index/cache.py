@@ -44,7 +44,8 @@ _SIGNATURE_SIZE = 32
 _UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError)
 
 
-def _user_cache_dir() -> Path:
+def user_cache_dir() -> Path:
+    """This user's asyncdj-lint folder under XDG_CACHE_HOME (or ~/.cache)."""
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "asyncdj-lint"
 
@@ -52,7 +53,7 @@ def _user_cache_dir() -> Path:
 @cache
 def signing_key() -> bytes | None:
     """This user's key for cache files, made on first use; None if it cannot be kept."""
-    key_file = _user_cache_dir() / "cache-key"
+    key_file = user_cache_dir() / "cache-key"
     try:
         if not key_file.exists():
             key_file.parent.mkdir(parents=True, exist_ok=True)

@@ -20,6 +20,22 @@ from asyncdj_lint.rules._fixes import await_twin
 from asyncdj_lint.rules._request_path import request_path
 from asyncdj_lint.syntax.literals import string_value
 
+# What both cache rules' pages say about the settings a call is judged under.
+CACHE_SETTINGS_NEEDED = (
+    "Project code runs under the project's settings (found as the README describes, or "
+    "`--settings`); test code (`test_*.py`, `*_tests.py`, `conftest.py`, `tests/` packages) "
+    "under the test settings that pytest-django reads (`DJANGO_SETTINGS_MODULE`, `--ds` or "
+    "pytest-env's `env` in pyproject.toml, pytest.ini, tox.ini or setup.cfg) or that "
+    "`manage.py test --settings` names; a project function that test code calls runs under the "
+    "test settings too (a helper chain of ADJ301/ADJ302 from a test judges its cache calls by "
+    "the test run's backend). Settings are replayed through star imports and "
+    "django-split-settings' `include()` (paths relative to the including file, glob patterns "
+    "in sorted order, `optional()` files that may be missing; an include in an `if` block, or "
+    "of a file that is not in the project, leaves CACHES unknown). A project backend class is "
+    "judged as the Django backend it derives from (`class LocMemCache(django...locmem."
+    "LocMemCache)` does no I/O). "
+)
+
 # The view the cache rules' examples serve, calling the sync and the async API.
 SYNC_CACHE_VIEW = """\
 from django.core.cache import cache

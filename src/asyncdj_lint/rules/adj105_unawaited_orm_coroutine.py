@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.analysis.scopes import FunctionNode
 from asyncdj_lint.analysis.values import Coroutine
 from asyncdj_lint.fixes import Fix, FixAvailability, InsertBefore, Safety
+from asyncdj_lint.rules._coroutines import coroutine_consumed
 from asyncdj_lint.rules._fixes import can_await
 from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
-from asyncdj_lint.syntax.walk import Visitor, walk
 
 
 class UnawaitedOrmCoroutine(Rule):
@@ -96,7 +95,7 @@ async def rename(request, pk):
         if not isinstance(value, Coroutine) or function is None:
             return
         name = node.targets[0].target.value
-        if not _coroutine_consumed(function, name):
+        if not coroutine_consumed(function, name):
             self._report(node.value, value)
 
     def _coroutine(self, expr: cst.BaseExpression) -> Coroutine | None:
@@ -121,39 +120,3 @@ async def rename(request, pk):
             f"runs; write `await {text}`",
             fix=fix,
         )
-
-
-def _coroutine_consumed(function: FunctionNode, name: str) -> bool:
-    """Whether a name holding a coroutine is ever used other than by attribute access.
-
-    Awaiting it, passing it to a call (asyncio.gather, create_task), returning
-    or storing it all count: only a coroutine that is plainly dropped or used as
-    if it were the result is reported.
-    """
-    finder = _UseFinder(name)
-    walk(function.body, finder)
-    return finder.consumed
-
-
-class _UseFinder(Visitor):
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.consumed = False
-        self._parents: list[cst.CSTNode] = []
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, cst.Name) and node.value == self.name and self._parents:
-            parent = self._parents[-1]
-            as_result = isinstance(parent, (cst.Attribute, cst.Subscript)) and parent.value is node
-            not_a_use = (
-                isinstance(parent, cst.AssignTarget)
-                or (isinstance(parent, cst.Attribute) and parent.attr is node)
-                or (isinstance(parent, cst.Arg) and parent.keyword is node)
-            )
-            if not (as_result or not_a_use):
-                self.consumed = True
-        self._parents.append(node)
-        return not self.consumed
-
-    def on_leave(self, node: cst.CSTNode) -> None:
-        self._parents.pop()

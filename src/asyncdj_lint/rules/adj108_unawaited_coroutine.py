@@ -10,10 +10,10 @@ from asyncdj_lint.facts.bridges import SYNC_TO_ASYNC, qualname_of
 from asyncdj_lint.facts.django_async_api import AUTH_FUNCTIONS, AUTH_MODULE, SHORTCUTS
 from asyncdj_lint.fixes import Fix, FixAvailability, Safety
 from asyncdj_lint.rules._bridges import is_async_to_sync
+from asyncdj_lint.rules._coroutines import coroutine_consumed
 from asyncdj_lint.rules._fixes import await_call, can_await
 from asyncdj_lint.rules._receivers import made_by
 from asyncdj_lint.rules._request_path import GET_RESPONSE, resolved
-from asyncdj_lint.rules.adj105_unawaited_orm_coroutine import _coroutine_consumed as coroutine_consumed
 from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 
 # Django's module-level async functions: `alogin(...)`, `aget_object_or_404(...)`.

@@ -8,6 +8,7 @@ from asyncdj_lint.fixes import FixAvailability
 from asyncdj_lint.rules._cache import (
     ASYNC_CACHE_VIEW,
     BLOCKING_BACKENDS,
+    CACHE_SETTINGS_NEEDED,
     DATABASE_BACKEND,
     NO_IO_BACKENDS,
     SYNC_CACHE_VIEW,
@@ -50,19 +51,9 @@ class SyncCacheCall(Rule):
     needs = (
         "The BACKEND of the cache alias in the settings the code runs under: `cache` is alias "
         "`default`, `caches['name']` the alias written; settings that do not set CACHES get "
-        "Django's default, a LocMemCache. Project code runs under the project's settings "
-        "(found as the README describes, or `--settings`); test code (`test_*.py`, "
-        "`*_tests.py`, `conftest.py`, `tests/` packages) under the test settings that "
-        "pytest-django reads (`DJANGO_SETTINGS_MODULE`, `--ds` or pytest-env's `env` in pyproject.toml, pytest.ini, "
-        "tox.ini or setup.cfg) or that `manage.py test --settings` names; a project function "
-        "that test code calls runs under the test settings too (a helper chain of ADJ301/ADJ302 "
-        "from a test judges its cache calls by the test run's backend). Settings are replayed "
-        "through star imports and django-split-settings' `include()` (paths relative to the "
-        "including file, glob patterns in sorted order, `optional()` files that may be missing; "
-        "an include in an `if` block, or of a file that is not in the project, leaves CACHES "
-        "unknown). A project backend class is judged as the Django backend it derives from "
-        "(`class LocMemCache(django...locmem.LocMemCache)` does no I/O). When the backend is "
-        "not known (no settings module found, CACHES not a literal or imported from elsewhere, "
+        "Django's default, a LocMemCache. "
+        + CACHE_SETTINGS_NEEDED
+        + "When the backend is not known (no settings module found, CACHES not a literal or imported from elsewhere, "
         "a BACKEND set in an `if` block that differs from the one before it, an alias that "
         "is not a literal), the call is reported and the message says the backend is unknown."
     )

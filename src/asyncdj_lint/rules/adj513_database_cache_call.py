@@ -5,7 +5,13 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.fixes import FixAvailability
-from asyncdj_lint.rules._cache import ASYNC_CACHE_VIEW, DATABASE_BACKEND, SYNC_CACHE_VIEW, cache_call
+from asyncdj_lint.rules._cache import (
+    ASYNC_CACHE_VIEW,
+    CACHE_SETTINGS_NEEDED,
+    DATABASE_BACKEND,
+    SYNC_CACHE_VIEW,
+    cache_call,
+)
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, RESPONDS_OK, Example, Expected, Rule, Severity
 
 _DATABASE_CACHE_SETTINGS = (
@@ -37,17 +43,9 @@ class DatabaseCacheCall(Rule):
     )
     needs = (
         "The BACKEND of the cache alias in the settings the code runs under: `cache` is alias "
-        "`default`, `caches['name']` the alias written. Project code runs under the project's "
-        "settings (found as the README describes, or `--settings`); test code (`test_*.py`, "
-        "`*_tests.py`, `conftest.py`, `tests/` packages) under the test settings that "
-        "pytest-django reads (`DJANGO_SETTINGS_MODULE`, `--ds` or pytest-env's `env` in pyproject.toml, pytest.ini, "
-        "tox.ini or setup.cfg) or that `manage.py test --settings` names. Settings are replayed "
-        "through star imports and django-split-settings' `include()` (paths relative to the "
-        "including file, glob patterns in sorted order, `optional()` files that may be missing; "
-        "an include in an `if` block, or of a file that is not in the project, leaves CACHES "
-        "unknown). A project backend class is judged as the Django backend it derives from "
-        "(`class LocMemCache(django...locmem.LocMemCache)` does no I/O). When the backend is "
-        "not known, this rule is silent and ADJ509 reports the call, saying the backend is unknown."
+        "`default`, `caches['name']` the alias written. "
+        + CACHE_SETTINGS_NEEDED
+        + "When the backend is not known, this rule is silent and ADJ509 reports the call, saying the backend is unknown."
     )
     django_versions = "4.0 to 6.1"
     fix_availability = FixAvailability.SOMETIMES

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.analysis.project_calls import _assigned_on_self, _bound_in_class_bodies
+from asyncdj_lint.analysis.project_calls import assigned_on_self, bound_in_class_bodies
 from asyncdj_lint.rules._receivers import made_by, method_owner
 from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 
@@ -108,6 +108,6 @@ async def status_of_home(request):
         if qualname is None:
             return True
         project = self.ctx.project
-        return _bound_in_class_bodies(project, qualname, "client_class") or _assigned_on_self(
+        return bound_in_class_bodies(project, qualname, "client_class") or assigned_on_self(
             project, qualname, "client"
         )
