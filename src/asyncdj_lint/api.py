@@ -127,6 +127,8 @@ class LintSession:
             self.store.mentions,
             lambda: [f.path for f in self.store.files.values()],
             root=options.root,
+            settings_module=options.settings_module,
+            django_version=options.target_django,
         )
         # What analyses see: the index, function bodies from the store, and the run's memo.
         self.project = Project(self.index, self.store.tree)

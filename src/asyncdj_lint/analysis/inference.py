@@ -166,7 +166,7 @@ class Inference:
         canonical = self.index.canonical(qualname)
         if canonical.endswith("()"):
             if canonical[:-2] in django_builtins.MODEL_FACTORIES:
-                model = self.index.model(django_builtins.USER_MODEL)
+                model = self.index.model(self.index.user_model)
                 return ModelClass(model) if model else None
             return project_calls.module_level_instance(self.index, canonical[:-2])
         model = self.index.model(canonical)

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
+from asyncdj_lint.facts import contrib_models
+
 _MODEL_BASES = (
     "django.db.models.Model",
     "django.db.models.base.Model",
-    "django.contrib.auth.base_user.AbstractBaseUser",
-    "django.contrib.auth.models.AbstractBaseUser",
-    "django.contrib.auth.models.AbstractUser",
-    "django.contrib.auth.models.PermissionsMixin",
-    "django.contrib.sessions.base_session.AbstractBaseSession",
+    *(name for name, defined in contrib_models.REEXPORTS.items() if defined in contrib_models.MODELS),
+    *(qualname for qualname, model in contrib_models.MODELS.items() if model.abstract),
 )
 _MANAGER_BASES = (
     "django.db.models.Manager",
     "django.db.models.manager.Manager",
     "django.db.models.manager.BaseManager",
-    "django.contrib.auth.base_user.BaseUserManager",
-    "django.contrib.auth.models.BaseUserManager",
-    "django.contrib.auth.models.UserManager",
+    *(name for name, defined in contrib_models.REEXPORTS.items() if defined in contrib_models.MANAGERS),
+    *contrib_models.MANAGERS,
 )
 _QUERYSET_BASES = (
     "django.db.models.QuerySet",
@@ -26,20 +24,17 @@ _QUERYSET_BASES = (
 
 # Concrete models that ship with Django, with their default manager's class.
 MODELS = {
-    "django.contrib.auth.models.User": "django.contrib.auth.models.UserManager",
-    "django.contrib.auth.models.Group": "django.contrib.auth.models.GroupManager",
-    "django.contrib.auth.models.Permission": "django.contrib.auth.models.PermissionManager",
-    "django.contrib.contenttypes.models.ContentType": "django.contrib.contenttypes.models.ContentTypeManager",
-    "django.contrib.sessions.models.Session": "django.contrib.sessions.models.SessionManager",
-    "django.contrib.sites.models.Site": "django.contrib.sites.models.SiteManager",
-    "django.contrib.admin.models.LogEntry": "django.contrib.admin.models.LogEntryManager",
-    "django.contrib.flatpages.models.FlatPage": "django.db.models.Manager",
-    "django.contrib.redirects.models.Redirect": "django.db.models.Manager",
+    qualname: contrib_models.default_manager(qualname) or "django.db.models.Manager"
+    for qualname, model in contrib_models.MODELS.items()
+    if not model.abstract
 }
 
 # Callables whose result is a model class.
 MODEL_FACTORIES = frozenset({"django.contrib.auth.get_user_model"})
 USER_MODEL = "django.contrib.auth.models.User"
+# What `get_user_model()` is when the project's settings do not say: some user model,
+# with none of the fields or relations of a particular one.
+ANY_USER_MODEL = "django.contrib.auth.base_user.AbstractBaseUser"
 
 
 # ModelForm validation and save query the database.

@@ -11,7 +11,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from asyncdj_lint.facts import contrib_models
+from asyncdj_lint.facts.django_async_api import USER_MANAGER_METHODS
+from asyncdj_lint.facts.django_version import Version
 from asyncdj_lint.index import django_builtins
+from asyncdj_lint.index.contrib import ContribApps
 from asyncdj_lint.index.functions import ProjectFunctions
 from asyncdj_lint.index.relations import ModelRelations
 from asyncdj_lint.index.request_path import RequestPathIndex
@@ -55,8 +59,15 @@ class ProjectIndex:
         mentions: Mentions | None = None,
         files: Callable[[], Iterable[Path]] | None = None,
         root: Path | None = None,
+        *,
+        settings_module: str | None = None,
+        django_version: Version | None = None,
     ) -> None:
         self.modules = modules
+        # The settings module named by the run (None: found from the project), and the Django
+        # version the project targets (None: unknown): what contrib models look like.
+        self.settings_module = settings_module
+        self.django_version = django_version
         self._files = files or (lambda: ())
         self.root = root  # the project's root folder, where its deployment files are
         self._mentions = mentions or (lambda module, name: True)
@@ -169,8 +180,12 @@ class ProjectIndex:
             return None
         canonical, cls, _ = self._follow(qualname)
         if cls is None:
+            if self.contrib.swapped(canonical):
+                return ModelInfo(canonical, {})  # `User.objects` raises AttributeError: swapped
             builtin = django_builtins.MODELS.get(canonical)
-            return ModelInfo(canonical, {"objects": QuerySetClass(builtin or "")})
+            return ModelInfo(
+                canonical, {"objects": self.contrib_manager(builtin) if builtin else QuerySetClass("")}
+            )
         managers = self._managers(canonical.rsplit(".", 1)[0], cls, depth=0)
         if not managers:
             managers = {"objects": QuerySetClass("django.db.models.Manager")}
@@ -187,6 +202,8 @@ class ProjectIndex:
                 canonical, base_cls, _ = self._follow(target)
                 if base_cls is not None and self.class_kind(canonical) == "model":
                     managers.update(self._managers(canonical.rsplit(".", 1)[0], base_cls, depth + 1))
+                elif base_cls is None and (inherited := contrib_models.default_manager(canonical)):
+                    managers["objects"] = self.contrib_manager(inherited)  # AbstractUser's UserManager
         for decl in cls.managers:
             manager = self._manager_class(module, decl)
             if manager is not None:
@@ -214,7 +231,7 @@ class ProjectIndex:
         """A project Manager/QuerySet class with the methods it and its project bases define."""
         canonical, cls, _ = self._follow(qualname)
         if cls is None or depth > _MAX_DEPTH:
-            return QuerySetClass(canonical)
+            return self.contrib_manager(canonical)
         module = canonical.rsplit(".", 1)[0]
         merged = QuerySetClass(canonical)
         for base in reversed(cls.bases):
@@ -226,6 +243,34 @@ class ProjectIndex:
             if target is not None:
                 merged = _merge(merged, self.custom_methods(target, depth + 1))
         return _merge(merged, QuerySetClass(canonical, _resolve_via(cls.methods)))
+
+    def contrib_manager(self, qualname: str) -> QuerySetClass:
+        """A contrib manager class with the methods it adds in the project's Django version.
+
+        The user managers' create_user, create_superuser and get_by_natural_key are left to
+        the auth API's own judgement (django_async_api.USER_MANAGER_METHODS), which knows their
+        async twins' release: listed here, they would read as a project's override.
+        """
+        user_api = qualname in _USER_MANAGERS
+        methods = tuple(
+            MethodSummary(
+                method.name, method.is_async, method.returns if method.returns != "none" else "unknown"
+            )
+            for method in contrib_models.manager_methods(qualname, self.django_version)
+            if not (user_api and method.name in USER_MANAGER_METHODS)
+        )
+        return QuerySetClass(qualname, methods)
+
+    @cached_property
+    def contrib(self) -> ContribApps:
+        """Which contrib apps the settings install, and which model is the user model."""
+        return ContribApps(self)
+
+    @property
+    def user_model(self) -> str:
+        """The model `get_user_model()` returns: the settings' user model, or, when unknown, a user
+        model with no fields known."""
+        return self.contrib.user_model or django_builtins.ANY_USER_MODEL
 
     def canonical(self, qualname: str) -> str:
         """Where a qualified name leads after re-exports and aliases.
@@ -259,6 +304,16 @@ class ProjectIndex:
     def relations(self) -> ModelRelations:
         """Every model's fields and relations, forward and reverse."""
         return ModelRelations(self)
+
+
+# Managers whose create_user & co. the auth API rule judges (BaseUserManager re-exported by auth.models).
+_USER_MANAGERS = frozenset(
+    {
+        "django.contrib.auth.base_user.BaseUserManager",
+        "django.contrib.auth.models.BaseUserManager",
+        "django.contrib.auth.models.UserManager",
+    }
+)
 
 
 def _merge(base: QuerySetClass, extra: QuerySetClass) -> QuerySetClass:

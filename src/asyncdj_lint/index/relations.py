@@ -7,12 +7,14 @@ of its package unless an AppConfig in the project sets `label`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from asyncdj_lint.facts import contrib_models
 from asyncdj_lint.index import django_builtins
+from asyncdj_lint.index.contrib import concrete
 from asyncdj_lint.index.fields import FieldDecl
 
 if TYPE_CHECKING:
@@ -31,6 +33,13 @@ _RELATION_WORDS = ("ForeignKey", "OneToOneField", "ManyToManyField", "GenericRel
 _APP_CONFIGS = frozenset({"django.apps.AppConfig", "django.apps.config.AppConfig"})
 _USER_MODEL_SETTING = "django.conf.settings.AUTH_USER_MODEL"
 _MAX_DEPTH = 20
+# The module a contrib model's fields are read from: the facts, not a project module.
+_FACTS = "<django.contrib>"
+_FACTS_FIELDS = {
+    "foreign_key": "ForeignKey",
+    "one_to_one": "OneToOneField",
+    "many_to_many": "ManyToManyField",
+}
 
 
 @dataclass(frozen=True)
@@ -97,15 +106,21 @@ class ModelRelations:
         if model not in self._forward:
             self._forward[model] = (_NO_FIELDS, [])  # guards against cycles through targets
             canonical, cls, _ = self.index._follow(model)
-            concrete = cls is not None and not cls.abstract and not django_builtins.is_model_base(canonical)
-            if concrete and cls is not None and self.index.class_kind(canonical) == "model":
-                self._forward[model] = self._forward_fields(canonical, cls)
+            is_concrete = (
+                cls is not None and not cls.abstract and not django_builtins.is_model_base(canonical)
+            )
+            if is_concrete and cls is not None and self.index.class_kind(canonical) == "model":
+                declared = self._declared_fields(canonical.rsplit(".", 1)[0], cls, 0)
+                self._forward[model] = self._forward_fields(canonical, declared)
+            elif cls is None and concrete(canonical) is not None:
+                self._forward[model] = self._forward_fields(canonical, _contrib_fields(canonical))
         return self._forward[model]
 
     def _reverse_of(self, model: str) -> dict[str, Relation]:
         if model not in self._reverse:
             found: dict[str, Relation] = {}
-            for declaring in self._models_named_in_sources(model.rsplit(".", 1)[-1], relations_only=True):
+            named = self._models_named_in_sources(model.rsplit(".", 1)[-1], relations_only=True)
+            for declaring in dict.fromkeys([*named, *self.index.contrib.declaring(model)]):
                 for decl, kind, target in self._forward_of(declaring)[1]:
                     relation = _reverse(declaring, self.app_label(declaring), decl, kind, target)
                     if target == model and relation is not None:
@@ -132,7 +147,7 @@ class ModelRelations:
         return any(self.index.mentions(module, field) for field in _RELATION_WORDS)
 
     def _forward_fields(
-        self, qualname: str, cls: ClassSummary
+        self, qualname: str, declared: Iterable[tuple[str, FieldDecl]]
     ) -> tuple[ModelFields, list[tuple[FieldDecl, str, str]]]:
         concrete: set[str] = set()
         attnames: dict[str, str] = {}
@@ -140,7 +155,7 @@ class ModelRelations:
         relations: dict[str, Relation] = {}
         decls: list[tuple[FieldDecl, str, str]] = []
         label = self.app_label(qualname)
-        for module, decl in self._declared_fields(qualname.rsplit(".", 1)[0], cls, 0):
+        for module, decl in declared:
             kind = self._field_kind(module, decl)
             if kind is None:
                 continue
@@ -172,10 +187,14 @@ class ModelRelations:
                 canonical, base_cls, _ = self.index._follow(target)
                 if base_cls is not None and self.index.class_kind(canonical) == "model":
                     yield from self._declared_fields(canonical.rsplit(".", 1)[0], base_cls, depth + 1)
+                elif base_cls is None:
+                    yield from _contrib_fields(canonical)  # AbstractUser, PermissionsMixin, ...
         for decl in cls.fields:
             yield module, decl
 
     def _field_kind(self, module: str, decl: FieldDecl) -> str | None:
+        if module == _FACTS:
+            return _DJANGO_FIELDS.get(decl.factory, "field")
         factory = self.index.resolve(module, decl.factory)
         if factory is None:
             return None
@@ -188,24 +207,29 @@ class ModelRelations:
     def _target(self, module: str, decl: FieldDecl, declaring: str, label: str) -> str | None:
         if decl.target is None:
             return None
+        if module == _FACTS and decl.target == contrib_models.USER_MODEL:
+            return self.index.contrib.user_model
         if not decl.target_is_string:
             resolved = self.index.resolve(module, decl.target)
             if resolved == _USER_MODEL_SETTING or (
                 resolved and resolved.endswith(".settings.AUTH_USER_MODEL")
             ):
-                return django_builtins.USER_MODEL
+                return self.index.contrib.user_model
             model = self.index.model(resolved) if resolved else None
             return model.qualname if model else None
         if decl.target == "self":
             return declaring
         app, _, name = decl.target.rpartition(".")
         app = app or label
+        contrib = contrib_models.by_label(f"{app}.{name}")
+        return self.model_labelled(app, name) or (contrib.qualname if contrib is not None else None)
+
+    def model_labelled(self, app: str, name: str) -> str | None:
+        """The project model Django names "app.Name"."""
         labelled = (
             model for model in self._models_named_in_sources(name) if model.rsplit(".", 1)[-1] == name
         )
-        return next((model for model in labelled if self.app_label(model) == app), None) or _builtin_model(
-            app, name
-        )
+        return next((model for model in labelled if self.app_label(model) == app), None)
 
     def app_label(self, model: str) -> str:
         """The label of the app a model belongs to."""
@@ -258,9 +282,22 @@ def _reverse(declaring: str, label: str, decl: FieldDecl, kind: str, target: str
     return None
 
 
-def _builtin_model(app: str, name: str) -> str | None:
-    for qualname in django_builtins.MODELS:
-        parts = qualname.split(".")
-        if parts[-1] == name and parts[-3] == app:
-            return qualname
-    return None
+def _contrib_fields(qualname: str) -> Iterator[tuple[str, FieldDecl]]:
+    """The fields of a contrib model (or abstract base) and of the contrib bases it inherits, as
+    declarations read from the facts."""
+    for model in contrib_models.lineage(qualname):
+        for name in model.fields:
+            yield _FACTS, FieldDecl(name, "Field", primary_key=name == model.primary_key)
+        for relation in model.relations:
+            yield (
+                _FACTS,
+                FieldDecl(
+                    relation.attr,
+                    _FACTS_FIELDS[relation.kind],
+                    relation.target,
+                    target_is_string=relation.target != contrib_models.USER_MODEL,
+                    related_name=relation.related_name,
+                    related_query_name=relation.related_query_name,
+                    null=relation.null,
+                ),
+            )

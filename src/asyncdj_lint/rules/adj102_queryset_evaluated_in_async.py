@@ -95,8 +95,43 @@ async def has_products(request):
                 ),
             ),
         ),
+        Example(
+            """\
+from django.contrib.auth.models import User
+from django.http import JsonResponse
+
+
+async def my_groups(request):
+    user = await User.objects.aget(username="ada")
+    names = []
+    for group in user.groups.all():
+        names.append(group.name)
+    return JsonResponse({"groups": names})
+""",
+            RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "8:5-9:33",
+                    "`for ... in user.groups.all()` evaluates the QuerySet on the event loop and raises SynchronousOnlyOperation; use `async for ... in user.groups.all()`",
+                ),
+            ),
+        ),
     )
     valid = (
+        Example(
+            """\
+from django.contrib.auth.models import User
+from django.http import JsonResponse
+
+
+async def my_groups(request):
+    user = await User.objects.aget(username="ada")
+    names = []
+    async for group in user.groups.all():
+        names.append(group.name)
+    return JsonResponse({"groups": names})
+"""
+        ),
         Example(
             """\
 from django.http import JsonResponse

@@ -23,7 +23,10 @@ class LazyRelationAccess(Rule):
         "async relation accessor. Load the relation in the query, fetch it explicitly with "
         "`await Customer.objects.aget(pk=order.customer_id)`, or read `order.customer_id`, "
         "which never queries. The rule judges instances whose query it can see: `aget()`, "
-        "`afirst()`, `async for` and their relatives, including inside loops."
+        "`afirst()`, `async for` and their relatives, including inside loops. Django's own "
+        "models count as the project's: `entry.user` of an admin `LogEntry`, "
+        "`permission.content_type`, `redirect.site`, and relations to `settings.AUTH_USER_MODEL`, "
+        "which lead to the model that setting names."
     )
     invalid = (
         Example(
@@ -64,8 +67,37 @@ async def order_customers(request):
                 ),
             ),
         ),
+        Example(
+            """\
+from django.contrib.auth.models import Permission
+from django.http import JsonResponse
+
+
+async def permission_label(request):
+    permission = await Permission.objects.aget(codename="view_product")
+    return JsonResponse({"label": f"{permission.content_type.app_label}.{permission.codename}"})
+""",
+            RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "7:38-7:61",
+                    '`permission.content_type` was not loaded by the query: reading it fetches the related ContentType with a query on the event loop and raises SynchronousOnlyOperation; add `select_related("content_type")` to that query',
+                ),
+            ),
+        ),
     )
     valid = (
+        Example(
+            """\
+from django.contrib.auth.models import Permission
+from django.http import JsonResponse
+
+
+async def permission_label(request):
+    permission = await Permission.objects.select_related("content_type").aget(codename="view_product")
+    return JsonResponse({"label": f"{permission.content_type.app_label}.{permission.codename}"})
+"""
+        ),
         Example(
             """\
 from django.http import JsonResponse

@@ -41,7 +41,9 @@ class RelatedManagerWrite(Rule):
         "`SynchronousOnlyOperation`. Django 4.2 added `aadd()`, `aremove()`, `aset()` and "
         "`aclear()`; the related `acreate()`, `aget_or_create()` and `aupdate_or_create()` "
         "work since 4.1.4 (4.1.0 to 4.1.3 did not set the relation). On older versions "
-        "wrap the call in `sync_to_async`."
+        "wrap the call in `sync_to_async`. The many-to-many managers of Django's own models "
+        "are judged the same: `user.groups`, `user.user_permissions`, `group.permissions`, "
+        "`flatpage.sites`."
     )
     fix_availability = FixAvailability.SOMETIMES
     fix_safety = (
@@ -82,8 +84,52 @@ async def tag_product(request, pk):
     return HttpResponse(status=200)
 """,
         ),
+        Example(
+            """\
+from django.contrib.auth.models import Group, User
+from django.http import HttpResponse
+
+
+async def make_editor(request):
+    user = await User.objects.aget(username="ada")
+    editors, _ = await Group.objects.aget_or_create(name="editors")
+    user.groups.add(editors)
+    return HttpResponse(status=200)
+""",
+            RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "8:5-8:29",
+                    "`user.groups.add()` runs SQL on the event loop and raises SynchronousOnlyOperation; use `await user.groups.aadd(...)`",
+                ),
+            ),
+            fixed="""\
+from django.contrib.auth.models import Group, User
+from django.http import HttpResponse
+
+
+async def make_editor(request):
+    user = await User.objects.aget(username="ada")
+    editors, _ = await Group.objects.aget_or_create(name="editors")
+    await user.groups.aadd(editors)
+    return HttpResponse(status=200)
+""",
+        ),
     )
     valid = (
+        Example(
+            """\
+from django.contrib.auth.models import Group, User
+from django.http import HttpResponse
+
+
+async def make_editor(request):
+    user = await User.objects.aget(username="ada")
+    editors, _ = await Group.objects.aget_or_create(name="editors")
+    await user.groups.aadd(editors)
+    return HttpResponse(status=200)
+"""
+        ),
         Example(
             """\
 from django.http import HttpResponse

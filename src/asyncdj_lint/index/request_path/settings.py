@@ -16,11 +16,13 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple
 
+from asyncdj_lint.facts.contrib_models import USER_MODEL_DEFAULT
 from asyncdj_lint.facts.deployment import Evidence, deployment_evidence
 from asyncdj_lint.index.request_path.definitions import MAX_DEPTH, Definitions
 from asyncdj_lint.index.request_path.settings_ops import (
     ASGI_SERVER_APPS,
     SETTINGS_ENV,
+    TEXT_SETTINGS,
     AsgiApplication,
     AtomicSet,
     CacheBackendSet,
@@ -40,6 +42,7 @@ from asyncdj_lint.index.request_path.settings_ops import (
     SettingsOp,
     SplitInclude,
     StarImport,
+    TextAssign,
 )
 from asyncdj_lint.index.request_path.testing import (
     AsyncUnsafeTests,
@@ -93,6 +96,8 @@ class _SettingsState:
     bound: dict[str, str] = field(default_factory=dict)
     # Lists whose entries are known but not their order (an insert at an index not known).
     unordered: set[str] = field(default_factory=set)
+    # TEXT_SETTINGS written so far (None: written, value unknown)
+    texts: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,13 @@ class ProjectSettings:
     def flag(self, name: str) -> bool | None:
         """The value the settings give `name`: True, False, or None when it is not known."""
         return dict(self.flags).get(name)
+
+    # The INSTALLED_APPS entries every settings module found ends up with; None when unknown
+    # (or when no settings module was found).
+    installed_apps: frozenset[str] | None = None
+    # AUTH_USER_MODEL ("app_label.Model") every settings module found agrees on, Django's
+    # default when none sets it; None when unknown (or when no settings module was found).
+    user_model: str | None = None
 
     @property
     def asgi_application(self) -> bool:
@@ -210,6 +222,8 @@ class SettingsIndex(Definitions):
         atomic: set[tuple[str, str]] = set()
         caches: list[dict[str, str | None] | None] = []
         flags: list[dict[str, bool | None]] = []
+        installed: list[frozenset[str] | None] = []
+        user_models: set[str | None] = set()
         asgi = next((evidence for evidence in self.deployment if evidence.asgi), None)
         for root in roots:
             state = _SettingsState(run=run)
@@ -222,6 +236,10 @@ class SettingsIndex(Definitions):
             asgi = asgi or self._settings_evidence(state)
             caches.append(state.caches)
             flags.append(state.flags)
+            apps = state.lists.get("INSTALLED_APPS")
+            installed.append(None if apps is None else frozenset(e.value for e in apps if e.value))
+            user_models.add(state.texts.get("AUTH_USER_MODEL", USER_MODEL_DEFAULT))
+        known_apps = [apps for apps in installed if apps is not None]
         return ProjectSettings(
             roots=roots,
             modules=frozenset(modules),
@@ -231,6 +249,10 @@ class SettingsIndex(Definitions):
             asgi=asgi,
             caches=_merged_caches(caches),
             flags=_merged_flags(flags),
+            installed_apps=frozenset.intersection(*known_apps)
+            if known_apps and len(known_apps) == len(installed)
+            else None,
+            user_model=user_models.pop() if len(user_models) == 1 else None,
         )
 
     def _settings_evidence(self, state: _SettingsState) -> Evidence | None:
@@ -400,6 +422,8 @@ def _apply(op: SettingsOp, where: tuple[str, int], state: _SettingsState) -> Non
             state.atomic.clear()
     elif isinstance(op, AsgiApplication):
         state.asgi_application = where
+    elif isinstance(op, TextAssign):
+        state.texts[op.name] = None if op.conditional else op.value
     elif isinstance(op, CachesAssign | CacheBackendSet):
         state.caches = _caches_after(op, state.caches)
     elif not isinstance(op, StarImport | SplitInclude | FlagAssign) and op.name == "CACHES":
@@ -409,6 +433,9 @@ def _apply(op: SettingsOp, where: tuple[str, int], state: _SettingsState) -> Non
 
 
 def _apply_list(op: ListOp, where: tuple[str, int], state: _SettingsState) -> None:
+    if op.name in TEXT_SETTINGS:
+        state.texts[op.name] = None  # imported or edited: no longer a known literal
+        return
     current = state.lists.get(op.name)
     if isinstance(op, ListInsert) and not op.placed:
         state.unordered.add(op.name)  # the entry is in the list; where is not known

@@ -191,6 +191,20 @@ class CacheBackendSet:
 
 
 @dataclass(frozen=True)
+class TextAssign:
+    """`NAME = "text"` for a setting whose value is one string (TEXT_SETTINGS); value None when
+    not a literal."""
+
+    name: str
+    value: str | None
+    conditional: bool = False
+
+
+# Settings read as one string: the swappable user model.
+TEXT_SETTINGS = frozenset({"AUTH_USER_MODEL"})
+
+
+@dataclass(frozen=True)
 class AsgiApplication:
     """`ASGI_APPLICATION = value` (the text when a string)."""
 
@@ -214,6 +228,7 @@ SettingsOp = (
     | CachesAssign
     | CacheBackendSet
     | AsgiApplication
+    | TextAssign
 )
 ListOp = ListAssign | ListExtend | ListInsert | ListRemove | ListPop | ListDelete | ListSetItem | ListUnknown
 
@@ -255,6 +270,8 @@ def settings_ops(
             for op, small in _statement_ops(statement):
                 if isinstance(op, CachesAssign | CacheBackendSet | SplitInclude | FlagAssign):
                     op = replace(op, conditional=True, condition=conditions.get(id(statement)))
+                elif isinstance(op, TextAssign):
+                    op = replace(op, conditional=True)
                 yield op, small
         else:
             yield from _statement_ops(statement)
@@ -363,6 +380,8 @@ def _assignment_op(small: cst.Assign | cst.AnnAssign) -> SettingsOp | None:
         return CachesAssign(_caches(value))
     if name == "ASGI_APPLICATION":
         return AsgiApplication(string_value(value))
+    if name in TEXT_SETTINGS:
+        return TextAssign(name, string_value(value))
     return ListAssign(name, list_parts(value))
 
 
