@@ -204,6 +204,31 @@ def test_a_helper_called_from_test_code_is_judged_under_the_test_settings(tmp_pa
     ], found
 
 
+def test_an_app_helper_called_from_test_code_runs_under_the_test_settings(tmp_path):
+    helpers = (
+        "from django.core.cache import cache\n\n\n"
+        "class Banner:\n"
+        "    @classmethod\n"
+        "    def cached(cls):\n"
+        '        return cache.get("banner")\n\n\n'
+        "async def banner(request):\n"
+        "    return Banner.cached()\n"
+    )
+    test_code = (
+        "from shop.views import Banner\n\n\nasync def test_banner():\n    assert Banner.cached() is None\n"
+    )
+    files = {
+        **project(REDIS, helpers),
+        "site_config/test_settings.py": LOCMEM_TEST_SETTINGS,
+        "pytest.ini": "[pytest]\nDJANGO_SETTINGS_MODULE = site_config.test_settings\n",
+        "shop/tests/__init__.py": "",
+        "shop/tests/test_banner.py": test_code,
+    }
+    found = findings(tmp_path, files)
+    # The view calls it under Redis (a blocking call); the test under local memory (no I/O).
+    assert [f.split(" ", 2)[:2] for f in found] == [["shop/views.py:11:", "ADJ302"]], found
+
+
 def test_test_code_without_test_settings_runs_under_the_project_settings(tmp_path):
     files = {**project(REDIS), "shop/test_banner.py": TEST_CODE}
     found = [f.split(" ", 2)[:2] for f in findings(tmp_path, files)]

@@ -22,7 +22,7 @@ import pytest
 
 from tests.field_bug_corpus import PROJECT, judge, lines_of, lint_project, load_catalogue, missed, table
 
-CAUGHT_FLOOR = 34
+CAUGHT_FLOOR = 35
 
 ENTRIES = load_catalogue()
 REPO = Path(__file__).resolve().parent.parent

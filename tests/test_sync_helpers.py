@@ -333,3 +333,294 @@ async def invoice(request, pk):
 """
     # The annotation says nothing of what was loaded: silent, as for any unknown loading.
     assert _helper_findings(code) == []
+
+
+# Classmethods, staticmethods and constructors: what calling them runs.
+
+SHELVES = """\
+from django.db import models
+
+
+class Shelf(models.Model):
+    name = models.CharField(max_length=20)
+    order = models.ForeignKey("shop.Order", on_delete=models.CASCADE)
+
+    @classmethod
+    def busiest(cls):
+        return cls.objects.order_by("name").first()
+
+    @classmethod
+    def named(cls, name):
+        return cls.objects.filter(name=name)
+
+    @staticmethod
+    def total():
+        return Shelf.objects.count()
+
+    @staticmethod
+    def label(order):
+        return order.customer.name
+
+    @classmethod
+    def label_of(cls, order):
+        return order.customer.name
+"""
+SERVICES = """\
+import time
+
+from shop.models import Customer
+
+
+class CustomerForm:
+    def __init__(self, data):
+        self.data = data
+        self.newest = Customer.objects.order_by("-pk").first()
+
+
+class Throttle:
+    def __init__(self):
+        time.sleep(0.5)
+
+
+class Plain:
+    def __init__(self, data):
+        self.data = data
+
+
+class Bare:
+    pass
+
+
+class ChildForm(CustomerForm):
+    pass
+
+
+def build_form(data):
+    return CustomerForm(data)
+"""
+SHELF_FILES = {"shelves/__init__.py": "", "shelves/models.py": SHELVES, "services.py": SERVICES}
+
+
+def _shelf_findings(code: str) -> list[tuple[int, str, str]]:
+    return [(d.line, d.code, d.message) for d in lint_snippet(code, extra_files=SHELF_FILES)]
+
+
+def test_classmethod_of_a_model_queries_through_cls() -> None:
+    code = "from shelves.models import Shelf\n\nasync def v(request):\n    return Shelf.busiest()\n"
+    [(line, rule, message)] = _shelf_findings(code)
+    assert (line, rule) == (4, "ADJ301")
+    assert (
+        'reached from `Shelf.busiest()` on the event loop: Shelf.busiest() -> cls.objects.order_by("name").first() (shelves/models.py:10)'
+        in message
+    )
+
+
+def test_staticmethod_of_a_model_read_off_the_class_or_an_instance() -> None:
+    code = (
+        "from shelves.models import Shelf\n\n"
+        "async def v(request, pk):\n"
+        "    shelf = await Shelf.objects.aget(pk=pk)\n"
+        "    return Shelf.total(), shelf.total()\n"
+    )
+    found = _shelf_findings(code)
+    assert [(line, rule) for line, rule, _ in found] == [(5, "ADJ301"), (5, "ADJ301")]
+    assert all("-> Shelf.objects.count() (shelves/models.py:18)" in message for _, _, message in found)
+
+
+def test_classmethod_called_on_an_instance_gets_the_model_as_cls() -> None:
+    code = (
+        "from shelves.models import Shelf\n\n"
+        "async def v(request, pk):\n"
+        "    shelf = await Shelf.objects.aget(pk=pk)\n"
+        "    return shelf.busiest()\n"
+    )
+    assert [(line, rule) for line, rule, _ in _shelf_findings(code)] == [(5, "ADJ301")]
+
+
+def test_arguments_bind_past_cls_but_not_past_a_staticmethods_first_parameter() -> None:
+    code = (
+        "from shelves.models import Shelf\n"
+        "from shop.models import Order\n\n"
+        "async def v(request, pk):\n"
+        "    order = await Order.objects.aget(pk=pk)\n"
+        "    return Shelf.label(order), Shelf.label_of(order)\n"
+    )
+    found = _shelf_findings(code)
+    assert [(line, rule) for line, rule, _ in found] == [(6, "ADJ301"), (6, "ADJ301")]
+    assert all("-> order.customer (shelves/models.py:" in message for _, _, message in found)
+    loaded = code.replace("Order.objects.aget", 'Order.objects.select_related("customer").aget')
+    assert _shelf_findings(loaded) == []
+
+
+def test_a_classmethod_result_keeps_its_type() -> None:
+    code = (
+        "from shelves.models import Shelf\n\n"
+        "async def v(request):\n"
+        "    return [shelf.pk for shelf in Shelf.named('a')]\n"
+    )
+    assert [(line, rule) for line, rule, _ in _shelf_findings(code)] == [(4, "ADJ102")]
+
+
+def test_constructing_a_project_class_runs_its_init_on_the_loop() -> None:
+    code = (
+        "from services import ChildForm, CustomerForm, Throttle\n\n"
+        "async def v(request):\n"
+        "    form = CustomerForm(request.POST)\n"
+        "    Throttle()\n"
+        "    return ChildForm(request.POST), form\n"
+    )
+    found = _shelf_findings(code)
+    assert [(line, rule) for line, rule, _ in found] == [(4, "ADJ301"), (5, "ADJ302"), (6, "ADJ301")]
+    assert found[0][2].startswith(
+        '`Customer.objects.order_by("-pk").first()` runs a database query on the event loop and raises '
+        "SynchronousOnlyOperation, reached from `CustomerForm()` on the event loop: CustomerForm() -> "
+    )
+    assert found[0][2].endswith("use `await sync_to_async(CustomerForm)(...)`")
+    assert (
+        "reached from `Throttle()` on the event loop: Throttle() -> time.sleep() (services.py:14)"
+        in found[1][2]
+    )
+
+
+def test_a_constructor_is_followed_behind_a_helper_too() -> None:
+    code = "from services import build_form\n\nasync def v(request):\n    return build_form(request.POST)\n"
+    [(line, rule, message)] = _shelf_findings(code)
+    assert (line, rule) == (4, "ADJ301")
+    assert "build_form() -> CustomerForm() -> Customer.objects.order_by" in message
+
+
+def test_constructors_that_do_nothing_on_the_loop_or_run_in_a_thread_are_silent() -> None:
+    code = (
+        "from asgiref.sync import sync_to_async\n"
+        "from services import Bare, CustomerForm, Plain\n"
+        "from shelves.models import Shelf\n\n"
+        "async def v(request):\n"
+        "    form = await sync_to_async(CustomerForm)(request.POST)\n"
+        "    return Plain(request.POST), Bare(), Shelf(name='a'), form\n\n"
+        "def sync_view(request):\n"
+        "    return CustomerForm(request.POST)\n"
+    )
+    assert _shelf_findings(code) == []
+
+
+# What `__init__` stores on `self` is known to the object's methods and properties.
+
+CARDS = """\
+class OrderCard:
+    def __init__(self, order, note=None):
+        self.order = order
+        self.note = note
+
+    @property
+    def customer(self):
+        return self.order.customer.name
+
+    def render(self):
+        return self.order.customer.email
+
+
+class ReassignedCard(OrderCard):
+    def swap(self, other):
+        self.order = other
+
+
+class ConditionalCard:
+    def __init__(self, order):
+        if order.pk:
+            self.order = order
+
+    @property
+    def customer(self):
+        return self.order.customer.name
+"""
+
+
+def test_an_instance_stored_on_self_by_init_keeps_what_its_query_loaded() -> None:
+    code = (
+        "from cards import OrderCard\n"
+        "from shop.models import Order\n\n"
+        "async def v(request, pk):\n"
+        "    order = await Order.objects.aget(pk=pk)\n"
+        "    card = OrderCard(order)\n"
+        "    return card.customer, OrderCard(order=order).render()\n"
+    )
+    found = [(d.line, d.code, d.message) for d in lint_snippet(code, extra_files={"cards.py": CARDS})]
+    assert [(line, rule) for line, rule, _ in found] == [(7, "ADJ301"), (7, "ADJ301")]
+    assert "card.customer -> self.order.customer (cards.py:8)" in found[0][2]
+    assert "OrderCard(order=order).render() -> self.order.customer (cards.py:11)" in found[1][2]
+    loaded = code.replace("Order.objects.aget", 'Order.objects.select_related("customer").aget')
+    assert lint_snippet(loaded, extra_files={"cards.py": CARDS}) == []
+
+
+def test_an_attribute_assigned_elsewhere_or_under_a_condition_stays_unknown() -> None:
+    code = (
+        "from cards import ConditionalCard, ReassignedCard\n"
+        "from shop.models import Order\n\n"
+        "async def v(request, pk):\n"
+        "    order = await Order.objects.aget(pk=pk)\n"
+        "    return ReassignedCard(order).customer, ConditionalCard(order).customer\n"
+    )
+    assert lint_snippet(code, extra_files={"cards.py": CARDS}) == []
+
+
+def test_code_that_runs_only_without_a_running_loop_is_not_judged_on_the_loop() -> None:
+    code = """\
+import asyncio
+import concurrent.futures
+
+from shop.models import Customer
+
+_pool = concurrent.futures.ThreadPoolExecutor(1)
+
+
+def load_names():
+    return [customer.name for customer in Customer.objects.all()]
+
+
+def cached_names():
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return load_names()
+    return _pool.submit(load_names).result(timeout=5)
+
+
+def eager_names():
+    try:
+        asyncio.get_running_loop()
+    except ValueError:
+        return load_names()
+    return []
+
+
+async def names(request):
+    return cached_names(), eager_names()
+"""
+    found = _helper_findings(code)
+    assert [(rule, line) for rule, line, _ in found] == [("ADJ301", 30)]
+    assert "eager_names() -> load_names() ->" in found[0][2]
+
+
+def test_the_request_user_passed_to_a_constructor_is_the_request_user_in_init() -> None:
+    code = """\
+from django import forms
+from django.http import JsonResponse
+
+
+class NoteForm(forms.Form):
+    def __init__(self, data, user):
+        super().__init__(data)
+        if user.is_authenticated:
+            self.fields["note"] = forms.CharField()
+
+
+async def create(request):
+    form = NoteForm(request.POST, request.user)
+    return JsonResponse({"ok": form.is_bound})
+"""
+    [(rule, line, message)] = _helper_findings(code)
+    assert (rule, line) == ("ADJ301", 13)
+    assert (
+        "reached from `NoteForm()` on the event loop: NoteForm() -> user.is_authenticated (snippet.py:8)"
+        in message
+    )

@@ -5,6 +5,11 @@ from __future__ import annotations
 from tests.helpers import lint_snippet
 
 QUERIES = """\
+from typing import Optional
+
+from django.db.models import QuerySet
+
+from shop.loader import load
 from shop.models import Order, Product
 
 
@@ -24,7 +29,43 @@ def orders_with_customers():
 def either(flag):
     if flag:
         return Product.objects.all()
+    return []
+
+
+def maybe(flag):
+    if flag:
+        return Product.objects.all()
     return None
+
+
+def order_and_lines(pk):
+    order = Order.objects.get(pk=pk)
+    return order, order.lines.all()
+
+
+async def order_and_count(pk):
+    order = await Order.objects.aget(pk=pk)
+    return order, 3
+
+
+def annotated_pair(pk) -> tuple[Order, QuerySet[Product]]:
+    return load(pk)
+
+
+def annotated_rows(pk) -> QuerySet[Product]:
+    return load(pk)
+
+
+def annotated_any(pk) -> tuple[Order, ...]:
+    return load(pk)
+
+
+def annotated_optional(pk) -> QuerySet[Product] | None:
+    return load(pk)
+
+
+def annotated_typing_optional(pk) -> Optional[QuerySet[Product]]:
+    return load(pk)
 
 
 def forever():
@@ -38,7 +79,8 @@ class Catalogue:
 
 
 def found(code: str) -> list[tuple[int, str]]:
-    return [(d.line, d.code) for d in lint_snippet(code, extra_files={"shop/queries.py": QUERIES})]
+    files = {"shop/queries.py": QUERIES, "shop/loader.py": "def load(pk):\n    return pk\n"}
+    return [(d.line, d.code) for d in lint_snippet(code, extra_files=files)]
 
 
 def test_queryset_returned_by_a_function_in_another_module_is_followed():
@@ -82,6 +124,98 @@ def test_returns_that_disagree_and_recursion_stay_unknown():
         "    return list(either(True)), list(forever())\n"
     )
     assert found(code) == []
+
+
+def test_none_on_one_path_and_a_queryset_on_another_is_a_queryset() -> None:
+    code = (
+        "from shop.models import Order\n"
+        "from shop.queries import maybe\n\n"
+        "async def v(flag):\n"
+        "    qs = None\n"
+        "    if flag:\n"
+        "        qs = Order.objects.filter(note='')\n"
+        "    if qs:\n"
+        "        pass\n"
+        "    if qs is not None:\n"
+        "        pass\n"
+        "    return list(maybe(flag))\n"
+    )
+    assert found(code) == [(8, "ADJ102"), (12, "ADJ102")]
+
+
+def test_none_on_one_path_and_an_instance_on_another_keeps_the_instance() -> None:
+    code = (
+        "from shop.models import Order\n\n"
+        "async def v(pk):\n"
+        "    order = None\n"
+        "    if pk:\n"
+        "        order = await Order.objects.aget(pk=pk)\n"
+        "    return order.customer.name if order else ''\n"
+    )
+    assert found(code) == [(7, "ADJ201")]
+
+
+def test_none_with_anything_else_stays_unknown() -> None:
+    code = (
+        "from shop.models import Order\n\n"
+        "async def v(flag):\n"
+        "    task = None\n"
+        "    if flag:\n"
+        "        task = Order.objects.acount()\n"
+        "    if task:\n"
+        "        return await task\n"
+    )
+    assert found(code) == []
+
+
+def test_walrus_binding_keeps_the_instance_and_what_its_query_loaded() -> None:
+    code = (
+        "from shop.models import Order\n\n"
+        "async def v(pk):\n"
+        "    if (order := await Order.objects.filter(pk=pk).afirst()) is not None:\n"
+        "        return order.customer.name\n"
+        "    while (other := await Order.objects.select_related('customer').afirst()):\n"
+        "        return other.customer.name\n"
+    )
+    assert found(code) == [(5, "ADJ201")]
+
+
+def test_tuple_unpacking_of_a_project_functions_result() -> None:
+    code = (
+        "from shop.queries import order_and_count, order_and_lines\n\n"
+        "async def v(pk):\n"
+        "    order, count = await order_and_count(pk)\n"
+        "    return order.customer.name, count\n\n"
+        "def w(pk):\n"
+        "    (order, lines) = order_and_lines(pk)\n"
+        "    async def rows():\n"
+        "        for line in lines:\n"
+        "            yield line.pk\n"
+        "    return rows\n"
+    )
+    assert found(code) == [(5, "ADJ201"), (10, "ADJ102")]
+
+
+def test_a_return_annotation_gives_the_type_the_body_does_not() -> None:
+    code = (
+        "from shop.queries import annotated_any, annotated_pair, annotated_rows\n\n"
+        "async def v(pk):\n"
+        "    order, products = annotated_pair(pk)\n"
+        "    first, *rest = annotated_any(pk)\n"
+        "    return [p.pk for p in products], list(annotated_rows(pk)), order.customer_id\n"
+    )
+    assert found(code) == [(6, "ADJ102"), (6, "ADJ102")]
+
+
+def test_an_optional_annotation_is_what_it_is_when_it_is_not_none() -> None:
+    code = (
+        "from shop.queries import annotated_optional, annotated_typing_optional\n\n"
+        "async def v(pk):\n"
+        "    products = annotated_optional(pk)\n"
+        "    if products:\n"
+        "        return list(annotated_typing_optional(pk))\n"
+    )
+    assert found(code) == [(5, "ADJ102"), (6, "ADJ102")]
 
 
 def test_a_local_function_with_the_same_name_is_not_the_imported_one():

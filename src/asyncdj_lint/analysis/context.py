@@ -15,7 +15,6 @@ from asyncdj_lint.diagnostics import Severity
 from asyncdj_lint.facts import bridges
 from asyncdj_lint.fixes import Fix
 from asyncdj_lint.index.project import ProjectIndex
-from asyncdj_lint.index.request_path.testing import is_test_module
 from asyncdj_lint.options import LintOptions
 
 if TYPE_CHECKING:
@@ -44,17 +43,22 @@ class FileContext:
     # True while a sync project function's body is judged as if it ran on the
     # loop, to explain a call to it from async code (the ADJ3xx rules).
     judging_helper: bool = False
-    # True while a helper is judged for a call from test code: it runs under the test settings,
-    # whatever module it is in.
-    called_from_tests: bool = False
     # Judges the sync project functions a call reaches (ADJ3xx); built by the engine.
     helpers: HelperJudge | None = None
+    # While judging a helper called from test code: that test module, whose settings the
+    # helper runs under (None: the settings of its own module).
+    runs_as: str | None = None
     inference: Inference = field(init=False)
     scope: Scope = field(init=False)
     # The nodes from the module down to the one being visited, that one last.
     ancestors: list[cst.CSTNode] = field(default_factory=list)
     reports: list[Report] = field(default_factory=list)
     _local_names: dict[frozenset[str], frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def settings_module_name(self) -> str:
+        """The module whose settings this code runs under (test code runs under the test settings)."""
+        return self.runs_as or self.module_name
 
     def __post_init__(self) -> None:
         self.inference = Inference(self.project, self.module_name, self.is_package)
@@ -68,11 +72,6 @@ class FileContext:
     def on_loop(self) -> bool:
         """Whether the node being visited runs on the event loop."""
         return self.scope.runs_on_loop
-
-    @property
-    def in_tests(self) -> bool:
-        """Whether the code runs in the project's tests (a test module, or a helper called from one)."""
-        return self.called_from_tests or is_test_module(self.module_name)
 
     def infer(self, expr: cst.BaseExpression) -> Value | None:
         return self.inference.infer(expr, self.scope)

@@ -24,7 +24,14 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from asyncdj_lint.analysis.context import FileContext
-from asyncdj_lint.analysis.project_calls import is_generator, locate, project_function
+from asyncdj_lint.analysis.project_calls import (
+    bind_arguments,
+    constructor,
+    is_classmethod,
+    is_generator,
+    locate,
+    project_function,
+)
 from asyncdj_lint.analysis.requests import is_request, is_request_attribute, passed_to_parameter
 from asyncdj_lint.analysis.values import (
     Builtin,
@@ -37,7 +44,8 @@ from asyncdj_lint.analysis.values import (
 )
 from asyncdj_lint.diagnostics import Severity
 from asyncdj_lint.index.functions import FunctionRef
-from asyncdj_lint.syntax.walk import FunctionBodyVisitor, walk
+from asyncdj_lint.index.request_path.testing import is_test_module
+from asyncdj_lint.syntax.walk import FunctionBodyVisitor, Visitor, walk
 
 if TYPE_CHECKING:
     from asyncdj_lint.analysis.project import Project
@@ -104,7 +112,7 @@ class Chain:
 RuleFactory = Callable[[FileContext], list[object]]
 RuleRunner = Callable[[FileContext, cst.CSTNode, list[object]], None]
 # (the function's qualified name, the value it is called on, what its parameters are bound to,
-# whether it is called from test code)
+# whether test code calls it: then it runs under the test settings)
 _Key = tuple[str, Value | None, Arguments, bool]
 
 
@@ -141,17 +149,17 @@ class HelperJudge:
         call_text: str,
         arguments: Arguments = (),
         *,
-        tests: bool = False,
+        caller: str | None = None,
     ) -> Chain | None:
         """The shortest chain from calling `ref` to a fact, errors first; None for a clean helper.
 
-        `tests`: the call is made by test code, so the chain runs under the test settings
-        (a cache call in a helper is judged by the test run's backend).
-        """
-        key = (ref.qualname, receiver, arguments, tests)
+        `caller`: the module of the calling code; called from test code, the helper runs under
+        the test settings (a cache that is local memory there does no I/O)."""
+        runs_as = caller if caller is not None and is_test_module(caller) else None
+        key = (ref.qualname, receiver, arguments, runs_as is not None)
         chains = self.memo.chains
         if key not in chains:
-            chains[key] = self._search(ref, receiver, arguments, tests)
+            chains[key] = self._search(ref, receiver, arguments, runs_as)
         found = chains[key]
         if found is None:
             return None
@@ -159,9 +167,9 @@ class HelperJudge:
         return Chain((call_text, *calls), fact)
 
     def _search(
-        self, ref: FunctionRef, receiver: Value | None, arguments: Arguments, tests: bool
+        self, ref: FunctionRef, receiver: Value | None, arguments: Arguments, runs_as: str | None
     ) -> tuple[tuple[str, ...], Fact] | None:
-        start = (ref.qualname, receiver, arguments, tests)
+        start = (ref.qualname, receiver, arguments)
         queue: deque[tuple[FunctionRef, Value | None, Arguments, tuple[str, ...]]] = deque(
             [(ref, receiver, arguments, ())]
         )
@@ -169,31 +177,38 @@ class HelperJudge:
         blocking: tuple[tuple[str, ...], Fact] | None = None
         while queue and len(seen) <= _MAX_FUNCTIONS:
             current, bound, passed, path = queue.popleft()
-            summary = self.summarize(current, bound, passed, tests=tests)
+            summary = self.summarize(current, bound, passed, runs_as=runs_as)
             for fact in summary.facts:
                 if fact.severity is Severity.ERROR:
                     return path, fact
                 blocking = blocking or (path, fact)
             for edge in summary.edges:
-                node = (edge.callee.qualname, edge.receiver, edge.arguments, tests)
+                node = (edge.callee.qualname, edge.receiver, edge.arguments)
                 if node not in seen:
                     seen.add(node)
                     queue.append((edge.callee, edge.receiver, edge.arguments, (*path, edge.text)))
         return blocking
 
     def summarize(
-        self, ref: FunctionRef, receiver: Value | None, arguments: Arguments = (), *, tests: bool = False
+        self,
+        ref: FunctionRef,
+        receiver: Value | None,
+        arguments: Arguments = (),
+        *,
+        runs_as: str | None = None,
     ) -> HelperSummary:
-        """The local facts and sync project callees of one function body, memoised."""
-        key = (ref.qualname, receiver, arguments, tests)
+        """The local facts and sync project callees of one function body, memoised.
+
+        `runs_as`: the test module whose settings the body runs under (None: its own module's)."""
+        key = (ref.qualname, receiver, arguments, runs_as is not None)
         summaries = self.memo.summaries
         if key not in summaries:
             summaries[key] = _EMPTY  # a function met again while summarising it adds nothing new
-            summaries[key] = self._summarize(ref, receiver, arguments, tests)
+            summaries[key] = self._summarize(ref, receiver, arguments, runs_as)
         return summaries[key]
 
     def _summarize(
-        self, ref: FunctionRef, receiver: Value | None, arguments: Arguments, tests: bool
+        self, ref: FunctionRef, receiver: Value | None, arguments: Arguments, runs_as: str | None
     ) -> HelperSummary:
         located = locate(self.project, ref, on_loop=True)
         if located is None:
@@ -206,8 +221,8 @@ class HelperJudge:
             self.project,
             self.options,
             judging_helper=True,
-            called_from_tests=tests,
             helpers=self,
+            runs_as=runs_as,
         )
         if receiver is not None:
             ctx.inference.receivers[id(function)] = receiver
@@ -220,9 +235,11 @@ class HelperJudge:
             *([outer.node] if outer is not None and outer.parent else []),
             function,
         ]
-        collector = _SyncCalls(ctx)
+        off_loop = _without_running_loop(function)
+        collector = _SyncCalls(ctx, off_loop)
         self.run_rules(ctx, function.body, [*self.fact_rules(ctx), collector])
-        if not ctx.reports:
+        reports = [report for report in ctx.reports if id(report.node) not in off_loop]
+        if not reports:
             return HelperSummary((), tuple(collector.edges))
         positions = MetadataWrapper(parsed.module, unsafe_skip_copy=True).resolve(PositionProvider)
         facts = tuple(
@@ -232,7 +249,7 @@ class HelperJudge:
                 f"{parsed.file.display}:{positions[report.node].start.line}",
                 report.message.split("; ", 1)[0],
             )
-            for report in ctx.reports
+            for report in reports
             if report.node in positions
         )
         return HelperSummary(facts, tuple(collector.edges))
@@ -245,20 +262,76 @@ def _fact_text(ctx: FileContext, node: cst.CSTNode) -> str:
     return ctx.snippet(node)
 
 
-class _SyncCalls:
-    """Collects the calls a body makes, on the loop, to sync project functions."""
+def _without_running_loop(function: cst.FunctionDef) -> frozenset[int]:
+    """Ids of the nodes that run only when no event loop is running in the thread: the
+    `except RuntimeError:` handlers of a `try` that calls `asyncio.get_running_loop()`, which
+    raises RuntimeError only there. Called on the loop, that code does not run."""
+    finder = _RunningLoopChecks()
+    walk(function.body, finder)
+    return frozenset(finder.found)
 
-    def __init__(self, ctx: FileContext) -> None:
+
+class _RunningLoopChecks(FunctionBodyVisitor):
+    def __init__(self) -> None:
+        self.found: set[int] = set()
+
+    def visit_Try(self, node: cst.Try) -> None:
+        asks = _AsksRunningLoop()
+        walk(node.body, asks)
+        if not asks.found:
+            return
+        for handler in node.handlers:
+            if _catches_runtime_error(handler.type):
+                collect = _AllNodes()
+                walk(handler.body, collect)
+                self.found |= collect.ids
+
+
+def _catches_runtime_error(caught: cst.BaseExpression | None) -> bool:
+    if isinstance(caught, cst.Tuple):
+        return any(_catches_runtime_error(element.value) for element in caught.elements)
+    return isinstance(caught, cst.Name) and caught.value == "RuntimeError"
+
+
+class _AsksRunningLoop(FunctionBodyVisitor):
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+        self.found = self.found or name == "get_running_loop"
+
+
+class _AllNodes(Visitor):
+    def __init__(self) -> None:
+        self.ids: set[int] = set()
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.ids.add(id(node))
+        return super().on_visit(node)
+
+
+class _SyncCalls:
+    """Collects the calls a body makes, on the loop, to sync project functions (not those in
+    code that runs only without a running loop)."""
+
+    def __init__(self, ctx: FileContext, off_loop: frozenset[int] = frozenset()) -> None:
         self.ctx = ctx
+        self.off_loop = off_loop
         self.edges: list[Edge] = []
 
     def visit_Call(self, node: cst.Call) -> None:
+        if id(node) in self.off_loop:
+            return
         called = called_here(self.ctx, node)
         if called is not None:
             ref, receiver, arguments = called
             self.edges.append(Edge(ref, receiver, f"{self.ctx.snippet(node.func)}()", arguments))
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
+        if id(node) in self.off_loop:
+            return
         read = read_here(self.ctx, node)
         if read is not None:
             ref, receiver = read
@@ -277,11 +350,17 @@ def called_here(ctx: FileContext, call: cst.Call) -> tuple[FunctionRef, Value | 
         return None
     callee = ctx.infer(call.func)
     ref = project_function(ctx.index, callee)
-    if ref is None or ctx.index.functions.call_kind(ref) != "sync":
+    receiver = callee.receiver if isinstance(callee, Function) else None
+    if ref is None:
+        # `Form(request.POST)`, `Thing(...)`: constructing a project class runs its `__init__`.
+        built = constructor(ctx.index, callee)
+        if built is None:
+            return None
+        ref, receiver = built
+    if ctx.index.functions.call_kind(ref) != "sync":
         return None
     if is_generator(ctx.project, ref) and not _iterated_at_once(ctx, call):
         return None
-    receiver = callee.receiver if isinstance(callee, Function) else None
     return ref, receiver, _arguments(ctx, call, ref, receiver)
 
 
@@ -329,27 +408,13 @@ def _arguments(ctx: FileContext, call: cst.Call, ref: FunctionRef, receiver: Val
     located = locate(ctx.project, ref)
     if located is None or not call.args:
         return ()
-    function = located[1].node
-    if not isinstance(function, cst.FunctionDef):
-        return ()
-    params = function.params
-    positional = [*params.posonly_params, *params.params]
-    if receiver is not None and positional:
-        positional = positional[1:]  # `self` or `cls`, bound by the receiver
-    by_name = {param.name.value: param for param in [*positional, *params.kwonly_params]}
-    bound: dict[str, Value] = {}
-    for position, arg in enumerate(call.args):
-        if arg.star:
-            break
-        if arg.keyword is not None:
-            param = by_name.get(arg.keyword.value)
-        else:
-            param = positional[position] if position < len(positional) else None
-        if param is None or param.annotation is not None:
-            continue
-        value = _argument_value(ctx, arg.value)
-        if value is not None:
-            bound[param.name.value] = value
+    bound = bind_arguments(
+        located[2],
+        call,
+        # `self` or `cls`, bound by the receiver (or by Python, for a classmethod read off its class)
+        skips_first=receiver is not None or is_classmethod(ref),
+        value_of=lambda expr: _argument_value(ctx, expr),
+    )
     return tuple(sorted(bound.items()))
 
 

@@ -113,7 +113,16 @@ class Inference:
             return awaited.result if isinstance(awaited, (Coroutine, AsyncResult)) else None
         if isinstance(expr, cst.Subscript):
             return self._infer_subscript(expr, scope)
+        if isinstance(expr, cst.Tuple):
+            return self._infer_tuple(expr, scope)
         return None
+
+    def _infer_tuple(self, expr: cst.Tuple, scope: Scope) -> Tuple | None:
+        """`order, lines` (a function's `return order, lines`): a tuple when an item is known."""
+        if any(isinstance(element, cst.StarredElement) for element in expr.elements):
+            return None
+        items = tuple(self.infer(element.value, scope) for element in expr.elements)
+        return Tuple(items) if any(item is not None for item in items) else None
 
     # -- names ---------------------------------------------------------------
 
@@ -176,18 +185,35 @@ class Inference:
         """`product: Product` is an instance; `qs: QuerySet[Product]` a QuerySet."""
         if param.annotation is None:
             return None
-        annotation = param.annotation.annotation
-        if isinstance(annotation, cst.Subscript) and len(annotation.slice) == 1:
-            container = self._infer(annotation.value, scope)
-            element = annotation.slice[0].slice
-            is_queryset = isinstance(container, Symbol) and container.qualname in _QUERYSET_ANNOTATIONS
-            if is_queryset and isinstance(element, cst.Index):
-                inner = self._infer(element.value, scope)
-                if isinstance(inner, ModelClass):
-                    return _queryset(inner.model, "objects")
+        return self.annotated(param.annotation.annotation, scope)
+
+    def annotated(self, annotation: cst.BaseExpression, scope: Scope) -> Value | None:
+        """What a value annotated `annotation` is: `Product` an instance (what it loaded unknown),
+        `QuerySet[Product]` a QuerySet, `tuple[Order, QuerySet[Line]]` a tuple of those;
+        `X | None` and `Optional[X]` what `X` is (as a name that is None on another path)."""
+        if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+            sides = [side for side in (annotation.left, annotation.right) if not _is_none(side)]
+            return self.annotated(sides[0], scope) if len(sides) == 1 else None
+        if not isinstance(annotation, cst.Subscript):
+            value = self._infer(annotation, scope)
+            return Instance(value.model) if isinstance(value, ModelClass) else None
+        items = [element.slice for element in annotation.slice]
+        if not all(isinstance(item, cst.Index) for item in items):
             return None
-        value = self._infer(annotation, scope)
-        return Instance(value.model) if isinstance(value, ModelClass) else None
+        arguments = [item.value for item in items if isinstance(item, cst.Index)]
+        if _is_tuple_annotation(annotation):
+            if any(isinstance(argument, cst.Ellipsis) for argument in arguments):
+                return None  # `tuple[Order, ...]`: any length
+            values = tuple(self.annotated(argument, scope) for argument in arguments)
+            return Tuple(values) if any(value is not None for value in values) else None
+        if len(arguments) != 1:
+            return None
+        container = self._infer(annotation.value, scope)
+        qualname = container.qualname if isinstance(container, Symbol) else None
+        if qualname == "typing.Optional":
+            return self.annotated(arguments[0], scope)
+        inner = self._infer(arguments[0], scope) if qualname in _QUERYSET_ANNOTATIONS else None
+        return _queryset(inner.model, "objects") if isinstance(inner, ModelClass) else None
 
     # -- attributes and calls ----------------------------------------------
 
@@ -200,7 +226,9 @@ class Inference:
             methods = owner.model.managers.get(attr)
             if methods is None and attr in ("_default_manager", "_base_manager"):
                 methods = QuerySetClass("django.db.models.Manager")
-            return Manager(owner.model, methods) if methods is not None else None
+            if methods is None:
+                return project_calls.model_method(self, owner, attr)
+            return Manager(owner.model, methods)
         if isinstance(owner, Symbol):
             return self.symbol_value(f"{owner.qualname}.{attr}")
         if isinstance(owner, (Instance, ProjectObject, SuperProxy)):
@@ -217,7 +245,9 @@ class Inference:
             if receiver is PENDING:
                 return PENDING
             result = self.method_result(receiver, func.attr.value, call, scope)
-            if result is not None or not isinstance(receiver, (Instance, ProjectObject, SuperProxy, Symbol)):
+            if result is not None or not isinstance(
+                receiver, (Instance, ProjectObject, SuperProxy, Symbol, ModelClass)
+            ):
                 return result
         callee = self._infer(func, scope)
         if callee is PENDING:
@@ -231,7 +261,7 @@ class Inference:
         if isinstance(callee, Symbol) and callee.qualname in _INSTANCE_SHORTCUTS and call.args:
             return self._shortcut_result(call, scope, is_async=_INSTANCE_SHORTCUTS[callee.qualname])
         if isinstance(callee, Symbol):
-            return project_calls.call_result(self, callee)
+            return project_calls.call_result(self, callee, call, scope)
         return None
 
     def _shortcut_result(self, call: cst.Call, scope: Scope, *, is_async: bool) -> Value | None:
@@ -340,6 +370,17 @@ class Inference:
 
 
 _QUERYSET_ANNOTATIONS = frozenset({"django.db.models.QuerySet", "django.db.models.query.QuerySet"})
+_TUPLE_ANNOTATIONS = frozenset({"tuple", "Tuple"})
+
+
+def _is_none(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "None"
+
+
+def _is_tuple_annotation(annotation: cst.Subscript) -> bool:
+    container = annotation.value
+    name = container.attr.value if isinstance(container, cst.Attribute) else getattr(container, "value", None)
+    return name in _TUPLE_ANNOTATIONS
 
 
 def _queryset(model: ModelInfo, manager: str) -> QuerySet:

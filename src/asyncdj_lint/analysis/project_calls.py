@@ -9,7 +9,7 @@ disagree, a decorator the analysis does not know, recursion.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, TypeVar
 
 import libcst as cst
@@ -49,8 +49,13 @@ def project_function(index: ProjectIndex, value: Value | None) -> FunctionRef | 
     return index.functions.function(value.qualname)
 
 
-def call_result(inference: Inference, callee: Symbol) -> Value | None:
-    """What calling a project function or class returns; None when unknown or not a project callee."""
+def call_result(
+    inference: Inference, callee: Symbol, call: cst.Call | None = None, scope: Scope | None = None
+) -> Value | None:
+    """What calling a project function or class returns; None when unknown or not a project callee.
+
+    With the call and its scope, a project object knows what its `__init__` stored on `self`
+    from the arguments (`constructed`)."""
     index = inference.index
     if isinstance(callee, Function) and callee.qualname == _GENERIC_GET_QUERYSET:
         return generic_get_queryset(inference.project, callee.receiver)
@@ -64,8 +69,131 @@ def call_result(inference: Inference, callee: Symbol) -> Value | None:
         )
         return AsyncResult(result) if kind in ("async", "thread") else result
     if index.functions.is_project_class(callee.qualname):
-        return ProjectObject(index.canonical(callee.qualname))
+        qualname = index.canonical(callee.qualname)
+        if call is None or scope is None:
+            return ProjectObject(qualname)
+        return constructed(inference, qualname, call, scope)
     return None
+
+
+def constructor(index: ProjectIndex, callee: Value | None) -> tuple[FunctionRef, Value] | None:
+    """The project `__init__` that calling a project class (or model) runs, and the new object it
+    runs on; None when the callee is no project class or its `__init__` is Django's or Python's."""
+    created: Instance | ProjectObject
+    if isinstance(callee, ModelClass):
+        qualname, created = callee.model.qualname, Instance(callee.model)
+    elif (
+        isinstance(callee, Symbol)
+        and not isinstance(callee, Function)
+        and index.functions.is_project_class(callee.qualname)
+    ):
+        qualname = index.canonical(callee.qualname)
+        created = ProjectObject(qualname)
+    else:
+        return None
+    ref = index.functions.method(qualname, "__init__")
+    return (ref, created) if ref is not None else None
+
+
+def constructed(inference: Inference, class_qualname: str, call: cst.Call, scope: Scope) -> ProjectObject:
+    """`Serializer(order)`: the new object, with the ORM values its `__init__` stores on `self`.
+
+    Kept: `self.attr = <expr>` statements at the top level of `__init__` whose value, with the
+    call's arguments bound, is an instance or a QuerySet, for an attribute that no other method
+    of the class or its project bases assigns. Anything else about the object stays unknown."""
+    plain = ProjectObject(class_qualname)
+    project = inference.project
+    init = project.index.functions.method(class_qualname, "__init__")
+    located = locate(project, init) if init is not None and call.args else None
+    if init is None or located is None:
+        return plain
+    parsed, init_scope, function = located
+
+    def orm_value(expr: cst.BaseExpression) -> Value | None:
+        value = inference.infer(expr, scope)
+        return value if isinstance(value, (Instance, QuerySet)) else None
+
+    bound = bind_arguments(function, call, skips_first=True, value_of=orm_value)
+    self_name = _first_parameter(function)
+    if not bound or self_name is None:
+        return plain
+    inner = _inference_for(project, parsed, {id(function): plain})
+    inner.arguments[id(function)] = bound
+    elsewhere = _assigned_outside(project, class_qualname, function)
+    stored: dict[str, Value] = {}
+    for attr, expr in _self_stores(function, self_name):
+        value = inner.infer(expr, init_scope)
+        if attr not in elsewhere and isinstance(value, (Instance, QuerySet)):
+            stored[attr] = value
+    return ProjectObject(class_qualname, tuple(sorted(stored.items())))
+
+
+def bind_arguments(
+    function: cst.FunctionDef,
+    call: cst.Call,
+    *,
+    skips_first: bool,
+    value_of: Callable[[cst.BaseExpression], Value | None],
+) -> dict[str, Value]:
+    """What a call binds the function's unannotated parameters to, where `value_of` knows the
+    argument; `skips_first` when the first parameter is bound by the receiver (`self`, `cls`)."""
+    params = function.params
+    positional = [*params.posonly_params, *params.params]
+    if skips_first and positional:
+        positional = positional[1:]
+    by_name = {param.name.value: param for param in [*positional, *params.kwonly_params]}
+    bound: dict[str, Value] = {}
+    for position, arg in enumerate(call.args):
+        if arg.star:
+            break
+        if arg.keyword is not None:
+            param = by_name.get(arg.keyword.value)
+        else:
+            param = positional[position] if position < len(positional) else None
+        if param is None or param.annotation is not None:
+            continue
+        value = value_of(arg.value)
+        if value is not None:
+            bound[param.name.value] = value
+    return bound
+
+
+def is_classmethod(ref: FunctionRef) -> bool:
+    return "classmethod" in ref.decl.decorators
+
+
+def _first_parameter(function: cst.FunctionDef) -> str | None:
+    params = (*function.params.posonly_params, *function.params.params)
+    return params[0].name.value if params else None
+
+
+def _self_stores(function: cst.FunctionDef, self_name: str) -> Iterator[tuple[str, cst.BaseExpression]]:
+    """`self.attr = expr` statements directly in a function's body (not under `if` or a loop)."""
+    for line in function.body.body:
+        if not isinstance(line, cst.SimpleStatementLine):
+            continue
+        for statement in line.body:
+            if not isinstance(statement, cst.Assign) or len(statement.targets) != 1:
+                continue
+            target = statement.targets[0].target
+            if (
+                isinstance(target, cst.Attribute)
+                and isinstance(target.value, cst.Name)
+                and target.value.value == self_name
+            ):
+                yield target.attr.value, statement.value
+
+
+def _assigned_outside(project: Project, class_qualname: str, init: cst.FunctionDef) -> set[str]:
+    """Attributes assigned on `self` anywhere in the class hierarchy but in `init`, or more than once."""
+    finder = _SelfAssignments()
+    for _, node, _ in class_nodes(project, class_qualname):
+        for statement in node.body.body:
+            if statement is not init:
+                walk(statement, finder)
+    once = _SelfAssignments()
+    walk(init.body, once)
+    return finder.found | {attr for attr in once.found if once.counts[attr] > 1}
 
 
 def module_level_instance(index: ProjectIndex, class_qualname: str) -> ProjectObject | None:
@@ -80,20 +208,46 @@ def attribute(inference: Inference, owner: Instance | ProjectObject | SuperProxy
     if isinstance(owner, SuperProxy):
         ref = index.functions.method(owner.owner, attr, after=owner.owner)
         if ref is not None:
-            return Function(ref.qualname, owner.receiver)
+            return _bound_method(inference, ref, owner.receiver)
         return _outside_method(index, owner.owner, owner.receiver, attr)
+    if isinstance(owner, ProjectObject):
+        stored = dict(owner.attributes).get(attr)
+        if stored is not None:
+            return stored
     class_qualname = _class_of(owner)
     ref = index.functions.method(class_qualname, attr)
     if ref is not None:
-        return Function(ref.qualname, owner)
+        return _bound_method(inference, ref, owner)
     if isinstance(owner, ProjectObject):
         value = class_attribute(inference.project, class_qualname, attr)
         return value if value is not None else _outside_method(index, class_qualname, owner, attr)
     return None
 
 
-def _class_of(owner: Instance | ProjectObject) -> str:
-    return owner.model.qualname if isinstance(owner, Instance) else owner.qualname
+def _class_of(owner: Instance | ProjectObject | ModelClass) -> str:
+    return owner.model.qualname if isinstance(owner, (Instance, ModelClass)) else owner.qualname
+
+
+def model_method(inference: Inference, model: ModelClass, attr: str) -> Function | None:
+    """`Model.helper` for a method of a project model class: a classmethod is bound to the
+    model, a staticmethod or a plain function read off the class to nothing."""
+    ref = inference.index.functions.method(model.model.qualname, attr)
+    return _bound_method(inference, ref, model) if ref is not None else None
+
+
+def _bound_method(inference: Inference, ref: FunctionRef, owner: Value) -> Function:
+    """A method reached through `owner`: a classmethod gets the class (whatever it is read on),
+    a staticmethod nothing, any other method `owner` (nothing when `owner` is the class)."""
+    decorators = ref.decl.decorators
+    if "staticmethod" in decorators:
+        return Function(ref.qualname)
+    if "classmethod" in decorators:
+        if isinstance(owner, Instance):
+            return Function(ref.qualname, ModelClass(owner.model))
+        if isinstance(owner, ProjectObject):
+            return Function(ref.qualname, inference.symbol_value(owner.qualname))
+        return Function(ref.qualname, owner)
+    return Function(ref.qualname, None if isinstance(owner, ModelClass) else owner)
 
 
 def _outside_method(index: ProjectIndex, class_qualname: str, receiver: Value, attr: str) -> Function | None:
@@ -165,6 +319,7 @@ def bound_in_class_bodies(project: Project, class_qualname: str, attr: str) -> b
 class _SelfAssignments(Visitor):
     def __init__(self) -> None:
         self.found: set[str] = set()
+        self.counts: dict[str, int] = {}
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
         target = node.target
@@ -174,6 +329,13 @@ class _SelfAssignments(Visitor):
             and target.value.value == "self"
         ):
             self.found.add(target.attr.value)
+            self.counts[target.attr.value] = self.counts.get(target.attr.value, 0) + 1
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.visit_AssignTarget(cst.AssignTarget(node.target))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.visit_AssignTarget(cst.AssignTarget(node.target))
 
 
 def receiver_of(inference: Inference, param: cst.Param, scope: Scope) -> Value | None:
@@ -255,8 +417,11 @@ def _infer_returns(project: Project, ref: FunctionRef, receiver: Value | None) -
     merged = inference.infer(first, scope)
     for value in others:
         if merged is None:
-            return None
+            break
         merged = merge(merged, inference.infer(value, scope))
+    if merged is None and function.returns is not None and scope.parent is not None:
+        # What the body returns is unknown: the annotation says (`-> tuple[Order, QuerySet[Line]]`).
+        return inference.annotated(function.returns.annotation, scope.parent)
     return merged
 
 

@@ -100,9 +100,14 @@ class Coroutine:
 
 @dataclass(frozen=True)
 class ProjectObject:
-    """An instance of a project class that is not a model (a class-based view, a service)."""
+    """An instance of a project class that is not a model (a class-based view, a service).
+
+    `attributes`: what its `__init__` stored on `self` that the analysis knows (an instance
+    passed to the constructor and what its query loaded), as sorted (name, value) pairs.
+    """
 
     qualname: str
+    attributes: tuple[tuple[str, Value], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -186,10 +191,24 @@ Value = (
 ORM_LAZY = (Manager, QuerySet)
 
 
+# `None` as a value (the builtin constant), as inference sees the name.
+NONE = Builtin("None")
+
+
 def merge(first: Value | None, second: Value | None) -> Value | None:
-    """One value for a name bound twice: equal values, or the same thing with unknown loading."""
+    """One value for a name bound twice: equal values, or the same thing with unknown loading.
+
+    `None` on one path and an instance or QuerySet on another is that instance or QuerySet:
+    whatever evaluates it (`if qs:`, `for row in qs`) runs a query on the path where it is one.
+    """
     if first == second:
         return first
+    if first == NONE and isinstance(second, (Instance, QuerySet)):
+        return second
+    if second == NONE and isinstance(first, (Instance, QuerySet)):
+        return first
+    if isinstance(first, ProjectObject) and isinstance(second, ProjectObject):
+        return ProjectObject(first.qualname) if first.qualname == second.qualname else None
     unknown_loading = _without_loading(first)
     if (
         unknown_loading is not None

@@ -26,9 +26,7 @@ CACHE_SETTINGS_NEEDED = (
     "`--settings`); test code (`test_*.py`, `*_tests.py`, `conftest.py`, `tests/` packages) "
     "under the test settings that pytest-django reads (`DJANGO_SETTINGS_MODULE`, `--ds` or "
     "pytest-env's `env` in pyproject.toml, pytest.ini, tox.ini or setup.cfg) or that "
-    "`manage.py test --settings` names; a project function that test code calls runs under the "
-    "test settings too (a helper chain of ADJ301/ADJ302 from a test judges its cache calls by "
-    "the test run's backend). Settings are replayed through star imports and "
+    "`manage.py test --settings` names. Settings are replayed through star imports and "
     "django-split-settings' `include()` (paths relative to the including file, glob patterns "
     "in sorted order, `optional()` files that may be missing; an include in an `if` block, or "
     "of a file that is not in the project, leaves CACHES unknown). A project backend class is "
@@ -126,9 +124,7 @@ def _backend(ctx: FileContext, alias: str | None) -> tuple[str | None, str]:
     """(BACKEND, "") for the alias in the settings this module runs under, else (None, why not)."""
     if alias is None:
         return None, "the cache alias is not a literal"
-    settings = request_path(ctx).settings_for(
-        ctx.module_name, ctx.options.settings_module, tests=ctx.called_from_tests
-    )
+    settings = request_path(ctx).settings_for(ctx.settings_module_name, ctx.options.settings_module)
     if settings.caches is None:
         found = bool(settings.roots)
         return None, "CACHES is not a literal" if found else "no settings module was found"

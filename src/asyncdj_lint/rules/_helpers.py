@@ -25,7 +25,7 @@ def helper_chain(ctx: FileContext, call: cst.Call, severity: Severity) -> Chain 
     if isinstance(receiver, Instance) and ref.decl.name in orm_api.INSTANCE_BLOCKING_METHODS:
         return None  # an overridden save()/delete(): ADJ103 reports the call itself
     chain = ctx.helpers.chain_from(
-        ref, receiver, f"{ctx.snippet(call.func)}()", arguments, tests=ctx.in_tests
+        ref, receiver, f"{ctx.snippet(call.func)}()", arguments, caller=ctx.module_name
     )
     return chain if chain is not None and chain.fact.severity is severity else None
 
@@ -37,7 +37,7 @@ def property_chain(ctx: FileContext, node: cst.Attribute, severity: Severity) ->
     if read is None or ctx.helpers is None:
         return None
     ref, receiver = read
-    chain = ctx.helpers.chain_from(ref, receiver, ctx.snippet(node), tests=ctx.in_tests)
+    chain = ctx.helpers.chain_from(ref, receiver, ctx.snippet(node), caller=ctx.module_name)
     return chain if chain is not None and chain.fact.severity is severity else None
 
 

@@ -186,7 +186,7 @@ def _processor_queries(ctx: FileContext) -> list[Query]:
         ref = ctx.index.functions.function(name)
         if ref is None or ref.decl.is_async or ctx.helpers is None:
             continue
-        chain = ctx.helpers.chain_from(ref, None, f"{name.rsplit('.', 1)[-1]}()", tests=ctx.in_tests)
+        chain = ctx.helpers.chain_from(ref, None, f"{name.rsplit('.', 1)[-1]}()")
         if chain is not None and chain.fact.severity is Severity.ERROR:
             what = f"runs `{chain.fact.text}` ({chain.fact.where})"
             queries.append(Query(f"context processor `{name}`", "", what, False))
@@ -300,11 +300,7 @@ def _method_query(ctx: FileContext, lookup: Lookup, key: str, instance: Instance
         name = decorator.removesuffix("()")
         if (ctx.index.resolve(ref.module, name) or name) not in _ATTRIBUTE_DECORATORS:
             return None
-    chain = (
-        ctx.helpers.chain_from(ref, instance, f"{attr}()", tests=ctx.in_tests)
-        if ctx.helpers is not None
-        else None
-    )
+    chain = ctx.helpers.chain_from(ref, instance, f"{attr}()") if ctx.helpers is not None else None
     if chain is None or chain.fact.severity is not Severity.ERROR:
         return None
     what = f'calls `{attr}` of "{key}", which runs `{chain.fact.text}` ({chain.fact.where})'

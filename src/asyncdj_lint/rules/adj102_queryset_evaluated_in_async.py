@@ -7,6 +7,7 @@ import libcst as cst
 from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.loading import async_iterated, returns_async_iterated
 from asyncdj_lint.analysis.project_calls import locate, project_function
+from asyncdj_lint.analysis.scopes import ValueBinding
 from asyncdj_lint.analysis.values import Builtin
 from asyncdj_lint.rules._orm import is_queryset
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
@@ -53,8 +54,13 @@ class QuerySetEvaluatedInAsync(Rule):
         "methods: `acount()`, `aexists()`, `acontains()`, `afirst()`. `async for` loads every "
         "row into the QuerySet's result cache at once: after it (in the same function, or in a "
         "project function the QuerySet was passed to and awaited, or in the project coroutine "
-        "that returned it), `len()`, truth tests, `in`, indexing and iteration of that same "
-        "name run no query and are not reported, until the name is bound again."
+        "that returned it), `len()`, truth tests, `in`, "
+        "indexing and iteration of that same name run no query and are not reported, until "
+        "the name is bound again. A QuerySet is followed where Python keeps it: returned by a "
+        "project function, as its body or else its return annotation says (also as an item of a "
+        "returned tuple that the caller unpacks), bound by "
+        "`:=`, or bound to a name that is `None` on another path (`if qs:` evaluates it on the path "
+        "where it is a QuerySet: keep the None check, `qs is not None and await qs.aexists()`)."
     )
     invalid = (
         Example(
@@ -97,6 +103,50 @@ async def has_products(request):
         ),
         Example(
             """\
+from django.http import JsonResponse
+from shop.models import Product
+
+
+async def newer_products(request, pk):
+    products = None
+    if pk:
+        products = Product.objects.filter(pk__gt=pk)
+    if products:
+        return JsonResponse({"found": True})
+    return JsonResponse({"found": False})
+""",
+            RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "9:8-9:16",
+                    "testing `products` for truth evaluates the QuerySet on the event loop and raises SynchronousOnlyOperation; use `products is not None and await products.aexists()`",
+                ),
+            ),
+        ),
+        Example(
+            """\
+from django.http import JsonResponse
+from shop.models import Product
+
+
+def catalogue(pk):
+    return Product.objects.filter(pk__gte=pk), pk
+
+
+async def products_from(request, pk):
+    products, first = catalogue(pk)
+    return JsonResponse({"names": [product.name for product in products], "from": first})
+""",
+            RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "11:48-11:72",
+                    "a comprehension over `products` evaluates the QuerySet on the event loop and raises SynchronousOnlyOperation; use `async for` in the comprehension",
+                ),
+            ),
+        ),
+        Example(
+            """\
 from django.contrib.auth.models import User
 from django.http import JsonResponse
 
@@ -130,6 +180,25 @@ async def my_groups(request):
     async for group in user.groups.all():
         names.append(group.name)
     return JsonResponse({"groups": names})
+"""
+        ),
+        Example(
+            """\
+from django.http import JsonResponse
+from shop.models import Product
+
+
+def catalogue(pk):
+    return Product.objects.filter(pk__gte=pk), pk
+
+
+async def newer_products(request, pk):
+    products = None
+    if pk:
+        products = Product.objects.filter(pk__gt=pk)
+    found = products is not None and await products.aexists()
+    listed, first = catalogue(pk)
+    return JsonResponse({"found": found, "names": [product.name async for product in listed]})
 """
         ),
         Example(
@@ -285,7 +354,18 @@ async def product_names(request):
             self._truth_test(test.left)
             self._truth_test(test.right)
         elif is_queryset(self.ctx, test):
-            self._evaluated(test, test, "testing `{qs}` for truth", "`await {qs}.aexists()`")
+            # A name that is None on another path keeps its None check.
+            check = "`{qs} is not None and await {qs}.aexists()`" if self._may_be_none(test) else None
+            self._evaluated(test, test, "testing `{qs}` for truth", check or "`await {qs}.aexists()`")
+
+    def _may_be_none(self, expr: cst.BaseExpression) -> bool:
+        found = self.ctx.scope.lookup(expr.value) if isinstance(expr, cst.Name) else None
+        return found is not None and any(
+            isinstance(binding, ValueBinding)
+            and isinstance(binding.node, cst.Name)
+            and binding.node.value == "None"
+            for binding in found[1]
+        )
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
         if not self.ctx.on_loop:

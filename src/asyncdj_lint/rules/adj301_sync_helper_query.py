@@ -23,10 +23,17 @@ class SyncHelperQuery(ChainReports, Rule):
         "`request.session` there. What the caller passes follows the call: the request "
         "(or its `user` or `session`) is still the request in the helper, and an instance keeps "
         "what its query loaded, so `order.customer` in the helper is a lazy relation read when "
-        "the caller's `order` came from `aget()` without `select_related`. A `@property` or `cached_property` "
-        "of a project class runs when it is read: the read is followed like a call. The finding names "
-        "what fails, then the chain of calls down to it. Call the helper in a thread with "
-        "`await sync_to_async(helper)(...)`, or decorate it with `@sync_to_async`."
+        "the caller's `order` came from `aget()` without `select_related`. The calls followed are "
+        "those of functions and methods (through `self`, `super()`, an instance or a module-level "
+        "object), `classmethod`s and `staticmethod`s, also of model classes (`Model.helper()`, "
+        "`cls.objects...` inside one), and class construction: `Form(request.POST)` runs the "
+        "project class's `__init__`, and what `__init__` stores on `self` from an instance it is given "
+        "is known to the object's methods and properties. A `@property` or `cached_property` of a "
+        "project class runs when it is read: the read is followed like a call. Code that runs only "
+        "when no event loop is running (the `except RuntimeError:` of `asyncio.get_running_loop()`) "
+        "is not followed. The finding names what fails, then the chain of calls down to it. Call the "
+        "helper in a thread with `await sync_to_async(helper)(...)`, or decorate it with "
+        "`@sync_to_async`."
     )
     fix_availability = FixAvailability.SOMETIMES
     fix_safety = (
@@ -173,8 +180,141 @@ async def summary(request, pk):
                 ),
             ),
         ),
+        Example(
+            """\
+from django.http import JsonResponse
+from shop.models import Customer
+
+
+async def newest_customer(request):
+    customer = Customer.newest()
+    return JsonResponse({"name": customer.name if customer else ""})
+""",
+            RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "6:16-6:33",
+                    '`cls.objects.order_by("-pk").first()` runs a database query on the event loop and raises SynchronousOnlyOperation, reached from `Customer.newest()` on the event loop: Customer.newest() -> cls.objects.order_by("-pk").first() (shop/models.py:28); use `await sync_to_async(Customer.newest)(...)`',
+                ),
+            ),
+            fixed="""\
+from django.http import JsonResponse
+from shop.models import Customer
+from asgiref.sync import sync_to_async
+
+
+async def newest_customer(request):
+    customer = await sync_to_async(Customer.newest)()
+    return JsonResponse({"name": customer.name if customer else ""})
+""",
+        ),
+        Example(
+            """\
+from django import forms
+from django.http import JsonResponse
+from shop.models import Customer
+
+
+class SignupForm(forms.Form):
+    email = forms.EmailField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].initial = Customer.objects.values_list("email", flat=True).first()
+
+
+async def signup(request):
+    form = SignupForm(request.GET)
+    return JsonResponse({"valid": form.is_bound})
+""",
+            RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "15:12-15:35",
+                    '`Customer.objects.values_list("email", flat=True).first()` runs a database query on the event loop and raises SynchronousOnlyOperation, reached from `SignupForm()` on the event loop: SignupForm() -> Customer.objects.values_list("email", flat=Tr...() (snippet.py:11); use `await sync_to_async(SignupForm)(...)`',
+                ),
+            ),
+            fixed="""\
+from django import forms
+from django.http import JsonResponse
+from shop.models import Customer
+from asgiref.sync import sync_to_async
+
+
+class SignupForm(forms.Form):
+    email = forms.EmailField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].initial = Customer.objects.values_list("email", flat=True).first()
+
+
+async def signup(request):
+    form = await sync_to_async(SignupForm)(request.GET)
+    return JsonResponse({"valid": form.is_bound})
+""",
+        ),
+        Example(
+            """\
+from django.http import JsonResponse
+from shop.models import Order
+
+
+class OrderCard:
+    def __init__(self, order):
+        self.order = order
+
+    @property
+    def customer(self):
+        return self.order.customer.name
+
+
+async def order_card(request, pk):
+    order = await Order.objects.aget(pk=pk)
+    return JsonResponse({"customer": OrderCard(order).customer})
+""",
+            RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "16:38-16:63",
+                    "`self.order.customer` was not loaded by the query: reading it fetches the related Customer with a query on the event loop and raises SynchronousOnlyOperation, reached from `OrderCard(order).customer` on the event loop: OrderCard(order).customer -> self.order.customer (snippet.py:11); use `await sync_to_async(lambda: OrderCard(order).customer)()`",
+                ),
+            ),
+        ),
     )
     valid = (
+        Example(
+            """\
+from asgiref.sync import sync_to_async
+from django import forms
+from django.http import JsonResponse
+from shop.models import Customer, Order
+
+
+class SignupForm(forms.Form):
+    email = forms.EmailField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].initial = Customer.objects.values_list("email", flat=True).first()
+
+
+class OrderCard:
+    def __init__(self, order):
+        self.order = order
+
+    @property
+    def customer(self):
+        return self.order.customer.name
+
+
+async def signup(request, pk):
+    form = await sync_to_async(SignupForm)(request.GET)
+    newest = await sync_to_async(Customer.newest)()
+    order = await Order.objects.select_related("customer").aget(pk=pk)
+    return JsonResponse({"valid": form.is_bound, "newest": newest.pk, "customer": OrderCard(order).customer})
+"""
+        ),
         Example(
             """\
 from django.http import JsonResponse

@@ -21,6 +21,10 @@ class SyncHelperBlocks(ChainReports, Rule):
         "raises nothing. The finding names the call that blocks and how long it can block "
         "(a sleep's seconds, an HTTP call's timeout or its absence), then the chain of calls "
         "down to it. "
+        "The calls followed are those ADJ301 follows: functions, methods, classmethods and "
+        "staticmethods (also of models), properties, and class construction (`__init__`). A helper "
+        "called from test code is judged under the test settings (a cache that is local memory "
+        "there does no I/O). "
         "Call the helper with `await sync_to_async(helper)(...)`, or make it async. Local "
         "file I/O (`open()`) is brief and is reported only where async code calls it "
         "itself (ADJ512), not behind helpers."
@@ -69,6 +73,48 @@ def wait_for_stock():
 async def reserve(request):
     await sync_to_async(wait_for_stock)()
     return HttpResponse("reserved")
+""",
+        ),
+        Example(
+            """\
+import time
+
+from django.http import HttpResponse
+
+
+class StockGauge:
+    def __init__(self):
+        time.sleep(0.01)
+        self.level = 3
+
+
+async def stock(request):
+    gauge = StockGauge()
+    return HttpResponse(str(gauge.level))
+""",
+            Outcome(runs_on_loop="time.sleep"),
+            expected=(
+                Expected(
+                    "13:13-13:25",
+                    "`time.sleep()` blocks the event loop for 0.01 s, reached from `StockGauge()` on the event loop: StockGauge() -> time.sleep() (snippet.py:8); use `await sync_to_async(StockGauge)(...)`",
+                ),
+            ),
+            fixed="""\
+import time
+
+from django.http import HttpResponse
+from asgiref.sync import sync_to_async
+
+
+class StockGauge:
+    def __init__(self):
+        time.sleep(0.01)
+        self.level = 3
+
+
+async def stock(request):
+    gauge = await sync_to_async(StockGauge)()
+    return HttpResponse(str(gauge.level))
 """,
         ),
     )

@@ -115,7 +115,7 @@ class ProductConsumer(AsyncWebsocketConsumer):
         if ref is None or self.ctx.helpers is None or self.ctx.index.functions.call_kind(ref) != "sync":
             return None
         chain = self.ctx.helpers.chain_from(
-            ref, getattr(value, "receiver", None), f"{self.ctx.snippet(wrapped)}()", tests=self.ctx.in_tests
+            ref, getattr(value, "receiver", None), f"{self.ctx.snippet(wrapped)}()"
         )
         if chain is None or chain.fact.severity is not FactSeverity.ERROR:
             return None

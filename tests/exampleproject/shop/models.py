@@ -23,6 +23,10 @@ class Customer(models.Model):
     def __str__(self):
         return self.name
 
+    @classmethod
+    def newest(cls):
+        return cls.objects.order_by("-pk").first()
+
 
 class Tag(models.Model):
     name = models.CharField(max_length=50)

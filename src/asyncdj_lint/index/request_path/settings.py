@@ -160,12 +160,9 @@ class SettingsIndex(Definitions):
             source = ""
         return AsyncUnsafeTests(self.index.root, source)
 
-    def settings_for(
-        self, module: str, settings_module: str | None = None, *, tests: bool = False
-    ) -> ProjectSettings:
-        """The settings `module`'s code runs under: the test settings for test code (a test module,
-        or `tests`: code called from one), when configured."""
-        if not (tests or is_test_module(module)):
+    def settings_for(self, module: str, settings_module: str | None = None) -> ProjectSettings:
+        """The settings `module`'s code runs under: the test settings for test code, when configured."""
+        if not is_test_module(module):
             return self.settings(settings_module)
         test_settings = self.test_settings_module
         if test_settings is not None and self.find_module(test_settings):
