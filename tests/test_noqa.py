@@ -72,19 +72,6 @@ def test_a_noqa_on_a_header_line_covers_the_header_not_the_body():
     assert found(code) == [(8, "ADJ101")]
 
 
-def test_a_match_statement_in_a_file_with_findings_is_checked_and_its_header_covered():
-    # A `match` has cases, not a body: its header ends with the subject.
-    code = HEAD + (
-        "async def view(request, kind):\n"
-        "    match (  # noqa: ADJ101\n"
-        "        Product.objects.get(pk=1)\n"
-        "    ):\n"
-        "        case _:\n"
-        "            return Product.objects.get(pk=kind)\n"
-    )
-    assert found(code) == [(9, "ADJ101")]
-
-
 def test_the_cli_and_the_flake8_plugin_honour_the_same_comments(tmp_path):
     files = {
         "manage.py": "",
@@ -166,3 +153,18 @@ def test_a_crlf_file_keeps_its_line_endings():
     code = (HEAD + "x = 1  # noqa: ADJ101\ny = 2\n").replace("\n", "\r\n")
     _, source = lint_fixed(code)
     assert source == (HEAD + "x = 1\ny = 2\n").replace("\n", "\r\n")
+
+
+def test_a_file_with_a_match_statement_and_a_finding_is_checked():
+    code = """\
+from shop.models import Product
+
+
+async def detail(request, kind):
+    match kind:
+        case "one":
+            return Product.objects.get(pk=1)  # noqa: ADJ101
+        case _:
+            return Product.objects.get(pk=2)
+"""
+    assert [(d.line, d.code) for d in lint_snippet(code)] == [(9, "ADJ101")]

@@ -439,3 +439,41 @@ class Home(View):
     assert found(code, "ADJ703", extra_files={"views.py": views}, target_django=target) == (
         [(6, "ADJ703")] if reported else []
     )
+
+
+@pytest.mark.parametrize(
+    ("use", "failure"),
+    [
+        (
+            'response["X-Frame-Options"] = "DENY"',
+            "`TypeError: 'coroutine' object does not support item assignment`",
+        ),
+        (
+            'response.headers["Vary"] = "Cookie"',
+            "`AttributeError: 'coroutine' object has no attribute 'headers'`",
+        ),
+        ('print(response["Content-Type"])', "`TypeError: 'coroutine' object is not subscriptable`"),
+        ('del response["Server"]', "`TypeError: 'coroutine' object does not support item deletion`"),
+        ("pass", "`ValueError: The view ... didn't return an HttpResponse object."),
+    ],
+)
+def test_sync_decorator_message_names_what_its_use_of_the_coroutine_raises(use, failure):
+    code = f"""\
+from django.http import HttpResponse
+
+
+def stamped(view):
+    def wrapper(request):
+        response = view(request)
+        {use}
+        return response
+
+    return wrapper
+
+
+@stamped
+async def page(request):
+    return HttpResponse("ok")
+"""
+    (finding,) = [d for d in lint_snippet(code) if d.code == "ADJ703"]
+    assert f"every request fails with {failure}" in finding.message

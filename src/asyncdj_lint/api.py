@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, cast
 from asyncdj_lint import parse_guard
 from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.discovery import python_files
+from asyncdj_lint.facts.async_unsafe import environment_files
 from asyncdj_lint.facts.deployment import deployment_files
-from asyncdj_lint.facts.django_version import detect_target_django, project_root
+from asyncdj_lint.facts.django_version import NEWEST_LTS, declared_django, project_root
 from asyncdj_lint.gitignore import GitIgnore
 from asyncdj_lint.index.cache import FileState, ResultCache, SummaryCache, template_fingerprint
 from asyncdj_lint.options import LintOptions
@@ -88,7 +89,12 @@ def _excluder(options: LintOptions) -> Callable[[Path], bool]:
 def resolve_options(paths: Sequence[Path], options: LintOptions) -> LintOptions:
     """`options` with the project root and the target Django version filled in."""
     root = options.root or project_root(paths)
-    return replace(options, root=root, target_django=options.target_django or detect_target_django(root))
+    if options.target_django is not None:
+        return replace(options, root=root)
+    declared = declared_django(root)
+    return replace(
+        options, root=root, target_django=declared or NEWEST_LTS, django_declared=declared is not None
+    )
 
 
 class LintSession:
@@ -470,9 +476,10 @@ def _settings(options: LintOptions) -> str:
 
 def _other_inputs(root: Path, template_folders: list[str]) -> list[tuple[str, str]]:
     """(path, "size:mtime") of the files besides Python's that findings depend on: the
-    templates and the deployment files (how the project is served)."""
+    templates, the deployment files (how the project is served) and the environment files
+    (whether `DJANGO_ALLOW_ASYNC_UNSAFE` is set)."""
     found = template_fingerprint(template_folders)
-    for path in sorted(deployment_files(root)):
+    for path in sorted({*deployment_files(root), *environment_files(root)}):
         try:
             stat = path.stat()
         except OSError:

@@ -61,6 +61,9 @@ class Settings:
     # Command-line only.
     force_exclude: bool = False
     cache: bool = True
+    # False once `--target-django` replaced the file's `target-django`: a version asked for
+    # on the command line is not one the project declares (ADJ515 reports only declared ones).
+    target_django_declared: bool = True
 
     @property
     def excluded_patterns(self) -> tuple[str, ...]:
@@ -299,6 +302,7 @@ def with_overrides(settings: Settings, overrides: Overrides) -> Settings:
         force_exclude=_given(overrides.force_exclude, settings.force_exclude),
         respect_gitignore=_given(overrides.respect_gitignore, settings.respect_gitignore),
         target_django=_given(overrides.target_django, settings.target_django),
+        target_django_declared=settings.target_django_declared and overrides.target_django is None,
         settings_module=_given(overrides.settings_module, settings.settings_module),
         cache=_given(overrides.cache, settings.cache),
         fixable=overrides.fixable or settings.fixable,
@@ -317,6 +321,7 @@ def to_options(settings: Settings) -> LintOptions:
     return LintOptions(
         selection=selection,
         target_django=settings.target_django,
+        django_declared=settings.target_django is not None and settings.target_django_declared,
         blocking_calls=settings.blocking_calls,
         settings_module=settings.settings_module,
         root=settings.root,
@@ -336,7 +341,7 @@ def describe(settings: Settings) -> str:
         f"[tool.{SECTION}]",
     ]
     for item in fields(Settings):
-        if item.name in ("config_file", "root"):
+        if item.name in ("config_file", "root", "target_django_declared"):
             continue
         key, value = item.name.replace("_", "-"), getattr(settings, item.name)
         if item.name == "target_django" and value is None and settings.root is not None:

@@ -61,7 +61,11 @@ _ASYNC_UNSAFE = (
     "SynchronousOnlyOperation, so the error this rule claims does not happen. The query still "
     "blocks the test's event loop, but in a test suite that is the author's explicit choice "
     "(the variable exists for this), and a finding there would be a false error. Code outside "
-    "test files is judged as usual: the variable is set for the tests, not for production."
+    "test files is judged as usual: the variable is set for the tests, not for production. "
+    "Where the application's own files set it (its settings, `manage.py`/`asgi.py`/`wsgi.py`, a "
+    "`.env` file, a docker-compose `environment:` or a Dockerfile `ENV`), the finding stays an "
+    "error, since the query still blocks the event loop, and its message says so: it blocks "
+    "the loop instead of raising, and where the variable is set."
 )
 
 
@@ -95,10 +99,12 @@ def _examples(examples: tuple[Example, ...]) -> list[str]:
             lines += ["`settings.py`:", ""]
         lines += ["```python", example.code.rstrip("\n"), "```", ""]
         for name, source in example.files:
-            lines += [f"`{name}`:", "", "```python", source.rstrip("\n"), "```", ""]
+            fence = "python" if name.endswith(".py") else "text"
+            lines += [f"`{name}`:", "", f"```{fence}", source.rstrip("\n"), "```", ""]
         outcome = example.outcome
+        under = f"Under {example.django_requirement}" if example.django_requirement else "Under Django"
         if outcome is not None and outcome.exception:
-            lines += [f"Under Django: `{outcome.exception.rsplit('.', 1)[-1]}: {outcome.message}`", ""]
+            lines += [f"{under}: `{outcome.exception.rsplit('.', 1)[-1]}: {outcome.message}`", ""]
         elif outcome is not None and outcome.warning:
             lines += [f"Under Django: `{outcome.warning}: ... {outcome.warning_message}`", ""]
         elif outcome is not None and outcome.log:
@@ -115,7 +121,7 @@ def _examples(examples: tuple[Example, ...]) -> list[str]:
             )
             lines += [f"{reply} ran in {state}.", ""]
         elif outcome is not None:
-            lines += ["Under Django: answers 200.", ""]
+            lines += [f"{under}: answers 200.", ""]
         if example.fixed is not None:
             lines += ["With its fix applied:", "", "```python", example.fixed.rstrip("\n"), "```", ""]
     return lines

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import cast
 
@@ -15,6 +16,7 @@ from asyncdj_lint.analysis.project import Project
 from asyncdj_lint.analysis.scopes import Scope, ScopeNode
 from asyncdj_lint.diagnostics import Diagnostic, Severity
 from asyncdj_lint.fixes import Span
+from asyncdj_lint.index.request_path.testing import is_test_module
 from asyncdj_lint.noqa import Suppressions, file_exemption
 from asyncdj_lint.options import LintOptions
 from asyncdj_lint.rules.adj002_unused_noqa import UnusedNoqa
@@ -40,7 +42,8 @@ Handler = Callable[[cst.CSTNode], None]
 # Families whose findings are facts about a sync body run on the loop (for the helper judge).
 _FACT_FAMILIES = ("ADJ1", "ADJ2", "ADJ5")
 # Rules of those families that judge async constructs, or code that fails in any context.
-_NOT_FACTS = frozenset({"ADJ104", "ADJ105", "ADJ106", "ADJ107", "ADJ108", "ADJ109", "ADJ511"})
+# ADJ515 (an API the declared Django lacks) fails wherever the code runs: not a fact about the loop.
+_NOT_FACTS = frozenset({"ADJ104", "ADJ105", "ADJ106", "ADJ107", "ADJ108", "ADJ109", "ADJ511", "ADJ515"})
 
 
 class _Walker(Visitor):
@@ -153,11 +156,34 @@ def lint_module(
         # Django runs these queries instead of raising: the test suite allows it on purpose.
         allowed = {rule.code for rule in rules if rule.sync_only_query}
         ctx.reports = [report for report in ctx.reports if report.code not in allowed]
+    elif ctx.reports and not is_test_module(file.name):
+        where = project.index.request_path.async_unsafe_app(options.settings_module)
+        if where is not None:
+            # The application runs with the guard off: the query blocks the loop, still an error.
+            unguarded = {rule.code for rule in rules if rule.sync_only_query}
+            ctx.reports = [
+                _blocks_instead_of_raising(report, where) if report.code in unguarded else report
+                for report in ctx.reports
+            ]
     check_unused = UnusedNoqa in rules
     if not ctx.reports and not check_unused:
         return []
     enabled = _enabled_codes(options) if check_unused else ()
     return _to_diagnostics(module, file.display, ctx.reports, enabled)
+
+
+_RAISES = "raises SynchronousOnlyOperation"
+
+
+def _blocks_instead_of_raising(report: Report, where: str) -> Report:
+    """The report's message as Django behaves with `DJANGO_ALLOW_ASYNC_UNSAFE` set (at `where`)."""
+    if _RAISES not in report.message:
+        return report
+    told = (
+        "blocks the event loop instead of raising SynchronousOnlyOperation "
+        f"(`DJANGO_ALLOW_ASYNC_UNSAFE` is set at {where})"
+    )
+    return dataclasses.replace(report, message=report.message.replace(_RAISES, told, 1))
 
 
 def _enabled_codes(options: LintOptions) -> tuple[str, ...]:
@@ -179,11 +205,8 @@ def _suppressions(module: cst.Module, positions: Mapping[cst.CSTNode, CodeRange]
             own_line.append(node.comment.value)
         elif isinstance(node, cst.SimpleStatementLine) and node.body:
             _cover(starts, found.start.line, positions[node.body[-1]].end.line)
-        elif isinstance(node, cst.Match):
-            # `match subject:` has cases, not a body: the header ends with its subject.
-            _cover(starts, found.start.line, positions[node.subject].end.line)
-        elif isinstance(node, cst.BaseCompoundStatement):
-            # The header, up to the line its body starts on (the colon's line).
+        elif isinstance(node, cst.BaseCompoundStatement) and not isinstance(node, cst.Match):
+            # The header, up to the line its body starts on (the colon's line); `match` has cases, no body.
             _cover(starts, found.start.line, positions[node.body].start.line)
     return Suppressions(comments, starts, file_exemption(own_line))
 

@@ -42,6 +42,10 @@ class LintOptions:
     selection: RuleSelection = field(default_factory=RuleSelection)
     # (major, minor) of the Django the project targets; None until detected.
     target_django: tuple[int, int] | None = None
+    # Whether `target_django` is the project's own declaration, the lowest version its
+    # packaging files admit or `target-django` in its configuration: not the newest-LTS
+    # fallback, nor a `--target-django` given on the command line (ADJ515 needs a declaration).
+    django_declared: bool = False
     # Extra blocking callables, by qualified name (`blocking-calls` in pyproject.toml).
     blocking_calls: tuple[str, ...] = ()
     # Django settings module, dotted (`settings-module` in pyproject.toml).

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,11 +65,8 @@ def deployment_evidence(root: Path) -> tuple[Evidence, ...]:
     """Every server command found in the project's deployment files, in path order."""
     found: list[Evidence] = []
     for path in sorted(deployment_files(root)):
-        try:
-            if path.stat().st_size > _MAX_BYTES:
-                continue
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
+        text = small_file_text(path)
+        if text is None:
             continue
         where = path.relative_to(root).as_posix()
         for line, command in _commands(path.name, text):
@@ -79,8 +76,23 @@ def deployment_evidence(root: Path) -> tuple[Evidence, ...]:
     return tuple(found)
 
 
+def small_file_text(path: Path) -> str | None:
+    """A configuration file's text; None when it cannot be read or is too large to be one."""
+    try:
+        if path.stat().st_size > _MAX_BYTES:
+            return None
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
 def deployment_files(root: Path) -> Iterator[Path]:
     """The files under `root` (a few folders deep) that can start a server."""
+    return project_files(root, _is_deployment_file)
+
+
+def project_files(root: Path, wanted: Callable[[str], bool]) -> Iterator[Path]:
+    """The files under `root` (a few folders deep, outside dependencies and assets) whose name `wanted` accepts."""
     base_depth = len(root.parts)
     for folder, dirs, files in os.walk(root):
         here = Path(folder)
@@ -90,7 +102,7 @@ def deployment_files(root: Path) -> Iterator[Path]:
             if not d.startswith(".") and d not in _SKIPPED_DIRS and len(here.parts) - base_depth < _MAX_DEPTH
         ]
         for name in files:
-            if _is_deployment_file(name):
+            if wanted(name):
                 yield here / name
 
 

@@ -229,7 +229,12 @@ _SOURCES: tuple[Callable[[Path], Version | None], ...] = (
 
 def detect_target_django(root: Path) -> Version:
     """The Django version the project in `root` targets; the newest LTS when unknown."""
-    return _first(source(root) for source in _SOURCES) or NEWEST_LTS
+    return declared_django(root) or NEWEST_LTS
+
+
+def declared_django(root: Path) -> Version | None:
+    """The lowest Django version the project in `root` declares; None when it declares none."""
+    return _first(source(root) for source in _SOURCES)
 
 
 def project_root(paths: Sequence[Path]) -> Path:

@@ -7,6 +7,7 @@ import libcst as cst
 from asyncdj_lint.facts.django_version import format_version as version_text
 from asyncdj_lint.facts.request_path import HTTP_METHOD_NAMES, MIDDLEWARE_MIXIN
 from asyncdj_lint.facts.view_decorators import UNAWAITED, VIEW_DECORATORS
+from asyncdj_lint.index.request_path.definitions import RequestFunction
 from asyncdj_lint.rules._request_path import (
     RETURNS_COROUTINE,
     decorator_callee,
@@ -15,7 +16,7 @@ from asyncdj_lint.rules._request_path import (
     resolved,
     target_django,
 )
-from asyncdj_lint.rules.base import Example, Expected, Rule, Severity
+from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 
 # Methods Django calls in the mode it sees: a view's handlers (View.as_view) and the
 # middleware hooks its handler adapts (BaseHandler.adapt_method_mode).
@@ -78,6 +79,41 @@ async def product_count(request):
                 Expected(
                     "16:1-16:11",
                     "`@log_calls` wraps async view `product_count` in a sync function that does not await it: Django runs the wrapper in a thread and every request fails with `ValueError: The view ... didn't return an HttpResponse object. It returned an unawaited coroutine instead.`; make the wrapper `async def` and `await` the view (or branch on `iscoroutinefunction(view)`)",
+                ),
+            ),
+        ),
+        Example(
+            """\
+import functools
+
+from django.http import JsonResponse
+from shop.models import Product
+
+
+def no_store(view):
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    return wrapper
+
+
+@no_store
+async def product_count(request):
+    return JsonResponse({"count": await Product.objects.acount()})
+""",
+            Outcome(
+                exception="builtins.TypeError",
+                message="'coroutine' object does not support item assignment",
+                warning="RuntimeWarning",
+                warning_message="was never awaited",
+            ),
+            expected=(
+                Expected(
+                    "17:1-17:10",
+                    "`@no_store` wraps async view `product_count` in a sync function that does not await it: Django runs the wrapper in a thread and every request fails with `TypeError: 'coroutine' object does not support item assignment`; make the wrapper `async def` and `await` the view (or branch on `iscoroutinefunction(view)`)",
                 ),
             ),
         ),
@@ -176,7 +212,7 @@ async def product_count(request):
                     decorator,
                     f"`@{self.ctx.snippet(expr)}` wraps async `{owner.name.value}.{method}` in a sync function that "
                     f"does not await it: Django sees a sync method, runs it in a thread and gets a coroutine back, "
-                    f"so requests fail with {UNAWAITED}; make the wrapper `async def` and `await` the method (or "
+                    f"so requests fail with {_failure(function[1])}; make the wrapper `async def` and `await` the method (or "
                     "branch on `iscoroutinefunction`)",
                 )
 
@@ -229,6 +265,12 @@ async def product_count(request):
             return None
         return (
             f"`{text}` wraps async view `{view}` in a sync function that does not await it: Django runs the "
-            f"wrapper in a thread and every request fails with {UNAWAITED}; make the wrapper `async def` and "
-            "`await` the view (or branch on `iscoroutinefunction(view)`)"
+            f"wrapper in a thread and every request fails with {_failure(function[1])}; make the wrapper "
+            "`async def` and `await` the view (or branch on `iscoroutinefunction(view)`)"
         )
+
+
+def _failure(wrapper: RequestFunction) -> str:
+    """What a request through a sync wrapper of an async view raises: the wrapper's own use of the
+    coroutine (`response["X"] = ...`: TypeError), else Django's ValueError for the coroutine returned."""
+    return f"`{wrapper.wrapper_failure}`" if wrapper.wrapper_failure else UNAWAITED

@@ -102,6 +102,16 @@ class Example:
     expected: tuple[Expected, ...] = ()
     fixed: str | None = None
 
+    @property
+    def django_requirement(self) -> str:
+        """The Django requirement a `requirements.txt` among the example's files declares
+        (`Django>=4.2,<5.0`), or "": the runtime tests serve the example only under a Django
+        it admits, and the linter reads it as the project's declaration (ADJ515)."""
+        for line in dict(self.files).get("requirements.txt", "").splitlines():
+            if line.strip().lower().startswith("django"):
+                return line.strip()
+        return ""
+
 
 class Rule:
     """Base class of every rule; subclasses live one per module in `rules/`.

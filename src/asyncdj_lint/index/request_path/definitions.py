@@ -50,6 +50,9 @@ class CallableFacts:
     calls_next: bool = False
     # Reads an attribute or item of that call's result (`response["X"] = ...`).
     uses_response: bool = False
+    # What the first such use raises when the result is a coroutine (an async view's):
+    # "TypeError: 'coroutine' object does not support item assignment"; "" when unused.
+    response_failure: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,9 @@ class RequestFunction:
     middleware_param: str | None = None
     middleware_inner: CallableFacts | None = None
     checks_mode: bool = False
+    # What a sync wrapper's first use of the view's result raises on a coroutine ("" when
+    # it only returns it: Django then raises ValueError for the unawaited coroutine).
+    wrapper_failure: str = ""
 
 
 def decorator_refs(decorators: Sequence[cst.Decorator]) -> tuple[DecoratorRef, ...]:

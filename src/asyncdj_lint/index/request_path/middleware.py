@@ -54,7 +54,7 @@ def callable_facts(node: cst.FunctionDef, target: tuple[str, ...] | None) -> Cal
     """Whether `node` calls `target` (the wrapped get_response) and reads that call's result."""
     finder = _NextCallFinder(".".join(target) if target else None)
     walk(node.body, finder)
-    return CallableFacts(node.asynchronous is not None, finder.calls, finder.uses_response)
+    return CallableFacts(node.asynchronous is not None, finder.calls, finder.uses_response, finder.failure)
 
 
 class _NextCallFinder(Visitor):
@@ -64,6 +64,7 @@ class _NextCallFinder(Visitor):
         self.callee = callee
         self.calls = False
         self.uses_response = False
+        self.failure = ""  # what the first use raises on a coroutine
         self.result_names: set[str] = set()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
@@ -81,20 +82,30 @@ class _NextCallFinder(Visitor):
             self.calls = True
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            if isinstance(target.target, cst.Subscript):
+                self._check_use(target.target.value, "does not support item assignment")
         if self._is_next_call(node.value):
             for target in node.targets:
                 if isinstance(target.target, cst.Name):
                     self.result_names.add(target.target.value)
 
-    def _check_use(self, value: cst.BaseExpression) -> None:
+    def visit_Del(self, node: cst.Del) -> None:
+        if isinstance(node.target, cst.Subscript):
+            self._check_use(node.target.value, "does not support item deletion")
+
+    def _check_use(self, value: cst.BaseExpression, failure: str) -> None:
         if isinstance(value, cst.Name) and value.value in self.result_names or self._is_next_call(value):
             self.uses_response = True
+            if not self.failure:
+                kind = "AttributeError" if failure.startswith("has no") else "TypeError"
+                self.failure = f"{kind}: 'coroutine' object {failure}"
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        self._check_use(node.value)
+        self._check_use(node.value, f"has no attribute '{node.attr.value}'")
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
-        self._check_use(node.value)
+        self._check_use(node.value, "is not subscriptable")
 
 
 def mentions(node: cst.CSTNode, names: frozenset[str]) -> bool:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple
 
+from asyncdj_lint.facts.async_unsafe import environment_sets_async_unsafe
 from asyncdj_lint.facts.contrib_models import USER_MODEL_DEFAULT
 from asyncdj_lint.facts.deployment import Evidence, deployment_evidence
 from asyncdj_lint.index.request_path.definitions import MAX_DEPTH, Definitions
@@ -46,6 +47,7 @@ from asyncdj_lint.index.request_path.settings_ops import (
 )
 from asyncdj_lint.index.request_path.testing import (
     AsyncUnsafeTests,
+    async_unsafe_line,
     is_test_module,
     test_runner,
     test_settings_module,
@@ -142,6 +144,7 @@ class SettingsIndex(Definitions):
     def __init__(self, index: ProjectIndex) -> None:
         super().__init__(index)
         self._settings: dict[tuple[str | None, str | None], ProjectSettings] = {}
+        self._async_unsafe_app: dict[str | None, str | None] = {}
 
     @cached_property
     def test_settings_module(self) -> str | None:
@@ -159,6 +162,34 @@ class SettingsIndex(Definitions):
         except OSError:
             source = ""
         return AsyncUnsafeTests(self.index.root, source)
+
+    def async_unsafe_app(self, settings_module: str | None = None) -> str | None:
+        """`path:line` where `DJANGO_ALLOW_ASYNC_UNSAFE` is set for the application (not its tests):
+        its settings modules and the modules they star-import, the modules that name the settings
+        (manage.py, asgi.py, wsgi.py), or its `.env`, docker-compose and Dockerfile files."""
+        root = self.index.root
+        if root is None:
+            return None
+        if settings_module not in self._async_unsafe_app:
+            roots = self._settings_roots(settings_module)
+            starters = [name for name in self.index.modules if self.index.mentions(name, SETTINGS_ENV)]
+            modules = [*roots, *(base for name in roots for base in self._star_imports(name)), *starters]
+            found = next(
+                (where for name in dict.fromkeys(modules) if (where := self._sets_async_unsafe(name))), None
+            )
+            self._async_unsafe_app[settings_module] = found or environment_sets_async_unsafe(root)
+        return self._async_unsafe_app[settings_module]
+
+    def _sets_async_unsafe(self, module: str) -> str | None:
+        root = self.index.root
+        if root is None or is_test_module(module):
+            return None
+        path = _module_path(module, self.index.modules[module].is_package)
+        try:
+            line = async_unsafe_line((root / path).read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            return None
+        return None if line is None else f"{path}:{line}"
 
     def settings_for(self, module: str, settings_module: str | None = None) -> ProjectSettings:
         """The settings `module`'s code runs under: the test settings for test code, when configured."""

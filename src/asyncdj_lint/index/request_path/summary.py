@@ -129,6 +129,7 @@ def _summarize_function(node: cst.FunctionDef) -> RequestFunction:
         middleware_param=params[0] if is_middleware else None,
         middleware_inner=facts if is_middleware else None,
         checks_mode=checks_mode,
+        wrapper_failure=facts.response_failure if not facts.is_async else "",
     )
 
 

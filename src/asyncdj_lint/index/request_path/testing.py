@@ -130,7 +130,13 @@ ALLOW_UNSAFE_ENV = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
 def sets_async_unsafe(source: str) -> bool:
     """Whether Python source sets `DJANGO_ALLOW_ASYNC_UNSAFE` in `os.environ` to a non-empty value."""
-    return ALLOW_UNSAFE_ENV in source and _ALLOW_UNSAFE_SET.search(source) is not None
+    return async_unsafe_line(source) is not None
+
+
+def async_unsafe_line(source: str) -> int | None:
+    """The line (from 1) where Python source sets `DJANGO_ALLOW_ASYNC_UNSAFE` in `os.environ`, if it does."""
+    found = _ALLOW_UNSAFE_SET.search(source) if ALLOW_UNSAFE_ENV in source else None
+    return None if found is None else source.count("\n", 0, found.start()) + 1
 
 
 class AsyncUnsafeTests:
