@@ -13,7 +13,7 @@ import pytest
 
 from asyncdj_lint.api import LintSession, resolve_options
 from asyncdj_lint.discovery import python_files
-from asyncdj_lint.options import LintOptions
+from asyncdj_lint.options import LintOptions, RuleSelection
 from asyncdj_lint.workspace import Exclusion
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -55,3 +55,26 @@ def test_with_the_cache_the_fingerprint_and_the_formats_read_nothing_again(tmp_p
     assert sources.lines_of(result.diagnostics[0].path)[4] == "    return Product.objects.get()"
     assert set(sources.reads.values()) == {1}
     assert set(sources.parses.values()) == {1}
+
+
+def test_a_file_without_async_is_not_walked_for_rules_that_judge_only_async_code(tmp_path: Path) -> None:
+    """`Client`, `View` and `Mixin` are what ADJ514, ADJ702 and ADJ709 look at, but only inside
+    `async def` code, and ADJ407 judges generators only where `sync_to_async` wraps them: a sync
+    test module that says them is only syntax-checked."""
+    (tmp_path / "manage.py").write_text("")
+    sync_test = tmp_path / "shop" / "tests.py"
+    sync_test.parent.mkdir()
+    sync_test.write_text(
+        "from django.test import Client\nfrom django.views.generic import DetailView\n\n\n"
+        "class Mixin:\n    pass\n\n\ndef rows():\n    yield 1\n\n\ndef test_home():\n    Client().get('/')\n"
+    )
+    options = resolve_options(
+        [tmp_path],
+        LintOptions(cache=False, selection=RuleSelection(select=("ADJ407", "ADJ514", "ADJ702", "ADJ709"))),
+    )
+    session = LintSession(options, [sync_test])
+    assert session.lint([sync_test]).diagnostics == []
+    assert not session.store.was_parsed(session.store.file_for(sync_test))
+    sync_test.write_text(sync_test.read_text().replace("def test_home", "async def test_home"))
+    session = LintSession(options, [sync_test])
+    assert [d.code for d in session.lint([sync_test]).diagnostics] == ["ADJ514"]

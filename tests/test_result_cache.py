@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from asyncdj_lint import api
 from asyncdj_lint.api import lint_paths
 from asyncdj_lint.index import store
 from asyncdj_lint.index.cache import signing_key
@@ -133,6 +134,21 @@ def test_an_unchanged_re_run_imports_no_libcst(project):
     assert again.stdout == first.stdout
     assert "ADJ101" in again.stdout
     assert again.stderr.strip().endswith("NONE")
+
+
+def test_an_unchanged_re_run_with_two_files_of_one_module_name_answers_from_the_cache(project, monkeypatch):
+    """Each package's `tests/conftest.py` is module `tests.conftest`: the index takes the first,
+    and the re-run still finds both in the record instead of starting a session."""
+    for package in ("billing", "orders"):
+        write_files(project / package, {"tests/__init__.py": "", "tests/conftest.py": "LIMIT = 1\n"})
+    first = findings(project)
+    assert ("views.py", "ADJ101", 10) in first
+
+    def no_session(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the re-run started a session")
+
+    monkeypatch.setattr(api, "LintSession", no_session)
+    assert findings(project) == first
 
 
 def test_version_imports_no_libcst():

@@ -135,6 +135,7 @@ class LintSession:
             root=options.root,
             settings_module=options.settings_module,
             django_version=options.target_django,
+            functions=self.store.functions,
         )
         # What analyses see: the index, function bodies from the store, and the run's memo.
         self.project = Project(self.index, self.store.tree)
@@ -180,18 +181,22 @@ class LintSession:
             (file, source) for file, source in walked if not self._reuse(results, file, source, result)
         ]
         workers = 1 if stdin is not None else _worker_count(len(pending))
-        outcomes = (
-            self._lint_in_workers(pending, workers) if workers > 1 else (self.lint_file(*w) for w in pending)
-        )
-        for done, ((file, source), outcome) in enumerate(zip(pending, outcomes), 1):
-            result.diagnostics.extend(outcome.diagnostics)
-            result.internal_errors.extend(outcome.internal_errors)
-            if saving is not None and not outcome.internal_errors:
-                saving.put(
-                    file.path, _key(file, source), (outcome.diagnostics, store.problems.get(file.path))
-                )
-            if progress is not None:
-                progress(done + len(targets) - len(pending), len(targets))
+
+        def take(outcomes: Iterable[FileOutcome]) -> None:
+            for done, ((file, source), outcome) in enumerate(zip(pending, outcomes), 1):
+                result.diagnostics.extend(outcome.diagnostics)
+                result.internal_errors.extend(outcome.internal_errors)
+                if saving is not None and not outcome.internal_errors:
+                    saving.put(
+                        file.path, _key(file, source), (outcome.diagnostics, store.problems.get(file.path))
+                    )
+                if progress is not None:
+                    progress(done + len(targets) - len(pending), len(targets))
+
+        if workers > 1:
+            take(self._lint_in_workers(pending, workers))
+        else:  # every file in one thread with a deep stack, rather than a thread each
+            parse_guard.run_deep(lambda: take(self.lint_file(*w) for w in pending))
         # Files no rule walked still get their syntax checked, unless the index parsed them.
         for file, source in unwalked:
             if self._reuse(results, file, source, result):
@@ -224,7 +229,10 @@ class LintSession:
             return None
         assert self.options.root is not None
         results = ResultCache(self.options.root, _settings(self.options))
-        files = {file.path: file for file in self.store.files.values()}
+        # Every file, also one whose module name another file took: a re-run with nothing
+        # changed finds each of them in the record and answers from the cache alone.
+        paths = [*self.store.paths, *(file.path for file in self.store.files.values())]
+        files = {path: self.store.file_for(path) for path in paths}
         changes = results.changed(list(files), self.store.sources.read, lambda path: files[path].is_package)
         by_name = {results.relative(path): file for path, file in files.items()}
         results.keep_others(
@@ -245,11 +253,15 @@ class LintSession:
         record, name = results.record, results.relative(file.path)
         if results.previous_key(name) is None:
             return False
+        if self.store.files.get(file.name) != file:
+            return True  # another file has its module name: the index never reads this one
         try:
             source = self.store.sources.read(file.path)
         except OSError:
             return False
-        if any((word.encode() in source) != found for word, found in record.asked.get(name, {}).items()):
+        from asyncdj_lint.index.store import holds
+
+        if any(holds(source, word) != found for word, found in record.asked.get(name, {}).items()):
             return False
         if name in record.followed:
             from asyncdj_lint.analysis.project_calls import code_digest
@@ -336,14 +348,17 @@ class LintSession:
                 workers, context, initializer=_start_worker, initargs=(self.options, first)
             )
         )
+        # Files go in chunks, each linted in one thread with a deep stack (see lint_file).
+        chunks = [walked[start : start + _CHUNK] for start in range(0, len(walked), _CHUNK)]
         with pool:
-            for outcome in pool.map(_worker_lint, walked, chunksize=4):
-                self.store.adopt(outcome.summaries, outcome.problems)
-                self.project.followed.update(outcome.followed)
-                for path, words in outcome.asked.items():
-                    self.store.asked.setdefault(path, {}).update(words)
-                self.store.summarised |= outcome.summarised
-                yield outcome
+            for outcomes in pool.map(_worker_lint_chunk, chunks):
+                for outcome in outcomes:
+                    self.store.adopt(outcome.summaries, outcome.problems)
+                    self.project.followed.update(outcome.followed)
+                    for path, words in outcome.asked.items():
+                        self.store.asked.setdefault(path, {}).update(words)
+                    self.store.summarised |= outcome.summarised
+                    yield outcome
         _worker_session = None
 
     def save_cache(self) -> None:
@@ -364,7 +379,9 @@ def unparsable(problem: ParseProblem) -> Diagnostic:
 
 
 def _may_fire(rule: type[Rule], source: bytes) -> bool:
-    return any(text in source for text in rule.requires_text)
+    """Whether the rule can fire in a file with this source (its walk is skipped otherwise)."""
+    also = rule.also_requires_text
+    return any(text in source for text in rule.requires_text) and (not also or any(t in source for t in also))
 
 
 @dataclass
@@ -402,6 +419,13 @@ _followed_sent = 0  # how many of the worker session's followed code digests wen
 def _start_worker(options: LintOptions, first: list[Path]) -> None:
     global _worker_session
     _worker_session = LintSession(options, first)
+
+
+_CHUNK = 4  # files a worker is handed at a time
+
+
+def _worker_lint_chunk(chunk: list[tuple[SourceFile, bytes]]) -> list[FileOutcome]:
+    return parse_guard.run_deep(lambda: [_worker_lint(walked) for walked in chunk])
 
 
 def _worker_lint(walked: tuple[SourceFile, bytes]) -> FileOutcome:

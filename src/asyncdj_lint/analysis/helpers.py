@@ -390,12 +390,12 @@ def _property_names(ctx: FileContext) -> frozenset[str]:
     memo = ctx.inference.memo
     if memo.property_names is None:
         index = ctx.index
-        # Only modules whose text says `property` are summarised for this.
+        # Only modules whose text says `property` are read for this, with `ast` unless summarised.
         memo.property_names = frozenset(
             decl.name
             for module in index.modules
             if index.mentions(module, "property")
-            for decl in index.modules[module].functions.values()
+            for decl in index.functions_of(module).values()
             if decl.owner is not None
             and any(name.rsplit(".", 1)[-1] in ("property", "cached_property") for name in decl.decorators)
         )

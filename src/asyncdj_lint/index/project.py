@@ -16,7 +16,7 @@ from asyncdj_lint.facts.django_async_api import USER_MANAGER_METHODS
 from asyncdj_lint.facts.django_version import Version
 from asyncdj_lint.index import django_builtins
 from asyncdj_lint.index.contrib import ContribApps
-from asyncdj_lint.index.functions import ProjectFunctions
+from asyncdj_lint.index.functions import FunctionDecl, ProjectFunctions
 from asyncdj_lint.index.relations import ModelRelations
 from asyncdj_lint.index.request_path import RequestPathIndex
 from asyncdj_lint.index.summary import ClassSummary, ManagerDecl, MethodSummary, ModuleSummary
@@ -46,7 +46,8 @@ class ModelInfo:
 
 
 # Whether a module's source mentions a name at all; one that does not cannot
-# define or re-export it, and need not be parsed to find out.
+# define or re-export it, and need not be parsed to find out. "class Name" asks
+# for a class statement that may declare Name (index.store.holds).
 Mentions = Callable[[str, str], bool]
 
 _MAX_DEPTH = 20  # how far to follow imports and base classes before giving up
@@ -62,12 +63,15 @@ class ProjectIndex:
         *,
         settings_module: str | None = None,
         django_version: Version | None = None,
+        functions: Callable[[str], Mapping[str, FunctionDecl]] | None = None,
     ) -> None:
         self.modules = modules
         # The settings module named by the run (None: found from the project), and the Django
         # version the project targets (None: unknown): what contrib models look like.
         self.settings_module = settings_module
         self.django_version = django_version
+        # A module's function declarations, maybe without its whole summary (SourceStore.functions).
+        self.functions_of = functions or (lambda module: self.modules[module].functions)
         self._files = files or (lambda: ())
         self.root = root  # the project's root folder, where its deployment files are
         self._mentions = mentions or (lambda module, name: True)

@@ -226,9 +226,9 @@ class ModelRelations:
 
     def model_labelled(self, app: str, name: str) -> str | None:
         """The project model Django names "app.Name"."""
-        labelled = (
-            model for model in self._models_named_in_sources(name) if model.rsplit(".", 1)[-1] == name
-        )
+        # Only a module with a class statement that may declare `name` can hold it.
+        declared = self._models_named_in_sources(f"class {name}")
+        labelled = (model for model in declared if model.rsplit(".", 1)[-1] == name)
         return next((model for model in labelled if self.app_label(model) == app), None)
 
     def app_label(self, model: str) -> str:

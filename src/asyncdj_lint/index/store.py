@@ -7,12 +7,16 @@ models from, not the whole project.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from pathlib import Path
 
 from asyncdj_lint import parse_guard
 from asyncdj_lint.discovery import forget_folders, module_name
+from asyncdj_lint.index import quick
 from asyncdj_lint.index.cache import SummaryCache, content_key
+from asyncdj_lint.index.functions import FunctionDecl
 from asyncdj_lint.index.summary import ModuleSummary, summarize
 from asyncdj_lint.sources import ParsedFile, ParseProblem, SourceFile, Sources
 
@@ -27,6 +31,8 @@ class SourceStore(Mapping[str, ModuleSummary]):
         # Every file's bytes and tree, for the index, the rules and the formats alike.
         self.sources = Sources() if sources is None else sources
         self.files: dict[str, SourceFile] = {}
+        # Every file of the project, including those whose module name another file took.
+        self.paths = list(dict.fromkeys(paths))
         forget_folders()
         for path in paths:
             name, is_package = module_name(path)
@@ -80,16 +86,31 @@ class SourceStore(Mapping[str, ModuleSummary]):
         return self.parse(self.files[name]) if name in self.files else None
 
     def mentions(self, name: str, word: str) -> bool:
-        """Whether module `name`'s source holds `word` (for ProjectIndex)."""
+        """Whether module `name`'s source holds `word` (for ProjectIndex; see `holds`)."""
         if name in self._summaries:
             return True
         path = self.files[name].path
         try:
-            found = word.encode() in self.sources.read(path)
+            found = holds(self.sources.read(path), word)
         except OSError:
             found = False
         self.asked.setdefault(path, {})[word] = found
         return found
+
+    def functions(self, name: str) -> Mapping[str, FunctionDecl]:
+        """Module `name`'s function declarations (`summary.functions`), without parsing it with
+        LibCST when it is not summarised yet: read with `ast` (see index.quick)."""
+        if name not in self._summaries:
+            path = self.files[name].path
+            try:
+                found = quick.function_decls(self.sources.read(path))
+            except OSError:
+                found = None
+            if found is not None:
+                # What the result cache asks again of this file: whether these declarations changed.
+                self.asked.setdefault(path, {})[f"{DECLARATIONS}{quick.digest(found)}"] = True
+                return found
+        return self[name].functions
 
     def was_parsed(self, file: SourceFile) -> bool:
         return file.name in self._summaries and self.files.get(file.name) == file
@@ -145,3 +166,31 @@ class SourceStore(Mapping[str, ModuleSummary]):
 
     def __len__(self) -> int:
         return len(self.files)
+
+
+def holds(source: bytes, word: str) -> bool:
+    """Whether `source` may hold `word`, as the index asks (the result cache asks again).
+
+    A word is looked for as bytes; `class Name` asks for a `class` statement that
+    may declare `Name` (any whitespace or line continuation between the two):
+    a module without one cannot declare that class, and need not be summarised.
+    `DECLARATIONS` and a digest asks whether the module's function declarations,
+    read with `ast`, are still those.
+    """
+    if word.startswith(_CLASS_STATEMENT):
+        return _class_statement(word[len(_CLASS_STATEMENT) :]).search(source) is not None
+    if word.startswith(DECLARATIONS):  # function declarations read with `ast` (index.quick)
+        found = quick.function_decls(source)
+        return found is not None and quick.digest(found) == word[len(DECLARATIONS) :]
+    return word.encode() in source
+
+
+@lru_cache(maxsize=1024)
+def _class_statement(name: str) -> re.Pattern[bytes]:
+    return re.compile(
+        rb"\bclass(?:[ \t\f]|\\(?:\r\n|\r|\n))+" + re.escape(name.encode()) + rb"(?![A-Za-z0-9_])"
+    )
+
+
+_CLASS_STATEMENT = "class "
+DECLARATIONS = "def:"

@@ -27,6 +27,8 @@ class BridgedGenerator(Rule):
     )
     django_versions = "4.1 to 6.1"
     requires_text = (b"yield",)
+    # The bridge is called by its own name or an import alias of it (`_bridges.is_sync_to_async`).
+    also_requires_text = (b"sync_to_async", b"SyncToAsync")
     invalid = (
         Example(
             """\

@@ -35,6 +35,7 @@ class SyncTestClientInAsync(Rule):
     )
     django_versions = "3.1 to 6.1"
     requires_text = (b"client", b"Client")
+    also_requires_text = (b"async",)
     invalid = (
         Example(
             """\

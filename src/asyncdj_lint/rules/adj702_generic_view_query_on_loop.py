@@ -48,6 +48,7 @@ class GenericViewQueryOnLoop(Rule):
     )
     django_versions = "4.1 to 6.1"
     requires_text = (b"View",)
+    also_requires_text = (b"async",)
     invalid = (
         Example(
             """\

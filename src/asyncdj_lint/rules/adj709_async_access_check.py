@@ -26,6 +26,7 @@ class AsyncAccessCheck(Rule):
     )
     django_versions = "4.1 to 6.1"
     requires_text = (b"Mixin",)
+    also_requires_text = (b"async",)
     invalid = (
         Example(
             """\

@@ -145,6 +145,9 @@ class Rule:
     # The rule can only fire in a file whose source holds one of these byte
     # strings; a file that holds none of any enabled rule's is never walked.
     requires_text: ClassVar[tuple[bytes, ...]] = (b"async",)
+    # And, when given, one of these too: `(b"async",)` for a rule that reports only inside
+    # `async def` code (code on the event loop), whatever `requires_text` says.
+    also_requires_text: ClassVar[tuple[bytes, ...]] = ()
     invalid: ClassVar[tuple[Example, ...]]
     valid: ClassVar[tuple[Example, ...]]
 
