@@ -170,6 +170,40 @@ def test_test_code_runs_under_the_settings_pytest_django_reads(tmp_path):
         assert [f.split(" ", 2)[:2] for f in found] == [["shop/views.py:6:", "ADJ509"]], (name, found)
 
 
+def test_a_helper_called_from_test_code_is_judged_under_the_test_settings(tmp_path):
+    # One app helper, called from a view and from a test: the view's call runs under the
+    # production Redis cache, the test's under the test run's local-memory cache.
+    helper = (
+        "from django.core.cache import cache\n\n\n"
+        "def remember(key, value):\n"
+        "    cache.set(key, value)\n"
+        "    return cache.get(key)\n\n\n"
+        "async def greet(request):\n"
+        '    return remember("greeting", "Hello")\n'
+    )
+    test_code = (
+        "from shop.views import remember\n\n\n"
+        "async def test_remember_keeps_the_value():\n"
+        '    assert remember("greeting", "Hi") == "Hi"\n'
+    )
+    files = {
+        **project(REDIS, helper),
+        "site_config/test_settings.py": LOCMEM_TEST_SETTINGS,
+        "pytest.ini": "[pytest]\nDJANGO_SETTINGS_MODULE = site_config.test_settings\n",
+        "shop/tests/__init__.py": "",
+        "shop/tests/test_remember.py": test_code,
+    }
+    found = findings(tmp_path / "locmem-tests", files)
+    assert [f.split(" ", 2)[:2] for f in found] == [["shop/views.py:10:", "ADJ302"]], found
+    # Under a Redis test cache the same test call blocks its loop too.
+    files["site_config/test_settings.py"] = "from .settings import *\n"
+    found = findings(tmp_path / "redis-tests", files)
+    assert [f.split(" ", 2)[:2] for f in found] == [
+        ["shop/tests/test_remember.py:5:", "ADJ302"],
+        ["shop/views.py:10:", "ADJ302"],
+    ], found
+
+
 def test_an_app_helper_called_from_test_code_runs_under_the_test_settings(tmp_path):
     helpers = (
         "from django.core.cache import cache\n\n\n"

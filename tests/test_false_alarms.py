@@ -70,6 +70,34 @@ def test_queryset_filled_by_a_project_function_it_was_passed_to_is_silent():
     assert "len(others)" in lint_snippet(code, select=("ADJ102",))[0].message
 
 
+def test_queryset_returned_by_the_coroutine_that_filled_it_is_silent():
+    # The coroutine annotates each product in an `async for`, then hands back that same QuerySet:
+    # its result cache is full, so the caller's loop and len() run no query.
+    code = (
+        "from django.http import JsonResponse\n"
+        "from shop.models import Product\n\n"
+        "async def priced_products():\n"
+        "    products = Product.objects.filter(available=True)\n"
+        "    async for product in products:\n"
+        "        product.label = product.name.upper()\n"
+        "    return products\n\n"
+        "async def unpriced_products(flag):\n"
+        "    products = Product.objects.filter(available=True)\n"
+        "    if flag:\n"
+        "        return Product.objects.none()\n"
+        "    async for product in products:\n"
+        "        pass\n"
+        "    return products\n\n"
+        "async def catalogue(request):\n"
+        "    products = await priced_products()\n"
+        "    labels = [product.label for product in products]\n"
+        "    others = await unpriced_products(False)\n"
+        "    return JsonResponse({'labels': labels, 'n': len(products), 'm': len(others)})\n"
+    )
+    # `unpriced_products` may also return a QuerySet nothing iterated.
+    assert lines(code, "ADJ102") == [(22, "ADJ102")]
+
+
 # -- not on the loop: callables Django or Python calls later, elsewhere -----------------
 
 

@@ -77,9 +77,135 @@ def test_a_base_that_other_settings_modules_edit_is_not_judged_on_its_own(tmp_pa
     assert adj606(tmp_path, files) == []
 
 
+def test_an_insert_placed_after_another_entry_keeps_the_list_known(tmp_path):
+    # `insert(MIDDLEWARE.index(...) + 1, ...)` puts a debug middleware after a given one: the
+    # entries Django ends up with are still known, and the sync-only one is still listed.
+    edit = (
+        "if DEBUG:\n"
+        "    MIDDLEWARE.insert(\n"
+        '        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,\n'
+        '        "django.middleware.gzip.GZipMiddleware",\n'
+        "    )\n"
+    )
+    [finding] = adj606(tmp_path / "after", project(edit))
+    assert finding.startswith("site_config/settings/base.py:4: `legacy.LegacyMiddleware` is sync-only")
+    # Placed relative to an entry the list does not have, the insert raises: nothing is known.
+    missing = 'MIDDLEWARE.insert(MIDDLEWARE.index("x.Missing"), "django.middleware.gzip.GZipMiddleware")\n'
+    assert adj606(tmp_path / "missing", project(missing)) == []
+    # Placed relative to the sync-only entry and then popped by index: the pop takes the right one.
+    before = (
+        'MIDDLEWARE.insert(MIDDLEWARE.index("legacy.LegacyMiddleware") - 1, "x.Other")\nMIDDLEWARE.pop()\n'
+    )
+    assert adj606(tmp_path / "before", project(before)) == []
+
+
+def test_an_insert_at_an_index_not_known_keeps_the_entries_but_not_their_order(tmp_path):
+    # The index is computed into a variable first: the new entry is in the list, somewhere.
+    edit = (
+        '_at = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware")\n'
+        'MIDDLEWARE.insert(_at + 1, "django.middleware.gzip.GZipMiddleware")\n'
+    )
+    [finding] = adj606(tmp_path / "kept", project(edit))
+    assert finding.startswith("site_config/settings/base.py:4: `legacy.LegacyMiddleware` is sync-only")
+    # Removed by value, it is gone whatever the order; taken out by index, which one is not known.
+    removed = edit + 'MIDDLEWARE.remove("legacy.LegacyMiddleware")\n'
+    assert adj606(tmp_path / "removed", project(removed)) == []
+    by_index = (
+        "MIDDLEWARE.pop()\n",
+        "del MIDDLEWARE[0]\n",
+        'MIDDLEWARE[1] = "x.Y"\n',
+        "MIDDLEWARE = MIDDLEWARE + []\nMIDDLEWARE.pop()\n",  # a copy keeps the order unknown
+    )
+    for number, later in enumerate(by_index):
+        assert adj606(tmp_path / f"index{number}", project(edit + later)) == [], later
+
+
+def test_a_list_imported_by_name_from_the_module_that_built_it_is_the_same_list(tmp_path):
+    # A settings package star-imports its parts; one part imports MIDDLEWARE by name from the base
+    # to append to it: that is the list Django ends up with, edited in place.
+    files = {
+        **project(""),
+        "site_config/settings/prod.py": (
+            "from .base import *  # noqa: F403\nfrom .debug import *  # noqa: F403\n"
+        ),
+        "site_config/settings/debug.py": (
+            "from .base import MIDDLEWARE\n\n"
+            "DEBUG = False\n"
+            "if DEBUG:\n"
+            '    MIDDLEWARE.append("debug_toolbar.middleware.DebugToolbarMiddleware")\n'
+        ),
+    }
+    [finding] = adj606(tmp_path / "same", files)
+    assert finding.startswith("site_config/settings/base.py:4: `legacy.LegacyMiddleware` is sync-only")
+    # Imported from a module the settings never ran (or that did not build it), it is unknown.
+    files["site_config/settings/debug.py"] = "from .other import MIDDLEWARE\n"
+    files["site_config/settings/other.py"] = (
+        'MIDDLEWARE = ["django.middleware.security.SecurityMiddleware"]\n'
+    )
+    assert adj606(tmp_path / "other", files) == []
+
+
 def test_a_huge_insert_index_and_a_doubling_list_do_not_crash_or_grow(tmp_path):
     edits = 'MIDDLEWARE.insert(12345678901234567890, "x.Y")\n' + "MIDDLEWARE += MIDDLEWARE\n" * 100
     assert adj606(tmp_path, project(edits)) == []
+
+
+MAINTENANCE = """\
+from django.conf import settings
+from django.core.exceptions import MiddlewareNotUsed
+from django.http import HttpResponse
+
+
+def maintenance_middleware(get_response):
+    if not settings.MAINTENANCE_MODE:
+        raise MiddlewareNotUsed
+
+    def middleware(request):
+        return HttpResponse("Back soon", status=503)
+
+    return middleware
+
+
+class AuditMiddleware:
+    def __init__(self, get_response):
+        if getattr(settings, "AUDIT_DISABLED", False): raise MiddlewareNotUsed("auditing is off")
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+
+def retired_middleware(get_response):
+    raise MiddlewareNotUsed
+"""
+SELF_DROPPING = """\
+ASGI_APPLICATION = "site_config.asgi.application"
+MIDDLEWARE = [
+    "ops.maintenance_middleware",
+    "ops.AuditMiddleware",
+    "ops.retired_middleware",
+]
+"""
+
+
+def self_dropping(flags: str) -> dict[str, str]:
+    files = project(flags)
+    return {**files, "ops.py": MAINTENANCE, "site_config/settings/base.py": SELF_DROPPING}
+
+
+def test_middleware_whose_factory_raises_middleware_not_used_is_judged_by_the_settings(tmp_path):
+    # The settings keep both conditional middleware: Django builds them and adapts each one.
+    kept = adj606(tmp_path / "kept", self_dropping("MAINTENANCE_MODE = True\nAUDIT_DISABLED = False\n"))
+    assert [f.split(": ", 1)[0] for f in kept] == [
+        "site_config/settings/base.py:3",
+        "site_config/settings/base.py:4",
+    ]
+    # Turned off, Django drops them from the chain; one that always raises is never in it.
+    dropped = self_dropping("MAINTENANCE_MODE = False\nAUDIT_DISABLED = True\n")
+    assert adj606(tmp_path / "dropped", dropped) == []
+    # A setting read from the environment, or not set at all, may drop them: silent.
+    unknown = 'import os\n\nMAINTENANCE_MODE = os.environ.get("MAINTENANCE") == "1"\n'
+    assert adj606(tmp_path / "unknown", self_dropping(unknown)) == []
 
 
 # -- served over ASGI, or not ------------------------------------------------------

@@ -206,6 +206,26 @@ def async_iterated(
     return finder.iterated
 
 
+def returns_async_iterated(function: cst.FunctionDef) -> bool:
+    """Whether every `return` of a function hands back a name its body ran `async for` over before
+    it (`async for c in qs: ...` then `return qs`): the caller gets a QuerySet whose result cache
+    is filled, so iterating or measuring it again runs no query."""
+    finder = _Returns()
+    walk(function.body, finder)
+    return bool(finder.found) and all(
+        isinstance(found.value, cst.Name) and found.value.value in async_iterated(function.body, before=found)
+        for found in finder.found
+    )
+
+
+class _Returns(FunctionBodyVisitor):
+    def __init__(self) -> None:
+        self.found: list[cst.Return] = []
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self.found.append(node)
+
+
 class _AsyncIterated(FunctionBodyVisitor):
     def __init__(self, before: cst.CSTNode | None, parameters: bool) -> None:
         self.before = before

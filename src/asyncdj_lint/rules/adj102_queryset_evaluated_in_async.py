@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.analysis.context import FileContext
-from asyncdj_lint.analysis.loading import async_iterated
+from asyncdj_lint.analysis.loading import async_iterated, returns_async_iterated
 from asyncdj_lint.analysis.project_calls import locate, project_function
 from asyncdj_lint.analysis.scopes import ValueBinding
 from asyncdj_lint.analysis.values import Builtin
@@ -53,7 +53,8 @@ class QuerySetEvaluatedInAsync(Rule):
         "with `async for` (a QuerySet supports it since Django 4.1) or use the async "
         "methods: `acount()`, `aexists()`, `acontains()`, `afirst()`. `async for` loads every "
         "row into the QuerySet's result cache at once: after it (in the same function, or in a "
-        "project function the QuerySet was passed to and awaited), `len()`, truth tests, `in`, "
+        "project function the QuerySet was passed to and awaited, or in the project coroutine "
+        "that returned it), `len()`, truth tests, `in`, "
         "indexing and iteration of that same name run no query and are not reported, until "
         "the name is bound again. A QuerySet is followed where Python keeps it: returned by a "
         "project function, as its body or else its return annotation says (also as an item of a "
@@ -298,6 +299,17 @@ async def product_names(request):
     def leave_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
             self._rebind(target.target)
+        if self._awaits_filled_queryset(node.value):
+            for target in node.targets:
+                self._fill(target.target)
+
+    def _awaits_filled_queryset(self, value: cst.BaseExpression) -> bool:
+        """`await load(...)`, where the project coroutine `load` returns a QuerySet it ran `async for` over."""
+        if not (isinstance(value, cst.Await) and isinstance(value.expression, cst.Call)):
+            return False
+        ref = project_function(self.ctx.index, self.ctx.infer(value.expression.func))
+        located = locate(self.ctx.project, ref) if ref is not None else None
+        return located is not None and returns_async_iterated(located[2])
 
     def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
         self._rebind(node.target)

@@ -94,6 +94,10 @@ class _SettingsState:
     # `if` blocks on flag settings are judged only in a known test run.
     run: str | None = None
     flags: dict[str, bool | None] = field(default_factory=dict)
+    # setting -> the module whose statement last bound the name to a list ("" when not known)
+    bound: dict[str, str] = field(default_factory=dict)
+    # Lists whose entries are known but not their order (an insert at an index not known).
+    unordered: set[str] = field(default_factory=set)
     # TEXT_SETTINGS written so far (None: written, value unknown)
     texts: dict[str, str | None] = field(default_factory=dict)
 
@@ -114,6 +118,13 @@ class ProjectSettings:
     # alias -> BACKEND of the CACHES Django ends up with (a BACKEND None when unknown);
     # None when unknown as a whole, or when no settings module was found.
     caches: tuple[tuple[str, str | None], ...] | None = None
+    # Settings set to True or False (None: set to something not known) by every settings module found.
+    flags: tuple[tuple[str, bool | None], ...] = ()
+
+    def flag(self, name: str) -> bool | None:
+        """The value the settings give `name`: True, False, or None when it is not known."""
+        return dict(self.flags).get(name)
+
     # The INSTALLED_APPS entries every settings module found ends up with; None when unknown
     # (or when no settings module was found).
     installed_apps: frozenset[str] | None = None
@@ -238,6 +249,7 @@ class SettingsIndex(Definitions):
         origins: set[Origin] = set()
         atomic: set[tuple[str, str]] = set()
         caches: list[dict[str, str | None] | None] = []
+        flags: list[dict[str, bool | None]] = []
         installed: list[frozenset[str] | None] = []
         user_models: set[str | None] = set()
         asgi = next((evidence for evidence in self.deployment if evidence.asgi), None)
@@ -251,6 +263,7 @@ class SettingsIndex(Definitions):
             atomic |= {(alias, module) for alias, (value, module) in state.atomic.items() if value}
             asgi = asgi or self._settings_evidence(state)
             caches.append(state.caches)
+            flags.append(state.flags)
             apps = state.lists.get("INSTALLED_APPS")
             installed.append(None if apps is None else frozenset(e.value for e in apps if e.value))
             user_models.add(state.texts.get("AUTH_USER_MODEL", USER_MODEL_DEFAULT))
@@ -263,6 +276,7 @@ class SettingsIndex(Definitions):
             atomic_requests=tuple(sorted(atomic)),
             asgi=asgi,
             caches=_merged_caches(caches),
+            flags=_merged_flags(flags),
             installed_apps=frozenset.intersection(*known_apps)
             if known_apps and len(known_apps) == len(installed)
             else None,
@@ -331,8 +345,19 @@ class SettingsIndex(Definitions):
                     self._replay(target, state, depth + 1)
             elif isinstance(op, SplitInclude):
                 self._replay_include(op, module, state, depth)
-            else:
+            elif not self._holds_import(op, module, state):
                 _apply(op, (module, number), state)
+                if isinstance(op, ListAssign | ListUnknown):
+                    state.bound[op.name] = module if isinstance(op, ListAssign) else ""
+
+    def _holds_import(self, op: SettingsOp, module: str, state: _SettingsState) -> bool:
+        """`from .base import MIDDLEWARE` in a module replayed after `.base`, which bound that list:
+        the name is the same list object the replay holds, and later edits change it in place."""
+        if not isinstance(op, ListUnknown) or op.source is None or op.name not in state.bound:
+            return False
+        summary = self.index.modules[module]
+        source = self.find_module(absolute_target(op.source, module, summary.is_package))
+        return source is not None and state.bound[op.name] == source
 
 
 _FLAG_VALUES: dict[str, dict[str | None, bool | None]] = {
@@ -401,6 +426,13 @@ def _merged_caches(found: list[dict[str, str | None] | None]) -> tuple[tuple[str
     return tuple(merged.items())
 
 
+def _merged_flags(found: list[dict[str, bool | None]]) -> tuple[tuple[str, bool | None], ...]:
+    """The flags every settings module found sets to the same value; one they disagree on is unknown."""
+    names = {name for flags in found for name in flags}
+    merged = {name: {flags.get(name) for flags in found} for name in sorted(names)}
+    return tuple((name, values.pop() if len(values) == 1 else None) for name, values in merged.items())
+
+
 def _named_like_settings(module: str) -> bool:
     """`settings.py`, `settings/__init__.py` and the modules of a `settings/` package."""
     parts = module.split(".")
@@ -433,6 +465,14 @@ def _apply_list(op: ListOp, where: tuple[str, int], state: _SettingsState) -> No
         state.texts[op.name] = None  # imported or edited: no longer a known literal
         return
     current = state.lists.get(op.name)
+    if isinstance(op, ListInsert) and not op.placed:
+        state.unordered.add(op.name)  # the entry is in the list; where is not known
+    if isinstance(op, ListAssign | ListExtend) and any(
+        part.name in state.unordered for part in op.parts or ()
+    ):
+        state.unordered.add(op.name)  # built from a list whose order is not known
+    elif isinstance(op, ListAssign):
+        state.unordered.discard(op.name)
     if isinstance(op, ListAssign):
         state.lists[op.name] = _concat(op.parts, where, state)
     elif isinstance(op, ListExtend):
@@ -440,6 +480,8 @@ def _apply_list(op: ListOp, where: tuple[str, int], state: _SettingsState) -> No
         state.lists[op.name] = None if current is None or extra is None else current + extra
     elif isinstance(op, ListUnknown) or current is None:
         state.lists[op.name] = None
+    elif isinstance(op, ListPop | ListDelete | ListSetItem) and op.name in state.unordered:
+        state.lists[op.name] = None  # which entry the index names is not known
     else:
         entry = op.entry if isinstance(op, ListInsert | ListSetItem) else None
         state.lists[op.name] = _edited(op, ListEntry(entry, (*where, 0)), current)
@@ -457,9 +499,14 @@ def _edited(
     updated = list(current)
     size = len(updated)
     if isinstance(op, ListInsert):
+        index = size if op.index is None else op.index
+        if op.anchor is not None:
+            values = [entry.value for entry in updated]
+            if op.anchor[0] not in values:
+                return None  # list.index raises ValueError
+            index = values.index(op.anchor[0]) + op.anchor[1]
         # list.insert clamps its index; clamping first keeps a 20-digit index from overflowing.
-        index = size if op.index is None else min(max(op.index, -size - 1), size)
-        updated.insert(index, written)
+        updated.insert(min(max(index, -size - 1), size), written)
     elif isinstance(op, ListRemove):
         values = [entry.value for entry in updated]
         if op.entry is None or op.entry not in values:

@@ -98,11 +98,15 @@ class ListExtend:
 
 @dataclass(frozen=True)
 class ListInsert:
-    """`NAME.append(entry)` (index None) and `NAME.insert(index, entry)`."""
+    """`NAME.append(entry)` (index None) and `NAME.insert(index, entry)`; `anchor` for an index
+    read from the list itself, `NAME.insert(NAME.index("other") + offset, entry)`: ("other", offset);
+    `placed` False for an index that is neither (the entry is in the list, where is not known)."""
 
     name: str
     index: int | None
     entry: str | None
+    anchor: tuple[str, int] | None = None
+    placed: bool = True
 
 
 @dataclass(frozen=True)
@@ -142,9 +146,11 @@ class ListSetItem:
 
 @dataclass(frozen=True)
 class ListUnknown:
-    """Any other change to a setting: its value is no longer known."""
+    """Any other change to a setting: its value is no longer known. `source`: the module it is
+    imported from by name (`from .base import MIDDLEWARE`), as written."""
 
     name: str
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -301,9 +307,12 @@ def _nested(statement: cst.If) -> Iterator[cst.CSTNode]:
 def _statement_ops(statement: cst.SimpleStatementLine) -> Iterator[tuple[SettingsOp, cst.CSTNode]]:
     for small in statement.body:
         if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
-            # `from .caches import CACHES`: a value read from elsewhere is unknown.
+            # `from .caches import CACHES`: a value read from elsewhere is unknown, unless it is
+            # the one the replay already holds (see `SettingsIndex._replay`).
+            written = dotted_name(small.module) if small.module is not None else None
+            source = "." * len(small.relative) + (written or "")
             for name in _imported_names(small.names):
-                yield ListUnknown(name), small
+                yield ListUnknown(name, source), small
             continue
         op = _settings_op(small)
         if op is not None:
@@ -476,6 +485,9 @@ def _list_method_op(call: cst.Call) -> SettingsOp | None:
         return ListInsert(name, None, string_value(args[0]))
     if method == "insert" and len(args) == 2 and (index := int_value(args[0])) is not None:
         return ListInsert(name, index, string_value(args[1]))
+    if method == "insert" and len(args) == 2:
+        anchor = _index_of(name, args[0])
+        return ListInsert(name, None, string_value(args[1]), anchor, placed=anchor is not None)
     if method == "extend" and len(args) == 1:
         return ListExtend(name, list_parts(args[0]))
     if method == "remove" and len(args) == 1:
@@ -484,6 +496,30 @@ def _list_method_op(call: cst.Call) -> SettingsOp | None:
         index = int_value(args[0]) if args else None
         return ListPop(name, index) if index is not None or not args else ListUnknown(name)
     return ListUnknown(name)
+
+
+def _index_of(name: str, expr: cst.BaseExpression) -> tuple[str, int] | None:
+    """`NAME.index("entry")`, plus or minus a literal int -> ("entry", offset); None otherwise."""
+    offset = 0
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add | cst.Subtract):
+        step = int_value(expr.right)
+        if step is None:
+            return None
+        offset = step if isinstance(expr.operator, cst.Add) else -step
+        expr = expr.left
+    if not (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and isinstance(expr.func.value, cst.Name)
+        and expr.func.value.value == name
+        and expr.func.attr.value == "index"
+        and len(expr.args) == 1
+        and not expr.args[0].star
+        and expr.args[0].keyword is None
+    ):
+        return None
+    entry = string_value(expr.args[0].value)
+    return None if entry is None else (entry, offset)
 
 
 def _subscripted_setting(target: cst.BaseExpression) -> tuple[str, cst.BaseSlice] | None:
