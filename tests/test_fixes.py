@@ -395,7 +395,6 @@ def test_request_user_is_loaded_once_before_the_body_statement_that_reads_it_fir
 @pytest.mark.parametrize(
     ("change", "target"),
     [
-        (("", ""), (4, 2)),  # no auser() before Django 5.0
         (("for _ in", "user = None\n        for _ in"), (5, 2)),  # `user` is taken
         (
             (

@@ -295,3 +295,17 @@ def test_session_items_after_an_awaited_async_session_method_in_the_same_functio
         "    return HttpResponse('')\n"
     )
     assert [line for line, _ in findings(code, "ADJ502")] == [7, 13, 18]
+
+
+def test_the_fix_before_django_5_loads_the_user_with_djangos_get_user_unless_the_name_is_taken():
+    view = DJANGO + "async def profile(request):\n    return request.user.username\n"
+    (own,) = lint_snippet(view, select=("ADJ501",), target_django=(4, 2))
+    assert (
+        own.fix is not None and own.fix.title == "Load the user with `await sync_to_async(get_user)(request)`"
+    )
+    imported = "from django.contrib.auth import get_user\n\n\n" + view
+    assert lint_snippet(imported, select=("ADJ501",), target_django=(4, 2))[0].fix is not None
+    taken = "from shop.models import get_user\n\n\n" + view
+    assert lint_snippet(taken, select=("ADJ501",), target_django=(4, 2))[0].fix is None
+    (since_5,) = lint_snippet(view, select=("ADJ501",), target_django=(5, 0))
+    assert since_5.fix is not None and since_5.fix.title == "Load the user with `await request.auser()`"

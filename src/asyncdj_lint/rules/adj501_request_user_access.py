@@ -6,9 +6,9 @@ import libcst as cst
 
 from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.requests import is_request_attribute, user_loaded_before
-from asyncdj_lint.analysis.scopes import Scope
+from asyncdj_lint.analysis.scopes import ImportBinding, Scope
 from asyncdj_lint.facts import django_async_api as api
-from asyncdj_lint.fixes import Fix, FixAvailability, InsertBefore, NodeEdit, Replace, Safety
+from asyncdj_lint.fixes import AddImport, Fix, FixAvailability, InsertBefore, NodeEdit, Replace, Safety
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
@@ -44,8 +44,11 @@ class RequestUserAccess(Rule):
         "the end of the function becomes `user`. The fix is safe: `auser()` loads the same user, in "
         "a thread, and `request.user`, loaded apart from it, is no longer read on the loop. The user "
         "is then loaded before that statement runs, including in the branches of it that did not "
-        "read it. There is no fix before Django 5.0, where a name `user` is already used in the "
-        "function, where `request.user` is assigned, or where the function logs a user in or out."
+        "read it. Before Django 5.0 the inserted line is `user = await sync_to_async(get_user)(request)` "
+        "(`django.contrib.auth.get_user`, what `AuthenticationMiddleware`'s lazy `request.user` "
+        "calls), with its imports added, unless the module binds `get_user` to something else. "
+        "There is no fix where a name `user` is already used in the function, where `request.user` "
+        "is assigned, or where the function logs a user in or out."
     )
     invalid = (
         Example(
@@ -102,6 +105,33 @@ async def dashboard(request):
     return HttpResponse(f"{user.username}: {user.email}")
 """,
         ),
+        Example(
+            """\
+from django.http import HttpResponse
+
+
+async def profile(request):
+    return HttpResponse(request.user.username)
+""",
+            RAISES_SYNC_ONLY,
+            files=(("requirements.txt", "Django>=4.2,<5.0\n"),),
+            expected=(
+                Expected(
+                    "5:25-5:46",
+                    "`request.user.username` loads the user from the session on the event loop and raises SynchronousOnlyOperation for a logged-in user; use `user = await sync_to_async(get_user)(request)` (`from django.contrib.auth import get_user`), then `user.username` (the target, Django 4.2, predates the async variant of 5.0)",
+                ),
+            ),
+            fixed="""\
+from django.http import HttpResponse
+from asgiref.sync import sync_to_async
+from django.contrib.auth import get_user
+
+
+async def profile(request):
+    user = await sync_to_async(get_user)(request)
+    return HttpResponse(user.username)
+""",
+        ),
     )
     valid = (
         Example(
@@ -141,11 +171,14 @@ async def profile(request):
             return  # adrf, DRF or ninja's session auth authenticated the request in a thread
         user = self.ctx.snippet(node.value)
         attr = node.attr.value
+        # `request` in `request.user.x`; a name bound to `request.user` says nothing about it.
+        request = self.ctx.snippet(node.value.value) if isinstance(node.value, cst.Attribute) else "request"
         advice = api.advise(
             self.ctx.options,
             api.AUSER_SINCE,
             f"use `user = await request.auser()`, then `user.{attr}`",
-            f"use `await sync_to_async(lambda: {user}.{attr})()`",
+            f"use `user = await sync_to_async(get_user)({request})` "
+            f"(`from django.contrib.auth import get_user`), then `user.{attr}`",
         )
         self.report(
             node,
@@ -157,7 +190,10 @@ async def profile(request):
     def _fix(self, read: cst.BaseExpression, function: Scope | None) -> Fix | None:
         """`user = await request.auser()` before the body statement that holds the first read, and
         `user` for each `request.user` from there on (Django 5.0 and later)."""
-        if function is None or not api.has(self.ctx.options, api.AUSER_SINCE):
+        if function is None:
+            return None
+        has_auser = api.has(self.ctx.options, api.AUSER_SINCE)
+        if not has_auser and not _binds_only_djangos_get_user(function):
             return None
         owner = function.node
         if not (isinstance(owner, cst.FunctionDef) and owner.asynchronous is not None):
@@ -183,13 +219,34 @@ async def profile(request):
             if isinstance(block, cst.IndentedBlock)
         )
         request = self.ctx.snippet(read.value)
-        edits: list[NodeEdit] = [InsertBefore(statement, f"user = await {request}.auser()\n{indent}")]
-        edits += [Replace(node, "user") for node in reads.found]
-        return Fix("Load the user with `await request.auser()`", Safety.SAFE, tuple(edits))
+        edits: list[NodeEdit] = [Replace(node, "user") for node in reads.found]
+        if has_auser:
+            load = f"await {request}.auser()"
+            title = "Load the user with `await request.auser()`"
+        else:  # what AuthenticationMiddleware's lazy `request.user` calls, run in a thread
+            load = f"await sync_to_async(get_user)({request})"
+            title = "Load the user with `await sync_to_async(get_user)(request)`"
+            edits += [
+                AddImport("asgiref.sync", "sync_to_async"),
+                AddImport("django.contrib.auth", "get_user"),
+            ]
+        edits.insert(0, InsertBefore(statement, f"user = {load}\n{indent}"))
+        return Fix(title, Safety.SAFE, tuple(edits))
 
     def _is_called(self, node: cst.Attribute) -> bool:
         parent = self.ctx.parent()
         return isinstance(parent, cst.Call) and parent.func is node
+
+
+def _binds_only_djangos_get_user(function: Scope) -> bool:
+    """Whether `get_user` there is unbound or is Django's, so the fix may import and call it."""
+    found = function.lookup("get_user")
+    if found is None:
+        return True
+    return all(
+        isinstance(binding, ImportBinding) and binding.target == "django.contrib.auth.get_user"
+        for binding in found[1]
+    )
 
 
 class _UserReads(cst.CSTVisitor):
