@@ -64,8 +64,16 @@ def serve(
 ) -> dict[str, dict[str, dict[str, Any]]]:
     """Each entry's (or only the `ids`') buggy and twin side of `project`, run under Django by
     tests/runtime/field_bugs.py in a process of its own, against a fresh SQLite file `database`."""
+    results: dict[str, dict[str, dict[str, Any]]] = run_json(
+        "tests.runtime.field_bugs", "--project", str(project), str(database), *ids
+    )
+    return results
+
+
+def run_json(module: str, *args: str) -> Any:
+    """The JSON `python -m module args...` prints, run from the repository in a process of its own."""
     run = subprocess.run(
-        [sys.executable, "-m", "tests.runtime.field_bugs", "--project", str(project), str(database), *ids],
+        [sys.executable, "-m", module, *args],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -73,8 +81,7 @@ def serve(
         check=False,
     )
     assert run.returncode == 0, run.stderr
-    results: dict[str, dict[str, dict[str, Any]]] = json.loads(run.stdout)
-    return results
+    return json.loads(run.stdout)
 
 
 def lines_of(source: str, qualname: str) -> range:

@@ -40,7 +40,7 @@ import os
 import sys
 import types
 import warnings
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import aclosing, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -109,10 +109,15 @@ def run_side(entry: dict[str, Any], side: str) -> SideResult:
     result = SideResult()
     target = getattr(importlib.import_module(module_name(entry)), entry[side])
     drive = _DRIVES[entry["drive"]]
+    return run_recorded(lambda: _observed(entry, lambda: drive(entry, side, target, result), result), result)
+
+
+def run_recorded(run: Callable[[], Coroutine[Any, Any, None]], result: SideResult) -> SideResult:
+    """`result` with the exception that escaped `run()` (under `asyncio.run`) and the warnings emitted."""
     with warnings.catch_warnings(record=True) as caught, _request_log_muted():
         warnings.simplefilter("always")
         try:
-            asyncio.run(_observed(entry, lambda: drive(entry, side, target, result), result))
+            asyncio.run(run())
         except Exception as exc:  # noqa: BLE001 - whatever escapes is the outcome under test
             served = ServedError.from_exception(exc)
             result.error = {"exception": served.exception, "message": served.message}
