@@ -12,7 +12,16 @@ import libcst as cst
 from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.scopes import IterBinding, ValueBinding
 from asyncdj_lint.analysis.values import Manager, QuerySet
-from asyncdj_lint.fixes import AddImport, Fix, InsertAfter, InsertBefore, NodeEdit, Replace, Safety
+from asyncdj_lint.fixes import (
+    AddImport,
+    Fix,
+    InsertAfter,
+    InsertBefore,
+    NodeEdit,
+    RemoveImport,
+    Replace,
+    Safety,
+)
 
 
 def can_await(ctx: FileContext) -> bool:
@@ -55,6 +64,25 @@ def await_twin(ctx: FileContext, call: cst.Call, twin: str) -> Fix | None:
         return None
     edits = (Replace(call.func.attr, twin), *await_call(call, ctx.parent()))
     return Fix(f"Await `{twin}()`", Safety.SAFE, edits)
+
+
+def await_function_twin(
+    ctx: FileContext, call: cst.Call, module: str, function: str, twin: str
+) -> Fix | None:
+    """`function(args)` -> `await twin(args)` (and `module.function(...)` -> `await module.twin(...)`)
+    for the visited call, swapping the import: the safe fix of a module-level sync function whose
+    async twin in the same module does the same work. None for an alias, where the naming is the
+    author's, or where `await` cannot be written."""
+    if not can_await(ctx):
+        return None
+    edits: list[NodeEdit]
+    if isinstance(call.func, cst.Attribute):  # `shortcuts.get_object_or_404(...)`
+        edits = [Replace(call.func.attr, twin)]
+    elif isinstance(call.func, cst.Name) and call.func.value == function and importable(ctx, module, twin):
+        edits = [Replace(call.func, twin), AddImport(module, twin), RemoveImport(module, function)]
+    else:
+        return None
+    return Fix(f"Await `{twin}()`", Safety.SAFE, (*await_call(call, ctx.parent()), *edits))
 
 
 def bridge_fix(ctx: FileContext, call: cst.Call) -> Fix | None:

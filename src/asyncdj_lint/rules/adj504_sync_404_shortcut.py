@@ -6,8 +6,8 @@ import libcst as cst
 
 from asyncdj_lint.analysis.calls import callee_name
 from asyncdj_lint.facts import django_async_api as api
-from asyncdj_lint.fixes import AddImport, Fix, FixAvailability, NodeEdit, RemoveImport, Replace, Safety
-from asyncdj_lint.rules._fixes import await_call, bridge_fix, can_await, importable
+from asyncdj_lint.fixes import Fix, FixAvailability
+from asyncdj_lint.rules._fixes import await_function_twin, bridge_fix, can_await
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
@@ -100,20 +100,6 @@ async def product_detail(request, pk):
         )
 
     def _fix(self, node: cst.Call, name: str, function: str) -> Fix | None:
-        twin = api.SHORTCUTS[name]
-        module = name.rsplit(".", 1)[0]
-        parent = self.ctx.parent()
         if not api.has(self.ctx.options, api.SHORTCUTS_SINCE):
             return bridge_fix(self.ctx, node)
-        edits: list[NodeEdit]
-        if isinstance(node.func, cst.Attribute):  # `shortcuts.get_object_or_404(...)`
-            edits = [Replace(node.func.attr, twin)]
-        elif (
-            isinstance(node.func, cst.Name)
-            and node.func.value == function
-            and importable(self.ctx, module, twin)
-        ):
-            edits = [Replace(node.func, twin), AddImport(module, twin), RemoveImport(module, function)]
-        else:
-            return None  # an alias: leave the naming to the author
-        return Fix(f"Await `{twin}()`", Safety.SAFE, (*await_call(node, parent), *edits))
+        return await_function_twin(self.ctx, node, name.rsplit(".", 1)[0], function, api.SHORTCUTS[name])
