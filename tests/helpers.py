@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from asyncdj_lint.api import lint_paths
 from asyncdj_lint.diagnostics import Diagnostic
@@ -71,3 +75,18 @@ def write_files(root: Path, files: dict[str, str]) -> Path:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
     return root
+
+
+def lint_in(project: Path, *args: str) -> list[dict[str, Any]]:
+    """The JSON findings of `asyncdj-lint check` run from inside `project`, as a user runs it."""
+    run = subprocess.run(
+        [sys.executable, "-m", "asyncdj_lint", "check", "--no-cache", "--unsafe-fixes", *args, "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode in (0, 1), run.stderr
+    findings: list[dict[str, Any]] = json.loads(run.stdout) if "--output-format" in args else []
+    return findings

@@ -12,16 +12,14 @@ as they were.
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.field_bug_corpus import PROJECT, lines_of, load_catalogue, serve
+from tests.helpers import lint_in
 
 pytestmark = pytest.mark.runtime
 
@@ -29,21 +27,6 @@ pytestmark = pytest.mark.runtime
 FIXED_FLOOR = 17
 
 ENTRIES = load_catalogue()
-
-
-def _lint(project: Path, *args: str) -> list[dict[str, Any]]:
-    """The JSON findings of `asyncdj-lint check` run from inside `project`, as a user runs it."""
-    run = subprocess.run(
-        [sys.executable, "-m", "asyncdj_lint", "check", "--no-cache", "--unsafe-fixes", *args, "."],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert run.returncode in (0, 1), run.stderr
-    findings: list[dict[str, Any]] = json.loads(run.stdout) if "--output-format" in args else []
-    return findings
 
 
 def _inside(findings: list[dict[str, Any]], project: Path, entry: dict[str, Any]) -> list[dict[str, Any]]:
@@ -58,10 +41,10 @@ def fixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], list[str
     """(ids of bugs with a fix, ids whose findings all went, what the fixed project did when served)."""
     copy = tmp_path_factory.mktemp("fixed") / "field_bugs"
     shutil.copytree(PROJECT, copy)
-    before = _lint(copy, "--output-format", "json")
+    before = lint_in(copy, "--output-format", "json")
     with_fix = [e["id"] for e in ENTRIES if any(f["fix"] is not None for f in _inside(before, copy, e))]
-    _lint(copy, "--fix")
-    after = _lint(copy, "--output-format", "json")
+    lint_in(copy, "--fix")
+    after = lint_in(copy, "--output-format", "json")
     silent = [e["id"] for e in ENTRIES if e["id"] in with_fix and not _inside(after, copy, e)]
     return with_fix, silent, serve(tmp_path_factory.mktemp("fixed_db") / "db.sqlite3", copy, with_fix)
 

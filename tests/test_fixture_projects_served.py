@@ -33,7 +33,7 @@ from typing import Any
 import pytest
 
 from tests.field_bug_corpus import REPO, run_json
-from tests.test_fix_runtime import _lint
+from tests.helpers import lint_in
 
 pytestmark = pytest.mark.runtime
 
@@ -90,9 +90,9 @@ def test_urls_that_failed_answer_once_fixed(name: str, tmp_path: Path) -> None:
     assert failed, f"{name}: no URL failed before the fix"
     assert all(failed.values()), f"{name}: failures other than async-safety ones: {failed}"
 
-    findings_before = _lint(copy, "--output-format", "json")
-    _lint(copy, "--fix")
-    findings_after = _lint(copy, "--output-format", "json")
+    findings_before = lint_in(copy, "--output-format", "json")
+    lint_in(copy, "--fix")
+    findings_after = lint_in(copy, "--output-format", "json")
     after = serve(copy, tmp_path / "after.sqlite3")
     assert after["urlconf_error"] is None, after["urlconf_error"]
 
