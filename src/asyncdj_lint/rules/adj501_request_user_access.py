@@ -6,9 +6,10 @@ import libcst as cst
 
 from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.requests import is_request_attribute, user_loaded_before
-from asyncdj_lint.analysis.scopes import ImportBinding, Scope
+from asyncdj_lint.analysis.scopes import Scope
 from asyncdj_lint.facts import django_async_api as api
 from asyncdj_lint.fixes import AddImport, Fix, FixAvailability, InsertBefore, NodeEdit, Replace, Safety
+from asyncdj_lint.rules._fixes import importable
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
@@ -46,7 +47,7 @@ class RequestUserAccess(Rule):
         "is then loaded before that statement runs, including in the branches of it that did not "
         "read it. Before Django 5.0 the inserted line is `user = await sync_to_async(get_user)(request)` "
         "(`django.contrib.auth.get_user`, what `AuthenticationMiddleware`'s lazy `request.user` "
-        "calls), with its imports added, unless the module binds `get_user` to something else. "
+        "calls), with its imports added, unless the module binds `get_user` or `sync_to_async` to something else. "
         "There is no fix where a name `user` is already used in the function, where `request.user` "
         "is assigned, or where the function logs a user in or out."
     )
@@ -193,7 +194,10 @@ async def profile(request):
         if function is None:
             return None
         has_auser = api.has(self.ctx.options, api.AUSER_SINCE)
-        if not has_auser and not _binds_only_djangos_get_user(function):
+        if not has_auser and not (
+            importable(self.ctx, "django.contrib.auth", "get_user")
+            and importable(self.ctx, "asgiref.sync", "sync_to_async")
+        ):
             return None
         owner = function.node
         if not (isinstance(owner, cst.FunctionDef) and owner.asynchronous is not None):
@@ -236,17 +240,6 @@ async def profile(request):
     def _is_called(self, node: cst.Attribute) -> bool:
         parent = self.ctx.parent()
         return isinstance(parent, cst.Call) and parent.func is node
-
-
-def _binds_only_djangos_get_user(function: Scope) -> bool:
-    """Whether `get_user` there is unbound or is Django's, so the fix may import and call it."""
-    found = function.lookup("get_user")
-    if found is None:
-        return True
-    return all(
-        isinstance(binding, ImportBinding) and binding.target == "django.contrib.auth.get_user"
-        for binding in found[1]
-    )
 
 
 class _UserReads(cst.CSTVisitor):

@@ -219,12 +219,13 @@ async def sign_up(request):
         method, manager = func.attr.value, self.ctx.snippet(func.value)
         bridged = f"use `await sync_to_async({manager}.{method})(...)`"
         twin = api.USER_MANAGER_METHODS[method]
-        if self._overridden(func):
+        overridden = self._overridden(func)
+        if overridden:
             advice = bridged  # Django's async twin would bypass the project's own method
         else:
             native = f"use `await {manager}.{twin}(...)`"
             advice = api.advise(self.ctx.options, api.USER_MANAGER_METHODS_SINCE, native, bridged)
-        native_fix = not self._overridden(func) and api.has(self.ctx.options, api.USER_MANAGER_METHODS_SINCE)
+        native_fix = not overridden and api.has(self.ctx.options, api.USER_MANAGER_METHODS_SINCE)
         self.report(
             node,
             f"`{manager}.{method}()` queries the user table on the event loop and raises "
