@@ -6,6 +6,7 @@ import libcst as cst
 
 from asyncdj_lint.analysis.calls import argument, callee_name, keyword_argument
 from asyncdj_lint.fixes import AddImport, Fix, FixAvailability, RemoveImport, Replace, Safety
+from asyncdj_lint.rules._async_http import VERBS, async_client_fix
 from asyncdj_lint.rules._fixes import await_call, can_await, importable
 from asyncdj_lint.rules.base import RESPONDS_OK, Example, Expected, Outcome, Rule, Severity
 
@@ -19,11 +20,7 @@ _DIRECT_ONLY = frozenset({"builtins.open"})
 
 BLOCKING_CALLS = {
     "time.sleep": "`await asyncio.sleep(...)`",
-    **{
-        f"{client}.{verb}": _HTTPX
-        for client in ("requests", "httpx")
-        for verb in ("get", "post", "put", "patch", "delete", "head", "options", "request")
-    },
+    **{f"{client}.{verb}": _HTTPX for client in ("requests", "httpx") for verb in VERBS},
     "urllib3.request": _HTTPX,
     "urllib.request.urlopen": _HTTPX,
     "http.client.HTTPConnection": _HTTPX,
@@ -184,10 +181,18 @@ async def server_info(request):
         self.report(
             node,
             f"`{shown}()` blocks the event loop {blocks_for(node, name)}; use {advice}",
-            fix=self._fix(node) if name == "time.sleep" else None,
+            fix=self._fix(node, name),
         )
 
-    def _fix(self, node: cst.Call) -> Fix | None:
+    def _fix(self, node: cst.Call, name: str) -> Fix | None:
+        if name == "time.sleep":
+            return self._sleep_fix(node)
+        library, _, verb = name.partition(".")
+        if library in ("requests", "httpx") and verb in VERBS:
+            return async_client_fix(self.ctx, node, name)
+        return None
+
+    def _sleep_fix(self, node: cst.Call) -> Fix | None:
         """`time.sleep(s)` -> `await asyncio.sleep(s)`."""
         if not (can_await(self.ctx) and importable(self.ctx, "asyncio")):
             return None
