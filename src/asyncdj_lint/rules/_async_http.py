@@ -60,6 +60,9 @@ _HTTPX_RESPONSE = frozenset(
 )
 # Arguments of httpx's module-level functions that configure the client they make.
 _HTTPX_CLIENT_ARGUMENTS = ("cookies", "proxy", "verify", "trust_env")
+# httpx's client methods with no body arguments.
+_BODILESS = frozenset({"get", "delete", "head", "options"})
+_BODIES = frozenset({"json", "data", "content"})
 _STATEMENTS = (cst.Expr, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Return)
 _CLIENT_NAMES = ("client", "http_client", "async_client")
 
@@ -166,6 +169,9 @@ def _from_requests(call: cst.Call, verb: str) -> _Request | None:
             verify = bool(_literal_bool(value))
         else:
             return None
+    bodies = {arg.keyword.value for arg in arguments if arg.keyword is not None} & _BODIES
+    if bodies and verb in _BODILESS:
+        return None  # httpx's `client.get()` & co. take no body: requests sends one
     client = [] if redirects_given or not follows else ["follow_redirects=True"]
     client += [] if timeout_given else ["timeout=None"]
     client += [] if verify else ["verify=False"]
@@ -397,10 +403,13 @@ def _rewritten(
     awaited = cst.Await(sent, lpar=call.lpar, rpar=call.rpar)
     if needs_parentheses(call, ctx.parent()):
         awaited = awaited.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    awaiting = statement.deep_replace(call, awaited)
+    if not isinstance(awaiting, cst.BaseSmallStatement):
+        return None
     opened = cst.parse_expression(f"httpx.AsyncClient({', '.join(request.client)})")
     block = cst.With(
         items=[cst.WithItem(opened, asname=cst.AsName(cst.Name(client)))],
-        body=cst.IndentedBlock([cst.SimpleStatementLine([statement.deep_replace(call, awaited)])]),
+        body=cst.IndentedBlock([cst.SimpleStatementLine([awaiting])]),
         asynchronous=cst.Asynchronous(),
     )
     # Rendered at the top level, then indented as deep as the statement it replaces.
