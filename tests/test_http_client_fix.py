@@ -152,6 +152,7 @@ async def view(request):
         pytest.param('    if requests.get("https://x").ok:\n        pass', id="compound-statement"),
         pytest.param('    if request.GET: requests.get("https://x")', id="one-line-block"),
         pytest.param('    requests.get("https://x"); print("sent")', id="shared-line"),
+        pytest.param('    r = requests.get(\\\n        "https://x"\n    )\n    print(r.text)', id="backslash"),
         pytest.param('    ok = requests.get("https://x").ok', id="ok"),
         pytest.param('    requests.get("https://x").iter_content()', id="iter-content"),
         pytest.param('    print(requests.get("https://x"))', id="passed-on"),

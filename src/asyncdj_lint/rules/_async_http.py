@@ -418,7 +418,7 @@ def _rewritten(
 
 def _indented(code: str, indent: str) -> str | None:
     """The code's lines after its first indented by `indent`, except the lines that start inside
-    a string; None where the code does not tokenize."""
+    a string; None where the code does not tokenize or continues a line with a backslash."""
     in_string: set[int] = set()
     opened: list[int] = []
     starts = {tokenize.STRING, *_token_types("FSTRING_START", "TSTRING_START")}
@@ -433,6 +433,8 @@ def _indented(code: str, indent: str) -> str | None:
     except (tokenize.TokenError, SyntaxError, IndexError):
         return None
     lines = code.split("\n")
+    if any(line.endswith("\\") for number, line in enumerate(lines, start=1) if number not in in_string):
+        return None  # LibCST keeps a backslash-continued line's indentation as it was written
     return "\n".join(
         line if number == 1 or number in in_string or not line.strip() else indent + line
         for number, line in enumerate(lines, start=1)
