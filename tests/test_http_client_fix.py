@@ -24,6 +24,7 @@ from tests.helpers import lint_snippet, write_files
 HTTPX = {"requirements.txt": "httpx>=0.27\n"}
 
 VIEW = """\
+import httpx
 import requests
 from django.http import JsonResponse
 
@@ -52,8 +53,8 @@ def test_a_request_moves_into_an_async_with_block_and_awaits_the_client() -> Non
     assert (
         fixed
         == """\
-from django.http import JsonResponse
 import httpx
+from django.http import JsonResponse
 
 
 async def view(request):
@@ -90,6 +91,17 @@ second line""",
     print(response.status_code)'''
         in fixed
     )
+
+
+def test_text_built_from_literals_is_text_and_an_annotated_response_is_read_through_its_name() -> None:
+    body = """\
+    r: object = requests.get(
+        "https://x", params={"q": f"{request.q}", "kind": "a" "b"}, headers={"A": "1"}, timeout=1
+    )
+    print(r.status_code)"""
+    safety, fixed = _fixes(VIEW.format(body=body))
+    assert safety == [Safety.UNSAFE]
+    assert "        r: object = await client.get(\n" in fixed
 
 
 def test_head_does_not_follow_redirects_and_a_taken_client_name_is_not_reused() -> None:
@@ -149,10 +161,22 @@ async def view(request):
         pytest.param('    requests.get("https://x", verify="ca.pem")', id="verify-bundle"),
         pytest.param('    requests.get("https://x", {"q": "a"})', id="positional-params"),
         pytest.param("    requests.get(*request.urls)", id="unpacked"),
+        pytest.param('    requests.get(url="https://x")', id="url-by-keyword"),
+        pytest.param('    requests.get("https://x", params={**request.GET})', id="params-unpacked"),
+        pytest.param('    requests.get("https://x", headers={request.key: "v"})', id="header-name-unknown"),
+        pytest.param("    [requests.get(u).status_code for u in request.urls]", id="comprehension"),
+        pytest.param('    x = yield requests.get("https://x").status_code', id="yield"),
+        pytest.param(
+            '    client = http_client = async_client = None\n    requests.get("https://x")', id="names-taken"
+        ),
+        pytest.param('    httpx.get("https://x", verify=request.ctx())', id="httpx-client-option-call"),
+        pytest.param('    httpx.request("GET")', id="httpx-missing-url"),
         pytest.param('    if requests.get("https://x").ok:\n        pass', id="compound-statement"),
         pytest.param('    if request.GET: requests.get("https://x")', id="one-line-block"),
         pytest.param('    requests.get("https://x"); print("sent")', id="shared-line"),
-        pytest.param('    r = requests.get(\\\n        "https://x"\n    )\n    print(r.text)', id="backslash"),
+        pytest.param(
+            '    r = requests.get(\\\n        "https://x"\n    )\n    print(r.text)', id="backslash"
+        ),
         pytest.param('    ok = requests.get("https://x").ok', id="ok"),
         pytest.param('    requests.get("https://x").iter_content()', id="iter-content"),
         pytest.param('    print(requests.get("https://x"))', id="passed-on"),

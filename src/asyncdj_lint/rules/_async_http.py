@@ -39,6 +39,7 @@ from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.values import Symbol
 from asyncdj_lint.fixes import AddImport, Fix, NodeEdit, RemoveImport, Replace, Safety
 from asyncdj_lint.rules._fixes import can_await, importable, needs_parentheses
+from asyncdj_lint.syntax.walk import children
 
 VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
 
@@ -368,16 +369,22 @@ def _is_attribute_name(name: cst.Name, owner: cst.CSTNode) -> bool:
 
 
 def _names_with_parents(node: cst.CSTNode) -> Iterator[tuple[cst.Name, cst.CSTNode]]:
-    for child in node.children:
-        if isinstance(child, cst.Name):
-            yield child, node
-        yield from _names_with_parents(child)
+    """Every name under `node`, with the node holding it."""
+    stack = [node]
+    while stack:
+        parent = stack.pop()
+        for child in children(parent):
+            if isinstance(child, cst.Name):
+                yield child, parent
+            stack.append(child)
 
 
 def _descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    for child in node.children:
+    stack = list(children(node))
+    while stack:
+        child = stack.pop()
         yield child
-        yield from _descendants(child)
+        stack.extend(children(child))
 
 
 # -- the rewritten statement ---------------------------------------------------------
