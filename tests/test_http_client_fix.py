@@ -170,6 +170,7 @@ async def view(request):
             '    client = http_client = async_client = None\n    requests.get("https://x")', id="names-taken"
         ),
         pytest.param('    httpx.get("https://x", verify=request.ctx())', id="httpx-client-option-call"),
+        pytest.param('    httpx = request.session\n    requests.get("https://x")', id="httpx-shadowed"),
         pytest.param('    httpx.request("GET")', id="httpx-missing-url"),
         pytest.param('    if requests.get("https://x").ok:\n        pass', id="compound-statement"),
         pytest.param('    if request.GET: requests.get("https://x")', id="one-line-block"),

@@ -100,7 +100,10 @@ def async_client_fix(ctx: FileContext, call: cst.Call, name: str) -> Fix | None:
         return None
     if library == "requests" and _names_requests(ctx, function, call):
         return None
-    client = next((c for c in _CLIENT_NAMES if c not in _names_in(function)), None)
+    names = _names_in(function)
+    if "httpx" in names and not _module_level(ctx, "httpx"):
+        return None  # `httpx` names something else in the function
+    client = next((c for c in _CLIENT_NAMES if c not in names), None)
     if client is None:
         return None
     text = _rewritten(ctx, statement, call, request, client, verb, indent)
@@ -358,6 +361,12 @@ def _names_in(function: cst.FunctionDef) -> set[str]:
     return {
         name.value for name, owner in _names_with_parents(function) if not _is_attribute_name(name, owner)
     }
+
+
+def _module_level(ctx: FileContext, name: str) -> bool:
+    """Whether `name` in the visited function is the module's binding of it."""
+    found = ctx.scope.lookup(name)
+    return found is not None and found[0].parent is None
 
 
 def _not_a_read(name: cst.Name, owner: cst.CSTNode) -> bool:

@@ -87,6 +87,8 @@ class BlockingCall(Rule):
         "`User-Agent` header, `text` decoded as UTF-8 where the response names no charset "
         "(requests guesses, or takes Latin-1 for `text/*`), at most 20 redirects instead of 30, a "
         "POST that a redirect turns into a GET keeping its `Content-Type` header (not its body), "
+        "a numeric `timeout` bounding the upload and the wait for a connection too, settings "
+        "requests alone reads from the environment (`REQUESTS_CA_BUNDLE`, `~/.netrc`), "
         "exceptions of httpx's classes, and JSON bodies written compactly. A sync httpx call keeps "
         "its arguments, those of the module-level function's own client (`cookies`, `proxy`, "
         "`verify`, `trust_env`) moving to `AsyncClient(...)`. aiohttp has no fix: its session and "
