@@ -208,20 +208,36 @@ def test_no_fix_where_httpx_would_not_send_the_same_request_or_the_response_is_r
     assert found and all(d.fix is None for d in found), body
 
 
-def test_requests_have_no_fix_unless_the_project_depends_on_httpx() -> None:
+def test_requests_have_no_fix_unless_the_project_installs_httpx_to_run() -> None:
     code = VIEW.format(body='    requests.get("https://x", timeout=5)')
-    for files in ({}, {"requirements.txt": "requests\naiohttp>=3.9\n"}):
-        found = lint_snippet(code, select=("ADJ512",), extra_files=files)
-        assert [d.fix for d in found] == [None], files
-    declared = {
+    installed = {
+        "requirements": {"requirements/production.txt": "-r base.txt\n", "requirements/base.txt": "httpx\n"},
         "pyproject": {"pyproject.toml": '[project]\nname = "p"\ndependencies = ["HTTPX[http2]>=0.27"]\n'},
         "poetry": {"pyproject.toml": '[tool.poetry.dependencies]\nhttpx = "*"\n'},
-        "lock": {"uv.lock": '[[package]]\nname = "httpx"\nversion = "0.28.1"\n'},
+        "pipfile": {"Pipfile": '[packages]\nhttpx = "*"\n'},
+        "setup.cfg": {"setup.cfg": "[options]\ninstall_requires =\n    httpx>=0.27\n"},
         "setup.py": {"setup.py": 'setup(install_requires=["httpx"])\n'},
+        "requirements-docker": {"requirements-docker.txt": "httpx\n"},
     }
-    for kind, files in declared.items():
+    for kind, files in installed.items():
         found = lint_snippet(code, select=("ADJ512",), extra_files=files)
         assert [d.fix is not None for d in found] == [True], kind
+    # Not installed where the code runs, or only pinned by a lock file that lists development tools too.
+    elsewhere = {
+        "none": {},
+        "aiohttp": {"requirements.txt": "requests\naiohttp>=3.9\n"},
+        "requirements-dev": {"requirements.txt": "requests\n", "requirements-dev.txt": "httpx\n"},
+        "tests folder": {"requirements/test.txt": "httpx\n", "requirements/docs.txt": "httpx\n"},
+        "extra": {
+            "pyproject.toml": '[project]\nname = "p"\n[project.optional-dependencies]\nt = ["httpx"]\n'
+        },
+        "poetry group": {"pyproject.toml": '[tool.poetry.group.dev.dependencies]\nhttpx = "*"\n'},
+        "pipfile dev": {"Pipfile": '[dev-packages]\nhttpx = "*"\n'},
+        "lock": {"uv.lock": '[[package]]\nname = "httpx"\nversion = "0.28.1"\n'},
+    }
+    for kind, files in elsewhere.items():
+        found = lint_snippet(code, select=("ADJ512",), extra_files=files)
+        assert [d.fix for d in found] == [None], kind
 
 
 def test_the_declared_async_clients_are_read_with_the_root(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.discovery import python_files
 from asyncdj_lint.facts.async_unsafe import environment_files
 from asyncdj_lint.facts.deployment import deployment_files
-from asyncdj_lint.facts.django_version import NEWEST_LTS, declared_django, declares, project_root
+from asyncdj_lint.facts.django_version import NEWEST_LTS, declared_django, depends_on, project_root
 from asyncdj_lint.gitignore import GitIgnore
 from asyncdj_lint.index.cache import FileState, ResultCache, SummaryCache, template_fingerprint
 from asyncdj_lint.options import LintOptions
@@ -90,7 +90,7 @@ def resolve_options(paths: Sequence[Path], options: LintOptions) -> LintOptions:
     """`options` with the project root, the target Django version and the async HTTP clients
     the project depends on filled in."""
     root = options.root or project_root(paths)
-    clients = tuple(client for client in ASYNC_HTTP_CLIENTS if declares(root, client))
+    clients = tuple(client for client in ASYNC_HTTP_CLIENTS if depends_on(root, client))
     if options.target_django is not None:
         return replace(options, root=root, async_http_clients=clients)
     declared = declared_django(root)

@@ -117,16 +117,16 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return {}
 
 
-def _from_pyproject(root: Path, package: str) -> Iterator[str | None]:
+def _from_pyproject(root: Path, package: str, runtime: bool) -> Iterator[str | None]:
     data = _read_toml(root / "pyproject.toml")
     project = _table(data, "project")
     declared = [*_list(project, "dependencies")]
-    for extra in _table(project, "optional-dependencies").values():
+    for extra in () if runtime else _table(project, "optional-dependencies").values():
         declared.extend(extra if isinstance(extra, list) else [])
     yield from (_specifier(item, package) for item in declared if isinstance(item, str))
     poetry = _table(_table(data, "tool"), "poetry")
     tables = [_table(poetry, "dependencies")]
-    tables += [_table(group, "dependencies") for group in _table(poetry, "group").values()]
+    tables += [] if runtime else [_table(group, "dependencies") for group in _table(poetry, "group").values()]
     yield from (_from_dependency_table(table, package) for table in tables)
 
 
@@ -151,9 +151,9 @@ def _from_dependency_table(table: dict[str, object], package: str) -> str | None
     return None
 
 
-def _from_pipfile(root: Path, package: str) -> Iterator[str | None]:
+def _from_pipfile(root: Path, package: str, runtime: bool) -> Iterator[str | None]:
     data = _read_toml(root / "Pipfile")
-    for section in ("packages", "dev-packages"):
+    for section in ("packages",) if runtime else ("packages", "dev-packages"):
         yield _from_dependency_table(_table(data, section), package)
 
 
@@ -182,13 +182,15 @@ def _requirements_files(root: Path) -> list[Path]:
     return files + sorted((root / "requirements").glob("*.txt"))
 
 
-def _from_requirements(root: Path, package: str) -> Iterator[str | None]:
+def _from_requirements(root: Path, package: str, runtime: bool) -> Iterator[str | None]:
     seen: set[Path] = set()
     for path in _requirements_files(root):
+        if runtime and _DEVELOPMENT.search(path.stem.removeprefix("requirements")):
+            continue
         yield from (_specifier(line, package) for line in _requirement_lines(path, seen))
 
 
-def _from_setup_cfg(root: Path, package: str) -> Iterator[str | None]:
+def _from_setup_cfg(root: Path, package: str, runtime: bool) -> Iterator[str | None]:
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read(root / "setup.cfg", encoding="utf-8")
@@ -198,7 +200,7 @@ def _from_setup_cfg(root: Path, package: str) -> Iterator[str | None]:
     yield from (_specifier(line, package) for line in requires.splitlines())
 
 
-def _from_setup_py(root: Path, package: str) -> Iterator[str | None]:
+def _from_setup_py(root: Path, package: str, runtime: bool) -> Iterator[str | None]:
     try:
         text = (root / "setup.py").read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
@@ -209,15 +211,20 @@ def _from_setup_py(root: Path, package: str) -> Iterator[str | None]:
     yield from (_specifier(match.group(1), package) for match in quoted.finditer(text))
 
 
-def _from_lock(root: Path, package: str) -> Iterator[str | None]:
-    """uv.lock and poetry.lock: `[[package]]` tables with the installed version."""
-    for name in ("uv.lock", "poetry.lock"):
+def _from_lock(root: Path, package: str, runtime: bool) -> Iterator[str | None]:
+    """uv.lock and poetry.lock: `[[package]]` tables with the installed version (development
+    packages among them: none is read as a runtime dependency)."""
+    for name in () if runtime else ("uv.lock", "poetry.lock"):
         for entry in _list(_read_toml(root / name), "package"):
             if isinstance(entry, dict) and same_package(str(entry.get("name", "")), package):
                 yield f"=={entry.get('version', '')}"
 
 
-_SOURCES: tuple[Callable[[Path, str], Iterator[str | None]], ...] = (
+# A requirements file for development, not for running the code: requirements-dev.txt,
+# requirements/test.txt...
+_DEVELOPMENT = re.compile(r"dev|test|lint|docs?\b|ci\b|local|typ|mypy|check", re.IGNORECASE)
+
+_SOURCES: tuple[Callable[[Path, str, bool], Iterator[str | None]], ...] = (
     _from_pyproject,
     _from_requirements,
     _from_setup_cfg,
@@ -227,16 +234,18 @@ _SOURCES: tuple[Callable[[Path, str], Iterator[str | None]], ...] = (
 )
 
 
-def declared_specifiers(root: Path, package: str) -> Iterator[str]:
+def declared_specifiers(root: Path, package: str, *, runtime: bool = False) -> Iterator[str]:
     """The version specifiers the packaging and lock files of the project in `root` give
-    `package`, declarations first ("" where one names it with no version)."""
+    `package`, declarations first ("" where one names it with no version). `runtime`: only
+    those that install it where the code runs, not as an extra or for development."""
     for source in _SOURCES:
-        yield from (spec for spec in source(root, package) if spec is not None)
+        yield from (spec for spec in source(root, package, runtime) if spec is not None)
 
 
-def declares(root: Path, package: str) -> bool:
-    """Whether the project in `root` depends on `package`, by its packaging or lock files."""
-    return next(declared_specifiers(root, package), None) is not None
+def depends_on(root: Path, package: str) -> bool:
+    """Whether the project in `root` installs `package` to run, by its packaging files: its
+    dependencies, not its extras, development groups or requirements, or lock files."""
+    return next(declared_specifiers(root, package, runtime=True), None) is not None
 
 
 def detect_target_django(root: Path) -> Version:

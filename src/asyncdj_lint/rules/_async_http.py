@@ -15,8 +15,8 @@ on, which under WSGI is a new one per request). The response is read in full
 before `await client.get(...)` returns, so it is used after the block as
 before.
 
-A request made with `requests` is rewritten only where the project depends on
-httpx and only where each argument means the same to httpx, written as httpx
+A request made with `requests` is rewritten only where the project installs
+httpx to run (`LintOptions.async_http_clients`) and only where each argument means the same to httpx, written as httpx
 spells it: requests follows redirects (except for `head()`) and waits forever
 without a `timeout`, httpx does neither, so the client is told to; the
 response may only be read through what both libraries' responses have alike.
