@@ -104,6 +104,15 @@ def test_text_built_from_literals_is_text_and_an_annotated_response_is_read_thro
     assert "        r: object = await client.get(\n" in fixed
 
 
+def test_a_timeout_computed_from_literals_is_a_number_and_an_assert_is_a_statement() -> None:
+    body = '    assert requests.get("https://x", timeout=60 * 20).status_code == 200, "up"'
+    _, fixed = _fixes(VIEW.format(body=body))
+    assert (
+        "    async with httpx.AsyncClient(follow_redirects=True) as client:\n"
+        '        assert (await client.get("https://x", timeout=60 * 20)).status_code == 200, "up"\n'
+    ) in fixed
+
+
 def test_head_does_not_follow_redirects_and_a_taken_client_name_is_not_reused() -> None:
     body = """\
     client = request.GET.get("client")

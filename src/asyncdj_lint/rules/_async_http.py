@@ -64,7 +64,7 @@ _HTTPX_CLIENT_ARGUMENTS = ("cookies", "proxy", "verify", "trust_env")
 # httpx's client methods with no body arguments.
 _BODILESS = frozenset({"get", "delete", "head", "options"})
 _BODIES = frozenset({"json", "data", "content"})
-_STATEMENTS = (cst.Expr, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Return)
+_STATEMENTS = (cst.Expr, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Return, cst.Assert)
 _CLIENT_NAMES = ("client", "http_client", "async_client")
 
 
@@ -164,7 +164,7 @@ def _from_requests(call: cst.Call, verb: str) -> _Request | None:
         if key == "allow_redirects":
             arguments.append(arg.with_changes(keyword=cst.Name("follow_redirects")))
             follows, redirects_given = _literal_bool(value), True
-        elif key == "timeout" and (_is_none(value) or isinstance(value, (cst.Integer, cst.Float))):
+        elif key == "timeout" and (_is_none(value) or _number(value)):
             arguments.append(arg)
             timeout_given = True
         elif (keyword := _httpx_keyword(key, value)) is not None:
@@ -233,6 +233,13 @@ def _last_comma_kept(call: cst.Call, arguments: list[cst.Arg]) -> list[cst.Arg]:
     if arguments and arguments[-1] is not call.args[-1]:
         arguments[-1] = arguments[-1].with_changes(comma=call.args[-1].comma)
     return arguments
+
+
+def _number(value: cst.BaseExpression) -> bool:
+    """A number written with literals (`5`, `2.5`, `60 * 20`): seconds to both libraries."""
+    if isinstance(value, (cst.Integer, cst.Float)):
+        return True
+    return isinstance(value, cst.BinaryOperation) and _number(value.left) and _number(value.right)
 
 
 def _is_none(value: cst.BaseExpression) -> bool:
