@@ -31,6 +31,7 @@ from __future__ import annotations
 import io
 import tokenize
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import libcst as cst
 
@@ -68,13 +69,13 @@ _STATEMENTS = (cst.Expr, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Return, c
 _CLIENT_NAMES = ("client", "http_client", "async_client")
 
 
+@dataclass(frozen=True)
 class _Request:
-    """The request as httpx's async client sends it: its arguments and its client's."""
+    """The request as httpx's async client sends it: its arguments, its client's (as source)."""
 
-    def __init__(self, arguments: list[cst.Arg], client: list[str], follows_redirects: bool) -> None:
-        self.arguments = arguments
-        self.client = client
-        self.follows_redirects = follows_redirects
+    arguments: list[cst.Arg]
+    client: list[str]
+    follows_redirects: bool
 
 
 def async_client_fix(ctx: FileContext, call: cst.Call, name: str) -> Fix | None:
@@ -417,8 +418,8 @@ def _rewritten(
 ) -> str | None:
     """`async with httpx.AsyncClient(...) as client:` and the statement in its block, awaiting
     the client's call; None where its lines cannot be indented without changing a string."""
-    if any(isinstance(node, (cst.Yield, cst.Lambda)) for node in _descendants(statement)):
-        return None  # a client held open across a yield; a lambda cannot await
+    if any(isinstance(node, cst.Yield) for node in _descendants(statement)):
+        return None  # the client would be held open while the generator is suspended
     sent = call.with_changes(
         func=cst.Attribute(cst.Name(client), cst.Name(verb)), args=request.arguments, lpar=(), rpar=()
     )
