@@ -113,6 +113,26 @@ def test_a_timeout_computed_from_literals_is_a_number_and_an_assert_is_a_stateme
     ) in fixed
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(
+            '    items = sorted(requests.get("https://x").json(), key=lambda i: i["n"])', id="lambda"
+        ),
+        pytest.param('    request.total += requests.get("https://x").json()["n"]', id="augmented"),
+        pytest.param('    return JsonResponse(requests.get("https://x").json())', id="return"),
+        pytest.param(
+            "    for u in request.urls:\n        r = requests.get(u)\n        print(r.text)", id="loop"
+        ),
+    ],
+)
+def test_a_fix_is_offered_for_these_statements_and_is_stable(body: str) -> None:
+    safety, fixed = _fixes(VIEW.format(body=body))
+    assert safety == [Safety.UNSAFE]
+    assert "await client.get(" in fixed and "requests" not in fixed
+    assert lint_snippet(fixed, select=("ADJ512",), extra_files=HTTPX) == []
+
+
 def test_head_does_not_follow_redirects_and_a_taken_client_name_is_not_reused() -> None:
     body = """\
     client = request.GET.get("client")
