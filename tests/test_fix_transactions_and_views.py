@@ -1,0 +1,138 @@
+"""ADJ406's fix (a transaction block moved into a sync function run in a thread) and ADJ701's
+(sync handlers of a mixed class-based view awaited through `sync_to_async`): what they write,
+and where they offer nothing."""
+
+from __future__ import annotations
+
+import ast
+
+from asyncdj_lint.fixes import Safety, apply_fixes
+from tests.helpers import lint_snippet
+
+VIEW = """\
+from asgiref.sync import sync_to_async
+from django.db import transaction
+from django.http import HttpResponse
+from shop.models import Product
+
+
+async def restock(request, pk):
+{body}
+"""
+
+
+def _fixed(code: str, select: str) -> tuple[list[Safety], str]:
+    found = [d for d in lint_snippet(code, select=(select,)) if d.code == select]
+    assert found, f"{select} reported nothing"
+    fixes = [d.fix for d in found if d.fix is not None]
+    result = apply_fixes(code, fixes)
+    ast.parse(result.source)
+    return [fix.safety for fix in fixes], result.source
+
+
+def _no_fix(code: str, select: str) -> None:
+    found = [d for d in lint_snippet(code, select=(select,)) if d.code == select]
+    assert found, f"{select} reported nothing"
+    assert [d.fix for d in found] == [None] * len(found)
+
+
+def test_a_name_the_block_binds_first_and_the_view_reads_is_returned():
+    body = """\
+    # Take it off the shelf.
+    with transaction.atomic():
+        product = await Product.objects.aget(pk=pk)  # the row
+        product.available = False
+        await product.asave()
+    return HttpResponse(product.name)"""
+    safety, fixed = _fixed(VIEW.format(body=body), "ADJ406")
+    assert safety == [Safety.UNSAFE]
+    assert fixed.endswith(
+        """\
+    # Take it off the shelf.
+    def restock_in_transaction():
+        with transaction.atomic():
+            product = Product.objects.get(pk=pk)  # the row
+            product.available = False
+            product.save()
+        return product
+
+    product = await sync_to_async(restock_in_transaction)()
+    return HttpResponse(product.name)
+"""
+    )
+
+
+def test_a_name_the_view_binds_too_is_nonlocal_and_bridges_are_called_directly():
+    body = """\
+    count = 0
+    with transaction.atomic():
+        count += await Product.objects.filter(pk=pk).aupdate(available=True)
+        await sync_to_async(print, thread_sensitive=True)(count)
+        await sync_to_async(lambda: print(pk))()
+    return HttpResponse(str(count))"""
+    _, fixed = _fixed(VIEW.format(body=body), "ADJ406")
+    assert (
+        """\
+    def restock_in_transaction():
+        nonlocal count
+        with transaction.atomic():
+            count += Product.objects.filter(pk=pk).update(available=True)
+            print(count)
+            (lambda: print(pk))()
+
+    await sync_to_async(restock_in_transaction)()
+"""
+        in fixed
+    )
+
+
+def test_the_helper_name_never_clashes_with_a_name_of_the_module():
+    code = VIEW.format(
+        body="""\
+    restock_in_transaction = 1
+    with transaction.atomic():
+        await Product.objects.filter(pk=pk).adelete()
+    return HttpResponse(str(restock_in_transaction))"""
+    )
+    _, fixed = _fixed(code, "ADJ406")
+    assert "    def restock_in_transaction_2():\n" in fixed
+    assert "    await sync_to_async(restock_in_transaction_2)()\n" in fixed
+
+
+# Each view body's transaction block cannot move into a sync function unchanged.
+BLOCKS_WITH_NO_FIX = {
+    "an await with no sync twin": "    with transaction.atomic():\n        await asyncio.sleep(1)",
+    "an async for": (
+        "    with transaction.atomic():\n        async for product in Product.objects.all():\n            pass"
+    ),
+    "a return leaving the block": "    with transaction.atomic():\n        return HttpResponse()",
+    "a break of an outer loop": "    for _ in range(2):\n        with transaction.atomic():\n            break",
+    "zero-argument super()": "    with transaction.atomic():\n        super().save()",
+    "a string over several lines": '    with transaction.atomic():\n        print("""a\n        b""")',
+    "a name bound in a branch and read after": (
+        "    with transaction.atomic():\n        if pk:\n            product = await Product.objects.aget(pk=pk)\n"
+        "    return HttpResponse(product.name)"
+    ),
+    "a nested async def": (
+        "    with transaction.atomic():\n        async def later():\n            await Product.objects.acount()"
+    ),
+    "a global": "    with transaction.atomic():\n        global COUNT\n        COUNT = 1",
+    "a del": "    with transaction.atomic():\n        del pk",
+}
+
+
+def test_no_fix_where_the_block_cannot_move_unchanged():
+    for why, body in BLOCKS_WITH_NO_FIX.items():
+        code = "import asyncio\n" + VIEW.format(body=body)
+        try:
+            _no_fix(code, "ADJ406")
+        except AssertionError as error:
+            raise AssertionError(why) from error
+
+
+def test_no_fix_for_an_await_on_a_receiver_not_known_to_be_a_model_instance():
+    body = """\
+    with transaction.atomic():
+        await request.user.asave()
+    return HttpResponse()"""
+    _no_fix(VIEW.format(body=body), "ADJ406")
