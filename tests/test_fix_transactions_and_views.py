@@ -136,3 +136,101 @@ def test_no_fix_for_an_await_on_a_receiver_not_known_to_be_a_model_instance():
         await request.user.asave()
     return HttpResponse()"""
     _no_fix(VIEW.format(body=body), "ADJ406")
+
+
+MIXED_VIEW = """\
+from django.http import HttpResponse, JsonResponse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.http import require_POST
+from shop.models import Product
+
+
+{decorators}class ProductView(View):
+    async def get(self, request, pk):
+        return JsonResponse({{"pk": pk}})
+
+{handlers}
+"""
+
+
+def test_each_own_sync_handler_is_awaited_through_sync_to_async_keeping_its_decorators():
+    handlers = """\
+    # Takes it off the shelf.
+    @method_decorator(require_POST)
+    def post(self, request, pk):
+        Product.objects.filter(pk=pk).update(available=False)
+        return HttpResponse(status=204)
+
+    def delete(self, request, pk):
+        return HttpResponse(status=204)"""
+    safety, fixed = _fixed(MIXED_VIEW.format(decorators="", handlers=handlers), "ADJ701")
+    assert safety == [Safety.UNSAFE]
+    assert (
+        """\
+    # Takes it off the shelf.
+    async def post(self, request, *args, **kwargs):
+        return await sync_to_async(self._post_sync)(request, *args, **kwargs)
+
+    @method_decorator(require_POST)
+    def _post_sync(self, request, pk):
+        Product.objects.filter(pk=pk).update(available=False)
+        return HttpResponse(status=204)
+
+    async def delete(self, request, *args, **kwargs):
+        return await sync_to_async(self._delete_sync)(request, *args, **kwargs)
+
+    def _delete_sync(self, request, pk):
+"""
+        in fixed
+    )
+    assert "from asgiref.sync import sync_to_async\n" in fixed
+    assert [d for d in lint_snippet(fixed, select=("ADJ701",))] == []
+
+
+# Mixed views whose sync handlers cannot be wrapped as they are.
+VIEWS_WITH_NO_FIX = {
+    "a handler another one calls through self": (
+        "",
+        (
+            "    def post(self, request, pk):\n        return self.put(request, pk)\n\n"
+            "    def put(self, request, pk):\n        return HttpResponse()"
+        ),
+    ),
+    "a class decorator naming a handler": (
+        '@method_decorator(require_POST, name="post")\n',
+        "    def post(self, request, pk):\n        return HttpResponse()",
+    ),
+    "a handler with only star parameters": (
+        "",
+        "    def post(*args, **kwargs):\n        return HttpResponse()",
+    ),
+    "a new name already taken": (
+        "",
+        (
+            "    def post(self, request, pk):\n        return HttpResponse()\n\n"
+            "    def _post_sync(self):\n        return None"
+        ),
+    ),
+}
+
+
+def test_no_fix_where_a_sync_handler_cannot_be_wrapped_as_it_is():
+    for why, (decorators, handlers) in VIEWS_WITH_NO_FIX.items():
+        try:
+            _no_fix(MIXED_VIEW.format(decorators=decorators, handlers=handlers), "ADJ701")
+        except AssertionError as error:
+            raise AssertionError(why) from error
+
+
+def test_no_fix_where_the_sync_handlers_are_inherited_from_a_generic_view():
+    code = """\
+from django.http import JsonResponse
+from django.views.generic import FormView
+
+
+class ContactView(FormView):
+    async def get(self, request):
+        return JsonResponse({})
+"""
+    _no_fix(code, "ADJ701")

@@ -62,6 +62,9 @@ def setup_django(project: Path, db_path: str) -> None:
         if key not in ("HOST", "PORT", "USER", "PASSWORD", "OPTIONS")
     }
     values["DATABASES"] = {"default": {**database, "ENGINE": "django.db.backends.sqlite3", "NAME": db_path}}
+    # What a deployment reads from its environment: a key, and the host the test client sends.
+    values.setdefault("SECRET_KEY", "fixture-project")
+    values.setdefault("ALLOWED_HOSTS", ["testserver"])
     values["CACHES"] = {
         alias: cache
         if any(kind in cache["BACKEND"] for kind in _SERVERLESS_CACHES)

@@ -14,7 +14,7 @@ from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.values import Instance, Manager, QuerySet, Symbol
 from asyncdj_lint.facts import orm_api
 from asyncdj_lint.fixes import AddImport, Fix, FixAvailability, Replace, Safety
-from asyncdj_lint.rules._fixes import can_await, importable
+from asyncdj_lint.rules._fixes import can_await, importable, statement_indent
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Outcome, Rule, Severity
 from asyncdj_lint.syntax.literals import bool_value
 from asyncdj_lint.syntax.names import import_bindings
@@ -223,7 +223,7 @@ def transaction_fix(ctx: FileContext, node: cst.With) -> Fix | None:
     if text is None:
         return None
     name = _free_name(ctx.module, f"{function.name.value}_in_transaction")
-    indent = _indent_of(ctx)
+    indent = statement_indent(ctx)
     inner = indent + ctx.module.default_indent
     newline = ctx.module.default_newline
     lines = [f"def {name}():"]
@@ -236,15 +236,6 @@ def transaction_fix(ctx: FileContext, node: cst.With) -> Fix | None:
     lines += ["", f"{indent}{targets}await sync_to_async({name})()"]
     edits = (Replace(node, newline.join(lines)), AddImport("asgiref.sync", "sync_to_async"))
     return Fix("Run the transaction in a sync function, in a thread", Safety.UNSAFE, edits)
-
-
-def _indent_of(ctx: FileContext) -> str:
-    """The indentation of the visited statement."""
-    indent = ""
-    for ancestor in ctx.ancestors:
-        if isinstance(ancestor, cst.IndentedBlock):
-            indent += ctx.module.default_indent if ancestor.indent is None else ancestor.indent
-    return indent
 
 
 def _parameters(function: cst.FunctionDef) -> set[str]:
