@@ -25,6 +25,7 @@ def _fixed(code: str, select: str) -> tuple[list[Safety], str]:
     found = [d for d in lint_snippet(code, select=(select,)) if d.code == select]
     assert found, f"{select} reported nothing"
     fixes = [d.fix for d in found if d.fix is not None]
+    assert fixes, f"{select} offered no fix"
     result = apply_fixes(code, fixes)
     ast.parse(result.source)
     return [fix.safety for fix in fixes], result.source
@@ -234,3 +235,58 @@ class ContactView(FormView):
         return JsonResponse({})
 """
     _no_fix(code, "ADJ701")
+
+
+def test_an_atomic_async_view_runs_its_body_in_the_decorated_nested_function():
+    code = '''\
+from django.db import transaction
+from django.http import HttpResponse
+from shop.models import Product
+
+
+class Shelf:
+    @transaction.atomic(using="default")
+    async def restock(self, request, pk):  # the view
+        """Restock it."""
+        pk = int(pk)
+        await Product.objects.filter(pk=pk).aupdate(available=True)
+        return HttpResponse("restocked")
+'''
+    safety, fixed = _fixed(code, "ADJ406")
+    assert safety == [Safety.UNSAFE]
+    assert fixed.endswith(
+        '''\
+class Shelf:
+    async def restock(self, request, pk):  # the view
+        """Restock it."""
+
+        @transaction.atomic(using="default")
+        def restock_in_transaction():
+            nonlocal pk
+            pk = int(pk)
+            Product.objects.filter(pk=pk).update(available=True)
+            return HttpResponse("restocked")
+
+        return await sync_to_async(restock_in_transaction)()
+'''
+    )
+
+
+def test_no_fix_for_an_atomic_async_view_whose_body_cannot_move_or_with_a_decorator_below_atomic():
+    view = """\
+import asyncio
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpResponse
+from shop.models import Product
+
+
+@transaction.atomic
+{decorator}async def restock(request, pk):
+    {awaited}
+    return HttpResponse("restocked")
+"""
+    _no_fix(view.format(decorator="", awaited="await asyncio.sleep(1)"), "ADJ406")
+    _no_fix(view.format(decorator="@login_required\n", awaited="await Product.objects.acount()"), "ADJ406")
+    # The same body under `atomic` alone moves.
+    _fixed(view.format(decorator="", awaited="await Product.objects.acount()"), "ADJ406")

@@ -56,8 +56,11 @@ class AtomicInAsync(Rule):
         "is unsafe: the block's work moves into a thread. There is no fix where an `await` in the "
         "block has no known sync twin, where the block holds `async for`, `async with`, `return`, "
         "`yield`, a `break` or `continue` of an outer loop, `del`, `global`, `nonlocal`, `super()` "
-        "or a string over several lines, where a name cannot be carried out, or for "
-        "`@transaction.atomic` on an `async def`."
+        "or a string over several lines, or where a name cannot be carried out. "
+        "`@transaction.atomic` on an `async def` moves the same way: the body (after its docstring) "
+        "goes into a nested sync function that the decorator now wraps, and the view returns "
+        "`await sync_to_async(that_function)()`, `return` included; a parameter the body rebinds is "
+        "declared `nonlocal`. That needs `atomic` to be the decorator next to the `def`."
     )
     invalid = (
         Example(
@@ -119,6 +122,21 @@ async def restock(request, pk):
                     "`@transaction.atomic` cannot wrap an `async def`: its wrapper is sync, so no transaction covers the coroutine (and Django serves a decorated view as a sync view that returns an unawaited coroutine: ValueError); Django has no async transactions (through 6.1): put the transaction in a sync function decorated with `@transaction.atomic` and `await sync_to_async(that_function)()`",
                 ),
             ),
+            fixed="""\
+from django.db import transaction
+from django.http import HttpResponse
+from shop.models import Product
+from asgiref.sync import sync_to_async
+
+
+async def restock(request, pk):
+    @transaction.atomic
+    def restock_in_transaction():
+        Product.objects.filter(pk=pk).update(available=True)
+        return HttpResponse("restocked")
+
+    return await sync_to_async(restock_in_transaction)()
+""",
         ),
     )
     valid = (
@@ -169,6 +187,7 @@ async def restock(request, pk):
                     f"`@{self.ctx.snippet(decorator.decorator)}` cannot wrap an `async def`: its wrapper is sync, "
                     "so no transaction covers the coroutine (and Django serves a decorated view as a sync view "
                     f"that returns an unawaited coroutine: ValueError); {_ADVICE}",
+                    fix=decorated_fix(self.ctx, node, decorator),
                 )
 
     def _is_atomic(self, expr: cst.BaseExpression) -> bool:
@@ -236,6 +255,61 @@ def transaction_fix(ctx: FileContext, node: cst.With) -> Fix | None:
     lines += ["", f"{indent}{targets}await sync_to_async({name})()"]
     edits = (Replace(node, newline.join(lines)), AddImport("asgiref.sync", "sync_to_async"))
     return Fix("Run the transaction in a sync function, in a thread", Safety.UNSAFE, edits)
+
+
+def decorated_fix(ctx: FileContext, function: cst.FunctionDef, decorator: cst.Decorator) -> Fix | None:
+    """`@transaction.atomic` on an `async def` -> the body (after its docstring) moved into a
+    nested sync function that the decorator now wraps, awaited through `sync_to_async`; where
+    `atomic` is the decorator next to the `def` and the body can move as a block can."""
+    body = function.body
+    if not (
+        isinstance(body, cst.IndentedBlock)
+        and function.decorators[-1] is decorator
+        and importable(ctx, "asgiref.sync", "sync_to_async")
+    ):
+        return None
+    first = 1 if function.get_docstring() is not None else 0
+    statements = [
+        statement
+        for statement in body.body[first:]
+        if isinstance(statement, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
+    ]
+    moved_body = cst.Module(body=statements, default_indent=ctx.module.default_indent)
+    block = _Block(returns=True)
+    walk(moved_body, block)
+    if not statements or block.refused:
+        return None
+    synced = _Unawait(ctx)
+    moved = moved_body.visit(synced)
+    if synced.refused or not isinstance(moved, cst.Module):
+        return None
+    text = _code_text(ctx.module.code_for_node(moved.with_changes(header=(), footer=())))
+    code = ctx.module.code_for_node(function.with_changes(decorators=(), leading_lines=()))
+    block_code = ctx.module.code_for_node(body)
+    if text is None or not code.endswith(block_code):
+        return None
+    name = _free_name(ctx.module, f"{function.name.value}_in_transaction")
+    unit = ctx.module.default_indent
+    inner = statement_indent(ctx) + (unit if body.indent is None else body.indent)
+    newline = ctx.module.default_newline
+    header = code[: len(code) - len(block_code)] + ctx.module.code_for_node(body.header)
+    lines = [
+        f"{inner}{ctx.module.code_for_node(statement).lstrip()}".rstrip() for statement in body.body[:first]
+    ]
+    lines += [""] * first  # a blank line between the docstring and the nested function
+    lines += [f"{inner}@{ctx.module.code_for_node(decorator.decorator)}", f"{inner}def {name}():"]
+    carried = sorted(block.bound & _parameters(function))
+    if carried:
+        lines.append(f"{inner}{unit}nonlocal {', '.join(carried)}")
+    lines += [f"{inner}{unit}{line}" if line.strip() else "" for line in _LINE_END.split(text)]
+    # The decorator's line takes the new code up to the nested function's end; the `def` line,
+    # after the line break between them, takes the call, one level into the body.
+    edits = (
+        Replace(decorator, header + newline.join([*lines, ""])),
+        Replace(function, f"{inner.removeprefix(statement_indent(ctx))}return await sync_to_async({name})()"),
+        AddImport("asgiref.sync", "sync_to_async"),
+    )
+    return Fix("Run the view's body in a transaction, in a thread", Safety.UNSAFE, edits)
 
 
 def _parameters(function: cst.FunctionDef) -> set[str]:
@@ -324,8 +398,9 @@ class _Block(Visitor):
     """The names a block binds and mentions, and whether its code can move into a sync function
     unchanged but for its awaits (`skip`: a block left out of the walk)."""
 
-    def __init__(self, skip: cst.CSTNode | None = None) -> None:
+    def __init__(self, skip: cst.CSTNode | None = None, *, returns: bool = False) -> None:
         self.skip = skip
+        self.returns = returns  # whether a `return` may leave the walked code (a whole body)
         self.bound: set[str] = set()
         self.mentioned: set[str] = set()
         self.refused = False
@@ -419,7 +494,7 @@ class _Block(Visitor):
         self.refused = True  # its patterns bind names this walk does not follow
 
     def visit_Return(self, node: cst.Return) -> None:
-        self.refused |= self._nested == 0
+        self.refused |= self._nested == 0 and not self.returns
 
     def visit_Yield(self, node: cst.Yield) -> None:
         self.refused |= self._nested == 0
