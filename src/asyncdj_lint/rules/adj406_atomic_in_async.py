@@ -229,7 +229,7 @@ def transaction_fix(ctx: FileContext, node: cst.With) -> Fix | None:
     if outside.declares:
         return None  # `global` / `nonlocal` in the function: its names are not plain locals
     bound_outside = outside.bound | _parameters(function)
-    carried = sorted(name for name in block.bound if name in outside.mentioned or name in bound_outside)
+    carried = sorted(name for name in block.bound if name in outside.found or name in bound_outside)
     nonlocal_names = [name for name in carried if name in bound_outside]
     returned = [name for name in carried if name not in bound_outside]
     if any(not _assigned_first(node, name) for name in returned):
@@ -387,22 +387,32 @@ def _target_names(target: cst.BaseExpression) -> list[cst.Name]:
 
 
 class _Names(Visitor):
+    """The names read or bound: not attribute names or keyword names."""
+
     def __init__(self) -> None:
         self.found: set[str] = set()
 
     def visit_Name(self, node: cst.Name) -> None:
         self.found.add(node.value)
 
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        walk(node.value, self)
+        return False
 
-class _Block(Visitor):
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        walk(node.value, self)
+        return False
+
+
+class _Block(_Names):
     """The names a block binds and mentions, and whether its code can move into a sync function
     unchanged but for its awaits (`skip`: a block left out of the walk)."""
 
     def __init__(self, skip: cst.CSTNode | None = None, *, returns: bool = False) -> None:
         self.skip = skip
         self.returns = returns  # whether a `return` may leave the walked code (a whole body)
+        super().__init__()
         self.bound: set[str] = set()
-        self.mentioned: set[str] = set()
         self.refused = False
         self.declares = False
         self._loops = 0
@@ -429,9 +439,8 @@ class _Block(Visitor):
             self.bound.update(name.value for name in _target_names(target))
 
     def visit_Name(self, node: cst.Name) -> None:
-        self.mentioned.add(node.value)
-        if node.value in _FRAME_BOUND:
-            self.refused = True
+        self.found.add(node.value)
+        self.refused |= node.value in _FRAME_BOUND
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
