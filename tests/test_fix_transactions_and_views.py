@@ -290,3 +290,15 @@ from shop.models import Product
     _no_fix(view.format(decorator="@login_required\n", awaited="await Product.objects.acount()"), "ADJ406")
     # The same body under `atomic` alone moves.
     _fixed(view.format(decorator="", awaited="await Product.objects.acount()"), "ADJ406")
+
+
+def test_two_transaction_blocks_of_one_view_get_two_names():
+    body = """\
+    with transaction.atomic():
+        await Product.objects.filter(pk=pk).aupdate(available=True)
+    with transaction.atomic():
+        await Product.objects.filter(pk=pk).aupdate(available=False)
+    return HttpResponse()"""
+    _, fixed = _fixed(VIEW.format(body=body), "ADJ406")
+    assert "    await sync_to_async(restock_in_transaction)()\n" in fixed
+    assert "    await sync_to_async(restock_in_transaction_2)()\n" in fixed

@@ -171,7 +171,7 @@ async def restock(request, pk):
             else:
                 failure = "opens the transaction on the event loop and raises SynchronousOnlyOperation"
             fix = (
-                transaction_fix(self.ctx, node)
+                transaction_fix(self.ctx, node, self._transactions_before(node))
                 if node.asynchronous is None and len(node.items) == 1
                 else None
             )
@@ -189,6 +189,14 @@ async def restock(request, pk):
                     f"that returns an unawaited coroutine: ValueError); {_ADVICE}",
                     fix=decorated_fix(self.ctx, node, decorator),
                 )
+
+    def _transactions_before(self, node: cst.With) -> int:
+        """How many `with transaction.atomic():` blocks come before `node` in its function: each
+        fix of one round names its function apart."""
+        withs = _Withs()
+        walk(self.ctx.scope.node, withs)
+        earlier = withs.found[: withs.found.index(node)] if node in withs.found else []
+        return sum(any(self._is_atomic(item.item) for item in other.items) for other in earlier)
 
     def _is_atomic(self, expr: cst.BaseExpression) -> bool:
         """`atomic`, `transaction.atomic` or a call of either (`atomic(using="other")`)."""
@@ -209,10 +217,11 @@ _NOT_CODE = frozenset(
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
 
-def transaction_fix(ctx: FileContext, node: cst.With) -> Fix | None:
+def transaction_fix(ctx: FileContext, node: cst.With, earlier: int = 0) -> Fix | None:
     """`with transaction.atomic(): <block>` in an async function -> a nested sync function holding
     the block, awaited through `sync_to_async`, where every `await` in the block has a sync twin
-    and the block's names and control flow survive the move; None anywhere else."""
+    and the block's names and control flow survive the move; None anywhere else. `earlier`
+    blocks of the function take the free names before this one's."""
     function = ctx.scope.node
     if not (
         can_await(ctx)
@@ -241,7 +250,7 @@ def transaction_fix(ctx: FileContext, node: cst.With) -> Fix | None:
     text = _code_text(ctx.module.code_for_node(moved))
     if text is None:
         return None
-    name = _free_name(ctx.module, f"{function.name.value}_in_transaction")
+    name = _free_name(ctx.module, f"{function.name.value}_in_transaction", earlier)
     indent = statement_indent(ctx)
     inner = indent + ctx.module.default_indent
     newline = ctx.module.default_newline
@@ -321,16 +330,21 @@ def _parameters(function: cst.FunctionDef) -> set[str]:
     return {param.name.value for param in named}
 
 
-def _free_name(module: cst.Module, wanted: str) -> str:
-    """`wanted`, or `wanted_2`, ...: a name no identifier of the module or builtin uses."""
+def _free_name(module: cst.Module, wanted: str, skip: int = 0) -> str:
+    """`wanted`, or `wanted_2`, ...: a name no identifier of the module or builtin uses; the
+    first such name after `skip` others."""
     names = _Names()
     walk(module, names)
     taken = names.found | set(dir(builtins))
-    candidate, number = wanted, 1
-    while candidate in taken:
+    number = 1
+    while True:
+        candidate = wanted if number == 1 else f"{wanted}_{number}"
         number += 1
-        candidate = f"{wanted}_{number}"
-    return candidate
+        if candidate in taken:
+            continue
+        if skip == 0:
+            return candidate
+        skip -= 1
 
 
 def _code_text(code: str) -> str | None:
@@ -402,6 +416,16 @@ class _Names(Visitor):
     def visit_Arg(self, node: cst.Arg) -> bool:
         walk(node.value, self)
         return False
+
+
+class _Withs(Visitor):
+    """The `with` statements, in the order they are written."""
+
+    def __init__(self) -> None:
+        self.found: list[cst.With] = []
+
+    def visit_With(self, node: cst.With) -> None:
+        self.found.append(node)
 
 
 class _Block(_Names):
