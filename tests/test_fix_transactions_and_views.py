@@ -119,6 +119,32 @@ BLOCKS_WITH_NO_FIX = {
     ),
     "a global": "    with transaction.atomic():\n        global COUNT\n        COUNT = 1",
     "a del": "    with transaction.atomic():\n        del pk",
+    "a yield": "    with transaction.atomic():\n        yield pk",
+    "a continue of an outer loop": (
+        "    for _ in range(2):\n        with transaction.atomic():\n            continue"
+    ),
+    "an async comprehension": (
+        "    with transaction.atomic():\n        names = [p.name async for p in Product.objects.all()]"
+    ),
+    "a match statement": "    with transaction.atomic():\n        match pk:\n            case 1:\n                pass",
+    "a star import": "    with transaction.atomic():\n        from os.path import *",
+    "an awaited coroutine object": (
+        "    count = Product.objects.acount()\n    with transaction.atomic():\n        await count"
+    ),
+    "a bridge out of the request's thread": (
+        "    with transaction.atomic():\n        await sync_to_async(print, thread_sensitive=False)(pk)"
+    ),
+    "a bridge given its function by keyword": (
+        "    with transaction.atomic():\n        await sync_to_async(func=print)(pk)"
+    ),
+    "a global in the rest of the view": (
+        "    global COUNT\n    with transaction.atomic():\n        await Product.objects.acount()"
+    ),
+    "an async with": "    async with transaction.atomic():\n        await Product.objects.acount()",
+    "a name the view reads after, bound by a with in the block": (
+        "    with transaction.atomic():\n        with open(pk) as handle:\n            pass\n"
+        "    return HttpResponse(handle.name)"
+    ),
 }
 
 
@@ -302,3 +328,29 @@ def test_two_transaction_blocks_of_one_view_get_two_names():
     _, fixed = _fixed(VIEW.format(body=body), "ADJ406")
     assert "    await sync_to_async(restock_in_transaction)()\n" in fixed
     assert "    await sync_to_async(restock_in_transaction_2)()\n" in fixed
+
+
+def test_every_kind_of_binding_is_carried_out_or_kept_inside():
+    body = """\
+    found = None
+    with transaction.atomic():
+        import json
+        first, *rest = [await Product.objects.acount(), 0]
+        if (count := await Product.objects.acount()):
+            found = json.dumps(count)
+        try:
+            pass
+        except ValueError as error:
+            raise
+        for product in Product.objects.all():
+            product.name = "x"
+        def later():
+            return pk
+        class Later:
+            pass
+    return HttpResponse(str([found, first]))"""
+    _, fixed = _fixed(VIEW.format(body=body), "ADJ406")
+    assert "        nonlocal found\n" in fixed
+    assert "        return first\n" in fixed
+    assert "    first = await sync_to_async(restock_in_transaction)()\n" in fixed
+    _no_fix(VIEW.format(body=body.replace("[found, first]", "[found, json.dumps(first)]")), "ADJ406")
