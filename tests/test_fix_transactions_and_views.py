@@ -354,3 +354,28 @@ def test_every_kind_of_binding_is_carried_out_or_kept_inside():
     assert "        return first\n" in fixed
     assert "    first = await sync_to_async(restock_in_transaction)()\n" in fixed
     _no_fix(VIEW.format(body=body.replace("[found, first]", "[found, json.dumps(first)]")), "ADJ406")
+
+
+ASYNC_DISPATCH = """\
+from django.http import HttpResponse
+from django.views import View
+
+
+class HomeView(View):
+    async def dispatch(self, request, *args, **kwargs):
+        return await super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        return HttpResponse("home")
+
+    def head(self, request):
+        return {head}
+"""
+
+
+def test_an_async_dispatch_gets_async_handlers_unless_one_calls_another():
+    _, fixed = _fixed(ASYNC_DISPATCH.format(head="HttpResponse()"), "ADJ705")
+    assert "    async def get(self, request, *args, **kwargs):\n" in fixed
+    assert "    async def head(self, request, *args, **kwargs):\n" in fixed
+    assert [d for d in lint_snippet(fixed, select=("ADJ705", "ADJ701"))] == []
+    _no_fix(ASYNC_DISPATCH.format(head="self.get(request)"), "ADJ705")
