@@ -7,8 +7,9 @@ URLconf), so it runs in a process of its own:
 
 loads the settings module `PROJECT_DIR/manage.py` names, with a fresh SQLite
 file at DB_PATH in place of its database (other database options, such as
-ATOMIC_REQUESTS, are kept) and local-memory caches in place of caches that
-need a server (Redis, Memcached). It creates the tables (`migrate
+ATOMIC_REQUESTS, are kept), local-memory caches in place of caches that
+need a server (Redis, Memcached), and a SECRET_KEY and ALLOWED_HOSTS where
+the settings leave them to the deployment's environment. It creates the tables (`migrate
 --run-syncdb`), seeds one row per concrete model of the project's own apps
 whose required fields take a simple value (a string, a number, a boolean, a
 date, the seeded row of a related model; a model it cannot seed is left
