@@ -5,6 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.facts.request_path import django_view_handlers
+from asyncdj_lint.fixes import FixAvailability
+from asyncdj_lint.rules._fixes import bridge_fix
 from asyncdj_lint.rules._request_path import request_path
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
@@ -49,6 +51,14 @@ class GenericViewQueryOnLoop(Rule):
     django_versions = "4.1 to 6.1"
     requires_text = (b"View",)
     also_requires_text = (b"async",)
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "`self.get_object()` becomes `await sync_to_async(self.get_object)()`, importing "
+        "`sync_to_async` from `asgiref.sync`: the view's own `get_object()` runs its query in a "
+        "thread and returns the loaded instance. The fix is unsafe, as it moves the work into a "
+        "thread. `super().get()` and `self.paginate_queryset()` have no fix: what they return "
+        "holds querysets and pages that later code reads on the event loop."
+    )
     invalid = (
         Example(
             """\
@@ -93,6 +103,20 @@ class ProductDetail(DetailView):
                     "`self.get_object()` runs DetailView's sync get_object() on the event loop, which queries and raises SynchronousOnlyOperation; query with the async API (`await queryset.aget(...)`, `[x async for x in queryset]`) or wrap the call in `sync_to_async`",
                 ),
             ),
+            fixed="""\
+from django.http import JsonResponse
+from django.views.generic import DetailView
+from shop.models import Product
+from asgiref.sync import sync_to_async
+
+
+class ProductDetail(DetailView):
+    model = Product
+
+    async def get(self, request, *args, **kwargs):
+        product = await sync_to_async(self.get_object)()
+        return JsonResponse({"name": product.name})
+""",
         ),
     )
     valid = (
@@ -148,6 +172,7 @@ class ProductDetail(DetailView):
             f"`{self.ctx.snippet(node)}` runs {found}'s sync {helper} on the event loop, which queries and "
             "raises SynchronousOnlyOperation; query with the async API (`await queryset.aget(...)`, "
             "`[x async for x in queryset]`) or wrap the call in `sync_to_async`",
+            fix=bridge_fix(self.ctx, node) if is_self and method == "get_object" else None,
         )
 
     def _async_method_class(self) -> str | None:

@@ -1,0 +1,165 @@
+"""The fixes of ADJ602 (`@async_only_middleware` on a factory), ADJ605 (an async mixin hook made
+sync) and ADJ702 (`self.get_object()` run in a thread): what they write, and where they offer
+nothing."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from asyncdj_lint.fixes import Safety, apply_fixes
+from tests.helpers import lint_snippet
+
+
+def _found(code: str, select: str) -> list[bool]:
+    """Whether each finding of `select` in `code` carries a fix."""
+    found = [d for d in lint_snippet(code, select=(select,)) if d.code == select]
+    assert found, f"{select} reported nothing"
+    return [d.fix is not None for d in found]
+
+
+def _fixed(code: str, select: str) -> tuple[list[Safety], str]:
+    found = [d for d in lint_snippet(code, select=(select,)) if d.code == select]
+    fixes = [d.fix for d in found if d.fix is not None]
+    assert fixes, f"{select} offered no fix"
+    result = apply_fixes(code, fixes)
+    ast.parse(result.source)
+    return [fix.safety for fix in fixes], result.source
+
+
+FACTORY = """\
+{before}
+def stamp_middleware(get_response):
+    \"\"\"Stamps responses.\"\"\"
+
+    async def middleware(request):
+        response = await get_response(request)
+        response["X-Stamp"] = "1"
+        return response
+
+    return middleware
+"""
+
+
+def test_a_factory_gains_the_decorator_next_to_the_existing_decorator_imports():
+    code = FACTORY.format(before="from django.utils.decorators import sync_and_async_middleware\n")
+    safety, fixed = _fixed(code, "ADJ602")
+    assert safety == [Safety.SAFE]
+    assert fixed.startswith(
+        "from django.utils.decorators import async_only_middleware, sync_and_async_middleware\n\n"
+        "@async_only_middleware\ndef stamp_middleware(get_response):\n"
+    )
+    assert lint_snippet(fixed, select=("ADJ602",)) == []
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "from myapp.decorators import async_only_middleware\n",
+        "def async_only_middleware(factory):\n    return factory\n",
+    ],
+    ids=["imported-from-elsewhere", "defined-in-the-module"],
+)
+def test_no_decorator_is_written_where_its_name_is_taken(before: str) -> None:
+    assert _found(FACTORY.format(before=before), "ADJ602") == [False]
+
+
+MIXIN = """\
+from django.utils.deprecation import MiddlewareMixin
+
+
+class CountryMiddleware(MiddlewareMixin):
+    async  def process_request(self, request):  # keep me
+{body}
+"""
+
+
+def test_a_hook_that_awaits_nothing_becomes_a_plain_def_keeping_the_comment():
+    code = MIXIN.format(body='        request.country = request.headers.get("X-Country", "")')
+    safety, fixed = _fixed(code, "ADJ605")
+    assert safety == [Safety.UNSAFE]
+    assert "    def process_request(self, request):  # keep me\n" in fixed
+    assert lint_snippet(fixed, select=("ADJ605",)) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "        await asyncio.sleep(0)",
+        "        async for item in items():\n            pass",
+        "        async with lock:\n            pass",
+        "        return [x async for x in items()]",
+        "        yield request",
+    ],
+    ids=["await", "async-for", "async-with", "async-comprehension", "yield"],
+)
+def test_a_hook_that_needs_async_has_no_fix(body: str) -> None:
+    assert _found(MIXIN.format(body=body), "ADJ605") == [False]
+
+
+def test_a_hook_the_module_awaits_or_that_is_decorated_has_no_fix():
+    awaited = MIXIN.format(body="        pass") + (
+        "\n\nclass Child(CountryMiddleware):\n"
+        "    async def __call__(self, request):\n"
+        "        await self.process_request(request)\n"
+        "        return await self.get_response(request)\n"
+    )
+    assert _found(awaited, "ADJ605")[0] is False
+    decorated = MIXIN.replace("    async  def", "    @staticmethod\n    async  def").format(
+        body="        pass"
+    )
+    assert _found(decorated, "ADJ605") == [False]
+
+
+GENERIC_VIEW = """\
+from django.http import JsonResponse
+from django.views.generic import DetailView, ListView
+from shop.models import Product
+
+
+class ProductDetail(DetailView):
+    model = Product
+
+    async def get(self, request, *args, **kwargs):
+{body}
+"""
+
+
+def test_get_object_runs_in_a_thread_also_as_an_operand():
+    code = GENERIC_VIEW.format(body='        return JsonResponse({"name": self.get_object().name})')
+    safety, fixed = _fixed(code, "ADJ702")
+    assert safety == [Safety.UNSAFE]
+    assert '{"name": (await sync_to_async(self.get_object)()).name}' in fixed
+    assert "from asgiref.sync import sync_to_async\n" in fixed
+    assert lint_snippet(fixed, select=("ADJ702",)) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "        return super().get(request, *args, **kwargs)",
+        "        return JsonResponse({'names': [self.get_object().name for _ in range(2)]})",
+    ],
+    ids=["super-get", "in-a-comprehension"],
+)
+def test_super_get_and_a_call_where_await_cannot_be_written_have_no_fix(body: str) -> None:
+    assert _found(GENERIC_VIEW.format(body=body), "ADJ702") == [False]
+
+
+def test_paginate_queryset_has_no_fix():
+    code = """\
+from django.http import JsonResponse
+from django.views.generic import ListView
+from shop.models import Product
+
+
+class ProductList(ListView):
+    model = Product
+    paginate_by = 10
+
+    async def get(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset(), 10)
+        return JsonResponse({"pages": page[0].num_pages})
+"""
+    assert _found(code, "ADJ702") == [False]
