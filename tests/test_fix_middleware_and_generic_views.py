@@ -163,3 +163,80 @@ class ProductList(ListView):
         return JsonResponse({"pages": page[0].num_pages})
 """
     assert _found(code, "ADJ702") == [False]
+
+
+ATOMIC = """\
+DATABASES = {{
+    "default": {{"ENGINE": "django.db.backends.sqlite3", "ATOMIC_REQUESTS": True}},{other}
+}}
+"""
+VIEWS = """\
+{imports}from django.http import JsonResponse
+from django.views import View
+
+
+@csrf_exempt
+async def home(request):
+    return JsonResponse({{}})
+
+
+class Orders(View):
+    async def get(self, request):
+        return JsonResponse({{}})
+"""
+CSRF = "from django.views.decorators.csrf import csrf_exempt\n"
+
+
+def _atomic(views: str, urls: str = "path('', snippet.home), path('o/', snippet.Orders.as_view())", other=""):
+    return lint_snippet(
+        views,
+        select=("ADJ706",),
+        extra_files={
+            "settings.py": ATOMIC.format(other=other),
+            "urls.py": f"from django.urls import path\n\nimport snippet\n\nurlpatterns = [{urls}]\n",
+        },
+    )
+
+
+def test_each_routed_async_view_is_marked_above_its_decorators_once_per_database():
+    views = VIEWS.format(imports=CSRF)
+    other = '\n    "other": {"ENGINE": "django.db.backends.sqlite3", "ATOMIC_REQUESTS": True},'
+    found = _atomic(views, other=other)
+    assert [(d.line, d.fix is not None) for d in found] == [(7, True), (11, True)]
+    assert found[0].message.startswith(
+        "`home` is an async view the URLconf routes to while ATOMIC_REQUESTS is on for database "
+        "'default', 'other' (settings): every request to it fails with RuntimeError"
+    )
+    fixes = [d.fix for d in found if d.fix is not None]
+    assert {fix.safety for fix in fixes} == {Safety.UNSAFE}
+    fixed = apply_fixes(views, fixes).source
+    assert (
+        "@transaction.non_atomic_requests\n"
+        '@transaction.non_atomic_requests(using="other")\n'
+        "@csrf_exempt\nasync def home(request):"
+    ) in fixed
+    assert (
+        '@method_decorator(transaction.non_atomic_requests, name="dispatch")\n'
+        '@method_decorator(transaction.non_atomic_requests(using="other"), name="dispatch")\n'
+        "class Orders(View):"
+    ) in fixed
+    assert "from django.db import transaction\n" in fixed
+    assert "from django.utils.decorators import method_decorator\n" in fixed
+    assert _atomic(fixed, other=other) == []
+
+
+def test_a_view_routed_through_a_wrapper_or_where_transaction_is_taken_has_no_fix():
+    wrapped = "path('', never_cache(snippet.home)), path('o/', snippet.Orders.as_view())"
+    found = _atomic(VIEWS.format(imports=CSRF), urls=wrapped)
+    assert [d.fix is not None for d in found] == [False, True]
+    taken = VIEWS.format(imports=CSRF + "from myapp import transaction\n")
+    assert [d.fix is not None for d in _atomic(taken)] == [False, False]
+
+
+def test_a_view_marked_for_its_database_or_a_sync_view_is_not_reported():
+    marked = VIEWS.format(imports=CSRF + "from django.db import transaction\n").replace(
+        "@csrf_exempt", "@transaction.non_atomic_requests\n@csrf_exempt"
+    )
+    assert [d.line for d in _atomic(marked)] == [13]
+    sync = VIEWS.format(imports=CSRF).replace("async def get", "def get")
+    assert [d.line for d in _atomic(sync)] == [7]

@@ -110,22 +110,26 @@ def serve_example(example: Example) -> ServedResult:
 
 @contextmanager
 def _example_caches(example: Example) -> Iterator[None]:
-    """The CACHES of a `settings.py` among the example's files, with a DatabaseCache's table made."""
+    """The CACHES of a `settings.py` among the example's files, with a DatabaseCache's table made,
+    and its databases' ATOMIC_REQUESTS."""
     source = dict(example.files).get("settings.py")
     if source is None:
         yield
         return
     settings = types.ModuleType("asyncdj_example_settings")
     exec(compile(source, "settings.py", "exec"), settings.__dict__)  # noqa: S102 - the example's own text
-    caches = getattr(settings, "CACHES", None)
-    if caches is None:
-        yield
-        return
-    from django.core.management import call_command
+    from tests.runtime.settings_site import _atomic_requests
 
-    with override_settings(CACHES=caches):
-        call_command("createcachetable", verbosity=0)
-        yield
+    caches = getattr(settings, "CACHES", None)
+    with _atomic_requests(getattr(settings, "DATABASES", {})):
+        if caches is None:
+            yield
+            return
+        from django.core.management import call_command
+
+        with override_settings(CACHES=caches):
+            call_command("createcachetable", verbosity=0)
+            yield
 
 
 def assert_outcome(example: Example) -> None:
