@@ -240,3 +240,52 @@ def test_a_view_marked_for_its_database_or_a_sync_view_is_not_reported():
     assert [d.line for d in _atomic(marked)] == [13]
     sync = VIEWS.format(imports=CSRF).replace("async def get", "def get")
     assert [d.line for d in _atomic(sync)] == [7]
+
+
+CBV = """\
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.vary import vary_on_cookie
+
+
+@method_decorator({decorators}, name='dispatch')  # cache
+class HomeView(View):
+    async def get(self, request):
+        return HttpResponse("home")
+
+    async def post(self, request):
+        return HttpResponse("posted")
+"""
+
+
+def test_a_response_decorator_on_dispatch_moves_to_each_async_handler_on_django_5_2():
+    code = CBV.format(decorators="[never_cache, vary_on_cookie]")
+    found = [d for d in lint_snippet(code, select=("ADJ707",), target_django=(5, 2)) if d.fix]
+    assert [d.fix.safety for d in found if d.fix] == [Safety.UNSAFE]
+    fixed = apply_fixes(code, [d.fix for d in found if d.fix]).source
+    assert (
+        "@method_decorator([never_cache, vary_on_cookie], name='get')\n"
+        "@method_decorator([never_cache, vary_on_cookie], name='post')  # cache\n"
+        "class HomeView(View):"
+    ) in fixed
+    assert lint_snippet(fixed, select=("ADJ707",), target_django=(5, 2)) == []
+
+
+@pytest.mark.parametrize(
+    ("decorators", "target"),
+    [
+        ("never_cache", (5, 1)),
+        ("login_required", (5, 2)),
+        ("[csrf_exempt, never_cache]", (5, 2)),
+        ("[never_cache, unknown_decorator]", (5, 2)),
+    ],
+    ids=["before-5.2", "auth", "read-from-dispatch", "unknown"],
+)
+def test_a_decorator_on_dispatch_that_cannot_move_to_the_handlers_has_no_fix(decorators, target):
+    found = lint_snippet(CBV.format(decorators=decorators), select=("ADJ707",), target_django=target)
+    assert found, "ADJ707 reported nothing"
+    assert [d.fix for d in found] == [None] * len(found)

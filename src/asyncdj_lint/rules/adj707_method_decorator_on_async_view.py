@@ -13,6 +13,8 @@ from asyncdj_lint.facts.view_decorators import (
     METHOD_DECORATOR_ASYNC_SINCE,
     VIEW_DECORATORS,
 )
+from asyncdj_lint.fixes import Fix, FixAvailability, Replace, Safety
+from asyncdj_lint.rules._fixes import statement_indent
 from asyncdj_lint.rules._request_path import resolved, target_django, view_handlers
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Outcome, Rule, Severity
 from asyncdj_lint.syntax.literals import string_value
@@ -31,6 +33,10 @@ class HomeView(View):
 """
 _NEVER_CACHE = "from django.views.decorators.cache import never_cache"
 _LOGIN_REQUIRED = "from django.contrib.auth.decorators import login_required"
+
+
+# The handlers in the order View.http_method_names lists them.
+_HANDLER_ORDER = ["get", "post", "put", "patch", "delete", "head", "options", "trace"]
 
 
 class MethodDecoratorOnAsyncView(Rule):
@@ -56,6 +62,19 @@ class MethodDecoratorOnAsyncView(Rule):
     )
     django_versions = "4.1 to 6.1"
     requires_text = (b"method_decorator",)
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        'Where the target Django version is 5.2 or later, `@method_decorator(never_cache, name="dispatch")` '
+        "on an async view moves to its handlers: one `method_decorator` per async handler "
+        '(`name="get"`), whose wrapper is async from 5.2. The fix is unsafe: what the decorator adds '
+        "no longer applies to the responses `dispatch` makes without a handler (OPTIONS, 405). Only "
+        "decorators that only process the response are moved (`never_cache`, `cache_control`, "
+        "`cache_page`, `vary_on_*`, `xframe_options_*`, `etag`, `gzip_page`, ...): the auth "
+        "decorators, which would stop guarding those responses, and decorators Django reads from "
+        "`dispatch` (`csrf_exempt`) have no fix, nor has any method_decorator on a target before 5.2 "
+        "(its wrapper of an async handler is sync there; wrap the function `as_view()` returns in the "
+        "URLconf, another file, instead)."
+    )
     invalid = (
         Example(
             _EXAMPLE.format(import_line=_NEVER_CACHE, decorator="never_cache", name="dispatch"),
@@ -65,6 +84,7 @@ class MethodDecoratorOnAsyncView(Rule):
                 warning="RuntimeWarning",
                 warning_message="was never awaited",
             ),
+            fixed=_EXAMPLE.format(import_line=_NEVER_CACHE, decorator="never_cache", name="get"),
             expected=(
                 Expected(
                     "7:1-7:48",
@@ -92,7 +112,7 @@ class MethodDecoratorOnAsyncView(Rule):
         async_view = all(is_async for is_async, _ in handlers.values())
         for decorator, wrapped, method in self._method_decorators(node):
             if method == "dispatch" and async_view:
-                self._check_dispatch(decorator, wrapped, node.name.value)
+                self._check_dispatch(decorator, wrapped, node.name.value, handlers)
             elif (
                 handlers.get(method, (False, ""))[0]
                 and target_django(self.ctx) < METHOD_DECORATOR_ASYNC_SINCE
@@ -139,7 +159,13 @@ class MethodDecoratorOnAsyncView(Rule):
         names = (resolved(self.ctx, item.func if isinstance(item, cst.Call) else item) for item in items)
         return tuple(name for name in names if name is not None)
 
-    def _check_dispatch(self, decorator: cst.Decorator, wrapped: tuple[str, ...], view: str) -> None:
+    def _check_dispatch(
+        self,
+        decorator: cst.Decorator,
+        wrapped: tuple[str, ...],
+        view: str,
+        handlers: dict[str, tuple[bool, str]],
+    ) -> None:
         harmful = [
             (name, VIEW_DECORATORS[name])
             for name in wrapped
@@ -164,4 +190,38 @@ class MethodDecoratorOnAsyncView(Rule):
             f"`{short}` on `dispatch` of `{view}`, an async view: `dispatch` is sync, so `{short}` gets a sync "
             f'wrapper that {effect}; decorate the handlers (`name="get"`, Django 5.2+) or the function '
             f"`as_view()` returns (`{short}({view}.as_view())`)",
+            fix=self._fix(decorator, wrapped, sorted(handlers, key=_handler_order)),
         )
+
+    def _fix(self, decorator: cst.Decorator, wrapped: tuple[str, ...], handlers: list[str]) -> Fix | None:
+        """`@method_decorator(d, name="dispatch")` -> one `@method_decorator(d, name="h")` per handler,
+        where the target's method_decorator keeps an async handler async and every `d` only
+        processes the response."""
+        call = decorator.decorator
+        if not isinstance(call, cst.Call) or target_django(self.ctx) < METHOD_DECORATOR_ASYNC_SINCE:
+            return None
+        first = call.args[0].value
+        count = len(first.elements) if isinstance(first, (cst.List, cst.Tuple)) else 1
+        known = [VIEW_DECORATORS.get(name) for name in wrapped]
+        if len(wrapped) != count or not all(
+            info is not None and info.reads_response and not info.checks_user for info in known
+        ):
+            return None
+        names = [a.value for a in call.args if a.keyword is not None and a.keyword.value == "name"]
+        if len(names) != 1 or not isinstance(names[0], cst.SimpleString) or not handlers:
+            return None
+        literal = names[0]
+        quote = literal.quote
+        if literal.prefix or len(quote) != 1:
+            return None
+        texts = [
+            self.ctx.module.code_for_node(call.deep_replace(literal, cst.SimpleString(f"{quote}{h}{quote}")))
+            for h in handlers
+        ]
+        text = f"\n{statement_indent(self.ctx)}@".join(texts)
+        return Fix("Decorate the async handlers instead of `dispatch`", Safety.UNSAFE, (Replace(call, text),))
+
+
+def _handler_order(name: str) -> tuple[int, str]:
+    """Django's handlers in View.http_method_names order, then the project's own, by name."""
+    return (_HANDLER_ORDER.index(name) if name in _HANDLER_ORDER else len(_HANDLER_ORDER), name)
