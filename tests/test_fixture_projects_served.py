@@ -16,14 +16,14 @@ copied, served, fixed the way a user fixes one (`asyncdj-lint check --fix
 - every URL that still fails after the fix routes to a view where a finding
   remains, or passes through a broken middleware or setting that is still
   reported: what the fixes leave (findings with no fix, such as ADJ508's
-  paginator or ADJ605's async `process_request`) is still reported.
+  paginator or ADJ503's `has_perm()` before Django 5.2) is still reported.
 
 fixtures/newsroom cannot be served before the fix: its URLconf raises
 ImproperlyConfigured on import (`ArticleList` mixes sync and async handlers,
 ADJ701). For it the proof is that the URLconf imports once fixed, the finding
-that broke it is gone, and every URL either answers or is explained by a
-finding left. fixtures/helpers_project has no URLconf; fixtures/field_bugs is
-served by tests/test_fix_runtime.py.
+that broke it is gone, the URLs in ANSWER_ONCE_FIXED answer, and every other
+URL either answers or is explained by a finding left. fixtures/helpers_project
+has no URLconf; fixtures/field_bugs is served by tests/test_fix_runtime.py.
 """
 
 from __future__ import annotations
@@ -43,6 +43,9 @@ FIXTURES = REPO / "fixtures"
 SERVED = ["legacy_project", "modern_project", "shop_project", "newsroom"]
 # Projects whose URLconf cannot be imported before the fix: the exception, and the rule whose fix repairs it.
 URLCONF_BROKEN = {"newsroom": ("django.core.exceptions.ImproperlyConfigured", "ADJ701")}
+# The URLs of those projects that answer once fixed (their middleware, ATOMIC_REQUESTS and views are
+# all fixed; newsroom's /latest/ keeps ADJ707's `never_cache` on `dispatch`, which has no fix on 5.0).
+ANSWER_ONCE_FIXED = {"newsroom": ("/", "/articles/", "/articles/1/", "/feed/")}
 # Findings that fail every request they reach, wherever its view is: middleware, and settings.
 REQUEST_WIDE = ("ADJ6", "ADJ706")
 
@@ -109,6 +112,9 @@ def test_urls_that_failed_answer_once_fixed(name: str, tmp_path: Path) -> None:
         assert not [f for f in findings_after if f["code"] == URLCONF_BROKEN[name][1]]
         failed = dict.fromkeys(after["urls"])  # every URL is served for the first time
         assert failed, f"{name}: the fixed URLconf routes no URL the runner can serve"
+        for url in ANSWER_ONCE_FIXED[name]:
+            got = after["urls"][url]
+            assert (got["error"], got["warnings"]) == (None, []), f"{url}: {got}"
 
     repaired = []
     for url in failed:
