@@ -1,0 +1,159 @@
+"""Fixes of QuerySet evaluation (ADJ102), session access (ADJ502) and permission checks (ADJ503):
+what each form becomes, and where no fix is offered."""
+
+from __future__ import annotations
+
+import pytest
+
+from asyncdj_lint.fixes import Safety, apply_fixes
+from tests.helpers import lint_snippet
+
+VIEW = """\
+from shop.models import Product, ProductQuerySet
+
+
+async def view(request, pk):
+    products = Product.objects.filter(pk__gte=pk)
+{body}
+"""
+
+
+def _fix(body: str, select: str = "ADJ102", **options: object) -> tuple[list[Safety | None], str]:
+    code = VIEW.format(body=body)
+    found = [d for d in lint_snippet(code, select=(select,), **options) if d.code == select]  # type: ignore[arg-type]
+    assert found, "the rule reports the code"
+    fixes = [d.fix for d in found if d.fix is not None]
+    result = apply_fixes(code, fixes)
+    assert (result.remaining, result.dropped) == ((), ())
+    return [d.fix.safety if d.fix is not None else None for d in found], result.source
+
+
+@pytest.mark.parametrize(
+    ("body", "fixed", "safety"),
+    [
+        ("    return bool(products)", "    return await products.aexists()", Safety.UNSAFE),
+        ("    while not products:\n        pass", "    while not await products.aexists():\n", Safety.UNSAFE),
+        (
+            "    return len(products).bit_length()",
+            "    return (await products.acount()).bit_length()",
+            Safety.UNSAFE,
+        ),
+        ("    assert products or pk", "    assert await products.aexists() or pk", Safety.UNSAFE),
+        ("    return set(products)", "    return {x async for x in products}", Safety.SAFE),
+        ("    return tuple(products)", "    return tuple([x async for x in products])", Safety.SAFE),
+        (
+            "    return sorted(products, key=str)",
+            "    return sorted([x async for x in products], key=str)",
+            Safety.SAFE,
+        ),
+        ("    return any(products)", "    return any([x async for x in products])", Safety.SAFE),
+        (
+            "    return {p.pk: p for p in products}",
+            "    return {p.pk: p async for p in products}",
+            Safety.SAFE,
+        ),
+        ("    first, second = products", "    first, second = [x async for x in products]", Safety.SAFE),
+        ("    return pk in products", "    return pk in [x async for x in products]", Safety.SAFE),
+        ("    return products[0]", "    return [x async for x in products[:1]][0]", Safety.SAFE),
+        ("    return products[3].name", "    return [x async for x in products[3:4]][0].name", Safety.SAFE),
+        # The row name stays clear of the names the QuerySet's expression reads.
+        (
+            "    x = 1\n    return list(Product.objects.filter(pk=x))",
+            "    x = 1\n    return [row async for row in Product.objects.filter(pk=x)]",
+            Safety.SAFE,
+        ),
+    ],
+)
+def test_each_form_of_evaluation_gets_its_async_form(body: str, fixed: str, safety: Safety) -> None:
+    safeties, source = _fix(body)
+    assert safeties == [safety]
+    assert fixed in source
+
+
+def test_an_operand_that_is_not_an_atom_is_parenthesized_as_the_receiver() -> None:
+    code = """\
+from asgiref.sync import sync_to_async
+from shop.models import Product
+
+
+def available():
+    return Product.objects.filter(available=True)
+
+
+async def view(request):
+    return bool(await sync_to_async(available)())
+"""
+    (finding,) = lint_snippet(code, select=("ADJ102",))
+    assert finding.fix is not None
+    fixed = apply_fixes(code, [finding.fix]).source
+    assert "    return await (await sync_to_async(available)()).aexists()\n" in fixed
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # A generator expression would become an async generator.
+        "    return sum(p.pk for p in products)",
+        # No `await` in a lambda, nor in a comprehension nested in another one.
+        "    return sorted([1, 2], key=lambda n: [p for p in products])",
+        "    return [[p for p in products] for _ in range(2)]",
+        "    return [bool(products) for _ in range(2)]",
+        # A list does not print or format as a QuerySet does.
+        "    print(products)",
+        "    return str(products)",
+        "    return f'{products}'",
+        # Django's own error for a negative index, and an index only known at run time.
+        "    return products[pk]",
+    ],
+)
+def test_no_fix_where_the_async_form_cannot_be_written_or_would_differ(body: str) -> None:
+    found = lint_snippet(VIEW.format(body=body), select=("ADJ102",))
+    assert [d.code for d in found] and [d.fix for d in found] == [None] * len(found)
+
+
+def test_a_sync_function_nested_in_the_view_has_no_finding_to_fix() -> None:
+    body = "    def load():\n        return [p for p in products]\n    return load"
+    assert lint_snippet(VIEW.format(body=body), select=("ADJ102",)) == []
+
+
+def test_a_queryset_class_that_overrides_the_method_a_fix_relies_on_is_left_alone() -> None:
+    models = """\
+from django.db import models
+
+
+class CountingQuerySet(models.QuerySet):
+    def count(self):
+        return 0
+
+    def __iter__(self):
+        return iter(())
+
+
+class Widget(models.Model):
+    objects = CountingQuerySet.as_manager()
+"""
+    code = """\
+from shop.widgets import Widget
+
+
+async def view(request):
+    widgets = Widget.objects.all()
+    return len(widgets), bool(widgets), [w for w in widgets]
+"""
+    found = lint_snippet(code, select=("ADJ102",), extra_files={"shop/widgets.py": models})
+    assert [d.code for d in found] == ["ADJ102"] * 3
+    assert [d.fix is not None for d in found] == [False, True, False]
+
+
+def test_no_fix_before_django_4_1_which_has_no_async_queryset() -> None:
+    found = lint_snippet(
+        VIEW.format(body="    return len(products)"), select=("ADJ102",), target_django=(4, 0)
+    )
+    assert [(d.code, d.fix) for d in found] == [("ADJ102", None)]
+
+
+def test_a_name_that_may_be_none_keeps_its_none_check_under_not() -> None:
+    body = "    if pk:\n        products = None\n    if not products:\n        return 0"
+    safeties, source = _fix(body)
+    assert safeties == [Safety.UNSAFE]
+    assert "    if not (products is not None and await products.aexists()):\n" in source
