@@ -157,3 +157,79 @@ def test_a_name_that_may_be_none_keeps_its_none_check_under_not() -> None:
     safeties, source = _fix(body)
     assert safeties == [Safety.UNSAFE]
     assert "    if not (products is not None and await products.aexists()):\n" in source
+
+
+SESSION_VIEW = """\
+from django.http import HttpResponse
+
+
+async def view(request, pk):
+{body}
+    return HttpResponse(status=204)
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "modern", "legacy"),
+    [
+        (
+            '    request.session["cart"] = [pk]  # keep me',
+            '    await request.session.aset("cart", [pk])  # keep me',
+            '    await sync_to_async(request.session.update)({"cart": [pk]})  # keep me',
+        ),
+        (
+            "    del request.session[pk]",
+            "    await request.session.apop(pk)",
+            "    await sync_to_async(request.session.pop)(pk)",
+        ),
+        (
+            '    if "cart" not in request.session:\n        pass',
+            '    if not await request.session.ahas_key("cart"):',
+            '    if not await sync_to_async(request.session.has_key)("cart"):',
+        ),
+        (
+            "    request.session.flush()",
+            "    await request.session.aflush()",
+            "    await sync_to_async(request.session.flush)()",
+        ),
+    ],
+)
+def test_session_forms_await_their_twin_from_5_1_and_run_in_a_thread_before(
+    body: str, modern: str, legacy: str
+) -> None:
+    code = SESSION_VIEW.format(body=body)
+    for target, safety, fixed in (((5, 1), Safety.SAFE, modern), ((4, 2), Safety.UNSAFE, legacy)):
+        (finding,) = lint_snippet(code, select=("ADJ502",), target_django=target)
+        assert finding.fix is not None and finding.fix.safety is safety
+        source = apply_fixes(code, [finding.fix]).source
+        assert fixed in source
+        assert ("from asgiref.sync import sync_to_async\n" in source) is (safety is Safety.UNSAFE)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '    return HttpResponse(request.session["cart"])',  # aget() would return None, [] raises KeyError
+        '    request.session["visits"] += 1',
+        '    request.session["a"] = request.session["b"] = pk',
+        "    request.session[str(pk)] = pk",  # the key would be evaluated before the value
+        '    del request.session["a"], request.session["b"]',
+        '    return "a" in request.session in [True]',
+        '    return [request.session.get("cart") for _ in range(2)]',
+    ],
+)
+def test_session_forms_with_no_fix(body: str) -> None:
+    for target in ((5, 1), (4, 2)):
+        found = lint_snippet(SESSION_VIEW.format(body=body), select=("ADJ502",), target_django=target)
+        assert found and all(d.fix is None for d in found), (target, found)
+
+
+def test_a_session_loaded_in_a_thread_leaves_its_items_on_the_loop_unreported() -> None:
+    body = (
+        '    cart = await sync_to_async(request.session.get)("cart", [])\n'
+        '    request.session["cart"] = [*cart, pk]\n'
+        "    request.session.save()"
+    )
+    code = "from asgiref.sync import sync_to_async\n" + SESSION_VIEW.format(body=body)
+    found = lint_snippet(code, select=("ADJ502",), target_django=(4, 2))
+    assert [(d.line, d.message.split(" loads")[0]) for d in found] == [(8, "`request.session.save()`")]
