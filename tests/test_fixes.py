@@ -229,15 +229,16 @@ async def view(request, pk):
 
 def test_sync_auth_calls_await_their_twins_where_the_target_has_them_else_run_in_a_thread():
     safety, fixed = _fixed(AUTH_VIEW, "ADJ503", target_django=(5, 2))
-    # request.user's permission check has no fix: the user must be loaded first (ADJ501).
-    assert safety == [Safety.SAFE, Safety.SAFE, Safety.SAFE]
+    # request.user's permission check loads the user first.
+    assert safety == [Safety.SAFE, Safety.SAFE, Safety.SAFE, Safety.SAFE]
     assert fixed.startswith("from django.contrib.auth import alogout\n")
     assert "    await alogout(request)\n" in fixed
     assert '    allowed = await member.ahas_perm("shop.view_product")\n' in fixed
-    assert 'staff = request.user.has_perm("shop.change_product")' in fixed
+    assert 'staff = await (await request.auser()).ahas_perm("shop.change_product")' in fixed
     assert '    return await User.objects.acreate_user("grace"), allowed, staff\n' in fixed
     safety, fixed = _fixed(AUTH_VIEW, "ADJ503", target_django=(4, 2))
-    assert safety == [Safety.UNSAFE, Safety.UNSAFE, Safety.UNSAFE]
+    assert safety == [Safety.UNSAFE, Safety.UNSAFE, Safety.UNSAFE, Safety.UNSAFE]
+    assert 'staff = await sync_to_async(lambda: request.user.has_perm("shop.change_product"))()' in fixed
     assert "    await sync_to_async(logout)(request)\n" in fixed
     assert '    allowed = await sync_to_async(member.has_perm)("shop.view_product")\n' in fixed
     assert '    return await sync_to_async(User.objects.create_user)("grace"), allowed, staff\n' in fixed

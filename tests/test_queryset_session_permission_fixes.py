@@ -233,3 +233,81 @@ def test_a_session_loaded_in_a_thread_leaves_its_items_on_the_loop_unreported() 
     code = "from asgiref.sync import sync_to_async\n" + SESSION_VIEW.format(body=body)
     found = lint_snippet(code, select=("ADJ502",), target_django=(4, 2))
     assert [(d.line, d.message.split(" loads")[0]) for d in found] == [(8, "`request.session.save()`")]
+
+
+PERMISSION_VIEW = """\
+from django.http import HttpResponse
+
+
+async def view(request, pk):
+{body}
+"""
+
+
+def _fixed_rounds(code: str, select: tuple[str, ...], target: tuple[int, int]) -> str:
+    """The code once the fixes of `select` are applied round after round, as the fixer does."""
+    for _ in range(5):
+        found = lint_snippet(code, select=select, target_django=target)
+        fixes = [d.fix for d in found if d.fix is not None]
+        if not fixes:
+            return code
+        code = apply_fixes(code, fixes).source
+    raise AssertionError("the fixes do not settle")
+
+
+def test_a_name_bound_to_request_user_is_loaded_then_checked_with_the_twin() -> None:
+    body = (
+        "    user = request.user\n"
+        '    if not user.has_perm("shop.view_order") or not user.has_perms(["a"]):\n'
+        "        return HttpResponse(user.username)\n"
+        '    return HttpResponse("ok")'
+    )
+    fixed = _fixed_rounds(PERMISSION_VIEW.format(body=body), ("ADJ501", "ADJ503"), (5, 2))
+    assert fixed == PERMISSION_VIEW.format(
+        body=(
+            "    user = await request.auser()\n"
+            '    if not await user.ahas_perm("shop.view_order") or not await user.ahas_perms(["a"]):\n'
+            "        return HttpResponse(user.username)\n"
+            '    return HttpResponse("ok")'
+        )
+    )
+
+
+def test_request_user_checked_first_then_read_composes_with_the_user_loading_fix() -> None:
+    body = (
+        '    if request.user.has_perm("x"):\n        return HttpResponse(request.user.username)\n    return 1'
+    )
+    fixed = _fixed_rounds(PERMISSION_VIEW.format(body=body), ("ADJ501", "ADJ503"), (5, 2))
+    assert (
+        '    if await (await request.auser()).ahas_perm("x"):\n        return HttpResponse(user.username)\n'
+        in fixed
+    )
+    # Before 5.2 the check loads the user in the thread: the later read finds it loaded.
+    fixed = _fixed_rounds(PERMISSION_VIEW.format(body=body), ("ADJ501", "ADJ503"), (4, 2))
+    assert (
+        '    if await sync_to_async(lambda: request.user.has_perm("x"))():\n'
+        "        return HttpResponse(request.user.username)\n"
+    ) in fixed
+
+
+def test_a_name_with_other_bindings_runs_the_check_in_a_thread_even_with_the_twin() -> None:
+    body = '    user = request.user\n    if pk:\n        user = request.user\n    return user.has_perm("x")'
+    (finding,) = lint_snippet(PERMISSION_VIEW.format(body=body), select=("ADJ503",), target_django=(5, 2))
+    assert finding.fix is not None and finding.fix.safety is Safety.UNSAFE
+    fixed = apply_fixes(PERMISSION_VIEW.format(body=body), [finding.fix]).source
+    assert '    return await sync_to_async(lambda: user.has_perm("x"))()\n' in fixed
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # A lambda cannot hold `await`, and `:=` would bind in the lambda.
+        "    return request.user.has_perm(await request.session.aget('perm'))",
+        "    return request.user.has_perm(perm := 'x'), perm",
+        # No `await` in a comprehension.
+        "    return [request.user.has_perm(p) for p in ('a', 'b')]",
+    ],
+)
+def test_permission_checks_on_request_user_with_no_fix_before_5_2(body: str) -> None:
+    found = lint_snippet(PERMISSION_VIEW.format(body=body), select=("ADJ503",), target_django=(4, 2))
+    assert [(d.code, d.fix) for d in found] == [("ADJ503", None)]
