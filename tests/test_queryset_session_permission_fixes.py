@@ -311,3 +311,22 @@ def test_a_name_with_other_bindings_runs_the_check_in_a_thread_even_with_the_twi
 def test_permission_checks_on_request_user_with_no_fix_before_5_2(body: str) -> None:
     found = lint_snippet(PERMISSION_VIEW.format(body=body), select=("ADJ503",), target_django=(4, 2))
     assert [(d.code, d.fix) for d in found] == [("ADJ503", None)]
+
+
+def test_a_function_that_logs_in_keeps_the_lazy_user_and_checks_in_a_thread() -> None:
+    # `auser()` caches the user it loads: loaded before the login, it would be the anonymous one.
+    code = """\
+from django.contrib.auth import alogin
+from django.http import HttpResponse
+
+
+async def view(request, member):
+    user = request.user
+    await alogin(request, member)
+    return HttpResponse(user.has_perm("x"))
+"""
+    (finding,) = lint_snippet(code, select=("ADJ503",), target_django=(5, 2))
+    assert finding.fix is not None and finding.fix.safety is Safety.UNSAFE
+    fixed = apply_fixes(code, [finding.fix]).source
+    assert "    user = request.user\n" in fixed
+    assert '    return HttpResponse(await sync_to_async(lambda: user.has_perm("x"))())\n' in fixed

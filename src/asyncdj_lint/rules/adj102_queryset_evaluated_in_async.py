@@ -501,16 +501,16 @@ async def product_names(request):
         return scope is not None and isinstance(scope.node, cst.FunctionDef) and scope.is_async_function
 
     def _method_fix(
-        self, node: cst.BaseExpression, qs_expr: cst.BaseExpression, method: str, relies_on: frozenset[str]
+        self, call: cst.Call, qs_expr: cst.BaseExpression, method: str, relies_on: frozenset[str]
     ) -> Fix | None:
-        """`len(qs)` -> `await qs.acount()`, `bool(qs)` -> `await qs.aexists()` (unsafe: no result cache)."""
+        """`len(qs)` -> `await qs.acount()`, `bool(qs)` -> `await qs.aexists()` for the visited
+        call (unsafe: no result cache)."""
         if not (can_await(self.ctx) and self._fixable(qs_expr, relies_on)):
             return None
         text = f"await {self._receiver(qs_expr)}.{method}()"
-        parent = self.ctx.parent() if node is not qs_expr or isinstance(node, cst.Call) else None
-        if isinstance(node, cst.Call) and needs_parentheses(node, parent):
+        if needs_parentheses(call, self.ctx.parent()):
             text = f"({text})"
-        return Fix(f"Await `{method}()`", Safety.UNSAFE, (Replace(node, text),))
+        return Fix(f"Await `{method}()`", Safety.UNSAFE, (Replace(call, text),))
 
     def _truth_fix(self, test: cst.BaseExpression, parent: cst.CSTNode) -> Fix | None:
         """`if qs:` -> `if await qs.aexists():`, keeping the None check of a name that may be None."""

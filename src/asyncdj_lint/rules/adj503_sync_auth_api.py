@@ -56,8 +56,10 @@ class SyncAuthApi(Rule):
         "with 5.2+ `user = request.user` becomes `user = await request.auser()` and the check "
         "`await user.ahas_perm(p)`, and `request.user.has_perm(p)` becomes `await (await "
         "request.auser()).ahas_perm(p)` (safe: `auser()` loads the same user, in a thread, and caches "
-        "it on the request). Before 5.2, or where the name has other bindings, the check runs in a "
-        "thread with the user's loading, `await sync_to_async(lambda: user.has_perm(p))()` (unsafe). "
+        "it on the request). Before 5.2, where the name has other bindings, or in a function that logs "
+        "a user in or out or assigns `.user` (the user `auser()` cached would be the one before), the "
+        "check runs in a thread with the user's loading, `await sync_to_async(lambda: "
+        "user.has_perm(p))()` (unsafe). "
         "There is no fix for an imported alias, nor outside an `async def` body, nor for a check "
         "whose arguments hold `await`, `yield` or `:=`, which a lambda cannot take."
     )
@@ -346,7 +348,14 @@ async def sign_up(request):
         `await user.ahas_perm(p)`; `request.user.has_perm(p)` -> `await (await
         request.auser()).ahas_perm(p)` (5.2+): the same user, loaded and checked in a thread."""
         awaited = await_twin(self.ctx, call, twin)
-        if awaited is None:
+        function = self.ctx.scope.function_node
+        if awaited is None or function is None:
+            return None
+        # `auser()` caches the user it loads: after a login or logout in the function it would be
+        # the earlier user, where the lazy `request.user` loads the user of that moment.
+        changes = _ChangesUser()
+        function.visit(changes)
+        if changes.found:
             return None
         receiver = func.value
         if isinstance(receiver, cst.Attribute):  # request.user itself
@@ -423,3 +432,27 @@ class _LambdaUnsafe(cst.CSTVisitor):
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         self.found = True
+
+
+class _ChangesUser(cst.CSTVisitor):
+    """Whether code logs a user in or out, or assigns `.user`."""
+
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        name = (
+            func.attr.value
+            if isinstance(func, cst.Attribute)
+            else func.value
+            if isinstance(func, cst.Name)
+            else None
+        )
+        if name in ("login", "logout", "alogin", "alogout"):
+            self.found = True
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        target = node.target
+        if isinstance(target, cst.Attribute) and target.attr.value == "user":
+            self.found = True
