@@ -56,7 +56,12 @@ def _fix(body: str, select: str = "ADJ102", **options: object) -> tuple[list[Saf
         ("    return pk in products", "    return pk in [x async for x in products]", Safety.SAFE),
         ("    return products[0]", "    return [x async for x in products[:1]][0]", Safety.SAFE),
         ("    return products[3].name", "    return [x async for x in products[3:4]][0].name", Safety.SAFE),
-        # The row name stays clear of the names the QuerySet's expression reads.
+        # The row name stays clear of the names the statement uses.
+        (
+            "    x = pk\n    return x in products",
+            "    return x in [row async for row in products]",
+            Safety.SAFE,
+        ),
         (
             "    x = 1\n    return list(Product.objects.filter(pk=x))",
             "    x = 1\n    return [row async for row in Product.objects.filter(pk=x)]",

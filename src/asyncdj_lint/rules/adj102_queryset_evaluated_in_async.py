@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from itertools import chain, count
 
 import libcst as cst
 
@@ -459,7 +460,24 @@ async def product_names(request):
 
     def _rows(self, qs_expr: cst.BaseExpression) -> str:
         """`[x async for x in qs]`: the rows, fetched as `for` would fetch them."""
-        return f"[{(row := _row_name(qs_expr))} async for {row} in {self._code(qs_expr)}]"
+        row = self._row_name()
+        return f"[{row} async for {row} in {self._code(qs_expr)}]"
+
+    def _row_name(self) -> str:
+        """A name for the rows of `[x async for x in qs]` that the statement does not use: the
+        comprehension's own `x` would be right, but read as another."""
+        statement = next(
+            (
+                node
+                for node in reversed(self.ctx.ancestors)
+                if isinstance(node, (cst.BaseSmallStatement, cst.BaseCompoundStatement))
+            ),
+            self.ctx.module,
+        )
+        used = _Names()
+        statement.visit(used)
+        candidates = chain(("x", "row", "item"), (f"row{n}" for n in count(2)))
+        return next(name for name in candidates if name not in used.found)
 
     def _code(self, expr: cst.BaseExpression) -> str:
         return self.ctx.module.code_for_node(expr)
@@ -576,7 +594,7 @@ async def product_names(request):
             return None
         k = int(index.value.evaluated_value)
         limits = f"{k}:{k + 1}" if k else ":1"
-        row = _row_name(node.value)
+        row = self._row_name()
         text = f"[{row} async for {row} in {self._receiver(node.value)}[{limits}]][0]"
         return Fix("Fetch the row with `async for`", Safety.SAFE, (Replace(node, text),))
 
@@ -762,14 +780,9 @@ async def product_names(request):
             )
 
 
-def _row_name(expr: cst.BaseExpression) -> str:
-    """A name for the rows in `[x async for x in qs]` that `qs` does not use itself."""
-    used = _Names()
-    expr.visit(used)
-    return next(name for name in ("x", "row", "item", "obj", "_row") if name not in used.found)
-
-
 class _Names(cst.CSTVisitor):
+    """Every name an expression or statement reads or binds."""
+
     def __init__(self) -> None:
         self.found: set[str] = set()
 
