@@ -22,6 +22,18 @@ from asyncdj_lint.rules._fixes import (
 )
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
+# A permission check on a name bound to the lazy request.user, fixed for 5.2+ and for 4.2.
+_REPORTS = """\
+from django.http import HttpResponse
+
+
+async def reports(request):
+    user = request.user
+    if not user.has_perm("shop.view_order"):
+        return HttpResponse("ask for access")
+    return HttpResponse("reports")
+"""
+
 
 class SyncAuthApi(Rule):
     code = "ADJ503"
@@ -119,16 +131,7 @@ async def price_list(request):
 """,
         ),
         Example(
-            """\
-from django.http import HttpResponse
-
-
-async def reports(request):
-    user = request.user
-    if not user.has_perm("shop.view_order"):
-        return HttpResponse("ask for access")
-    return HttpResponse("reports")
-""",
+            _REPORTS,
             RAISES_SYNC_ONLY,
             expected=(
                 Expected(
@@ -148,16 +151,7 @@ async def reports(request):
 """,
         ),
         Example(
-            """\
-from django.http import HttpResponse
-
-
-async def reports(request):
-    user = request.user
-    if not user.has_perm("shop.view_order"):
-        return HttpResponse("ask for access")
-    return HttpResponse("reports")
-""",
+            _REPORTS,
             RAISES_SYNC_ONLY,
             files=(("requirements.txt", "Django>=4.2,<5.0\n"),),
             expected=(
