@@ -229,12 +229,12 @@ async def view(request, pk):
 
 def test_sync_auth_calls_await_their_twins_where_the_target_has_them_else_run_in_a_thread():
     safety, fixed = _fixed(AUTH_VIEW, "ADJ503", target_django=(5, 2))
-    # request.user's permission check loads the user first.
-    assert safety == [Safety.SAFE, Safety.SAFE, Safety.SAFE, Safety.SAFE]
+    # The function logs out: request.user's check keeps the lazy user and runs in a thread.
+    assert safety == [Safety.SAFE, Safety.SAFE, Safety.UNSAFE, Safety.SAFE]
     assert fixed.startswith("from django.contrib.auth import alogout\n")
     assert "    await alogout(request)\n" in fixed
     assert '    allowed = await member.ahas_perm("shop.view_product")\n' in fixed
-    assert 'staff = await (await request.auser()).ahas_perm("shop.change_product")' in fixed
+    assert 'staff = await sync_to_async(lambda: request.user.has_perm("shop.change_product"))()' in fixed
     assert '    return await User.objects.acreate_user("grace"), allowed, staff\n' in fixed
     safety, fixed = _fixed(AUTH_VIEW, "ADJ503", target_django=(4, 2))
     assert safety == [Safety.UNSAFE, Safety.UNSAFE, Safety.UNSAFE, Safety.UNSAFE]
