@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.rules._render import render_call, rendered_queries
+from asyncdj_lint.fixes import FixAvailability
+from asyncdj_lint.rules._render import render_call, render_fix, rendered_queries
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
@@ -28,6 +29,19 @@ class RenderLazyContext(Rule):
         "context not a literal dict, or the project has no such template, it stays silent."
     )
     django_versions = "4.1 to 6.1"
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "A returned `render(request, template, context)` becomes "
+        "`TemplateResponse(request, template, context)` (imported from `django.template.response`; "
+        "the import of `render` goes once unused): Django renders it in a thread after the view "
+        "returns, and the template middleware hooks (`process_template_response`) now see it. The fix "
+        "is unsafe: rendering moves out of the view, so code that reads the response's content before "
+        "Django renders it (a decorator or a caller of the function) raises `ContentNotRenderedError`. "
+        "Only a `render()` the function returns is rewritten; one whose arguments do not map onto "
+        "TemplateResponse's (`*args`, `**kwargs`) has no fix, and a positional `using` is passed by "
+        "keyword. `render_to_string(...)` becomes `await sync_to_async(render_to_string)(...)`, also "
+        "unsafe: it renders in a thread."
+    )
     invalid = (
         Example(
             """\
@@ -45,6 +59,14 @@ async def product_list(request):
                     '`render()` renders shop/product_list.html on the event loop, where the template evaluates the QuerySet in the context ("products", used at `products` (shop/product_list.html:1)) and raises SynchronousOnlyOperation; return `TemplateResponse(request, template, context)`, which Django renders in a thread',
                 ),
             ),
+            fixed="""\
+from shop.models import Product
+from django.template.response import TemplateResponse
+
+
+async def product_list(request):
+    return TemplateResponse(request, "shop/product_list.html", {"products": Product.objects.all()})
+""",
         ),
     )
     valid = (
@@ -93,4 +115,5 @@ async def product_list(request):
             node,
             f"`{function}()` renders {template} on the event loop, where the template evaluates the "
             f"QuerySet in the context ({shown}) and raises SynchronousOnlyOperation; {advice}",
+            fix=render_fix(self.ctx, node),
         )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.rules._render import render_call, rendered_queries
+from asyncdj_lint.fixes import FixAvailability
+from asyncdj_lint.rules._render import render_call, render_fix, rendered_queries
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
@@ -35,6 +36,19 @@ class RenderOnLoop(Rule):
         "unknown. (A QuerySet passed in the view's context is ADJ505.)"
     )
     django_versions = "4.1 to 6.1"
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "A returned `render(request, template, context)` becomes "
+        "`TemplateResponse(request, template, context)` (imported from `django.template.response`; "
+        "the import of `render` goes once unused): Django renders it in a thread after the view "
+        "returns, and the template middleware hooks (`process_template_response`) now see it. The fix "
+        "is unsafe: rendering moves out of the view, so code that reads the response's content before "
+        "Django renders it (a decorator or a caller of the function) raises `ContentNotRenderedError`. "
+        "Only a `render()` the function returns is rewritten; one whose arguments do not map onto "
+        "TemplateResponse's (`*args`, `**kwargs`) has no fix, and a positional `using` is passed by "
+        "keyword. `render_to_string(...)` becomes `await sync_to_async(render_to_string)(...)`, also "
+        "unsafe: it renders in a thread."
+    )
     invalid = (
         Example(
             """\
@@ -53,6 +67,15 @@ async def order_detail(request, pk):
                     '`render()` renders shop/order_detail.html on the event loop, where `order.customer.name` (shop/order_detail.html:1) loads the relation `customer` of "order": a query, which raises SynchronousOnlyOperation; return `TemplateResponse(request, template, context)`, which Django renders in a thread',
                 ),
             ),
+            fixed="""\
+from shop.models import Order
+from django.template.response import TemplateResponse
+
+
+async def order_detail(request, pk):
+    order = await Order.objects.aget(pk=pk)
+    return TemplateResponse(request, "shop/order_detail.html", {"order": order})
+""",
         ),
     )
     valid = (
@@ -98,4 +121,5 @@ async def order_detail(request, pk):
             node,
             f"`{function}()` renders {template} on the event loop, where {first.where} {first.what}: "
             f"a query, which raises SynchronousOnlyOperation; {advice}",
+            fix=render_fix(self.ctx, node),
         )
