@@ -101,7 +101,15 @@ async def view(request):
     page = Paginator(products, 2).get_page(1)
     {body}
 """
-PAGED_TEMPLATE = {"shop/templates/shop/paged.html": "{% for product in page %}{{ product.name }}{% endfor %}"}
+PAGED_TEMPLATE = {
+    "shop/templates/shop/paged.html": "{% for product in page %}{{ product.name }}{% endfor %}",
+    "shop/templates/shop/aliased.html": "{% with p=page %}{% for product in p %}{% endfor %}{% endwith %}",
+    "shop/templates/shop/tags.html": "{% load static pagination %}{% paginate %}",
+    "shop/templates/shop/named.html": "{% include name %}",
+    "shop/templates/shop/missing.html": '{% include "shop/none.html" %}',
+    "shop/templates/shop/number.html": '{% load static i18n %}{% include "shop/page_number.html" %}',
+    "shop/templates/shop/page_number.html": "{{ page.number }} {% if page.has_next %}more{% endif %}",
+}
 
 
 @pytest.mark.parametrize(
@@ -113,9 +121,25 @@ PAGED_TEMPLATE = {"shop/templates/shop/paged.html": "{% for product in page %}{{
         'return JsonResponse({"names": list(page.object_list.values_list("name", flat=True))})',
         'return render(request, "shop/paged.html", {"page": page})',
         'return render(request, template, {"page": page})',
+        'return render(request, "shop/aliased.html", {"page": page})',
+        'return render(request, "shop/tags.html", {"page": page})',
+        'return render(request, "shop/named.html", {"page": page, "name": "shop/paged.html"})',
+        'return render(request, "shop/missing.html", {"page": page})',
         "return (lambda: JsonResponse({'number': page.number}))()",
     ],
-    ids=["iterated", "len", "indexed", "object-list", "template-iterates-it", "template-unknown", "lambda"],
+    ids=[
+        "iterated",
+        "len",
+        "indexed",
+        "object-list",
+        "template-iterates-it",
+        "template-unknown",
+        "template-iterates-an-alias",
+        "template-loads-a-tag-library",
+        "template-includes-a-variable",
+        "template-includes-a-missing-one",
+        "lambda",
+    ],
 )
 @pytest.mark.parametrize("target", [(5, 2), (6, 0)])
 def test_a_page_whose_objects_may_be_read_on_the_loop_has_no_fix(body: str, target: tuple[int, int]):
@@ -131,6 +155,11 @@ def test_a_page_read_for_its_numbers_only_is_built_in_a_thread_or_by_async_pagin
     assert safety == [Safety.UNSAFE]
     assert "    page = await AsyncPaginator(products, 2).aget_page(1)\n" in fixed
     assert fixed.startswith("from django.core.paginator import AsyncPaginator\n")
+
+    body = 'return render(request, "shop/number.html", {"page": page})'
+    safety, fixed = _fixes(PAGE.format(body=body), "ADJ508", target_django=(5, 2), extra_files=PAGED_TEMPLATE)
+    assert safety == [Safety.UNSAFE]
+    assert "    page = await sync_to_async(Paginator(products, 2).get_page)(1)\n" in fixed
 
     body = (
         'return JsonResponse({"number": page.number, "more": page.has_next(), "first": page.start_index()})'

@@ -156,14 +156,17 @@ _TEMPLATE_CALLS = {
 
 
 def context_lookups(ctx: FileContext, call: cst.Call, context: cst.BaseExpression) -> list[Lookup] | None:
-    """The lookups of the template `call` renders, when `context` is the context argument of a render
-    call or a TemplateResponse whose template the project has; else None."""
+    """Every lookup of the template `call` renders, when `context` is the context argument of a
+    render call or a TemplateResponse whose template the project has and reads whole (no tag
+    library that may read the context, no template it cannot find); else None."""
     at = _TEMPLATE_CALLS.get(callee_name(ctx, call) or "")
     if at is None or argument(call, at[1], "context") is not context:
         return None
     keyword = "template" if "TemplateResponse" in (callee_name(ctx, call) or "") else "template_name"
     found = _template(ctx, argument(call, at[0], keyword))
-    return None if found is None else list(found[1])
+    if found is None or ctx.index.templates.opaque(found[0]):
+        return None
+    return list(found[1])
 
 
 def _template(ctx: FileContext, expr: cst.BaseExpression | None) -> tuple[str, tuple[Lookup, ...]] | None:
