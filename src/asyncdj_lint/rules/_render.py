@@ -74,6 +74,21 @@ _USING_AT = 5
 TEMPLATE_RESPONSE = ("django.template.response", "TemplateResponse")
 
 
+# The fix safety paragraph of both render rules (ADJ505, ADJ506).
+RENDER_FIX_SAFETY = (
+    "A returned `render(request, template, context)` becomes "
+    "`TemplateResponse(request, template, context)` (imported from `django.template.response`; "
+    "the import of `render` goes once unused): Django renders it in a thread after the view "
+    "returns, and the template middleware hooks (`process_template_response`) now see it. The fix "
+    "is unsafe: rendering moves out of the view, so code that reads the response's content before "
+    "Django renders it (a decorator or a caller of the function) raises `ContentNotRenderedError`. "
+    "Only a `render()` the function returns is rewritten; one whose arguments do not map onto "
+    "TemplateResponse's (`*args`, `**kwargs`) has no fix, and a positional `using` is passed by "
+    "keyword. `render_to_string(...)` becomes `await sync_to_async(render_to_string)(...)`, also "
+    "unsafe: it renders in a thread."
+)
+
+
 def render_fix(ctx: FileContext, call: cst.Call) -> Fix | None:
     """The fix of a render call that renders on the event loop (unsafe: rendering moves to a thread).
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncdj_lint.fixes import FixAvailability
-from asyncdj_lint.rules._render import render_call, render_fix, rendered_queries
+from asyncdj_lint.rules._render import RENDER_FIX_SAFETY, render_call, render_fix, rendered_queries
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
@@ -30,18 +30,7 @@ class RenderLazyContext(Rule):
     )
     django_versions = "4.1 to 6.1"
     fix_availability = FixAvailability.SOMETIMES
-    fix_safety = (
-        "A returned `render(request, template, context)` becomes "
-        "`TemplateResponse(request, template, context)` (imported from `django.template.response`; "
-        "the import of `render` goes once unused): Django renders it in a thread after the view "
-        "returns, and the template middleware hooks (`process_template_response`) now see it. The fix "
-        "is unsafe: rendering moves out of the view, so code that reads the response's content before "
-        "Django renders it (a decorator or a caller of the function) raises `ContentNotRenderedError`. "
-        "Only a `render()` the function returns is rewritten; one whose arguments do not map onto "
-        "TemplateResponse's (`*args`, `**kwargs`) has no fix, and a positional `using` is passed by "
-        "keyword. `render_to_string(...)` becomes `await sync_to_async(render_to_string)(...)`, also "
-        "unsafe: it renders in a thread."
-    )
+    fix_safety = RENDER_FIX_SAFETY
     invalid = (
         Example(
             """\

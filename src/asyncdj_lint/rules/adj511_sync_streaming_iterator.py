@@ -193,8 +193,7 @@ def _called_here_only(ctx: FileContext, name: str) -> bool:
     if count.names != 2 or count.strings:
         return False
     return not any(
-        module != ctx.module_name and ctx.index.mentions(module, name) and ctx.index.holds(module, name)
-        for module in ctx.index.modules
+        module != ctx.module_name and ctx.index.holds(module, name) for module in ctx.index.modules
     )
 
 
