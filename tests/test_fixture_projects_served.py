@@ -15,7 +15,7 @@ copied, served, fixed the way a user fixes one (`asyncdj-lint check --fix
   project is repaired so;
 - every URL that still fails after the fix routes to a view where a finding
   remains: what the fixes leave (findings with no fix, such as ADJ406's
-  transaction or ADJ508's paginator) is still reported.
+  transaction or ADJ502's session before 5.1) is still reported.
 
 fixtures/newsroom is not served: its URLconf cannot be imported, because
 `ArticleList.as_view()` raises ImproperlyConfigured (mixed sync and async

@@ -252,3 +252,33 @@ def test_a_generator_named_elsewhere_in_the_project_or_module_has_no_fix():
 def test_no_async_generator_is_offered_before_django_4_2():
     code = STREAM.format(body='for order in orders:\n        yield f"{order.pk}\\n"', argument="orders")
     assert _fixes(code, "ADJ511", target_django=(4, 1))[0] == [None]
+
+
+def test_a_generator_slicing_a_module_constant_becomes_async_a_mutable_one_has_no_fix():
+    code = """\
+from django.http import StreamingHttpResponse
+
+NOTES = b"Reading notes.\\n" * 4
+SHELVES = ["a", "b"]
+
+
+def chunks(data, size=4):
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+def shelves(names):
+    for name in names:
+        yield name
+
+
+async def download(request):
+    return StreamingHttpResponse(chunks(NOTES))
+
+
+async def listing(request):
+    return StreamingHttpResponse(shelves(SHELVES))
+"""
+    safety, fixed = _fixes(code, "ADJ511")
+    assert safety == [Safety.UNSAFE, None]
+    assert fixed == code.replace("\ndef chunks", "\nasync def chunks")

@@ -43,7 +43,8 @@ class SyncStreamingIterator(Rule):
         "`def rows(...)` becomes `async def rows(...)` where that is provably the same code: it is "
         "defined at the top of the same module, not decorated, and named nowhere else in the project "
         "(this module defines and calls it once; no other module's source holds its name); its "
-        "arguments are literals, a `range()` or a list the view built (`[o async for o in qs]`); "
+        "arguments are literals, module-level constants computed from literals, or a list the view "
+        "built (`[o async for o in qs]`); "
         "and its body only loops over them, tests and formats plain values and reads loaded "
         "concrete fields of the rows: no relation, deferred field, property or method of a model, "
         "and no call but a few builtins and methods of plain values, so it neither queries nor "
@@ -232,7 +233,9 @@ def _parameter_kinds(ctx: FileContext, function: cst.FunctionDef, call: cst.Call
         value = given.get(param.name.value, param.default)
         if value is None:
             return None
-        if isinstance(value, (cst.List, cst.Tuple)) or not is_literal(value):
+        if _constant(ctx, value):
+            kinds[param.name.value] = _PLAIN
+        elif isinstance(value, (cst.List, cst.Tuple)) or not is_literal(value):
             rows = listed_rows(ctx, value, ctx.scope)
             if not rows or not (rows[0] == "" or isinstance(rows[0], Instance)):
                 return None
@@ -240,6 +243,27 @@ def _parameter_kinds(ctx: FileContext, function: cst.FunctionDef, call: cst.Call
         else:
             kinds[param.name.value] = _PLAIN
     return kinds if set(given) <= set(kinds) else None
+
+
+def _constant(ctx: FileContext, expr: cst.BaseExpression) -> bool:
+    """A module-level name bound once, to a literal scalar or an operation on literals
+    (`NOTES = b"..." * 4`): plain data, the same wherever it is read."""
+    if not isinstance(expr, cst.Name):
+        return False
+    found = ctx.scope.lookup(expr.value)
+    values = bound_values(ctx, expr)
+    if found is None or found[0] is not ctx.scope.module_scope or len(values) != 1:
+        return False
+    pending = [values[0][0]]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.BinaryOperation):
+            pending += [node.left, node.right]
+        elif isinstance(node, cst.UnaryOperation):
+            pending.append(node.expression)
+        elif isinstance(node, (cst.List, cst.Tuple, cst.Set, cst.Dict)) or not is_literal(node):
+            return False
+    return True
 
 
 # Builtins that turn plain values into plain values.
@@ -333,10 +357,16 @@ class _Body:
         if isinstance(expr, cst.IfExp):
             return self._plain(expr.test, expr.body, expr.orelse)
         if isinstance(expr, cst.Subscript):
-            slices = [element.slice for element in expr.slice]
-            if not all(isinstance(item, cst.Index) for item in slices):
-                return None
-            return self._plain(expr.value, *(item.value for item in slices if isinstance(item, cst.Index)))
+            parts: list[cst.BaseExpression] = [expr.value]
+            for element in expr.slice:
+                item = element.slice
+                if isinstance(item, cst.Index):
+                    parts.append(item.value)
+                elif isinstance(item, cst.Slice):
+                    parts += [bound for bound in (item.lower, item.upper, item.step) if bound is not None]
+                else:
+                    return None
+            return self._plain(*parts)
         if isinstance(expr, (cst.List, cst.Tuple)):
             values = [
                 element.value for element in expr.elements if not isinstance(element, cst.StarredElement)
