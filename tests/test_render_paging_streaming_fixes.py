@@ -282,3 +282,8 @@ async def listing(request):
     safety, fixed = _fixes(code, "ADJ511")
     assert safety == [Safety.UNSAFE, None]
     assert fixed == code.replace("\ndef chunks", "\nasync def chunks")
+    rebound = code + '\n\ndef reload():\n    global NOTES\n    NOTES = open("notes.txt", "rb")\n'
+    assert _fixes(rebound, "ADJ511")[0] == [None, None]
+    elsewhere = {"admin_notes.py": "import snippet\n\nsnippet.NOTES = None\n"}
+    found = lint_snippet(code, select=("ADJ511",), extra_files=elsewhere)
+    assert [d.fix for d in found] == [None, None]

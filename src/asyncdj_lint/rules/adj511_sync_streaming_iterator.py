@@ -43,7 +43,8 @@ class SyncStreamingIterator(Rule):
         "`def rows(...)` becomes `async def rows(...)` where that is provably the same code: it is "
         "defined at the top of the same module, not decorated, and named nowhere else in the project "
         "(this module defines and calls it once; no other module's source holds its name); its "
-        "arguments are literals, module-level constants computed from literals, or a list the view "
+        "arguments are literals, module-level constants computed from literals (bound once, not "
+        "`global` in a function, named in no other module), or a list the view "
         "built (`[o async for o in qs]`); "
         "and its body only loops over them, tests and formats plain values and reads loaded "
         "concrete fields of the rows: no relation, deferred field, property or method of a model, "
@@ -193,9 +194,12 @@ def _called_here_only(ctx: FileContext, name: str) -> bool:
     walk(ctx.module, count)
     if count.names != 2 or count.strings:
         return False
-    return not any(
-        module != ctx.module_name and ctx.index.holds(module, name) for module in ctx.index.modules
-    )
+    return not _named_elsewhere(ctx, name)
+
+
+def _named_elsewhere(ctx: FileContext, name: str) -> bool:
+    """Whether another project module's source holds `name` (it may use or rebind it)."""
+    return any(module != ctx.module_name and ctx.index.holds(module, name) for module in ctx.index.modules)
 
 
 class _NameCount(Visitor):
@@ -203,10 +207,16 @@ class _NameCount(Visitor):
         self.name = name
         self.names = 0
         self.strings = False
+        self.declared_global = False
         self._word = re.compile(rf"\b{re.escape(name)}\b")
 
     def visit_Name(self, node: cst.Name) -> None:
         self.names += node.value == self.name
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.declared_global = self.declared_global or any(
+            item.name.value == self.name for item in node.names
+        )
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         self.strings = self.strings or bool(self._word.search(node.value))
@@ -254,6 +264,10 @@ def _constant(ctx: FileContext, expr: cst.BaseExpression) -> bool:
     values = bound_values(ctx, expr)
     if found is None or found[0] is not ctx.scope.module_scope or len(values) != 1:
         return False
+    declared = _NameCount(expr.value)
+    walk(ctx.module, declared)
+    if declared.declared_global or _named_elsewhere(ctx, expr.value):
+        return False  # a function here or another module may bind it to something else
     pending = [values[0][0]]
     while pending:
         node = pending.pop()
