@@ -119,7 +119,7 @@ from django.http import HttpResponse
 async def add_to_cart(request, pk):
     cart = request.session.get("cart", [])
     request.session["cart"] = [*cart, pk]
-    return HttpResponse(status=204)
+    return HttpResponse("added")
 """,
             RAISES_SYNC_ONLY,
             files=(("requirements.txt", "Django>=4.2,<5.0\n"),),
@@ -141,7 +141,7 @@ from asgiref.sync import sync_to_async
 async def add_to_cart(request, pk):
     cart = await sync_to_async(request.session.get)("cart", [])
     await sync_to_async(request.session.update)({"cart": [*cart, pk]})
-    return HttpResponse(status=204)
+    return HttpResponse("added")
 """,
         ),
     )
