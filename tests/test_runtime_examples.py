@@ -18,14 +18,17 @@ _NOT_SERVABLE = pytest.mark.skip(reason="outcome=None: documentation and lint te
 
 
 def _marks(example: Example) -> tuple[pytest.MarkDecorator, ...]:
-    """Not servable, or declaring a Django the installed one is not (ADJ515's examples run
-    under a Django their requirement admits: CI serves them under 4.2 as well)."""
+    """Not servable, or declaring a Django the installed one is not; an example that declares
+    one the installed Django is marked `declares_django` (CI serves those under 4.2 as well:
+    ADJ515's examples, and the fixes written for a target before 5.0, 5.1 or 5.2)."""
     if example.outcome is None:
         return (_NOT_SERVABLE,)
     declared = example.django_requirement
-    if declared and not Requirement(declared).specifier.contains(django.get_version()):
+    if not declared:
+        return ()
+    if not Requirement(declared).specifier.contains(django.get_version()):
         return (pytest.mark.skip(reason=f"declares {declared}; Django {django.get_version()} is installed"),)
-    return ()
+    return (pytest.mark.declares_django,)
 
 
 def _examples():

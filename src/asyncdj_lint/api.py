@@ -146,6 +146,7 @@ class LintSession:
             settings_module=options.settings_module,
             django_version=options.target_django,
             functions=self.store.functions,
+            holds=self.store.holds,
         )
         # What analyses see: the index, function bodies from the store, and the run's memo.
         self.project = Project(self.index, self.store.tree)

@@ -89,6 +89,11 @@ class SourceStore(Mapping[str, ModuleSummary]):
         """Whether module `name`'s source holds `word` (for ProjectIndex; see `holds`)."""
         if name in self._summaries:
             return True
+        return self.holds(name, word)
+
+    def holds(self, name: str, word: str) -> bool:
+        """Whether module `name`'s source holds `word`, read even when it is summarised, recorded
+        for the result cache as `mentions` records it."""
         path = self.files[name].path
         try:
             found = holds(self.sources.read(path), word)
