@@ -9,6 +9,17 @@ from asyncdj_lint.rules._fixes import importable
 from asyncdj_lint.rules._request_path import SYNC_ONLY, middleware_factory
 from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 
+_IMPORT = "from django.utils.decorators import async_only_middleware\n"
+_FACTORY = """\
+def timing_middleware(get_response):
+    async def middleware(request):
+        response = await get_response(request)
+        response["X-Timed"] = "1"
+        return response
+
+    return middleware
+"""
+
 
 class UndecoratedAsyncMiddlewareFactory(Rule):
     code = "ADJ602"
@@ -36,15 +47,7 @@ class UndecoratedAsyncMiddlewareFactory(Rule):
     )
     invalid = (
         Example(
-            """\
-def timing_middleware(get_response):
-    async def middleware(request):
-        response = await get_response(request)
-        response["X-Timed"] = "1"
-        return response
-
-    return middleware
-""",
+            _FACTORY,
             Outcome(
                 exception="builtins.TypeError", message="sync_to_async can only be applied to sync functions."
             ),
@@ -54,37 +57,10 @@ def timing_middleware(get_response):
                     "`timing_middleware` returns an `async def` middleware but is sync-only (no `@async_only_middleware` / `@sync_and_async_middleware`): under ASGI the first request fails with `TypeError: sync_to_async can only be applied to sync functions.`, under WSGI every request gets a coroutine instead of a response; decorate it with `@async_only_middleware`",
                 ),
             ),
-            fixed="""\
-from django.utils.decorators import async_only_middleware
-
-@async_only_middleware
-def timing_middleware(get_response):
-    async def middleware(request):
-        response = await get_response(request)
-        response["X-Timed"] = "1"
-        return response
-
-    return middleware
-""",
+            fixed=f"{_IMPORT}\n@async_only_middleware\n{_FACTORY}",
         ),
     )
-    valid = (
-        Example(
-            """\
-from django.utils.decorators import async_only_middleware
-
-
-@async_only_middleware
-def timing_middleware(get_response):
-    async def middleware(request):
-        response = await get_response(request)
-        response["X-Timed"] = "1"
-        return response
-
-    return middleware
-"""
-        ),
-    )
+    valid = (Example(f"{_IMPORT}\n\n@async_only_middleware\n{_FACTORY}"),)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         found = middleware_factory(self.ctx, node)
