@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import libcst as cst
 
 from asyncdj_lint.facts.request_path import NON_ATOMIC_REQUESTS, ROUTE_FUNCTIONS
@@ -187,6 +189,11 @@ async def product_count(request):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._check_view(node)
 
+    @cached_property
+    def _routed(self) -> dict[str, bool]:
+        """`_routes` of the project, read once per file."""
+        return _routes(request_path(self.ctx))
+
     def _check_view(self, node: cst.FunctionDef | cst.ClassDef) -> None:
         """A routed async view defined here, on its way to a database with ATOMIC_REQUESTS on."""
         if not any(statement is node for statement in self.ctx.module.body):
@@ -197,7 +204,7 @@ async def product_count(request):
         if not aliases:
             return
         qualname = f"{self.ctx.module_name}.{node.name.value}"
-        routes = _routes(index)
+        routes = self._routed
         refs = [view for view in index.routed_async_views if view.qualname == qualname]
         if (
             not refs
