@@ -231,3 +231,20 @@ def test_the_declarations_question_is_answered_again_from_the_source() -> None:
     assert holds(source + b"\n# a comment\n", question)
     assert not holds(source.replace(b"@property", b"@cached_property"), question)
     assert not holds(b"def f(:\n", question)
+
+
+UNBUILDABLE = (
+    "from django.db import models\n"
+    "class Product(models.Model):\n"
+    '    tag = models.ForeignKey("\\N{nope}", related_name="\\N{bad}", on_delete=models.CASCADE)\n'
+    "    size = models.IntegerField(default=" + "7" * 5000 + ")\n"
+    "    note = '''a\n\\N{q} é\n''' ; label = b'é'\n"
+    "    objects = Manager()\n"
+)
+
+
+def test_literals_python_cannot_build_leave_the_rest_of_the_module_read_as_libcst_read_it() -> None:
+    summary = read_summary(UNBUILDABLE.encode(), is_package=False)
+    assert summary is not None
+    assert [field.attr for field in summary.classes["Product"].fields] == ["tag", "size", "objects"]
+    assert _same_as_libcst(UNBUILDABLE.encode())

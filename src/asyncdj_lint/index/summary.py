@@ -16,6 +16,8 @@ Identifiers are as Python reads them (`ast` applies NFKC normalisation).
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
@@ -170,10 +172,23 @@ def same_for_readers(before: ModuleSummary, now: ModuleSummary) -> bool:
 
 def read_summary(source: bytes, *, is_package: bool) -> ModuleSummary | None:
     """The summary of a module's names, classes and functions; None when `ast` cannot parse it."""
+    read: bytes | None = source
+    module: ast.Module | None
     try:
         module = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+    except (SyntaxError, ValueError):
+        # A literal Python cannot build (`"\\N{nope}"`, 5,000 digits) fails the whole parse, where
+        # LibCST reads the rest of the module: read it with such literals made neutral.
+        read = _without_unbuildable_literals(source)
+        try:
+            module = ast.parse(read) if read is not None else None
+        except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+            module = None
+    except (RecursionError, MemoryError, OverflowError):
+        module = None
+    if module is None or read is None:
         return None
+    source = read
     summary = ModuleSummary(is_package=is_package)
     lines = _Lines(source)
     try:
@@ -182,6 +197,41 @@ def read_summary(source: bytes, *, is_package: bool) -> ModuleSummary | None:
     except RecursionError:
         return None
     return summary
+
+
+def _without_unbuildable_literals(source: bytes) -> bytes | None:
+    """`source` with each string or number literal that Python cannot build replaced by `0`,
+    in parentheses, in as many characters and lines (what such a literal is to the summary:
+    neither a name nor a string). None when the source does not tokenize."""
+    try:
+        tokens = list(tokenize.tokenize(io.BytesIO(source).readline))
+        encoding = tokens[0].string if tokens and tokens[0].type == tokenize.ENCODING else "utf-8"
+        lines = source.decode(encoding).splitlines(keepends=True)
+    except (tokenize.TokenError, SyntaxError, UnicodeDecodeError, LookupError):
+        return None
+    changed = False
+    for token in reversed(tokens):
+        if token.type not in (tokenize.STRING, tokenize.NUMBER) or _buildable(token.string):
+            continue
+        (first, start), (last, end) = token.start, token.end
+        text = "".join(lines[first - 1 : last])
+        begin = start
+        finish = len(text) - (len(lines[last - 1]) - end)
+        inner = "".join(char if char in "\r\n" else " " for char in text[begin + 2 : finish - 1])
+        replaced = text[:begin] + "(0" + inner + ")" + text[finish:] if finish - begin >= 3 else None
+        if replaced is None:
+            return None
+        lines[first - 1 : last] = replaced.splitlines(keepends=True)
+        changed = True
+    return "".join(lines).encode(encoding) if changed else None
+
+
+def _buildable(literal: str) -> bool:
+    try:
+        ast.parse(literal, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return False
+    return True
 
 
 class _Lines:
