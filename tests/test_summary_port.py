@@ -116,14 +116,13 @@ def _names(summary: ModuleSummary) -> tuple[object, ...]:
 
 
 def _same_as_libcst(source: bytes) -> bool:
-    """Whether `ast` reads `source` as LibCST did; True when either cannot read it."""
+    """Whether `ast` reads `source` as LibCST did; True when LibCST cannot read it."""
     found = read_summary(source, is_package=False)
     try:
         module = cst.parse_module(source)
     except Exception:  # noqa: BLE001 - what LibCST cannot parse has no reference
         return True
-    if found is None:
-        return True
+    assert found is not None, "LibCST reads it: so must the summary"
     expected = reference_summary.summarize(module, is_package=False)
     for got, want in zip(_names(found), _names(expected), strict=True):
         assert list(got.items()) == list(want.items())  # type: ignore[attr-defined]
@@ -248,3 +247,31 @@ def test_literals_python_cannot_build_leave_the_rest_of_the_module_read_as_libcs
     assert summary is not None
     assert [field.attr for field in summary.classes["Product"].fields] == ["tag", "size", "objects"]
     assert _same_as_libcst(UNBUILDABLE.encode())
+
+
+NEWER_SYNTAX = """\
+from django.db import models
+
+
+class Box[T = int](models.Model):
+    label = models.CharField(max_length=10, default=f"{'a'!r:>{3}}" "b")
+    note = f"{"nested"}"
+
+    def first[U](self, items: list[U]) -> U:
+        try:
+            return items[0]
+        except IndexError, KeyError:
+            return self.filter(pk=1)
+
+
+type Alias = Box[int]
+Other = Box
+"""
+
+
+def test_syntax_newer_than_this_pythons_is_read_as_libcst_read_it() -> None:
+    """PEP 695 and 696 type parameters, PEP 701 f-strings and PEP 758 `except A, B:`."""
+    summary = read_summary(NEWER_SYNTAX.encode(), is_package=False)
+    assert summary is not None
+    assert list(summary.classes) == ["Box"] and summary.aliases == {"Other": "Box"}
+    assert _same_as_libcst(NEWER_SYNTAX.encode())

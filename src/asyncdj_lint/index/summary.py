@@ -184,6 +184,12 @@ def read_summary(source: bytes, *, is_package: bool) -> ModuleSummary | None:
             module = ast.parse(read) if read is not None else None
         except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
             module = None
+        if module is None:  # syntax newer than this Python's (PEP 695, 701, 758): LibCST reads it
+            read = _in_older_syntax(source)
+            try:
+                module = ast.parse(read) if read is not None else None
+            except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+                module = None
     except (RecursionError, MemoryError, OverflowError):
         module = None
     if module is None or read is None:
@@ -224,6 +230,20 @@ def _without_unbuildable_literals(source: bytes) -> bytes | None:
         lines[first - 1 : last] = replaced.splitlines(keepends=True)
         changed = True
     return "".join(lines).encode(encoding) if changed else None
+
+
+def _in_older_syntax(source: bytes) -> bytes | None:
+    """`source` parsed with LibCST and written back in the syntax every Python this runs on
+    reads, for a module with newer syntax than the running Python's: type parameters and
+    `type` statements dropped, f-strings made neutral (a parenthesised 0, as unbuildable
+    literals), `except A, B:` parenthesised. None when LibCST cannot parse it either."""
+    from asyncdj_lint import parse_guard
+    from asyncdj_lint.index.older_syntax import downgraded
+
+    try:
+        return downgraded(parse_guard.parse_module(source)).encode("utf-8")
+    except Exception:  # noqa: BLE001 - whatever LibCST refuses, the summary is not read
+        return None
 
 
 def _buildable(literal: str) -> bool:
