@@ -60,7 +60,7 @@ def test_select_from_pyproject_limits_the_rules_that_run(tmp_path):
         1,
         [
             (
-                "shop/views.py:10:20: ADJ102 a comprehension over `Product.objects.all()` evaluates the QuerySet "
+                "shop/views.py:10:20: ADJ102 [*] a comprehension over `Product.objects.all()` evaluates the QuerySet "
                 "on the event loop and raises SynchronousOnlyOperation; use `async for` in the comprehension"
             )
         ],

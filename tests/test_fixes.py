@@ -229,15 +229,16 @@ async def view(request, pk):
 
 def test_sync_auth_calls_await_their_twins_where_the_target_has_them_else_run_in_a_thread():
     safety, fixed = _fixed(AUTH_VIEW, "ADJ503", target_django=(5, 2))
-    # request.user's permission check has no fix: the user must be loaded first (ADJ501).
-    assert safety == [Safety.SAFE, Safety.SAFE, Safety.SAFE]
+    # The function logs out: request.user's check keeps the lazy user and runs in a thread.
+    assert safety == [Safety.SAFE, Safety.SAFE, Safety.UNSAFE, Safety.SAFE]
     assert fixed.startswith("from django.contrib.auth import alogout\n")
     assert "    await alogout(request)\n" in fixed
     assert '    allowed = await member.ahas_perm("shop.view_product")\n' in fixed
-    assert 'staff = request.user.has_perm("shop.change_product")' in fixed
+    assert 'staff = await sync_to_async(lambda: request.user.has_perm("shop.change_product"))()' in fixed
     assert '    return await User.objects.acreate_user("grace"), allowed, staff\n' in fixed
     safety, fixed = _fixed(AUTH_VIEW, "ADJ503", target_django=(4, 2))
-    assert safety == [Safety.UNSAFE, Safety.UNSAFE, Safety.UNSAFE]
+    assert safety == [Safety.UNSAFE, Safety.UNSAFE, Safety.UNSAFE, Safety.UNSAFE]
+    assert 'staff = await sync_to_async(lambda: request.user.has_perm("shop.change_product"))()' in fixed
     assert "    await sync_to_async(logout)(request)\n" in fixed
     assert '    allowed = await sync_to_async(member.has_perm)("shop.view_product")\n' in fixed
     assert '    return await sync_to_async(User.objects.create_user)("grace"), allowed, staff\n' in fixed
@@ -295,7 +296,9 @@ from django.http import JsonResponse
 async def cart(request):
     return JsonResponse({"cart": request.session.get("cart", [])})
 """
-    assert [d.fix for d in lint_snippet(code, select=("ADJ502",), target_django=(5, 0))] == [None]
+    # Before 5.1 there is no twin: the call runs in a thread.
+    safety, fixed = _fixed(code, "ADJ502", target_django=(5, 0))
+    assert safety == [Safety.UNSAFE] and 'await sync_to_async(request.session.get)("cart", [])' in fixed
     safety, fixed = _fixed(code, "ADJ502", target_django=(5, 1))
     assert safety == [Safety.SAFE] and 'await request.session.aget("cart", [])' in fixed
 

@@ -74,7 +74,7 @@ def test_full_format_shows_the_source_line_a_caret_under_the_span_and_a_closing_
         "  = help: asyncdj-lint rule ADJ101",
         "  = fix (safe): Await `aget()`",
     ]
-    assert output.endswith("\nFound 2 findings in 3 files checked.\n[*] 1 fixable with `--fix`.\n")
+    assert output.endswith("\nFound 2 findings in 3 files checked.\n[*] 2 fixable with `--fix`.\n")
     assert "\x1b[" not in output
 
 

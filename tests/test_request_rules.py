@@ -94,7 +94,7 @@ def test_session_advice_falls_back_to_sync_to_async_before_5_1():
     code = DJANGO + "async def view(request):\n    return request.session.get('cart')\n"
     found = lint_snippet(code, select=("ADJ502",), extra_files=LEGACY)
     assert [d.message.rsplit("; ", 1)[1] for d in found] == [
-        "run the session work in `sync_to_async` (the target, Django 4.2, predates the async variant of 5.1)"
+        "use `await sync_to_async(request.session.get)(...)` (the target, Django 4.2, predates the async variant of 5.1)"
     ]
 
 

@@ -17,7 +17,7 @@ from asyncdj_lint.diagnostics import Diagnostic
 from asyncdj_lint.discovery import python_files
 from asyncdj_lint.facts.async_unsafe import environment_files
 from asyncdj_lint.facts.deployment import deployment_files
-from asyncdj_lint.facts.django_version import NEWEST_LTS, declared_django, project_root
+from asyncdj_lint.facts.django_version import NEWEST_LTS, declared_django, depends_on, project_root
 from asyncdj_lint.gitignore import GitIgnore
 from asyncdj_lint.index.cache import FileState, ResultCache, SummaryCache, template_fingerprint
 from asyncdj_lint.options import LintOptions
@@ -87,14 +87,24 @@ def _excluder(options: LintOptions) -> Callable[[Path], bool]:
 
 
 def resolve_options(paths: Sequence[Path], options: LintOptions) -> LintOptions:
-    """`options` with the project root and the target Django version filled in."""
+    """`options` with the project root, the target Django version and the async HTTP clients
+    the project depends on filled in."""
     root = options.root or project_root(paths)
+    clients = tuple(client for client in ASYNC_HTTP_CLIENTS if depends_on(root, client))
     if options.target_django is not None:
-        return replace(options, root=root)
+        return replace(options, root=root, async_http_clients=clients)
     declared = declared_django(root)
     return replace(
-        options, root=root, target_django=declared or NEWEST_LTS, django_declared=declared is not None
+        options,
+        root=root,
+        target_django=declared or NEWEST_LTS,
+        django_declared=declared is not None,
+        async_http_clients=clients,
     )
+
+
+# Distributions whose async HTTP client a blocking call can be rewritten to.
+ASYNC_HTTP_CLIENTS = ("httpx",)
 
 
 class LintSession:
@@ -136,6 +146,7 @@ class LintSession:
             settings_module=options.settings_module,
             django_version=options.target_django,
             functions=self.store.functions,
+            holds=self.store.holds,
         )
         # What analyses see: the index, function bodies from the store, and the run's memo.
         self.project = Project(self.index, self.store.tree)

@@ -46,6 +46,9 @@ class LintOptions:
     # packaging files admit or `target-django` in its configuration: not the newest-LTS
     # fallback, nor a `--target-django` given on the command line (ADJ515 needs a declaration).
     django_declared: bool = False
+    # The async HTTP clients the project installs to run, by its packaging files ("httpx"):
+    # ADJ512 rewrites a blocking HTTP call to one only then. Filled in with the root.
+    async_http_clients: tuple[str, ...] = ()
     # Extra blocking callables, by qualified name (`blocking-calls` in pyproject.toml).
     blocking_calls: tuple[str, ...] = ()
     # Django settings module, dotted (`settings-module` in pyproject.toml).

@@ -7,8 +7,9 @@ URLconf), so it runs in a process of its own:
 
 loads the settings module `PROJECT_DIR/manage.py` names, with a fresh SQLite
 file at DB_PATH in place of its database (other database options, such as
-ATOMIC_REQUESTS, are kept) and local-memory caches in place of caches that
-need a server (Redis, Memcached). It creates the tables (`migrate
+ATOMIC_REQUESTS, are kept), local-memory caches in place of caches that
+need a server (Redis, Memcached), and a SECRET_KEY and ALLOWED_HOSTS where
+the settings leave them to the deployment's environment. It creates the tables (`migrate
 --run-syncdb`), seeds one row per concrete model of the project's own apps
 whose required fields take a simple value (a string, a number, a boolean, a
 date, the seeded row of a related model; a model it cannot seed is left
@@ -62,6 +63,9 @@ def setup_django(project: Path, db_path: str) -> None:
         if key not in ("HOST", "PORT", "USER", "PASSWORD", "OPTIONS")
     }
     values["DATABASES"] = {"default": {**database, "ENGINE": "django.db.backends.sqlite3", "NAME": db_path}}
+    # What a deployment reads from its environment: a key, and the host the test client sends.
+    values.setdefault("SECRET_KEY", "fixture-project")
+    values.setdefault("ALLOWED_HOSTS", ["testserver"])
     values["CACHES"] = {
         alias: cache
         if any(kind in cache["BACKEND"] for kind in _SERVERLESS_CACHES)

@@ -37,7 +37,7 @@ from django.test import AsyncClient, override_settings
 from django.urls import URLPattern, path
 
 from asyncdj_lint.rules.base import Example, Outcome
-from tests.runtime.loop_probe import ProbedCall, probe
+from tests.runtime.loop_probe import ProbedCall, offline, probe
 
 _module_numbers = itertools.count()
 
@@ -183,7 +183,8 @@ def _serve(code: str, site_for: SiteBuilder) -> ServedResult:
     reseed()  # examples may write; each starts from the same rows
     with warnings.catch_warnings(record=True) as caught, _request_log_muted():
         warnings.simplefilter("always")
-        status, error = _run(code, name, site_for)
+        with offline():
+            status, error = _run(code, name, site_for)
         # A coroutine that was never awaited warns when it is finalized; it may
         # sit in a reference cycle (a traceback's frames) until collected.
         gc.collect()

@@ -19,12 +19,45 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+
+def _requests_answer(*args: object, **kwargs: object) -> object:
+    """The response requests makes of a server answering `{}`."""
+    import requests
+
+    response = requests.Response()
+    response.status_code, response._content = 200, b"{}"
+    response.headers["Content-Type"] = "application/json"
+    return response
+
+
 # Calls that would leave the machine, or start a process, are answered by a
 # stand-in; the others run for real after being recorded.
 _STAND_INS: dict[str, Callable[..., object]] = {
     "urllib.request.urlopen": lambda *args, **kwargs: io.BytesIO(b"{}"),
     "subprocess.run": lambda args, *rest, **kwargs: subprocess.CompletedProcess(args, 0, b"", b""),
+    "requests.get": _requests_answer,
 }
+
+
+@contextmanager
+def offline() -> Iterator[None]:
+    """Requests sent with httpx, sync or async, answered `{}` on the machine (by httpx's
+    MockTransport) while in effect: an example, or its fixed code, never reaches a server."""
+    try:
+        import httpx
+    except ImportError:  # nothing an example runs can send with it
+        yield
+        return
+    answer = httpx.MockTransport(lambda request: httpx.Response(200, json={}))
+    sync, asynchronous = httpx.HTTPTransport.handle_request, httpx.AsyncHTTPTransport.handle_async_request
+    httpx.HTTPTransport.handle_request = lambda self, request: answer.handle_request(request)  # type: ignore[method-assign]
+    httpx.AsyncHTTPTransport.handle_async_request = lambda self, request: answer.handle_async_request(request)  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        httpx.HTTPTransport.handle_request = sync  # type: ignore[method-assign]
+        httpx.AsyncHTTPTransport.handle_async_request = asynchronous  # type: ignore[method-assign]
+
 
 _EXAMPLE_FILE_PREFIX = "<asyncdj_example_"
 

@@ -36,7 +36,6 @@ _ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "manage.py", ".git")
 
 _REQUIREMENT = re.compile(r"^\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(?P<spec>[^;#]*)")
 _CLAUSE = re.compile(r"^\s*(?P<op>===|==|!=|~=|>=|<=|>|<|\^|~)?\s*(?P<version>[0-9][0-9a-zA-Z.*+!-]*)\s*$")
-_DJANGO_STRING = re.compile(r"""["']\s*(django\s*(?:\[[^\]]*\])?\s*[<>=!~^][^"']*)["']""", re.IGNORECASE)
 
 
 def parse_version(text: str) -> Version | None:
@@ -87,22 +86,28 @@ def _newest_below(uppers: list[tuple[str, Version]]) -> Version | None:
     return admitted[-1] if admitted else None
 
 
-def _is_django(name: str) -> bool:
-    return re.sub(r"[-_.]+", "-", name).lower() == "django"
+def same_package(name: str, other: str) -> bool:
+    """Whether two distribution names are one package (PEP 503: case, `-`, `_` and `.` do not matter)."""
+    return _normalized(name) == _normalized(other)
 
 
-def _from_requirement(line: str) -> Version | None:
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _specifier(line: str, package: str) -> str | None:
+    """The version specifier of a requirement line naming `package` ("" for any version), else None."""
     match = _REQUIREMENT.match(line)
-    if match is None or not _is_django(match.group("name")):
+    if match is None or not same_package(match.group("name"), package):
         return None
-    return lowest_admitted(match.group("spec"))
+    return match.group("spec")
 
 
 def _first(versions: Iterable[Version | None]) -> Version | None:
     return next((v for v in versions if v is not None), None)
 
 
-# -- one reader per kind of file ---------------------------------------------
+# -- one reader per kind of file: the specifiers it gives `package`, in order -------
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -112,19 +117,17 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return {}
 
 
-def _from_pyproject(root: Path) -> Version | None:
+def _from_pyproject(root: Path, package: str, runtime: bool) -> Iterator[str | None]:
     data = _read_toml(root / "pyproject.toml")
     project = _table(data, "project")
     declared = [*_list(project, "dependencies")]
-    for extra in _table(project, "optional-dependencies").values():
+    for extra in () if runtime else _table(project, "optional-dependencies").values():
         declared.extend(extra if isinstance(extra, list) else [])
-    found = _first(_from_requirement(item) for item in declared if isinstance(item, str))
-    if found is not None:
-        return found
+    yield from (_specifier(item, package) for item in declared if isinstance(item, str))
     poetry = _table(_table(data, "tool"), "poetry")
     tables = [_table(poetry, "dependencies")]
-    tables += [_table(group, "dependencies") for group in _table(poetry, "group").values()]
-    return _first(_from_dependency_table(table) for table in tables)
+    tables += [] if runtime else [_table(group, "dependencies") for group in _table(poetry, "group").values()]
+    yield from (_from_dependency_table(table, package) for table in tables)
 
 
 def _table(data: object, key: str) -> dict[str, object]:
@@ -138,20 +141,20 @@ def _list(data: dict[str, object], key: str) -> list[object]:
     return value if isinstance(value, list) else []
 
 
-def _from_dependency_table(table: dict[str, object]) -> Version | None:
+def _from_dependency_table(table: dict[str, object], package: str) -> str | None:
     """Poetry's and Pipfile's `django = "^4.2"` or `django = {version = ">=4.2"}`."""
     for name, value in table.items():
-        if not _is_django(name):
+        if not same_package(name, package):
             continue
         spec = value.get("version", "") if isinstance(value, dict) else value
-        if isinstance(spec, str):
-            return lowest_admitted(spec)
+        return spec if isinstance(spec, str) else ""
     return None
 
 
-def _from_pipfile(root: Path) -> Version | None:
+def _from_pipfile(root: Path, package: str, runtime: bool) -> Iterator[str | None]:
     data = _read_toml(root / "Pipfile")
-    return _first(_from_dependency_table(data.get(section, {})) for section in ("packages", "dev-packages"))
+    for section in ("packages",) if runtime else ("packages", "dev-packages"):
+        yield _from_dependency_table(_table(data, section), package)
 
 
 def _requirement_lines(path: Path, seen: set[Path]) -> Iterator[str]:
@@ -179,45 +182,49 @@ def _requirements_files(root: Path) -> list[Path]:
     return files + sorted((root / "requirements").glob("*.txt"))
 
 
-def _from_requirements(root: Path) -> Version | None:
+def _from_requirements(root: Path, package: str, runtime: bool) -> Iterator[str | None]:
     seen: set[Path] = set()
     for path in _requirements_files(root):
-        found = _first(_from_requirement(line) for line in _requirement_lines(path, seen))
-        if found is not None:
-            return found
-    return None
+        if runtime and _DEVELOPMENT.search(path.stem.removeprefix("requirements")):
+            continue
+        yield from (_specifier(line, package) for line in _requirement_lines(path, seen))
 
 
-def _from_setup_cfg(root: Path) -> Version | None:
+def _from_setup_cfg(root: Path, package: str, runtime: bool) -> Iterator[str | None]:
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read(root / "setup.cfg", encoding="utf-8")
     except (configparser.Error, UnicodeDecodeError):
-        return None
+        return
     requires = parser.get("options", "install_requires", fallback="")
-    return _first(_from_requirement(line) for line in requires.splitlines())
+    yield from (_specifier(line, package) for line in requires.splitlines())
 
 
-def _from_setup_py(root: Path) -> Version | None:
+def _from_setup_py(root: Path, package: str, runtime: bool) -> Iterator[str | None]:
     try:
         text = (root / "setup.py").read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return None
-    return _first(_from_requirement(match.group(1)) for match in _DJANGO_STRING.finditer(text))
+        return
+    # A quoted requirement: the name, then a version clause (`"Django>=4.2"`) or the closing quote.
+    name = r"[-_.]+".join(re.escape(part) for part in re.split(r"[-_.]+", package))
+    quoted = re.compile(rf"""["']\s*({name}\s*(?:\[[^\]]*\])?\s*(?:[<>=!~^][^"']*)?)["']""", re.IGNORECASE)
+    yield from (_specifier(match.group(1), package) for match in quoted.finditer(text))
 
 
-def _from_lock(root: Path) -> Version | None:
-    """uv.lock and poetry.lock: `[[package]]` tables with the installed version."""
-    for name in ("uv.lock", "poetry.lock"):
-        for package in _list(_read_toml(root / name), "package"):
-            if isinstance(package, dict) and _is_django(str(package.get("name", ""))):
-                version = parse_version(str(package.get("version", "")))
-                if version is not None:
-                    return version
-    return None
+def _from_lock(root: Path, package: str, runtime: bool) -> Iterator[str | None]:
+    """uv.lock and poetry.lock: `[[package]]` tables with the installed version (development
+    packages among them: none is read as a runtime dependency)."""
+    for name in () if runtime else ("uv.lock", "poetry.lock"):
+        for entry in _list(_read_toml(root / name), "package"):
+            if isinstance(entry, dict) and same_package(str(entry.get("name", "")), package):
+                yield f"=={entry.get('version', '')}"
 
 
-_SOURCES: tuple[Callable[[Path], Version | None], ...] = (
+# A requirements file for development, not for running the code: requirements-dev.txt,
+# requirements/test.txt...
+_DEVELOPMENT = re.compile(r"dev|test|lint|docs?\b|ci\b|local|typ|mypy|check", re.IGNORECASE)
+
+_SOURCES: tuple[Callable[[Path, str, bool], Iterator[str | None]], ...] = (
     _from_pyproject,
     _from_requirements,
     _from_setup_cfg,
@@ -227,6 +234,20 @@ _SOURCES: tuple[Callable[[Path], Version | None], ...] = (
 )
 
 
+def declared_specifiers(root: Path, package: str, *, runtime: bool = False) -> Iterator[str]:
+    """The version specifiers the packaging and lock files of the project in `root` give
+    `package`, declarations first ("" where one names it with no version). `runtime`: only
+    those that install it where the code runs, not as an extra or for development."""
+    for source in _SOURCES:
+        yield from (spec for spec in source(root, package, runtime) if spec is not None)
+
+
+def depends_on(root: Path, package: str) -> bool:
+    """Whether the project in `root` installs `package` to run, by its packaging files: its
+    dependencies, not its extras, development groups or requirements, or lock files."""
+    return next(declared_specifiers(root, package, runtime=True), None) is not None
+
+
 def detect_target_django(root: Path) -> Version:
     """The Django version the project in `root` targets; the newest LTS when unknown."""
     return declared_django(root) or NEWEST_LTS
@@ -234,7 +255,7 @@ def detect_target_django(root: Path) -> Version:
 
 def declared_django(root: Path) -> Version | None:
     """The lowest Django version the project in `root` declares; None when it declares none."""
-    return _first(source(root) for source in _SOURCES)
+    return _first(lowest_admitted(spec) for spec in declared_specifiers(root, "django"))
 
 
 def project_root(paths: Sequence[Path]) -> Path:

@@ -64,6 +64,7 @@ class ProjectIndex:
         settings_module: str | None = None,
         django_version: Version | None = None,
         functions: Callable[[str], Mapping[str, FunctionDecl]] | None = None,
+        holds: Mentions | None = None,
     ) -> None:
         self.modules = modules
         # The settings module named by the run (None: found from the project), and the Django
@@ -75,6 +76,7 @@ class ProjectIndex:
         self._files = files or (lambda: ())
         self.root = root  # the project's root folder, where its deployment files are
         self._mentions = mentions or (lambda module, name: True)
+        self._holds = holds or (lambda module, name: True)
         self._kinds: dict[str, str | None] = {}
         self._models: dict[str, ModelInfo | None] = {}
 
@@ -288,6 +290,10 @@ class ProjectIndex:
     def mentions(self, module: str, word: str) -> bool:
         """Whether a module's source may hold `word`; False means it need not be parsed."""
         return self._mentions(module, word)
+
+    def holds(self, module: str, word: str) -> bool:
+        """Whether a module's source holds `word` (True when the index cannot read sources)."""
+        return self._holds(module, word)
 
     @cached_property
     def request_path(self) -> RequestPathIndex:

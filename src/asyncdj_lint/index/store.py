@@ -119,6 +119,11 @@ class SourceStore(Mapping[str, ModuleSummary]):
         Asked of the source even when the module is summarised: reading its summary's syntax
         facts may cost a LibCST parse.
         """
+        return self.holds(name, word)
+
+    def holds(self, name: str, word: str) -> bool:
+        """Whether module `name`'s source holds `word`, read even when it is summarised, recorded
+        for the result cache as `mentions` records it."""
         path = self.files[name].path
         try:
             found = holds(self.sources.read(path), word)

@@ -44,6 +44,8 @@ _INERT_TAGS = frozenset(
     }
 )  # fmt: skip
 _MAX_DEPTH = 10
+# Django's tag libraries whose tags read no context but their arguments.
+_INERT_LIBRARIES = frozenset({"static", "i18n", "l10n", "tz", "humanize", "cache"})
 _QUOTED = re.compile(r'"[^"]*"|\'[^\']*\'')
 _WORD = re.compile(r'(?:"[^"]*"|\'[^\']*\'|[^\s"\']+)+')
 # Tags that bind names (`a=b`, `b as a`) for their block.
@@ -116,6 +118,37 @@ class ProjectTemplates:
             self._lookups[name] = None
             self._lookups[name] = self._read(name, {}, 0)
         return self._lookups[name]
+
+    def opaque(self, name: str) -> bool:
+        """Whether rendering template `name` may read context its lookups do not show: it, or a
+        template it includes or extends, is not found or is named by a variable, or it loads a tag
+        library other than Django's own inert ones (a tag may read the whole context)."""
+        return self._opaque(name, 0, set())
+
+    def _opaque(self, name: str, depth: int, seen: set[str]) -> bool:
+        path = self.find(name)
+        if path is None or depth > _MAX_DEPTH:
+            return True
+        if name in seen:
+            return False
+        seen.add(name)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return True
+        for match in _TOKEN.finditer(text):
+            words = _words(match.group()[2:-2].strip()) if match.group().startswith("{%") else []
+            tag, args = (words[0], words[1:]) if words else ("", [])
+            if (
+                tag == "load"
+                and not set(args[args.index("from") + 1 :] if "from" in args else args) <= _INERT_LIBRARIES
+            ):
+                return True
+            if tag in ("include", "extends"):
+                named = _literal(args[0]) if args else None
+                if named is None or self._opaque(named, depth + 1, seen):
+                    return True
+        return False
 
     def _read(self, name: str, aliases: dict[str, tuple[str, ...]], depth: int) -> tuple[Lookup, ...] | None:
         path = self.find(name)

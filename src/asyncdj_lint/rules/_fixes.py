@@ -163,3 +163,12 @@ def producing_query(ctx: FileContext, instance: cst.BaseExpression) -> cst.BaseE
     if query is None or not isinstance(ctx.infer(query), (QuerySet, Manager)):
         return None
     return query
+
+
+def statement_indent(ctx: FileContext) -> str:
+    """The indentation of the statement being visited (a `with`, a class), from its enclosing blocks."""
+    indent = ""
+    for node in ctx.ancestors:
+        if isinstance(node, cst.IndentedBlock):
+            indent += ctx.module.default_indent if node.indent is None else node.indent
+    return indent

@@ -24,7 +24,9 @@ from asyncdj_lint.analysis.requests import is_request_attribute, user_loaded_bef
 from asyncdj_lint.analysis.scopes import Scope
 from asyncdj_lint.analysis.values import ORM_LAZY, Instance, QuerySet, RelatedManager, Value
 from asyncdj_lint.diagnostics import Severity
+from asyncdj_lint.fixes import AddImport, Fix, InsertBefore, NodeEdit, RemoveImport, Replace, Safety
 from asyncdj_lint.index.templates import AUTH_CONTEXT_PROCESSOR, Lookup
+from asyncdj_lint.rules._fixes import bridge_fix, importable
 from asyncdj_lint.syntax.literals import string_value
 from asyncdj_lint.syntax.walk import FunctionBodyVisitor, walk
 
@@ -58,6 +60,77 @@ def render_call(ctx: FileContext, call: cst.Call) -> str | None:
     return name.rsplit(".", 1)[1] if name in RENDERERS else None
 
 
+# `render()`'s keyword arguments under TemplateResponse's names; its sixth positional argument,
+# `using`, is TemplateResponse's seventh (`charset` comes first), so it is passed by keyword.
+_TEMPLATE_RESPONSE_KEYWORDS = {
+    "request": "request",
+    "template_name": "template",
+    "context": "context",
+    "content_type": "content_type",
+    "status": "status",
+    "using": "using",
+}
+_USING_AT = 5
+TEMPLATE_RESPONSE = ("django.template.response", "TemplateResponse")
+
+
+# The fix safety paragraph of both render rules (ADJ505, ADJ506).
+RENDER_FIX_SAFETY = (
+    "A returned `render(request, template, context)` becomes "
+    "`TemplateResponse(request, template, context)` (imported from `django.template.response`; "
+    "the import of `render` goes once unused): Django renders it in a thread after the view "
+    "returns, and the template middleware hooks (`process_template_response`) now see it. The fix "
+    "is unsafe: rendering moves out of the view, so code that reads the response's content before "
+    "Django renders it (a decorator or a caller of the function) raises `ContentNotRenderedError`. "
+    "Only a `render()` the function returns is rewritten; one whose arguments do not map onto "
+    "TemplateResponse's (`*args`, `**kwargs`) has no fix, and a positional `using` is passed by "
+    "keyword. `render_to_string(...)` becomes `await sync_to_async(render_to_string)(...)`, also "
+    "unsafe: it renders in a thread."
+)
+
+
+def render_fix(ctx: FileContext, call: cst.Call) -> Fix | None:
+    """The fix of a render call that renders on the event loop (unsafe: rendering moves to a thread).
+
+    `return render(request, name, context, ...)` becomes `return TemplateResponse(request, name,
+    context, ...)`, which Django renders in a thread after the view returns; `render_to_string(...)`
+    becomes `await sync_to_async(render_to_string)(...)`. Only a `render()` whose value the function
+    returns is rewritten: the caller of a response held in a name may read its content before
+    Django renders it. None where the arguments do not map onto TemplateResponse's.
+    """
+    name = callee_name(ctx, call)
+    if name == "django.template.loader.render_to_string":
+        return bridge_fix(ctx, call)
+    parent = ctx.parent()
+    if name != "django.shortcuts.render" or not isinstance(parent, cst.Return) or parent.value is not call:
+        return None
+    if not importable(ctx, *TEMPLATE_RESPONSE):
+        return None
+    edits: list[NodeEdit] = []
+    positional = 0
+    for arg in call.args:
+        if arg.star:
+            return None  # `*args` / `**kwargs`: which parameter gets what is unknown
+        if arg.keyword is None:
+            if positional == _USING_AT:
+                edits.append(InsertBefore(arg, "using="))
+            elif positional > _USING_AT:
+                return None  # more arguments than render() takes: the call fails anyway
+            positional += 1
+            continue
+        renamed = _TEMPLATE_RESPONSE_KEYWORDS.get(arg.keyword.value)
+        if renamed is None:
+            return None
+        if renamed != arg.keyword.value:
+            edits.append(Replace(arg.keyword, renamed))
+    if isinstance(call.func, cst.Name) and call.func.value == "render":
+        edits.append(RemoveImport("django.shortcuts", "render"))
+    elif not isinstance(call.func, cst.Attribute):
+        return None  # imported under another name: the naming is the author's
+    edits += [Replace(call.func, "TemplateResponse"), AddImport(*TEMPLATE_RESPONSE)]
+    return Fix("Return a `TemplateResponse`", Safety.UNSAFE, tuple(edits))
+
+
 def rendered_queries(ctx: FileContext, call: cst.Call) -> tuple[str, list[Query]] | None:
     """The template `call` renders and the lookups in it that query; None when either is unknown."""
     name = callee_name(ctx, call)
@@ -86,6 +159,29 @@ def rendered_queries(ctx: FileContext, call: cst.Call) -> tuple[str, list[Query]
             seen.add(lookup.path)
             queries.append(query)
     return template, queries
+
+
+# Calls that render a template with a context, by where the template name and the context are;
+# a returned TemplateResponse is rendered by Django, in a thread.
+_TEMPLATE_CALLS = {
+    **RENDERERS,
+    "django.template.response.TemplateResponse": (1, 2),
+    "django.template.response.SimpleTemplateResponse": (0, 1),
+}
+
+
+def context_lookups(ctx: FileContext, call: cst.Call, context: cst.BaseExpression) -> list[Lookup] | None:
+    """Every lookup of the template `call` renders, when `context` is the context argument of a
+    render call or a TemplateResponse whose template the project has and reads whole (no tag
+    library that may read the context, no template it cannot find); else None."""
+    at = _TEMPLATE_CALLS.get(callee_name(ctx, call) or "")
+    if at is None or argument(call, at[1], "context") is not context:
+        return None
+    keyword = "template" if "TemplateResponse" in (callee_name(ctx, call) or "") else "template_name"
+    found = _template(ctx, argument(call, at[0], keyword))
+    if found is None or ctx.index.templates.opaque(found[0]):
+        return None
+    return list(found[1])
 
 
 def _template(ctx: FileContext, expr: cst.BaseExpression | None) -> tuple[str, tuple[Lookup, ...]] | None:
@@ -230,6 +326,21 @@ def _value(ctx: FileContext, expr: cst.BaseExpression, scope: Scope) -> object:
                 return _rows(rows)
         return None
     return ctx.inference.infer(expr, scope)
+
+
+def listed_rows(ctx: FileContext, expr: cst.BaseExpression, scope: Scope) -> list[object] | None:
+    """What a list `expr` holds, when known: the rows of `[x async for x in qs]` (a model instance
+    standing for them all; [] for rows that are not instances), or [""] for a literal list or tuple
+    of literals; None otherwise."""
+    if isinstance(expr, (cst.List, cst.Tuple)) and is_literal(expr):
+        return [""]
+    value = _value(ctx, expr, scope)
+    return value if isinstance(value, list) else None
+
+
+def is_literal(expr: cst.BaseExpression) -> bool:
+    """Strings, numbers, True/False/None, and lists, tuples, sets and dicts of them."""
+    return _is_literal(expr)
 
 
 def _query(ctx: FileContext, lookup: Lookup, context: dict[str, _Entry], auth: bool) -> Query | None:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from itertools import chain, count
+
 import libcst as cst
 
 from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.loading import async_iterated, returns_async_iterated
 from asyncdj_lint.analysis.project_calls import locate, project_function
-from asyncdj_lint.analysis.scopes import ValueBinding
-from asyncdj_lint.analysis.values import Builtin
+from asyncdj_lint.analysis.scopes import Scope, ValueBinding
+from asyncdj_lint.analysis.values import Builtin, QuerySet
+from asyncdj_lint.facts import django_async_api as api
+from asyncdj_lint.fixes import Fix, FixAvailability, InsertAfter, InsertBefore, Replace, Safety
+from asyncdj_lint.rules._fixes import can_await, needs_parentheses
 from asyncdj_lint.rules._orm import is_queryset
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
@@ -38,6 +45,21 @@ _EVALUATING_BUILTINS = {
     "repr": "`[x async for x in {qs}]` first (repr() fetches rows)",
 }
 
+# Builtins that iterate their argument to its end at once (or, lazy ones, call `iter()` on it,
+# which fetches every row): the same call over a list of the rows does the same.
+_CONSUMING_BUILTINS = frozenset(
+    {
+        "tuple", "frozenset", "sorted", "dict", "any", "all", "min", "max", "sum", "enumerate",
+        "zip", "map", "filter", "iter", "reversed",
+    }
+)  # fmt: skip
+# The QuerySet methods a fix relies on: a QuerySet class that overrides one is left alone.
+_ITERATION = frozenset({"__iter__", "__aiter__", "_fetch_all"})
+_COUNTING = frozenset({"__len__", "count", "acount"})
+_TESTING = frozenset({"__bool__", "exists", "aexists"})
+# Async QuerySet iteration and methods (`async for`, `aexists()`, `acount()`).
+_ASYNC_QUERYSETS_SINCE = (4, 1)
+
 
 class QuerySetEvaluatedInAsync(Rule):
     code = "ADJ102"
@@ -64,6 +86,30 @@ class QuerySetEvaluatedInAsync(Rule):
         "A QuerySet that `await sync_to_async(f)()` returns from a project function was only built "
         "in the thread: evaluating it afterwards is reported as any other."
     )
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "Fixes that fetch the same rows with the same query, in a thread, are safe: a `for` statement "
+        "becomes `async for`; a list, set or dict comprehension written in the `async def` itself "
+        "gets `async for`; `list(qs)` becomes `[x async for x in qs]`, `set(qs)` `{x async for x in "
+        "qs}`, and a builtin that consumes the whole QuerySet (`tuple()`, `sorted()`, `any()`, "
+        "`sum()`, `enumerate()`, `zip()`, ...) gets the list of its rows instead (`sorted([x async "
+        "for x in qs], key=...)`); unpacking gets that list; `obj in qs` becomes `obj in [x async for x "
+        "in qs]` (the same `==` comparisons as before); `qs[2]` becomes `[x async for x in "
+        "qs[2:3]][0]`, the query Django runs for an index. "
+        "A truth test (`if qs:`, `not qs`, `bool(qs)`) becomes `await qs.aexists()` and `len(qs)` "
+        "`await qs.acount()`: these fixes are unsafe. The values are the same, but the query is not: "
+        "`bool()` and `len()` fetch every row into the QuerySet's result cache, which later uses of "
+        "the same QuerySet read without a query, while `aexists()` (`LIMIT 1`) and `acount()` "
+        "(`COUNT(*)`) fill no cache, so each later use runs a query of its own, and may see rows "
+        "that changed in between. A name that is `None` on another path keeps its None check "
+        "(`qs is not None and await qs.aexists()`). "
+        "There is no fix in a generator expression (`async for` would make it an async generator), "
+        "in a comprehension nested in a lambda or another comprehension, in a nested sync function, "
+        "for a QuerySet class of the project that overrides the method the fix relies on "
+        "(`__iter__`, `__bool__`, `exists`, `__len__`, `count`, ...), for `print()`, `str()`, "
+        "`repr()` or an f-string (a list does not print as a QuerySet does), for an index that is "
+        "not a non-negative integer literal, nor for a target Django before 4.1."
+    )
     invalid = (
         Example(
             """\
@@ -83,6 +129,16 @@ async def product_names(request):
                     "a comprehension over `products` evaluates the QuerySet on the event loop and raises SynchronousOnlyOperation; use `async for` in the comprehension",
                 ),
             ),
+            fixed="""\
+from django.http import JsonResponse
+from shop.models import Product
+
+
+async def product_names(request):
+    products = Product.objects.filter(available=True)
+    names = [product.name async for product in products]
+    return JsonResponse({"names": names})
+""",
         ),
         Example(
             """\
@@ -102,6 +158,55 @@ async def has_products(request):
                     "testing `Product.objects.filter(available=True)` for truth evaluates the QuerySet on the event loop and raises SynchronousOnlyOperation; use `await Product.objects.filter(available=True).aexists()`",
                 ),
             ),
+            fixed="""\
+from django.http import JsonResponse
+from shop.models import Product
+
+
+async def has_products(request):
+    if await Product.objects.filter(available=True).aexists():
+        return JsonResponse({"any": True})
+    return JsonResponse({"any": False})
+""",
+        ),
+        Example(
+            """\
+from django.http import JsonResponse
+from shop.models import OrderLine
+
+
+async def order_lines(request, pk):
+    lines = OrderLine.objects.filter(product_id=pk)
+    count = len(lines) if lines else 0
+    quantities = list(lines.values_list("quantity", flat=True))
+    return JsonResponse({"count": count, "quantities": sorted(quantities)})
+""",
+            RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "7:13-7:23",
+                    "`len(lines)` evaluates the QuerySet on the event loop and raises SynchronousOnlyOperation; use `await lines.acount()`",
+                ),
+                Expected(
+                    "7:27-7:32",
+                    "testing `lines` for truth evaluates the QuerySet on the event loop and raises SynchronousOnlyOperation; use `await lines.aexists()`",
+                ),
+                Expected(
+                    "8:18-8:64",
+                    '`list(lines.values_list("quantity", flat=True))` evaluates the QuerySet on the event loop and raises SynchronousOnlyOperation; use `[x async for x in lines.values_list("quantity", flat=True)]`',
+                ),
+            ),
+            fixed="""\
+from django.http import JsonResponse
+from shop.models import OrderLine
+
+
+async def order_lines(request, pk):
+    lines = OrderLine.objects.filter(product_id=pk)
+    count = await lines.acount() if await lines.aexists() else 0
+    quantities = [x async for x in lines.values_list("quantity", flat=True)]
+    return JsonResponse({"count": count, "quantities": sorted(quantities)})
+""",
         ),
         Example(
             """\
@@ -124,6 +229,19 @@ async def newer_products(request, pk):
                     "testing `products` for truth evaluates the QuerySet on the event loop and raises SynchronousOnlyOperation; use `products is not None and await products.aexists()`",
                 ),
             ),
+            fixed="""\
+from django.http import JsonResponse
+from shop.models import Product
+
+
+async def newer_products(request, pk):
+    products = None
+    if pk:
+        products = Product.objects.filter(pk__gt=pk)
+    if products is not None and await products.aexists():
+        return JsonResponse({"found": True})
+    return JsonResponse({"found": False})
+""",
         ),
         Example(
             """\
@@ -146,6 +264,19 @@ async def products_from(request, pk):
                     "a comprehension over `products` evaluates the QuerySet on the event loop and raises SynchronousOnlyOperation; use `async for` in the comprehension",
                 ),
             ),
+            fixed="""\
+from django.http import JsonResponse
+from shop.models import Product
+
+
+def catalogue(pk):
+    return Product.objects.filter(pk__gte=pk), pk
+
+
+async def products_from(request, pk):
+    products, first = catalogue(pk)
+    return JsonResponse({"names": [product.name async for product in products], "from": first})
+""",
         ),
         Example(
             """\
@@ -167,6 +298,18 @@ async def my_groups(request):
                     "`for ... in user.groups.all()` evaluates the QuerySet on the event loop and raises SynchronousOnlyOperation; use `async for ... in user.groups.all()`",
                 ),
             ),
+            fixed="""\
+from django.contrib.auth.models import User
+from django.http import JsonResponse
+
+
+async def my_groups(request):
+    user = await User.objects.aget(username="ada")
+    names = []
+    async for group in user.groups.all():
+        names.append(group.name)
+    return JsonResponse({"groups": names})
+""",
         ),
         Example(
             """\
@@ -190,6 +333,20 @@ async def product_names(request):
                     "a comprehension over `products` evaluates the QuerySet on the event loop and raises SynchronousOnlyOperation; use `async for` in the comprehension",
                 ),
             ),
+            fixed="""\
+from asgiref.sync import sync_to_async
+from django.http import JsonResponse
+from shop.models import Product
+
+
+def available_products():
+    return Product.objects.filter(available=True)
+
+
+async def product_names(request):
+    products = await sync_to_async(available_products)()
+    return JsonResponse({"names": [product.name async for product in products]})
+""",
         ),
     )
     valid = (
@@ -271,7 +428,14 @@ async def product_names(request):
         # `async for` filled: until the name is bound again, evaluating it runs no query.
         self._filled: set[tuple[int, str]] = set()
 
-    def _evaluated(self, node: cst.CSTNode, qs_expr: cst.BaseExpression, how: str, advice: str) -> None:
+    def _evaluated(
+        self,
+        node: cst.CSTNode,
+        qs_expr: cst.BaseExpression,
+        how: str,
+        advice: str,
+        fix: Callable[[], Fix | None] | None = None,
+    ) -> None:
         if (key := self._binding_key(qs_expr)) is not None and key in self._filled:
             return
         qs = self.ctx.snippet(qs_expr)
@@ -279,7 +443,160 @@ async def product_names(request):
             node,
             f"{how.format(qs=qs)} evaluates the QuerySet on the event loop and raises "
             f"SynchronousOnlyOperation; use {advice.format(qs=qs)}",
+            fix=fix() if fix is not None else None,
         )
+
+    # Fixes. Each is built only for a finding, and only where the QuerySet is one the rule
+    # proved, of a class that keeps the methods the fix relies on.
+
+    def _fixable(self, qs_expr: cst.BaseExpression, relies_on: frozenset[str]) -> bool:
+        value = self.ctx.infer(qs_expr)
+        return (
+            isinstance(value, QuerySet)
+            and not value.cached
+            and api.has(self.ctx.options, _ASYNC_QUERYSETS_SINCE)
+            and all(value.methods.method(name) is None for name in relies_on)
+        )
+
+    def _rows(self, qs_expr: cst.BaseExpression) -> str:
+        """`[x async for x in qs]`: the rows, fetched as `for` would fetch them."""
+        row = self._row_name()
+        return f"[{row} async for {row} in {self._code(qs_expr)}]"
+
+    def _row_name(self) -> str:
+        """A name for the rows of `[x async for x in qs]` that the statement does not use: the
+        comprehension's own `x` would be right, but read as another."""
+        statement = next(
+            (
+                node
+                for node in reversed(self.ctx.ancestors)
+                if isinstance(node, (cst.BaseSmallStatement, cst.BaseCompoundStatement))
+            ),
+            self.ctx.module,
+        )
+        used = _Names()
+        statement.visit(used)
+        candidates = chain(("x", "row", "item"), (f"row{n}" for n in count(2)))
+        return next(name for name in candidates if name not in used.found)
+
+    def _code(self, expr: cst.BaseExpression) -> str:
+        return self.ctx.module.code_for_node(expr)
+
+    def _receiver(self, expr: cst.BaseExpression) -> str:
+        """The QuerySet's source as the receiver of a method call, parenthesized where needed."""
+        code = self._code(expr)
+        atom = isinstance(expr, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) or bool(expr.lpar)
+        return code if atom else f"({code})"
+
+    def _async_for_fix(self, node: cst.For | cst.CompFor) -> Fix | None:
+        """`for x in qs` -> `async for x in qs`: the same `_fetch_all()`, run in a thread."""
+        if not self._fixable(node.iter, _ITERATION):
+            return None
+        if isinstance(node, cst.For) and not can_await(self.ctx):
+            return None
+        if isinstance(node, cst.CompFor) and not self._comprehension_may_be_async():
+            return None
+        # LibCST counts the whitespace before a clause's `for` as the clause's own.
+        edit = (
+            InsertBefore(node, "async ")
+            if isinstance(node, cst.For)
+            else InsertAfter(node.whitespace_before, "async ")
+        )
+        return Fix("Iterate with `async for`", Safety.SAFE, (edit,))
+
+    def _comprehension_may_be_async(self) -> bool:
+        """Whether the visited `for` clause belongs to a list, set or dict comprehension written
+        in an `async def` body itself (not a generator expression, not nested in a lambda or
+        another comprehension)."""
+        comprehension = next(
+            (node for node in reversed(self.ctx.ancestors[:-1]) if not isinstance(node, cst.CompFor)), None
+        )
+        if not isinstance(comprehension, (cst.ListComp, cst.SetComp, cst.DictComp)):
+            return False
+        scope: Scope | None = self.ctx.scope
+        if scope is not None and scope.node is comprehension:
+            scope = scope.parent
+        return scope is not None and isinstance(scope.node, cst.FunctionDef) and scope.is_async_function
+
+    def _method_fix(
+        self, call: cst.Call, qs_expr: cst.BaseExpression, method: str, relies_on: frozenset[str]
+    ) -> Fix | None:
+        """`len(qs)` -> `await qs.acount()`, `bool(qs)` -> `await qs.aexists()` for the visited
+        call (unsafe: no result cache)."""
+        if not (can_await(self.ctx) and self._fixable(qs_expr, relies_on)):
+            return None
+        text = f"await {self._receiver(qs_expr)}.{method}()"
+        if needs_parentheses(call, self.ctx.parent()):
+            text = f"({text})"
+        return Fix(f"Await `{method}()`", Safety.UNSAFE, (Replace(call, text),))
+
+    def _truth_fix(self, test: cst.BaseExpression, parent: cst.CSTNode) -> Fix | None:
+        """`if qs:` -> `if await qs.aexists():`, keeping the None check of a name that may be None."""
+        if not (can_await(self.ctx) and self._fixable(test, _TESTING)):
+            return None
+        text = f"await {self._receiver(test)}.aexists()"
+        if self._may_be_none(test):
+            if not self._none_or_queryset(test):
+                return None
+            text = f"{self._code(test)} is not None and {text}"
+            if isinstance(parent, cst.UnaryOperation):
+                text = f"({text})"
+        return Fix("Await `aexists()`", Safety.UNSAFE, (Replace(test, text),))
+
+    def _none_or_queryset(self, name: cst.BaseExpression) -> bool:
+        """Every binding of the name is `None` or a QuerySet."""
+        found = self.ctx.scope.lookup(name.value) if isinstance(name, cst.Name) else None
+        return found is not None and all(
+            isinstance(binding, ValueBinding)
+            and (
+                (isinstance(binding.node, cst.Name) and binding.node.value == "None")
+                or is_queryset(self.ctx, binding.node)
+            )
+            for binding in found[1]
+        )
+
+    def _rows_fix(
+        self, qs_expr: cst.BaseExpression, title: str = "Fetch the rows with `async for`"
+    ) -> Fix | None:
+        """`qs` -> `[x async for x in qs]` where the code consumes every row of it anyway."""
+        if not (can_await(self.ctx) and self._fixable(qs_expr, _ITERATION)):
+            return None
+        return Fix(title, Safety.SAFE, (Replace(qs_expr, self._rows(qs_expr)),))
+
+    def _builtin_fix(self, call: cst.Call, name: str, qs_expr: cst.BaseExpression) -> Fix | None:
+        if name == "len":
+            return self._method_fix(call, qs_expr, "acount", _COUNTING)
+        if name == "bool":
+            return self._method_fix(call, qs_expr, "aexists", _TESTING)
+        if name in ("list", "set"):
+            if len(call.args) != 1 or call.args[0].star or call.args[0].keyword is not None:
+                return None
+            if not (can_await(self.ctx) and self._fixable(qs_expr, _ITERATION)):
+                return None
+            rows = self._rows(qs_expr)
+            text = rows if name == "list" else f"{{{rows[1:-1]}}}"
+            return Fix("Fetch the rows with `async for`", Safety.SAFE, (Replace(call, text),))
+        if name in _CONSUMING_BUILTINS:
+            return self._rows_fix(qs_expr)
+        return None
+
+    def _index_fix(self, node: cst.Subscript) -> Fix | None:
+        """`qs[k]` -> `[x async for x in qs[k:k + 1]][0]`: the query Django runs for an index."""
+        index = node.slice[0].slice
+        if not (
+            isinstance(index, cst.Index)
+            and index.star is None
+            and isinstance(index.value, cst.Integer)
+            and not index.value.lpar
+            and can_await(self.ctx)
+            and self._fixable(node.value, _ITERATION | {"__getitem__"})
+        ):
+            return None
+        k = int(index.value.evaluated_value)
+        limits = f"{k}:{k + 1}" if k else ":1"
+        row = self._row_name()
+        text = f"[{row} async for {row} in {self._receiver(node.value)}[{limits}]][0]"
+        return Fix("Fetch the row with `async for`", Safety.SAFE, (Replace(node, text),))
 
     def _binding_key(self, expr: cst.BaseExpression) -> tuple[int, str] | None:
         if not isinstance(expr, cst.Name):
@@ -335,14 +652,24 @@ async def product_names(request):
         if node.asynchronous is not None:
             self._fill(node.iter)
         elif self.ctx.on_loop and is_queryset(self.ctx, node.iter):
-            self._evaluated(node, node.iter, "`for ... in {qs}`", "`async for ... in {qs}`")
+            self._evaluated(
+                node,
+                node.iter,
+                "`for ... in {qs}`",
+                "`async for ... in {qs}`",
+                lambda: self._async_for_fix(node),
+            )
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
         if node.asynchronous is not None:
             self._fill(node.iter)
         elif self.ctx.on_loop and is_queryset(self.ctx, node.iter):
             self._evaluated(
-                node, node.iter, "a comprehension over `{qs}`", "`async for` in the comprehension"
+                node,
+                node.iter,
+                "a comprehension over `{qs}`",
+                "`async for` in the comprehension",
+                lambda: self._async_for_fix(node),
             )
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -354,34 +681,47 @@ async def product_names(request):
         for arg in node.args:
             if arg.keyword is None and is_queryset(self.ctx, arg.value):
                 how = f"`{callee.name}({{qs}})`" if arg.star == "" else f"`{callee.name}(*{{qs}})`"
-                self._evaluated(node, arg.value, how, _EVALUATING_BUILTINS[callee.name])
+                name, qs_expr = callee.name, arg.value
+                self._evaluated(
+                    node,
+                    qs_expr,
+                    how,
+                    _EVALUATING_BUILTINS[name],
+                    partial(self._builtin_fix, node, name, qs_expr),
+                )
                 return
 
     def visit_If(self, node: cst.If) -> None:
-        self._truth_test(node.test)
+        self._truth_test(node.test, node)
 
     def visit_While(self, node: cst.While) -> None:
-        self._truth_test(node.test)
+        self._truth_test(node.test, node)
 
     def visit_IfExp(self, node: cst.IfExp) -> None:
-        self._truth_test(node.test)
+        self._truth_test(node.test, node)
 
     def visit_Assert(self, node: cst.Assert) -> None:
-        self._truth_test(node.test)
+        self._truth_test(node.test, node)
 
-    def _truth_test(self, test: cst.BaseExpression) -> None:
+    def _truth_test(self, test: cst.BaseExpression, parent: cst.CSTNode) -> None:
         """`if qs:`, `if not qs:`, `if qs and x:` take the QuerySet's truth value."""
         if not self.ctx.on_loop:
             return
         if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-            self._truth_test(test.expression)
+            self._truth_test(test.expression, test)
         elif isinstance(test, cst.BooleanOperation):
-            self._truth_test(test.left)
-            self._truth_test(test.right)
+            self._truth_test(test.left, test)
+            self._truth_test(test.right, test)
         elif is_queryset(self.ctx, test):
             # A name that is None on another path keeps its None check.
             check = "`{qs} is not None and await {qs}.aexists()`" if self._may_be_none(test) else None
-            self._evaluated(test, test, "testing `{qs}` for truth", check or "`await {qs}.aexists()`")
+            self._evaluated(
+                test,
+                test,
+                "testing `{qs}` for truth",
+                check or "`await {qs}.aexists()`",
+                lambda: self._truth_fix(test, parent),
+            )
 
     def _may_be_none(self, expr: cst.BaseExpression) -> bool:
         found = self.ctx.scope.lookup(expr.value) if isinstance(expr, cst.Name) else None
@@ -397,7 +737,14 @@ async def product_names(request):
             return
         for target in node.comparisons:
             if isinstance(target.operator, (cst.In, cst.NotIn)) and is_queryset(self.ctx, target.comparator):
-                self._evaluated(node, target.comparator, "`... in {qs}`", "`await {qs}.acontains(obj)`")
+                qs_expr = target.comparator
+                self._evaluated(
+                    node,
+                    qs_expr,
+                    "`... in {qs}`",
+                    "`await {qs}.acontains(obj)`",
+                    partial(self._rows_fix, qs_expr, "Test membership in the rows fetched with `async for`"),
+                )
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         if not self.ctx.on_loop or len(node.slice) != 1 or not is_queryset(self.ctx, node.value):
@@ -406,7 +753,11 @@ async def product_names(request):
         if isinstance(index, cst.Slice) and index.step is None:
             return  # qs[a:b] stays lazy
         self._evaluated(
-            node, node.value, "indexing `{qs}`", "`await {qs}.afirst()` or a slice with `async for`"
+            node,
+            node.value,
+            "indexing `{qs}`",
+            "`await {qs}.afirst()` or a slice with `async for`",
+            lambda: self._index_fix(node),
         )
 
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -414,13 +765,29 @@ async def product_names(request):
             return
         unpacks = any(isinstance(t.target, (cst.Tuple, cst.List)) for t in node.targets)
         if unpacks and is_queryset(self.ctx, node.value):
-            self._evaluated(node, node.value, "unpacking `{qs}`", "`[x async for x in {qs}]` first")
+            self._evaluated(
+                node,
+                node.value,
+                "unpacking `{qs}`",
+                "`[x async for x in {qs}]` first",
+                lambda: self._rows_fix(node.value),
+            )
 
     def visit_FormattedStringExpression(self, node: cst.FormattedStringExpression) -> None:
         if self.ctx.on_loop and is_queryset(self.ctx, node.expression):
             self._evaluated(
                 node, node.expression, "formatting `{qs}` in an f-string", "`[x async for x in {qs}]` first"
             )
+
+
+class _Names(cst.CSTVisitor):
+    """Every name an expression or statement reads or binds."""
+
+    def __init__(self) -> None:
+        self.found: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.found.add(node.value)
 
 
 def _parameters_of(

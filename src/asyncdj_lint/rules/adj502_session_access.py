@@ -7,8 +7,8 @@ import libcst as cst
 from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.requests import is_request_attribute
 from asyncdj_lint.facts import django_async_api as api
-from asyncdj_lint.fixes import Fix, FixAvailability
-from asyncdj_lint.rules._fixes import await_twin
+from asyncdj_lint.fixes import AddImport, Fix, FixAvailability, NodeEdit, Replace, Safety
+from asyncdj_lint.rules._fixes import await_twin, bridge_fix, can_await, importable
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 # Session methods that only read or write the loaded session data (its cache); the others
@@ -48,9 +48,19 @@ class SessionAccess(Rule):
     fix_availability = FixAvailability.SOMETIMES
     fix_safety = (
         "When the target Django version has async session methods (5.1+), a method call is replaced "
-        "by its awaited twin (`request.session.get(key)` becomes `await request.session.aget(key)`): "
-        "the fix is safe, the twin does the same work. `session[key]`, `key in session` and "
-        "`del session[key]` have no fix, nor a call where `await` cannot be written."
+        "by its awaited twin (`request.session.get(key)` becomes `await request.session.aget(key)`), "
+        "`session[key] = value` becomes `await session.aset(key, value)`, `del session[key]` "
+        "`await session.apop(key)` and `key in session` `await session.ahas_key(key)`: these fixes "
+        "are safe, each does what the sync form does (SessionBase's own code: `__setitem__` and "
+        "`aset`, `__delitem__` and `pop`, `__contains__` and `has_key` touch the same dict and the "
+        "same `modified` flag). Before 5.1 the same work runs in a thread: `await "
+        "sync_to_async(request.session.get)(key)`, and for the forms with no method of their own "
+        "`await sync_to_async(session.update)({key: value})`, `await sync_to_async(session.pop)(key)`, "
+        "`await sync_to_async(session.has_key)(key)`; these fixes are unsafe, the session loads in "
+        "another thread. Reading `session[key]` has no fix (`aget()` returns None where `[]` raises "
+        "KeyError), nor has `session[key] += value`, an assignment to several targets, a key that is "
+        "not a literal or a name (it would be evaluated before the value), a comparison chain, nor "
+        "code where `await` cannot be written."
     )
     invalid = (
         Example(
@@ -92,6 +102,47 @@ async def add_to_cart(request, pk):
                     "`request.session[...]` loads the session from its store on the event loop; with database sessions it raises SynchronousOnlyOperation; use `await request.session.aset(key, value)`",
                 ),
             ),
+            fixed="""\
+from django.http import HttpResponse
+
+
+async def add_to_cart(request, pk):
+    await request.session.aset("cart", [pk])
+    return HttpResponse("added")
+""",
+        ),
+        Example(
+            """\
+from django.http import HttpResponse
+
+
+async def add_to_cart(request, pk):
+    cart = request.session.get("cart", [])
+    request.session["cart"] = [*cart, pk]
+    return HttpResponse(status=204)
+""",
+            RAISES_SYNC_ONLY,
+            files=(("requirements.txt", "Django>=4.2,<5.0\n"),),
+            expected=(
+                Expected(
+                    "5:12-5:43",
+                    "`request.session.get()` loads the session from its store on the event loop; with database sessions it raises SynchronousOnlyOperation; use `await sync_to_async(request.session.get)(...)` (the target, Django 4.2, predates the async variant of 5.1)",
+                ),
+                Expected(
+                    "6:5-6:28",
+                    "`request.session[...]` loads the session from its store on the event loop; with database sessions it raises SynchronousOnlyOperation; use `await sync_to_async(request.session.update)({key: value})` (the target, Django 4.2, predates the async variant of 5.1)",
+                ),
+            ),
+            fixed="""\
+from django.http import HttpResponse
+from asgiref.sync import sync_to_async
+
+
+async def add_to_cart(request, pk):
+    cart = await sync_to_async(request.session.get)("cart", [])
+    await sync_to_async(request.session.update)({"cart": [*cart, pk]})
+    return HttpResponse(status=204)
+""",
         ),
     )
     valid = (
@@ -129,8 +180,19 @@ async def add_to_cart(request, pk):
             and func.attr.value.startswith("a")
             and func.attr.value[1:] in _LOADS_ONLY | {"set"}
             and self._is_session(func.value)
-        ):
+        ) or self._bridged_load(func):
             self._loaded.add(self._function_id())
+
+    def _bridged_load(self, func: cst.BaseExpression | None) -> bool:
+        """`sync_to_async(request.session.get)`: the session loaded in the thread (the fix before 5.1)."""
+        if not (isinstance(func, cst.Call) and func.args and self.ctx.is_bridge_call(func)):
+            return False
+        method = func.args[0].value
+        return (
+            isinstance(method, cst.Attribute)
+            and method.attr.value in _LOADS_ONLY
+            and self._is_session(method.value)
+        )
 
     def _function_id(self) -> int:
         return id(self.ctx.scope.function_node)
@@ -153,23 +215,85 @@ async def add_to_cart(request, pk):
             fix = (
                 await_twin(self.ctx, node, twin)
                 if api.has(self.ctx.options, api.SESSION_METHODS_SINCE)
-                else None
+                else bridge_fix(self.ctx, node)
             )
-            self._report(node, f"`{session}.{method}()`", f"`await {session}.{twin}(...)`", fix)
+            self._report(
+                node,
+                f"`{session}.{method}()`",
+                f"`await {session}.{twin}(...)`",
+                fix,
+                f"`await sync_to_async({session}.{method})(...)`",
+            )
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         if self._is_session(node.value) and not self._already_loaded():
             session = self.ctx.snippet(node.value)
-            self._report(node, f"`{session}[...]`", f"`await {session}.{self._async_item_method(node)}`")
+            native, bridged = self._async_item_method(node, session)
+            self._report(node, f"`{session}[...]`", native, self._item_fix(node), bridged)
 
-    def _async_item_method(self, node: cst.Subscript) -> str:
-        """The async method for what the subscript does: read, write or delete an item."""
+    def _item_fix(self, node: cst.Subscript) -> Fix | None:
+        """`session[key] = value` -> `await session.aset(key, value)`, `del session[key]` ->
+        `await session.apop(key)` (5.1+); before, the sync method that does the same, in a thread."""
+        key = _plain_key(node)
+        parent, grandparent = self.ctx.parent(), self.ctx.parent(2)
+        if key is None:
+            return None
+        if isinstance(parent, cst.AssignTarget) and isinstance(grandparent, cst.Assign):
+            if len(grandparent.targets) != 1:
+                return None
+            statement: cst.CSTNode = grandparent
+            value = self._code(grandparent.value)
+            native, bridged = ("aset", f"{key}, {value}"), ("update", f"{{{key}: {value}}}")
+        elif isinstance(parent, cst.Del) and parent.target is node:
+            statement = parent
+            native, bridged = ("apop", key), ("pop", key)
+        else:
+            return None
+        return self._statement_fix(statement, node.value, native, bridged)
+
+    def _statement_fix(
+        self,
+        replaced: cst.CSTNode,
+        session: cst.BaseExpression,
+        native: tuple[str, str],
+        bridged: tuple[str, str],
+        prefix: str = "",
+    ) -> Fix | None:
+        """`replaced` -> `await session.<native>(args)` (5.1+, safe), else
+        `await sync_to_async(session.<bridged>)(args)` (unsafe)."""
+        if not can_await(self.ctx):
+            return None
+        receiver = self._code(session)
+        if api.has(self.ctx.options, api.SESSION_METHODS_SINCE):
+            method, args = native
+            text = f"{prefix}await {receiver}.{method}({args})"
+            return Fix(f"Await `{method}()`", Safety.SAFE, (Replace(replaced, text),))
+        if not importable(self.ctx, "asgiref.sync", "sync_to_async"):
+            return None
+        method, args = bridged
+        edits: list[NodeEdit] = [
+            Replace(replaced, f"{prefix}await sync_to_async({receiver}.{method})({args})"),
+            AddImport("asgiref.sync", "sync_to_async"),
+        ]
+        return Fix(f"Run `{self.ctx.snippet(session)}.{method}()` in a thread", Safety.UNSAFE, tuple(edits))
+
+    def _code(self, node: cst.CSTNode) -> str:
+        return self.ctx.module.code_for_node(node)
+
+    def _async_item_method(self, node: cst.Subscript, session: str) -> tuple[str, str | None]:
+        """The async method for what the subscript does (read, write or delete an item), and
+        before 5.1 the sync method that does it in one call, run in a thread."""
         parent = self.ctx.parent()
         if isinstance(parent, cst.Del):
-            return "apop(key)"
-        if isinstance(parent, (cst.AssignTarget, cst.AugAssign)):
-            return "aset(key, value)"
-        return "aget(key)"
+            return f"`await {session}.apop(key)`", f"`await sync_to_async({session}.pop)(key)`"
+        if isinstance(parent, cst.AssignTarget):
+            return (
+                f"`await {session}.aset(key, value)`",
+                f"`await sync_to_async({session}.update)({{key: value}})`",
+            )
+        if isinstance(parent, cst.AugAssign):
+            return f"`await {session}.aset(key, value)`", None
+        return f"`await {session}.aget(key)`", None
 
     def visit_ComparisonTarget(self, node: cst.ComparisonTarget) -> None:
         if (
@@ -178,17 +302,34 @@ async def add_to_cart(request, pk):
             and not self._already_loaded()
         ):
             session = self.ctx.snippet(node.comparator)
-            self._report(node, f"`key in {session}`", f"`await {session}.ahas_key(key)`")
+            self._report(
+                node,
+                f"`key in {session}`",
+                f"`await {session}.ahas_key(key)`",
+                self._contains_fix(node),
+                f"`await sync_to_async({session}.has_key)(key)`",
+            )
+
+    def _contains_fix(self, node: cst.ComparisonTarget) -> Fix | None:
+        """`key in session` -> `await session.ahas_key(key)` (`not in`: `not await ...`)."""
+        comparison = self.ctx.parent()
+        if not (isinstance(comparison, cst.Comparison) and len(comparison.comparisons) == 1):
+            return None
+        key = self._code(comparison.left)
+        prefix = "not " if isinstance(node.operator, cst.NotIn) else ""
+        return self._statement_fix(comparison, node.comparator, ("ahas_key", key), ("has_key", key), prefix)
 
     def _is_session(self, expr: cst.BaseExpression) -> bool:
         return self.ctx.on_loop and is_request_attribute(self.ctx, expr, "session")
 
-    def _report(self, node: cst.CSTNode, what: str, native: str, fix: Fix | None = None) -> None:
+    def _report(
+        self, node: cst.CSTNode, what: str, native: str, fix: Fix | None = None, bridged: str | None = None
+    ) -> None:
         advice = api.advise(
             self.ctx.options,
             api.SESSION_METHODS_SINCE,
             f"use {native}",
-            "run the session work in `sync_to_async`",
+            f"use {bridged}" if bridged else "run the session work in `sync_to_async`",
         )
         self.report(
             node,
@@ -196,3 +337,21 @@ async def add_to_cart(request, pk):
             f"raises SynchronousOnlyOperation; {advice}",
             fix=fix,
         )
+
+
+def _plain_key(node: cst.Subscript) -> str | None:
+    """The key of `session[key]` as source, where evaluating it has no effect (a literal or a
+    name): the fixes evaluate it before the value, where Python evaluated it after."""
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return None
+    index = node.slice[0].slice
+    key = index.value
+    if index.star is not None or not isinstance(
+        key, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Name)
+    ):
+        return None
+    if isinstance(key, cst.ConcatenatedString) and not all(
+        isinstance(part, cst.SimpleString) for part in (key.left, key.right)
+    ):
+        return None
+    return cst.Module([]).code_for_node(key)

@@ -8,11 +8,31 @@ import libcst as cst
 
 from asyncdj_lint.analysis.calls import callee_name
 from asyncdj_lint.analysis.requests import USER_MODEL_CLASSES, is_request_attribute, is_user
+from asyncdj_lint.analysis.scopes import ValueBinding
 from asyncdj_lint.analysis.values import Manager
 from asyncdj_lint.facts import django_async_api as api
-from asyncdj_lint.fixes import Fix, FixAvailability
-from asyncdj_lint.rules._fixes import await_function_twin, await_twin, bridge_fix
+from asyncdj_lint.fixes import AddImport, Fix, FixAvailability, Replace, Safety
+from asyncdj_lint.rules._fixes import (
+    await_function_twin,
+    await_twin,
+    bridge_fix,
+    can_await,
+    importable,
+    needs_parentheses,
+)
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
+
+# A permission check on a name bound to the lazy request.user, fixed for 5.2+ and for 4.2.
+_REPORTS = """\
+from django.http import HttpResponse
+
+
+async def reports(request):
+    user = request.user
+    if not user.has_perm("shop.view_order"):
+        return HttpResponse("ask for access")
+    return HttpResponse("reports")
+"""
 
 
 class SyncAuthApi(Rule):
@@ -43,8 +63,17 @@ class SyncAuthApi(Rule):
         "User.objects.acreate_user(...)` (5.2+). The fix is safe: the twin does the same work in a "
         "thread. Before those versions, or for a user manager method the project overrides, the call "
         "is run in a thread, `await sync_to_async(logout)(request)`: unsafe, the work moves to "
-        "another thread. There is no fix for a permission check on `request.user`, which must load "
-        "the user first (ADJ501's fix), nor for an imported alias, nor outside an `async def` body."
+        "another thread. A permission check on the lazy `request.user` (directly, or through a name "
+        "bound to it) must load the user first, or reading `has_perm` on the loop loads it there: "
+        "with 5.2+ `user = request.user` becomes `user = await request.auser()` and the check "
+        "`await user.ahas_perm(p)`, and `request.user.has_perm(p)` becomes `await (await "
+        "request.auser()).ahas_perm(p)` (safe: `auser()` loads the same user, in a thread, and caches "
+        "it on the request). Before 5.2, where the name has other bindings, or in a function that logs "
+        "a user in or out or assigns `.user` (the user `auser()` cached would be the one before), the "
+        "check runs in a thread with the user's loading, `await sync_to_async(lambda: "
+        "user.has_perm(p))()` (unsafe). "
+        "There is no fix for an imported alias, nor outside an `async def` body, nor for a check "
+        "whose arguments hold `await`, `yield` or `:=`, which a lambda cannot take."
     )
     invalid = (
         Example(
@@ -99,6 +128,48 @@ async def price_list(request):
     user = await request.auser()
     allowed = await user.ahas_perm("shop.view_product")
     return HttpResponse("prices" if allowed else "ask for access")
+""",
+        ),
+        Example(
+            _REPORTS,
+            RAISES_SYNC_ONLY,
+            expected=(
+                Expected(
+                    "6:12-6:44",
+                    "`user.has_perm()` queries the user's permissions on the event loop and raises SynchronousOnlyOperation; use `user = await request.auser()`, then `await user.ahas_perm(...)`",
+                ),
+            ),
+            fixed="""\
+from django.http import HttpResponse
+
+
+async def reports(request):
+    user = await request.auser()
+    if not await user.ahas_perm("shop.view_order"):
+        return HttpResponse("ask for access")
+    return HttpResponse("reports")
+""",
+        ),
+        Example(
+            _REPORTS,
+            RAISES_SYNC_ONLY,
+            files=(("requirements.txt", "Django>=4.2,<5.0\n"),),
+            expected=(
+                Expected(
+                    "6:12-6:44",
+                    "`user.has_perm()` queries the user's permissions on the event loop and raises SynchronousOnlyOperation; use `await sync_to_async(lambda: user.has_perm(...))()` (the target, Django 4.2, predates the async variant of 5.2)",
+                ),
+            ),
+            fixed="""\
+from django.http import HttpResponse
+from asgiref.sync import sync_to_async
+
+
+async def reports(request):
+    user = request.user
+    if not await sync_to_async(lambda: user.has_perm("shop.view_order"))():
+        return HttpResponse("ask for access")
+    return HttpResponse("reports")
 """,
         ),
         Example(
@@ -246,11 +317,15 @@ async def sign_up(request):
         native = f"use `await {user}.{async_method}(...)`"
         bridged = f"use `await sync_to_async({user}.{method})(...)`"
         fix: Fix | None = None
+        has_twin = api.has(self.ctx.options, api.PERMISSION_METHODS_SINCE)
         if is_request_attribute(self.ctx, func.value, "user"):
             # Even `user.has_perm` as an attribute loads the lazy request.user: keep it in the thread.
             native = f"use `user = await request.auser()`, then `await user.{async_method}(...)`"
             bridged = f"use `await sync_to_async(lambda: {user}.{method}(...))()`"
-        elif api.has(self.ctx.options, api.PERMISSION_METHODS_SINCE):
+            fix = (self._load_then_await_fix(node, func, async_method) if has_twin else None) or (
+                self._thread_fix(node)
+            )
+        elif has_twin:
             fix = await_twin(self.ctx, node, async_method)
         else:
             fix = bridge_fix(self.ctx, node)
@@ -261,3 +336,117 @@ async def sign_up(request):
             f"SynchronousOnlyOperation; {advice}",
             fix=fix,
         )
+
+    def _load_then_await_fix(self, call: cst.Call, func: cst.Attribute, twin: str) -> Fix | None:
+        """`user = request.user` ... `user.has_perm(p)` -> `user = await request.auser()` ...
+        `await user.ahas_perm(p)`; `request.user.has_perm(p)` -> `await (await
+        request.auser()).ahas_perm(p)` (5.2+): the same user, loaded and checked in a thread."""
+        awaited = await_twin(self.ctx, call, twin)
+        function = self.ctx.scope.function_node
+        if awaited is None or function is None:
+            return None
+        # `auser()` caches the user it loads: after a login or logout in the function it would be
+        # the earlier user, where the lazy `request.user` loads the user of that moment.
+        changes = _ChangesUser()
+        function.visit(changes)
+        if changes.found:
+            return None
+        receiver = func.value
+        if isinstance(receiver, cst.Attribute):  # request.user itself
+            load = f"(await {self.ctx.module.code_for_node(receiver.value)}.auser())"
+            edits = (Replace(receiver, load), *awaited.edits)
+            return Fix("Load the user with `await request.auser()`", Safety.SAFE, edits)
+        binding = self._request_user_binding(receiver)
+        if binding is None:
+            return None
+        request = self.ctx.module.code_for_node(binding.value)
+        edits = (Replace(binding, f"await {request}.auser()"), *awaited.edits)
+        return Fix("Load the user with `await request.auser()`", Safety.SAFE, edits)
+
+    def _request_user_binding(self, name: cst.BaseExpression) -> cst.Attribute | None:
+        """The `request.user` of `name = request.user`, the only binding of `name`, a statement
+        of the same `async def` (not in a lambda, comprehension or nested function)."""
+        found = self.ctx.scope.lookup(name.value) if isinstance(name, cst.Name) else None
+        function = self.ctx.scope.function
+        if found is None or function is None or found[0] is not function or len(found[1]) != 1:
+            return None
+        binding = found[1][0]
+        value = binding.node if isinstance(binding, ValueBinding) else None
+        if not (isinstance(value, cst.Attribute) and value.attr.value == "user" and not value.lpar):
+            return None
+        statements = _PlainAssignments(value)
+        function.node.visit(statements)
+        return value if statements.found else None
+
+    def _thread_fix(self, call: cst.Call) -> Fix | None:
+        """`user.has_perm(p)` -> `await sync_to_async(lambda: user.has_perm(p))()`: the lazy
+        `request.user` loads in the thread too (unsafe)."""
+        if not (can_await(self.ctx) and importable(self.ctx, "asgiref.sync", "sync_to_async")):
+            return None
+        inside = _LambdaUnsafe()
+        call.visit(inside)
+        if inside.found:
+            return None
+        text = f"await sync_to_async(lambda: {self.ctx.module.code_for_node(call)})()"
+        if needs_parentheses(call, self.ctx.parent()):
+            text = f"({text})"
+        edits = (Replace(call, text), AddImport("asgiref.sync", "sync_to_async"))
+        return Fix("Load the user and check the permission in a thread", Safety.UNSAFE, edits)
+
+
+class _PlainAssignments(cst.CSTVisitor):
+    """Whether `value` is the value of a plain `name = value` statement (not `a = b = value`, an
+    annotated assignment or `:=`, which may sit in a comprehension)."""
+
+    def __init__(self, value: cst.BaseExpression) -> None:
+        self.value = value
+        self.found = False
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if (
+            node.value is self.value
+            and len(node.targets) == 1
+            and isinstance(node.targets[0].target, cst.Name)
+        ):
+            self.found = True
+
+
+class _LambdaUnsafe(cst.CSTVisitor):
+    """Whether an expression holds what a lambda cannot (`await`, `yield`) or would bind in a scope
+    of its own (`:=`)."""
+
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_Await(self, node: cst.Await) -> None:
+        self.found = True
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        self.found = True
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self.found = True
+
+
+class _ChangesUser(cst.CSTVisitor):
+    """Whether code logs a user in or out, or assigns `.user`."""
+
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        name = (
+            func.attr.value
+            if isinstance(func, cst.Attribute)
+            else func.value
+            if isinstance(func, cst.Name)
+            else None
+        )
+        if name in ("login", "logout", "alogin", "alogout"):
+            self.found = True
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        target = node.target
+        if isinstance(target, cst.Attribute) and target.attr.value == "user":
+            self.found = True

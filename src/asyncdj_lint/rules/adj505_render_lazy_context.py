@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.rules._render import render_call, rendered_queries
+from asyncdj_lint.fixes import FixAvailability
+from asyncdj_lint.rules._render import RENDER_FIX_SAFETY, render_call, render_fix, rendered_queries
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
@@ -28,6 +29,8 @@ class RenderLazyContext(Rule):
         "context not a literal dict, or the project has no such template, it stays silent."
     )
     django_versions = "4.1 to 6.1"
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = RENDER_FIX_SAFETY
     invalid = (
         Example(
             """\
@@ -45,6 +48,14 @@ async def product_list(request):
                     '`render()` renders shop/product_list.html on the event loop, where the template evaluates the QuerySet in the context ("products", used at `products` (shop/product_list.html:1)) and raises SynchronousOnlyOperation; return `TemplateResponse(request, template, context)`, which Django renders in a thread',
                 ),
             ),
+            fixed="""\
+from shop.models import Product
+from django.template.response import TemplateResponse
+
+
+async def product_list(request):
+    return TemplateResponse(request, "shop/product_list.html", {"products": Product.objects.all()})
+""",
         ),
     )
     valid = (
@@ -93,4 +104,5 @@ async def product_list(request):
             node,
             f"`{function}()` renders {template} on the event loop, where the template evaluates the "
             f"QuerySet in the context ({shown}) and raises SynchronousOnlyOperation; {advice}",
+            fix=render_fix(self.ctx, node),
         )

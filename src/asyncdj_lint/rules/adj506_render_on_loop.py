@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncdj_lint.rules._render import render_call, rendered_queries
+from asyncdj_lint.fixes import FixAvailability
+from asyncdj_lint.rules._render import RENDER_FIX_SAFETY, render_call, render_fix, rendered_queries
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
@@ -35,6 +36,8 @@ class RenderOnLoop(Rule):
         "unknown. (A QuerySet passed in the view's context is ADJ505.)"
     )
     django_versions = "4.1 to 6.1"
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = RENDER_FIX_SAFETY
     invalid = (
         Example(
             """\
@@ -53,6 +56,15 @@ async def order_detail(request, pk):
                     '`render()` renders shop/order_detail.html on the event loop, where `order.customer.name` (shop/order_detail.html:1) loads the relation `customer` of "order": a query, which raises SynchronousOnlyOperation; return `TemplateResponse(request, template, context)`, which Django renders in a thread',
                 ),
             ),
+            fixed="""\
+from shop.models import Order
+from django.template.response import TemplateResponse
+
+
+async def order_detail(request, pk):
+    order = await Order.objects.aget(pk=pk)
+    return TemplateResponse(request, "shop/order_detail.html", {"order": order})
+""",
         ),
     )
     valid = (
@@ -98,4 +110,5 @@ async def order_detail(request, pk):
             node,
             f"`{function}()` renders {template} on the event loop, where {first.where} {first.what}: "
             f"a query, which raises SynchronousOnlyOperation; {advice}",
+            fix=render_fix(self.ctx, node),
         )

@@ -6,6 +6,7 @@ import libcst as cst
 
 from asyncdj_lint.analysis.calls import argument, callee_name, keyword_argument
 from asyncdj_lint.fixes import AddImport, Fix, FixAvailability, RemoveImport, Replace, Safety
+from asyncdj_lint.rules._async_http import VERBS, async_client_fix
 from asyncdj_lint.rules._fixes import await_call, can_await, importable
 from asyncdj_lint.rules.base import RESPONDS_OK, Example, Expected, Outcome, Rule, Severity
 
@@ -19,11 +20,7 @@ _DIRECT_ONLY = frozenset({"builtins.open"})
 
 BLOCKING_CALLS = {
     "time.sleep": "`await asyncio.sleep(...)`",
-    **{
-        f"{client}.{verb}": _HTTPX
-        for client in ("requests", "httpx")
-        for verb in ("get", "post", "put", "patch", "delete", "head", "options", "request")
-    },
+    **{f"{client}.{verb}": _HTTPX for client in ("requests", "httpx") for verb in VERBS},
     "urllib3.request": _HTTPX,
     "urllib.request.urlopen": _HTTPX,
     "http.client.HTTPConnection": _HTTPX,
@@ -64,9 +61,42 @@ class BlockingCall(Rule):
     fix_safety = (
         "`time.sleep(...)` is replaced by `await asyncio.sleep(...)`, importing `asyncio` (and dropping "
         "the import of `time` once unused): the fix is "
-        "safe, the coroutine waits as long while the loop serves other requests. The other blocking "
-        "calls have no fix: their async replacements (an async HTTP client, asyncio subprocesses, a "
-        "thread for file work) take code written by hand."
+        "safe, the coroutine waits as long while the loop serves other requests. "
+        "A request made with `requests` (`get()`, `post()`, `put()`, `patch()`, `delete()`, `head()`, "
+        "`options()`, `request()`) or with httpx's sync functions is sent by httpx's async client "
+        "instead, an unsafe fix: the statement moves into `async with httpx.AsyncClient() as client:` "
+        "and awaits `client.get(...)`, so the client's connections are closed once the response is "
+        "read (in full, before the `await` returns). A module-wide client is not written: it is bound "
+        "to the event loop it first ran on, and under WSGI each async request runs on a new one. "
+        "Requests are rewritten only where the project installs httpx to run (its dependencies in "
+        "`pyproject.toml`, `setup.cfg`, `setup.py`, `Pipfile` or a requirements file not named for "
+        "development or tests name it; an extra, a development group or a lock file alone do not) "
+        "and only where httpx is told to send the same request: requests follows "
+        "redirects (but for `head()`) and waits forever without a `timeout`, so the client gets "
+        "`follow_redirects=True` and `timeout=None`; `allow_redirects=` becomes "
+        "`follow_redirects=`, a bytes (or ASCII text) `data=` body becomes `content=`, `verify=False` "
+        "moves to the client; `json=`, a numeric `timeout=`, a `(user, password)` `auth=` and "
+        "`params=`, `data=` and `headers=` written as dicts of text (requests drops a `None` "
+        "value and writes `True` where httpx writes `true`) are kept. The response may only be read "
+        "through `status_code`, `json()`, `text`, `content`, `headers` and `raise_for_status()` (the "
+        "latter only where redirects are followed: httpx also raises on a 3xx). Anything else "
+        "leaves the call unfixed: `files=`, `stream=`, `cert=`, `proxies=`, `cookies=`, `hooks=`, a "
+        "value the fix cannot see (`params=params`, `timeout=TIMEOUT`, which may be a tuple), a body "
+        "sent with `get()`, `delete()`, `head()` or `options()` (httpx's take none), the "
+        "response truth-tested, returned, passed on or read through `ok`, `iter_content()`, `url` "
+        "and the like, a requests exception named in the function (httpx raises its own), two "
+        "requests in one statement, or a statement sharing its line. What still differs: the "
+        "`User-Agent` header, `text` decoded as UTF-8 where the response names no charset "
+        "(requests guesses, or takes Latin-1 for `text/*`), at most 20 redirects instead of 30, a "
+        "POST that a redirect turns into a GET keeping its `Content-Type` header (not its body), "
+        "a numeric `timeout` bounding the upload and the wait for a connection too, settings "
+        "requests alone reads from the environment (`REQUESTS_CA_BUNDLE`, `~/.netrc`), "
+        "exceptions of httpx's classes, and JSON bodies written compactly. A sync httpx call keeps "
+        "its arguments, those of the module-level function's own client (`cookies`, `proxy`, "
+        "`verify`, `trust_env`) moving to `AsyncClient(...)`. aiohttp has no fix: its session and "
+        "response are used in `async with` blocks of their own and read with `await`. The other "
+        "blocking calls have no fix: their async replacements (asyncio subprocesses, a thread for "
+        "file work) take code written by hand."
     )
     invalid = (
         Example(
@@ -95,6 +125,46 @@ import asyncio
 async def retry_later(request):
     await asyncio.sleep(0.01)
     return HttpResponse("done")
+""",
+        ),
+        Example(
+            """\
+import requests
+
+from django.http import JsonResponse
+
+
+async def stock_level(request, pk):
+    response = requests.get(
+        f"https://warehouse.example.com/stock/{pk}",
+        params={"fields": "level"},
+        timeout=5,
+    )
+    response.raise_for_status()
+    return JsonResponse(response.json())
+""",
+            Outcome(runs_on_loop="requests.get"),
+            files=(("requirements.txt", "httpx>=0.27\nrequests>=2.31\n"),),
+            expected=(
+                Expected(
+                    "7:16-11:6",
+                    "`requests.get()` blocks the event loop until the server answers, up to `timeout=5`; use an async HTTP client (`async with httpx.AsyncClient() as client: await client.get(...)`)",
+                ),
+            ),
+            fixed="""\
+from django.http import JsonResponse
+import httpx
+
+
+async def stock_level(request, pk):
+    async with httpx.AsyncClient(follow_redirects=True) as client:
+        response = await client.get(
+            f"https://warehouse.example.com/stock/{pk}",
+            params={"fields": "level"},
+            timeout=5,
+        )
+    response.raise_for_status()
+    return JsonResponse(response.json())
 """,
         ),
         Example(
@@ -184,10 +254,18 @@ async def server_info(request):
         self.report(
             node,
             f"`{shown}()` blocks the event loop {blocks_for(node, name)}; use {advice}",
-            fix=self._fix(node) if name == "time.sleep" else None,
+            fix=self._fix(node, name),
         )
 
-    def _fix(self, node: cst.Call) -> Fix | None:
+    def _fix(self, node: cst.Call, name: str) -> Fix | None:
+        if name == "time.sleep":
+            return self._sleep_fix(node)
+        library, _, verb = name.partition(".")
+        if library in ("requests", "httpx") and verb in VERBS:
+            return async_client_fix(self.ctx, node, name)
+        return None
+
+    def _sleep_fix(self, node: cst.Call) -> Fix | None:
         """`time.sleep(s)` -> `await asyncio.sleep(s)`."""
         if not (can_await(self.ctx) and importable(self.ctx, "asyncio")):
             return None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from asyncdj_lint.fixes import FixAvailability
+from asyncdj_lint.rules._async_handlers import handlers_fix
 from asyncdj_lint.rules._request_path import view_handlers
 from asyncdj_lint.rules.base import Example, Expected, Outcome, Rule, Severity
 
@@ -31,6 +33,18 @@ class MixedViewHandlers(Rule):
     )
     django_versions = "4.1 to 6.1"
     requires_text = (b"View",)
+    fix_availability = FixAvailability.SOMETIMES
+    fix_safety = (
+        "When every sync handler is a method the view defines itself, each (`def post(self, "
+        "request, pk)`) is renamed `_post_sync` and an `async def post(self, request, *args, "
+        "**kwargs)` in its place returns `await sync_to_async(self._post_sync)(request, *args, "
+        "**kwargs)`: the handlers are then all async, and the sync code runs in a thread, as "
+        "Django runs a sync view under ASGI. The fix is unsafe: the sync handler's work runs in a "
+        "thread. There is no fix where a sync handler is inherited (Django's generic views call "
+        "their handlers from one another), is a static or class method, where the module calls a "
+        "handler through `self` or `super()` (it would get a coroutine), where a class decorator "
+        'names a handler (`method_decorator(..., name="post")`), or where the new name is taken.'
+    )
     invalid = (
         Example(
             """\
@@ -55,6 +69,25 @@ class ProductView(View):
                     "`ProductView` has async handlers (get) and sync ones (post): `as_view()` raises `ImproperlyConfigured: ProductView HTTP handlers must either be all sync or all async.` when the URLconf is imported; make every handler `async def`, or all sync",
                 ),
             ),
+            fixed="""\
+from django.http import HttpResponse, JsonResponse
+from django.views import View
+from shop.models import Product
+from asgiref.sync import sync_to_async
+
+
+class ProductView(View):
+    async def get(self, request, pk):
+        product = await Product.objects.aget(pk=pk)
+        return JsonResponse({"name": product.name})
+
+    async def post(self, request, *args, **kwargs):
+        return await sync_to_async(self._post_sync)(request, *args, **kwargs)
+
+    def _post_sync(self, request, pk):
+        Product.objects.filter(pk=pk).update(available=False)
+        return HttpResponse(status=204)
+""",
         ),
         Example(
             """\
@@ -116,4 +149,5 @@ class ProductView(View):
             f"`{name}` has async handlers ({', '.join(async_names)}) and sync ones ({', '.join(sync_names)}){where}: "
             f"`as_view()` raises `ImproperlyConfigured: {name} HTTP handlers must either be all sync or all "
             f"async.` when the URLconf is imported; {advice}",
+            fix=None if inherited else handlers_fix(self.ctx, node, sync_names),
         )
