@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from asyncdj_lint import sources
 from asyncdj_lint.api import LintSession, lint_paths, resolve_options
 from asyncdj_lint.index import store
 from asyncdj_lint.index.cache import CACHE_DIR, signing_key
@@ -60,17 +61,40 @@ def _own_signing_key(tmp_path, monkeypatch):
     signing_key.cache_clear()
 
 
+class _Reads(list[str]):
+    """First lines, each file's once until cleared."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sources: set[bytes] = set()
+
+    def clear(self) -> None:
+        super().clear()
+        self.sources.clear()
+
+
 @pytest.fixture
 def summarised(monkeypatch) -> list[str]:
-    """The first line of every module the run summarised from a fresh parse."""
-    calls: list[str] = []
-    real = store.summarize
+    """The first line of every module the run read from its source: summarised with `ast` or
+    parsed with LibCST (once each)."""
+    calls = _Reads()
+    real_parse, real_summary = sources.parse, store.read_summary
 
-    def counting(module, *, is_package):
-        calls.append(module.code.splitlines()[0] if module.code else "")
-        return real(module, is_package=is_package)
+    def note(source: bytes) -> None:
+        if source not in calls.sources:
+            calls.sources.add(source)
+            calls.append(source.decode().splitlines()[0] if source else "")
 
-    monkeypatch.setattr(store, "summarize", counting)
+    def parsing(file, source=None):
+        note(source if source is not None else file.path.read_bytes())
+        return real_parse(file, source)
+
+    def summarising(source, *, is_package):
+        note(source)
+        return real_summary(source, is_package=is_package)
+
+    monkeypatch.setattr(sources, "parse", parsing)
+    monkeypatch.setattr(store, "read_summary", summarising)
     return calls
 
 

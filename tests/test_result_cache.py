@@ -63,15 +63,15 @@ def project(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The first line of every module summarised from a fresh parse."""
+    """The first line of every module summarised from its source."""
     calls: list[str] = []
-    real = store.summarize
+    real = store.read_summary
 
-    def counting(module, *, is_package):  # type: ignore[no-untyped-def]
-        calls.append(module.code.splitlines()[0] if module.code else "")
-        return real(module, is_package=is_package)
+    def counting(source, *, is_package):  # type: ignore[no-untyped-def]
+        calls.append(source.decode().splitlines()[0] if source else "")
+        return real(source, is_package=is_package)
 
-    monkeypatch.setattr(store, "summarize", counting)
+    monkeypatch.setattr(store, "read_summary", counting)
     return calls
 
 

@@ -284,7 +284,9 @@ class LintSession:
             return True
         cache = self.store.cache
         before = cache.entries.get(results.previous_key(name) or "") if cache is not None else None
-        return before is not None and before == self.store[file.name]
+        from asyncdj_lint.index.summary import same_for_readers
+
+        return before is not None and same_for_readers(before, self.store[file.name])
 
     def _followed(self) -> dict[Path, dict[str, str | None]]:
         """The code analyses read in project files' bodies, by file."""

@@ -49,6 +49,22 @@ _NOT_FACTS = frozenset({"ADJ104", "ADJ105", "ADJ106", "ADJ107", "ADJ108", "ADJ10
 _BRIDGE_FACTS = frozenset({"ADJ403"})
 
 
+def _handler_names(rule_type: type) -> list[tuple[str, bool, type]]:
+    """(method name, whether it is a visit, node type) of a rule class's handlers: listed once
+    per class, not once per file."""
+    found = _HANDLERS.get(rule_type)
+    if found is None:
+        found = _HANDLERS[rule_type] = []
+        for attr in dir(rule_type):
+            prefix, _, node_type = attr.partition("_")
+            if prefix in ("visit", "leave") and node_type and hasattr(cst, node_type):
+                found.append((attr, prefix == "visit", getattr(cst, node_type)))
+    return found
+
+
+_HANDLERS: dict[type, list[tuple[str, bool, type]]] = {}
+
+
 class _Walker(Visitor):
     """Keeps scopes and ancestors current and dispatches each node to the rules."""
 
@@ -60,11 +76,9 @@ class _Walker(Visitor):
         # Scopes of the functions and classes whose decorators are being walked.
         self._decorated: list[Scope] = []
         for rule in rules:
-            for attr in dir(rule):
-                prefix, _, node_type = attr.partition("_")
-                if prefix in ("visit", "leave") and node_type and hasattr(cst, node_type):
-                    table = self.on_enter if prefix == "visit" else self.on_exit
-                    table.setdefault(getattr(cst, node_type), []).append(getattr(rule, attr))
+            for attr, entering, node_type in _handler_names(type(rule)):
+                table = self.on_enter if entering else self.on_exit
+                table.setdefault(node_type, []).append(getattr(rule, attr))
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         ctx = self.ctx

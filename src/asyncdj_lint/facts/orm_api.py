@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import libcst as cst
+import ast
 
 # Methods that build a new QuerySet without running SQL.
 LAZY_METHODS = frozenset(
@@ -45,17 +45,17 @@ INSTANCE_ASYNC_METHODS = {a: s for s, a in INSTANCE_BLOCKING_METHODS.items()}
 ROW_SHAPES = {"values": "dict", "values_list": "tuple", "dates": "date", "datetimes": "datetime"}
 
 
-def self_chain_kind(expr: cst.BaseExpression) -> tuple[str, str | None]:
+def self_chain_kind(expr: ast.expr) -> tuple[str, str | None]:
     """Classifies a method-call chain rooted at `self` or `super()` in a Manager/QuerySet.
 
     Returns ("queryset", None) for a lazy chain (`self.filter(...)`), ("sql",
     None) when its last call runs SQL (`self.order_by("x").first()`), ("via",
     name) when it returns another method's result as is (`self.available()`),
-    else ("unknown", None).
+    else ("unknown", None). Read from `ast` nodes (module summaries are).
     """
-    if not (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)):
+    if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)):
         return "unknown", None
-    method = expr.func.attr.value
+    method = expr.func.attr
     receiver = expr.func.value
     if not _rooted_at_self(receiver):
         return "unknown", None
@@ -68,17 +68,17 @@ def self_chain_kind(expr: cst.BaseExpression) -> tuple[str, str | None]:
     return "unknown", None
 
 
-def _rooted_at_self(expr: cst.BaseExpression) -> bool:
+def _rooted_at_self(expr: ast.expr) -> bool:
     while True:
         if _is_self(expr):
             return True
-        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
             expr = expr.func.value
         else:
             return False
 
 
-def _is_self(expr: cst.BaseExpression) -> bool:
-    if isinstance(expr, cst.Name):
-        return expr.value == "self"
-    return isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "super"
+def _is_self(expr: ast.expr) -> bool:
+    if isinstance(expr, ast.Name):
+        return expr.id == "self"
+    return isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "super"

@@ -1,13 +1,11 @@
-"""Model field declarations, as written in one class body (part of a file's summary)."""
+"""Model field declarations, as written in one class body (part of a file's summary, read with `ast`)."""
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 
-import libcst as cst
-
-from asyncdj_lint.syntax.literals import string_value
-from asyncdj_lint.syntax.names import dotted_name
+from asyncdj_lint.syntax.ast_names import dotted_name, is_true, string_value
 
 
 @dataclass(frozen=True)
@@ -29,23 +27,21 @@ class FieldDecl:
     primary_key: bool = False
 
 
-def attribute_calls(statement: cst.SimpleStatementLine) -> list[tuple[str, cst.Call]]:
-    """The `name = callee(...)` (or `name: T = callee(...)`) assignments of one class-body line."""
-    found = []
-    for small in statement.body:
-        if isinstance(small, cst.Assign) and len(small.targets) == 1:
-            target, value = small.targets[0].target, small.value
-        elif isinstance(small, cst.AnnAssign) and small.value is not None:
-            target, value = small.target, small.value
-        else:
-            continue
-        if isinstance(target, cst.Name) and isinstance(value, cst.Call):
-            found.append((target.value, value))
-    return found
+def attribute_calls(statement: ast.stmt) -> list[tuple[str, ast.Call]]:
+    """The `name = callee(...)` (or `name: T = callee(...)`) assignment a class-body statement is."""
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+        target, value = statement.targets[0], statement.value
+    elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+        target, value = statement.target, statement.value
+    else:
+        return []
+    if isinstance(target, ast.Name) and isinstance(value, ast.Call):
+        return [(target.id, value)]
+    return []
 
 
-def field_decls(statement: cst.SimpleStatementLine) -> list[FieldDecl]:
-    """The `name = SomeField(...)` assignments of one class-body line."""
+def field_decls(statement: ast.stmt) -> list[FieldDecl]:
+    """The `name = SomeField(...)` assignment a class-body statement is."""
     return [
         _field_decl(attr, factory, call)
         for attr, call in attribute_calls(statement)
@@ -53,42 +49,32 @@ def field_decls(statement: cst.SimpleStatementLine) -> list[FieldDecl]:
     ]
 
 
-def _field_decl(attr: str, factory: str, call: cst.Call) -> FieldDecl:
-    keywords = {arg.keyword.value: arg.value for arg in call.args if arg.keyword is not None}
-    positional = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
+def _field_decl(attr: str, factory: str, call: ast.Call) -> FieldDecl:
+    keywords = {keyword.arg: keyword.value for keyword in call.keywords if keyword.arg is not None}
+    positional = [arg for arg in call.args if not isinstance(arg, ast.Starred)]
     target_expr = keywords.get("to", positional[0] if positional else None)
-    text = string_value(target_expr) if target_expr is not None else None
+    text = string_value(target_expr)
     target = text if text is not None else (dotted_name(target_expr) if target_expr is not None else None)
     return FieldDecl(
         attr=attr,
         factory=factory,
         target=target,
         target_is_string=text is not None,
-        related_name=_string_keyword(keywords, "related_name"),
-        related_query_name=_string_keyword(keywords, "related_query_name"),
-        null=_is_true(keywords.get("null")),
-        primary_key=_is_true(keywords.get("primary_key")),
+        related_name=string_value(keywords.get("related_name")),
+        related_query_name=string_value(keywords.get("related_query_name")),
+        null=is_true(keywords.get("null")),
+        primary_key=is_true(keywords.get("primary_key")),
     )
 
 
-def _string_keyword(keywords: dict[str, cst.BaseExpression], name: str) -> str | None:
-    return string_value(keywords.get(name))
-
-
-def _is_true(expr: cst.BaseExpression | None) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == "True"
-
-
-def string_constants(statement: cst.SimpleStatementLine) -> list[tuple[str, str]]:
+def string_constants(statement: ast.stmt) -> list[tuple[str, str]]:
     """`name = "shop"` class attributes (an AppConfig's `name` and `label`)."""
-    found = []
-    for small in statement.body:
-        if (
-            isinstance(small, cst.Assign)
-            and len(small.targets) == 1
-            and isinstance(small.targets[0].target, cst.Name)
-        ):
-            value = string_value(small.value)
-            if value is not None:
-                found.append((small.targets[0].target.value, value))
-    return found
+    if (
+        isinstance(statement, ast.Assign)
+        and len(statement.targets) == 1
+        and isinstance(statement.targets[0], ast.Name)
+    ):
+        value = string_value(statement.value)
+        if value is not None:
+            return [(statement.targets[0].id, value)]
+    return []

@@ -8,14 +8,13 @@ class hierarchy.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import libcst as cst
-
 from asyncdj_lint.facts.bridges import SYNC_TO_ASYNC
-from asyncdj_lint.syntax.names import dotted_name
+from asyncdj_lint.syntax.ast_names import dotted_name
 
 if TYPE_CHECKING:
     from asyncdj_lint.index.project import ProjectIndex
@@ -53,16 +52,15 @@ class FunctionDecl:
         return f"{self.owner}.{self.name}" if self.owner else self.name
 
 
-def function_decl(node: cst.FunctionDef, owner: str | None) -> FunctionDecl:
+def function_decl(node: ast.FunctionDef | ast.AsyncFunctionDef, owner: str | None) -> FunctionDecl:
     decorators = []
-    for decorator in node.decorators:
-        expr = decorator.decorator
+    for expr in node.decorator_list:
         suffix = ""
-        if isinstance(expr, cst.Call):
+        if isinstance(expr, ast.Call):
             expr, suffix = expr.func, "()"
         name = dotted_name(expr)
         decorators.append(f"{name}{suffix}" if name else "?")
-    return FunctionDecl(node.name.value, owner, node.asynchronous is not None, tuple(decorators))
+    return FunctionDecl(node.name, owner, isinstance(node, ast.AsyncFunctionDef), tuple(decorators))
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,14 @@
 
 The project index asks for a module's summary only when a name resolves into
 that module, so a run parses the files it lints plus the few they import
-models from, not the whole project.
+models from, not the whole project. A summary is read with `ast`; only the
+modules whose request-path facts are asked for, and the files rules walk,
+are parsed with LibCST.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
@@ -14,10 +17,9 @@ from pathlib import Path
 
 from asyncdj_lint import parse_guard
 from asyncdj_lint.discovery import forget_folders, module_name
-from asyncdj_lint.index import quick
 from asyncdj_lint.index.cache import SummaryCache, content_key
 from asyncdj_lint.index.functions import FunctionDecl
-from asyncdj_lint.index.summary import ModuleSummary, summarize
+from asyncdj_lint.index.summary import ModuleSummary, SyntaxFacts, read_summary, syntax_facts
 from asyncdj_lint.sources import ParsedFile, ParseProblem, SourceFile, Sources
 
 
@@ -39,6 +41,7 @@ class SourceStore(Mapping[str, ModuleSummary]):
             # The first file wins when two share a name (separate projects linted together).
             self.files.setdefault(name, SourceFile(path, name, is_package))
         self._summaries: dict[str, ModuleSummary] = {}
+        self._keys: dict[str, str | None] = {}  # module name -> its summary's content key
         self.problems: dict[Path, ParseProblem] = {}
         # What this store learnt since `take_news()` last asked: name -> (content key,
         # or None when it came from the cache, and summary), and unparsable files.
@@ -58,7 +61,7 @@ class SourceStore(Mapping[str, ModuleSummary]):
         return known if known == file or known.path.resolve() == path.resolve() else file
 
     def parse(self, file: SourceFile, source: bytes | None = None) -> ParsedFile | None:
-        """Parses one file (summarising it on the way); None if it cannot be parsed.
+        """Parses one file with LibCST; None if it cannot be parsed.
 
         `source`, when given, stands for the file's content on disk (an editor's buffer).
         """
@@ -68,27 +71,54 @@ class SourceStore(Mapping[str, ModuleSummary]):
         if isinstance(parsed, ParseProblem):
             self._unparsable(file, parsed)
             return None
-        if self.files.get(file.name) == file and file.name not in self._summaries:
+        return parsed
+
+    def _summarize(self, file: SourceFile) -> None:
+        """Reads a module's summary with `ast`; its syntax facts come from LibCST when asked."""
+        try:
+            source: bytes | None = self.sources.read(file.path)
+        except OSError:
+            source = None
+        summary = read_summary(source, is_package=file.is_package) if source is not None else None
+        if summary is None or source is None:  # unreadable, or not Python to `ast`: reported as
+            # LibCST finds it
+            self.parse(file)
+            summary = self._summaries[file.name] = ModuleSummary(is_package=file.is_package)
+            self._bind(file, summary)
+            return
+        self._summaries[file.name] = summary
+        self._bind(file, summary)
+        key = self._keys[file.name] = content_key(source, file.is_package)
+        self._news[file.name] = (key, summary)
+        if self.cache is not None:
+            self.cache.add(key, summary)
+
+    def _bind(self, file: SourceFile, summary: ModuleSummary) -> None:
+        summary.syntax.bind(lambda: self._syntax_facts(file, summary))
+
+    def _syntax_facts(self, file: SourceFile, summary: ModuleSummary) -> SyntaxFacts:
+        parsed = self.parse(file)
+        facts = SyntaxFacts()
+        if parsed is not None:
             try:
-                summary = summarize(parsed.module, is_package=file.is_package)
+                facts = syntax_facts(parsed.module)
             except RecursionError:  # reported on this module, not on the file whose lint read it
                 self.too_deep(file)
-                return None
-            self._summaries[file.name] = summary
-            key = content_key(parsed.source, file.is_package)
-            self._news[file.name] = (key, summary)
-            if self.cache is not None:
-                self.cache.add(key, summary)
-        return parsed
+        # Sent again: whoever keeps the summary learns that its facts were read, and what they say.
+        summary.syntax.facts = facts
+        self._news[file.name] = (self._keys.get(file.name), summary)
+        return facts
 
     def tree(self, name: str) -> ParsedFile | None:
         """A project module's parsed file (the tree provider of the analyses)."""
         return self.parse(self.files[name]) if name in self.files else None
 
     def mentions(self, name: str, word: str) -> bool:
-        """Whether module `name`'s source holds `word` (for ProjectIndex; see `holds`)."""
-        if name in self._summaries:
-            return True
+        """Whether module `name`'s source holds `word` (for ProjectIndex; see `holds`).
+
+        Asked of the source even when the module is summarised: reading its summary's syntax
+        facts may cost a LibCST parse.
+        """
         return self.holds(name, word)
 
     def holds(self, name: str, word: str) -> bool:
@@ -103,17 +133,17 @@ class SourceStore(Mapping[str, ModuleSummary]):
         return found
 
     def functions(self, name: str) -> Mapping[str, FunctionDecl]:
-        """Module `name`'s function declarations (`summary.functions`), without parsing it with
-        LibCST when it is not summarised yet: read with `ast` (see index.quick)."""
+        """Module `name`'s function declarations (`summary.functions`).
+
+        What the result cache asks again of the file is only whether these declarations
+        changed, not the whole summary.
+        """
         if name not in self._summaries:
-            path = self.files[name].path
-            try:
-                found = quick.function_decls(self.sources.read(path))
-            except OSError:
-                found = None
-            if found is not None:
-                # What the result cache asks again of this file: whether these declarations changed.
-                self.asked.setdefault(path, {})[f"{DECLARATIONS}{quick.digest(found)}"] = True
+            file = self.files[name]
+            self._summarize(file)
+            if name in self._summaries:
+                found = self._summaries[name].functions
+                self.asked.setdefault(file.path, {})[f"{DECLARATIONS}{digest(found)}"] = True
                 return found
         return self[name].functions
 
@@ -131,9 +161,14 @@ class SourceStore(Mapping[str, ModuleSummary]):
     ) -> None:
         """Takes in what another process's store learnt about the same project."""
         for name, (key, summary) in news.items():
-            self._summaries.setdefault(name, summary)
-            if key is not None and self.cache is not None:
-                self.cache.add(key, summary)
+            known = self._summaries.get(name)
+            if known is None and name in self.files:
+                known = self._summaries[name] = summary
+                self._bind(self.files[name], summary)
+            elif known is not None and known.syntax.facts is None:
+                known.syntax.facts = summary.syntax.facts  # read in the other process
+            if key is not None and self.cache is not None and known is not None:
+                self.cache.add(key, known)
         self.problems.update(problems)
 
     def too_deep(self, file: SourceFile) -> None:
@@ -142,13 +177,12 @@ class SourceStore(Mapping[str, ModuleSummary]):
 
     def _unparsable(self, file: SourceFile, problem: ParseProblem) -> None:
         self.problems[file.path] = self._new_problems[file.path] = problem
-        self._summaries.setdefault(file.name, ModuleSummary(is_package=file.is_package))
 
     # Mapping protocol, for the project index.
     def __getitem__(self, name: str) -> ModuleSummary:
         self.summarised.add(self.files[name].path)
         if name not in self._summaries and not self._from_cache(self.files[name]):
-            self.parse(self.files[name])
+            self._summarize(self.files[name])
         return self._summaries[name]
 
     def _from_cache(self, file: SourceFile) -> bool:
@@ -160,6 +194,8 @@ class SourceStore(Mapping[str, ModuleSummary]):
             return False
         if summary is not None:
             self._summaries[file.name] = summary
+            self._bind(file, summary)
+            self._keys[file.name] = None
             self._news[file.name] = (None, summary)
         return summary is not None
 
@@ -179,15 +215,20 @@ def holds(source: bytes, word: str) -> bool:
     A word is looked for as bytes; `class Name` asks for a `class` statement that
     may declare `Name` (any whitespace or line continuation between the two):
     a module without one cannot declare that class, and need not be summarised.
-    `DECLARATIONS` and a digest asks whether the module's function declarations,
-    read with `ast`, are still those.
+    `DECLARATIONS` and a digest asks whether the module's function declarations
+    are still those.
     """
     if word.startswith(_CLASS_STATEMENT):
         return _class_statement(word[len(_CLASS_STATEMENT) :]).search(source) is not None
-    if word.startswith(DECLARATIONS):  # function declarations read with `ast` (index.quick)
-        found = quick.function_decls(source)
-        return found is not None and quick.digest(found) == word[len(DECLARATIONS) :]
+    if word.startswith(DECLARATIONS):  # the module's function declarations
+        found = read_summary(source, is_package=False)
+        return found is not None and digest(found.functions) == word[len(DECLARATIONS) :]
     return word.encode() in source
+
+
+def digest(functions: Mapping[str, FunctionDecl]) -> str:
+    """A fingerprint of declarations, for the result cache to ask whether they changed."""
+    return hashlib.sha1(repr(list(functions.values())).encode(), usedforsecurity=False).hexdigest()
 
 
 @lru_cache(maxsize=1024)

@@ -46,6 +46,9 @@ def _module_apis() -> dict[str, _Api]:
 # `user.acheck_password()` and `django.contrib.auth.hashers.acheck_password()`.
 ACHECK_PASSWORD_SINCE: Version = (5, 0)
 _MODULE_APIS = _module_apis()
+# What such an API is named where it is defined: `owner.attr` can be one only when `attr` is one
+# of these (inferring every attribute of a file would cost more than the rest of the rule).
+_MODULE_API_NAMES = frozenset(name.rpartition(".")[2] for name in _MODULE_APIS)
 # `request.session.aset(key, value)` is `request.session[key] = value` before 5.1.
 _SESSION_TWINS = {twin: name for name, twin in api.SESSION_METHODS.items()} | {"aset": "__setitem__"}
 _PERMISSION_TWINS = {twin: name for name, twin in api.PERMISSION_METHODS.items()}
@@ -69,7 +72,7 @@ class AsyncApiNewerThanDeclaredDjango(Rule):
     stable_since = "0.2.0"
     severity = Severity.ERROR
     # Importing one fails wherever it is, also in a module with no async code (a compat shim).
-    requires_text = (b"async", *sorted({name.rpartition(".")[2].encode() for name in _MODULE_APIS}))
+    requires_text = (b"async", *sorted(name.encode() for name in _MODULE_API_NAMES))
     summary = "An async Django API is used that is newer than the lowest Django version the project declares."
     why = (
         "Django gained its async APIs release by release: `request.auser()`, `aget_object_or_404()`, "
@@ -313,6 +316,8 @@ async def whoami(request):
 
     def _module_attribute(self, node: cst.Attribute) -> tuple[str, _Api, str] | None:
         """`auth.alogin` after `from django.contrib import auth`."""
+        if node.attr.value not in _MODULE_API_NAMES:
+            return None
         value = self.ctx.infer(node)
         owner = self.ctx.infer(node.value)
         if not (isinstance(value, Symbol) and isinstance(owner, Symbol)):
