@@ -278,14 +278,51 @@ def test_a_response_decorator_on_dispatch_moves_to_each_async_handler_on_django_
 @pytest.mark.parametrize(
     ("decorators", "target"),
     [
-        ("never_cache", (5, 1)),
+        ("never_cache", (4, 2)),
         ("login_required", (5, 2)),
+        ("login_required", (5, 1)),
         ("[csrf_exempt, never_cache]", (5, 2)),
         ("[never_cache, unknown_decorator]", (5, 2)),
     ],
-    ids=["before-5.2", "auth", "read-from-dispatch", "unknown"],
+    ids=["before-5.0", "auth", "auth-before-5.2", "read-from-dispatch", "unknown"],
 )
 def test_a_decorator_on_dispatch_that_cannot_move_to_the_handlers_has_no_fix(decorators, target):
     found = lint_snippet(CBV.format(decorators=decorators), select=("ADJ707",), target_django=target)
+    assert found, "ADJ707 reported nothing"
+    assert [d.fix for d in found] == [None] * len(found)
+
+
+def test_before_5_2_a_response_decorator_on_dispatch_wraps_what_as_view_returns():
+    code = CBV.format(decorators="[never_cache, vary_on_cookie]").replace("  # cache", "")
+    found = [d for d in lint_snippet(code, select=("ADJ707",), target_django=(5, 1)) if d.fix]
+    assert [d.fix.safety for d in found if d.fix] == [Safety.UNSAFE]
+    fixed = apply_fixes(code, [d.fix for d in found if d.fix]).source
+    assert (
+        "from django.views.decorators.vary import vary_on_cookie\n\n\n"
+        "class HomeView(View):\n"
+        "    @classmethod\n"
+        "    def as_view(cls, **initkwargs):\n"
+        "        return never_cache(vary_on_cookie(super().as_view(**initkwargs)))\n\n"
+        "    async def get(self, request):\n"
+    ) in fixed
+    assert lint_snippet(fixed, select=("ADJ707",), target_django=(5, 1)) == []
+
+
+def test_before_5_2_a_comment_on_the_decorator_line_stays():
+    found = [
+        d
+        for d in lint_snippet(CBV.format(decorators="never_cache"), select=("ADJ707",), target_django=(5, 1))
+    ]
+    fixed = apply_fixes(CBV.format(decorators="never_cache"), [d.fix for d in found if d.fix]).source
+    assert "\n  # cache\nclass HomeView(View):\n    @classmethod\n" in fixed
+
+
+def test_before_5_2_a_view_with_its_own_as_view_has_no_fix():
+    code = CBV.format(decorators="never_cache").replace(
+        "    async def get",
+        "    @classmethod\n    def as_view(cls, **initkwargs):\n        return super().as_view(**initkwargs)\n\n    async def get",
+        1,
+    )
+    found = lint_snippet(code, select=("ADJ707",), target_django=(5, 1))
     assert found, "ADJ707 reported nothing"
     assert [d.fix for d in found] == [None] * len(found)

@@ -68,6 +68,13 @@ class InsertAfter:
 
 
 @dataclass(frozen=True)
+class RemoveLines:
+    """Remove the whole lines the node stands on, their line break included (a decorator)."""
+
+    node: cst.CSTNode
+
+
+@dataclass(frozen=True)
 class AddImport:
     """Make `from module import name` (`import module` without a name) present in the file, once."""
 
@@ -83,7 +90,7 @@ class RemoveImport:
     name: str | None = None
 
 
-NodeEdit = Replace | InsertBefore | InsertAfter | AddImport | RemoveImport
+NodeEdit = Replace | InsertBefore | InsertAfter | RemoveLines | AddImport | RemoveImport
 
 
 @dataclass(frozen=True, order=True)
@@ -138,6 +145,9 @@ class Fix:
                 span = Span(span.start_line, span.start_column, span.start_line, span.start_column)
             elif isinstance(edit, InsertAfter):
                 span = Span(span.end_line, span.end_column, span.end_line, span.end_column)
+            elif isinstance(edit, RemoveLines):
+                edits.append(TextEdit(Span(span.start_line, 0, span.end_line + 1, 0), ""))
+                continue
             edits.append(TextEdit(span, edit.text))
         return ResolvedFix(self.title, self.safety, tuple(edits))
 

@@ -13,7 +13,7 @@ from asyncdj_lint.facts.view_decorators import (
     METHOD_DECORATOR_ASYNC_SINCE,
     VIEW_DECORATORS,
 )
-from asyncdj_lint.fixes import Fix, FixAvailability, Replace, Safety
+from asyncdj_lint.fixes import Fix, FixAvailability, InsertBefore, RemoveImport, RemoveLines, Replace, Safety
 from asyncdj_lint.rules._fixes import statement_indent
 from asyncdj_lint.rules._request_path import resolved, target_django, view_handlers
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Outcome, Rule, Severity
@@ -72,8 +72,10 @@ class MethodDecoratorOnAsyncView(Rule):
         "`cache_page`, `vary_on_*`, `xframe_options_*`, `etag`, `gzip_page`, ...): the auth "
         "decorators, which would stop guarding those responses, and decorators Django reads from "
         "`dispatch` (`csrf_exempt`) have no fix, nor has any method_decorator on a target before 5.2 "
-        "(its wrapper of an async handler is sync there; wrap the function `as_view()` returns in the "
-        "URLconf, another file, instead)."
+        "(its wrapper of an async handler is sync there). On a target from 5.0 to 5.1, where those "
+        "decorators support async views, the class decorator goes instead and an `as_view()` override "
+        "wraps the view function it returns (`return never_cache(super().as_view(**initkwargs))`), as "
+        "decorating it in the URLconf would; a class that defines `as_view` itself has no fix."
     )
     invalid = (
         Example(
@@ -85,6 +87,36 @@ class MethodDecoratorOnAsyncView(Rule):
                 warning_message="was never awaited",
             ),
             fixed=_EXAMPLE.format(import_line=_NEVER_CACHE, decorator="never_cache", name="get"),
+            expected=(
+                Expected(
+                    "7:1-7:48",
+                    "`never_cache` on `dispatch` of `HomeView`, an async view: `dispatch` is sync, so `never_cache` gets a sync wrapper that reads the coroutine the async handler returns: every request fails with `AttributeError: 'coroutine' object has no attribute 'has_header'`; decorate the handlers (`name=\"get\"`, Django 5.2+) or the function `as_view()` returns (`never_cache(HomeView.as_view())`)",
+                ),
+            ),
+        ),
+        Example(
+            _EXAMPLE.format(import_line=_NEVER_CACHE, decorator="never_cache", name="dispatch"),
+            Outcome(
+                exception="builtins.AttributeError",
+                message="'coroutine' object has no attribute 'has_header'",
+                warning="RuntimeWarning",
+                warning_message="was never awaited",
+            ),
+            files=(("requirements.txt", "Django>=5.0\n"),),
+            fixed="""\
+from django.views.decorators.cache import never_cache
+from django.http import HttpResponse
+from django.views import View
+
+
+class HomeView(View):
+    @classmethod
+    def as_view(cls, **initkwargs):
+        return never_cache(super().as_view(**initkwargs))
+
+    async def get(self, request):
+        return HttpResponse("home")
+""",
             expected=(
                 Expected(
                     "7:1-7:48",
@@ -112,7 +144,7 @@ class MethodDecoratorOnAsyncView(Rule):
         async_view = all(is_async for is_async, _ in handlers.values())
         for decorator, wrapped, method in self._method_decorators(node):
             if method == "dispatch" and async_view:
-                self._check_dispatch(decorator, wrapped, node.name.value, handlers)
+                self._check_dispatch(decorator, wrapped, node, handlers)
             elif (
                 handlers.get(method, (False, ""))[0]
                 and target_django(self.ctx) < METHOD_DECORATOR_ASYNC_SINCE
@@ -163,9 +195,10 @@ class MethodDecoratorOnAsyncView(Rule):
         self,
         decorator: cst.Decorator,
         wrapped: tuple[str, ...],
-        view: str,
+        node: cst.ClassDef,
         handlers: dict[str, tuple[bool, str]],
     ) -> None:
+        view = node.name.value
         harmful = [
             (name, VIEW_DECORATORS[name])
             for name in wrapped
@@ -190,23 +223,31 @@ class MethodDecoratorOnAsyncView(Rule):
             f"`{short}` on `dispatch` of `{view}`, an async view: `dispatch` is sync, so `{short}` gets a sync "
             f'wrapper that {effect}; decorate the handlers (`name="get"`, Django 5.2+) or the function '
             f"`as_view()` returns (`{short}({view}.as_view())`)",
-            fix=self._fix(decorator, wrapped, sorted(handlers, key=_handler_order)),
+            fix=self._fix(decorator, wrapped, node, sorted(handlers, key=_handler_order)),
         )
 
-    def _fix(self, decorator: cst.Decorator, wrapped: tuple[str, ...], handlers: list[str]) -> Fix | None:
+    def _fix(
+        self, decorator: cst.Decorator, wrapped: tuple[str, ...], node: cst.ClassDef, handlers: list[str]
+    ) -> Fix | None:
         """`@method_decorator(d, name="dispatch")` -> one `@method_decorator(d, name="h")` per handler,
-        where the target's method_decorator keeps an async handler async and every `d` only
-        processes the response."""
+        where the target's method_decorator keeps an async handler async, else `d` around what
+        `as_view()` returns, where `d` supports async views; every `d` only processes the response."""
         call = decorator.decorator
-        if not isinstance(call, cst.Call) or target_django(self.ctx) < METHOD_DECORATOR_ASYNC_SINCE:
+        if not isinstance(call, cst.Call):
             return None
         first = call.args[0].value
-        count = len(first.elements) if isinstance(first, (cst.List, cst.Tuple)) else 1
+        items: list[cst.BaseElement | cst.BaseExpression] = (
+            list(first.elements) if isinstance(first, (cst.List, cst.Tuple)) else [first]
+        )
         known = [VIEW_DECORATORS.get(name) for name in wrapped]
-        if len(wrapped) != count or not all(
+        if len(wrapped) != len(items) or not all(
             info is not None and info.reads_response and not info.checks_user for info in known
         ):
             return None
+        target = target_django(self.ctx)
+        if target < METHOD_DECORATOR_ASYNC_SINCE:
+            supported = all(info is not None and target >= info.since for info in known)
+            return self._wrap_as_view(decorator, items, node) if supported else None
         names = [a.value for a in call.args if a.keyword is not None and a.keyword.value == "name"]
         if len(names) != 1 or not isinstance(names[0], cst.SimpleString) or not handlers:
             return None
@@ -220,6 +261,48 @@ class MethodDecoratorOnAsyncView(Rule):
         ]
         text = f"\n{statement_indent(self.ctx)}@".join(texts)
         return Fix("Decorate the async handlers instead of `dispatch`", Safety.UNSAFE, (Replace(call, text),))
+
+    def _wrap_as_view(
+        self, decorator: cst.Decorator, items: list[cst.BaseElement | cst.BaseExpression], node: cst.ClassDef
+    ) -> Fix | None:
+        """The class decorator goes; an `as_view()` override wraps the view function it returns, as
+        decorating it in the URLconf would (`method_decorator` applies a list's first item outermost)."""
+        body = node.body
+        if decorator not in node.decorators or not isinstance(body, cst.IndentedBlock):
+            return None
+        if any(isinstance(s, cst.FunctionDef) and s.name.value == "as_view" for s in body.body):
+            return None
+        code = self.ctx.module.code_for_node
+        expressions = [item.value if isinstance(item, cst.BaseElement) else item for item in items]
+        wrapped = "super().as_view(**initkwargs)"
+        for expression in reversed(expressions):
+            wrapped = f"{code(expression)}({wrapped})"
+        indent = statement_indent(self.ctx) + (
+            self.ctx.module.default_indent if body.indent is None else body.indent
+        )
+        inner = indent + self.ctx.module.default_indent
+        override = (
+            f"@classmethod\n{indent}def as_view(cls, **initkwargs):\n{inner}return {wrapped}\n\n{indent}"
+        )
+        first = body.body[0]
+        docstring = (
+            isinstance(first, cst.SimpleStatementLine)
+            and isinstance(first.body[0], cst.Expr)
+            and isinstance(first.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+        )
+        if docstring and len(body.body) == 1:
+            return None
+        anchor = body.body[1] if docstring else first
+        return Fix(
+            "Wrap the view function `as_view()` returns instead of `dispatch`",
+            Safety.UNSAFE,
+            (
+                # A comment on the decorator's line stays, on a line of its own.
+                Replace(decorator, "") if decorator.trailing_whitespace.comment else RemoveLines(decorator),
+                InsertBefore(anchor, override),
+                RemoveImport("django.utils.decorators", "method_decorator"),
+            ),
+        )
 
 
 def _handler_order(name: str) -> tuple[int, str]:
