@@ -72,13 +72,14 @@ async def product_count(request):
     )
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not self.ctx.on_loop or self._chosen_by_a_loop_check():
+        if not self.ctx.on_loop:
             return
         values = bound_values(self.ctx, node.func)
         wrappers = [
             value for value, _ in values if isinstance(value, cst.Call) and is_async_to_sync(self.ctx, value)
         ]
-        if not values or len(wrappers) != len(values):
+        # The loop check renders enclosing code as text: only for a call that would be reported.
+        if not values or len(wrappers) != len(values) or self._chosen_by_a_loop_check():
             return
         function = (
             self.ctx.snippet(wrappers[0].args[0].value) if wrappers[0].args else "the coroutine function"

@@ -53,6 +53,10 @@ _MODULE_API_NAMES = frozenset(name.rpartition(".")[2] for name in _MODULE_APIS)
 _SESSION_TWINS = {twin: name for name, twin in api.SESSION_METHODS.items()} | {"aset": "__setitem__"}
 _PERMISSION_TWINS = {twin: name for name, twin in api.PERMISSION_METHODS.items()}
 _USER_MANAGER_TWINS = {twin: name for name, twin in api.USER_MANAGER_METHODS.items()}
+# Every method _method() knows: any other attribute is not rendered or inferred.
+_METHOD_NAMES = frozenset(
+    {"auser", "acheck_password", *_SESSION_TWINS, *_PERMISSION_TWINS, *_USER_MANAGER_TWINS}
+)
 # Calls that only mention an API to test for it: what they guard may use it.
 _GUARD_WORDS = ("VERSION", "hasattr", "getattr")
 
@@ -329,6 +333,8 @@ async def whoami(request):
         return f"`{self.ctx.snippet(node)}`", found, detail
 
     def _method(self, node: cst.Attribute, member: str) -> tuple[str, _Api, str] | None:
+        if member not in _METHOD_NAMES:
+            return None
         receiver = self.ctx.snippet(node.value)
         what = f"`{receiver}.{member}()`"
         missing = f"object has no attribute '{member}'"
