@@ -8,13 +8,14 @@ from typing import TypeGuard
 import libcst as cst
 
 from asyncdj_lint.facts.django_version import format_version as version_text
+from asyncdj_lint.facts.request_path import HTTP_METHOD_NAMES
 from asyncdj_lint.facts.view_decorators import (
     METHOD_DECORATOR,
     METHOD_DECORATOR_ASYNC_SINCE,
     VIEW_DECORATORS,
 )
-from asyncdj_lint.fixes import Fix, FixAvailability, InsertBefore, RemoveImport, RemoveLines, Replace, Safety
-from asyncdj_lint.rules._fixes import statement_indent
+from asyncdj_lint.fixes import Fix, FixAvailability, RemoveImport, RemoveLines, Replace, Safety
+from asyncdj_lint.rules._fixes import insert_at_top, statement_indent
 from asyncdj_lint.rules._request_path import resolved, target_django, view_handlers
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Outcome, Rule, Severity
 from asyncdj_lint.syntax.literals import string_value
@@ -46,8 +47,6 @@ _NEVER_CACHE_REPORTED = Expected(
     "7:1-7:48",
     "`never_cache` on `dispatch` of `HomeView`, an async view: `dispatch` is sync, so `never_cache` gets a sync wrapper that reads the coroutine the async handler returns: every request fails with `AttributeError: 'coroutine' object has no attribute 'has_header'`; decorate the handlers (`name=\"get\"`, Django 5.2+) or the function `as_view()` returns (`never_cache(HomeView.as_view())`)",
 )
-# The handlers in the order View.http_method_names lists them.
-_HANDLER_ORDER = ["get", "post", "put", "patch", "delete", "head", "options", "trace"]
 
 
 class MethodDecoratorOnAsyncView(Rule):
@@ -258,39 +257,34 @@ class HomeView(View):
     ) -> Fix | None:
         """The class decorator goes; an `as_view()` override wraps the view function it returns, as
         decorating it in the URLconf would (`method_decorator` applies a list's first item outermost)."""
-        body = node.body
-        if decorator not in node.decorators or not isinstance(body, cst.IndentedBlock):
+        if decorator not in node.decorators or not isinstance(node.body, cst.IndentedBlock):
             return None
-        if any(isinstance(s, cst.FunctionDef) and s.name.value == "as_view" for s in body.body):
+        if any(isinstance(s, cst.FunctionDef) and s.name.value == "as_view" for s in node.body.body):
             return None
         code = self.ctx.module.code_for_node
         expressions = [item.value if isinstance(item, cst.BaseElement) else item for item in items]
         wrapped = "super().as_view(**initkwargs)"
         for expression in reversed(expressions):
             wrapped = f"{code(expression)}({wrapped})"
-        indent = statement_indent(self.ctx) + (
-            self.ctx.module.default_indent if body.indent is None else body.indent
+        override = insert_at_top(
+            self.ctx,
+            node,
+            [
+                "@classmethod",
+                "def as_view(cls, **initkwargs):",
+                f"{self.ctx.module.default_indent}return {wrapped}",
+                "",
+            ],
         )
-        inner = indent + self.ctx.module.default_indent
-        override = (
-            f"@classmethod\n{indent}def as_view(cls, **initkwargs):\n{inner}return {wrapped}\n\n{indent}"
-        )
-        first = body.body[0]
-        docstring = (
-            isinstance(first, cst.SimpleStatementLine)
-            and isinstance(first.body[0], cst.Expr)
-            and isinstance(first.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-        )
-        if docstring and len(body.body) == 1:
+        if override is None:
             return None
-        anchor = body.body[1] if docstring else first
         return Fix(
             "Wrap the view function `as_view()` returns instead of `dispatch`",
             Safety.UNSAFE,
             (
                 # A comment on the decorator's line stays, on a line of its own.
                 Replace(decorator, "") if decorator.trailing_whitespace.comment else RemoveLines(decorator),
-                InsertBefore(anchor, override),
+                override,
                 RemoveImport("django.utils.decorators", "method_decorator"),
             ),
         )
@@ -298,4 +292,4 @@ class HomeView(View):
 
 def _handler_order(name: str) -> tuple[int, str]:
     """Django's handlers in View.http_method_names order, then the project's own, by name."""
-    return (_HANDLER_ORDER.index(name) if name in _HANDLER_ORDER else len(_HANDLER_ORDER), name)
+    return (HTTP_METHOD_NAMES.index(name) if name in HTTP_METHOD_NAMES else len(HTTP_METHOD_NAMES), name)
