@@ -235,7 +235,8 @@ class HelperJudge:
             *([outer.node] if outer is not None and outer.parent else []),
             function,
         ]
-        off_loop = _without_running_loop(function)
+        # Only a module that names get_running_loop() can hold such a probe: no walk otherwise.
+        off_loop = _without_running_loop(function) if b"get_running_loop" in parsed.source else frozenset()
         collector = _SyncCalls(ctx, off_loop)
         self.run_rules(ctx, function.body, [*self.fact_rules(ctx), collector])
         reports = [report for report in ctx.reports if id(report.node) not in off_loop]

@@ -140,7 +140,8 @@ class SourceStore(Mapping[str, ModuleSummary]):
         """
         if name not in self._summaries:
             file = self.files[name]
-            self._summarize(file)
+            if not self._from_cache(file):
+                self._summarize(file)
             if name in self._summaries:
                 found = self._summaries[name].functions
                 self.asked.setdefault(file.path, {})[f"{DECLARATIONS}{digest(found)}"] = True
