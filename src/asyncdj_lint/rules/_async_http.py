@@ -40,6 +40,7 @@ from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.values import Symbol
 from asyncdj_lint.fixes import AddImport, Fix, NodeEdit, RemoveImport, Replace, Safety
 from asyncdj_lint.rules._fixes import can_await, importable, needs_parentheses
+from asyncdj_lint.syntax.literals import bool_value
 from asyncdj_lint.syntax.walk import children
 
 VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
@@ -164,14 +165,14 @@ def _from_requests(call: cst.Call, verb: str) -> _Request | None:
         key, value = arg.keyword.value, arg.value
         if key == "allow_redirects":
             arguments.append(arg.with_changes(keyword=cst.Name("follow_redirects")))
-            follows, redirects_given = _literal_bool(value), True
+            follows, redirects_given = bool_value(value), True
         elif key == "timeout" and (_is_none(value) or _number(value)):
             arguments.append(arg)
             timeout_given = True
         elif (keyword := _httpx_keyword(key, value)) is not None:
             arguments.append(arg if keyword == key else arg.with_changes(keyword=cst.Name(keyword)))
-        elif key == "verify" and _literal_bool(value) is not None:
-            verify = bool(_literal_bool(value))
+        elif key == "verify" and bool_value(value) is not None:
+            verify = bool(bool_value(value))
         else:
             return None
     bodies = {arg.keyword.value for arg in arguments if arg.keyword is not None} & _BODIES
@@ -245,12 +246,6 @@ def _number(value: cst.BaseExpression) -> bool:
 
 def _is_none(value: cst.BaseExpression) -> bool:
     return isinstance(value, cst.Name) and value.value == "None"
-
-
-def _literal_bool(value: cst.BaseExpression) -> bool | None:
-    if isinstance(value, cst.Name) and value.value in ("True", "False"):
-        return value.value == "True"
-    return None
 
 
 def _is_text(value: cst.BaseExpression) -> bool:

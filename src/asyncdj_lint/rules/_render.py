@@ -227,7 +227,7 @@ def _context(ctx: FileContext, expr: cst.BaseExpression | None, call: cst.Call) 
         found = _value(ctx, item, scope)
         if isinstance(item, cst.Name) and item.value in filled and isinstance(found, QuerySet):
             found = _rows(found)
-        context[key] = _Entry(found, _is_literal(item))
+        context[key] = _Entry(found, is_literal(item))
     return context
 
 
@@ -271,7 +271,7 @@ def _processor_context(ctx: FileContext) -> dict[str, tuple[Value | None, bool, 
         for returned in finder.dicts:
             for item_key, item in _dict_items(returned) or ():
                 value = inference.infer(item, scope)
-                entries[item_key] = (value, _is_literal(item), name)  # a later processor wins
+                entries[item_key] = (value, is_literal(item), name)  # a later processor wins
     return entries
 
 
@@ -336,11 +336,6 @@ def listed_rows(ctx: FileContext, expr: cst.BaseExpression, scope: Scope) -> lis
         return [""]
     value = _value(ctx, expr, scope)
     return value if isinstance(value, list) else None
-
-
-def is_literal(expr: cst.BaseExpression) -> bool:
-    """Strings, numbers, True/False/None, and lists, tuples, sets and dicts of them."""
-    return _is_literal(expr)
 
 
 def _query(ctx: FileContext, lookup: Lookup, context: dict[str, _Entry], auth: bool) -> Query | None:
@@ -437,7 +432,7 @@ def _dict_items(expr: cst.BaseExpression) -> list[tuple[str, cst.BaseExpression]
     return None
 
 
-def _is_literal(expr: cst.BaseExpression) -> bool:
+def is_literal(expr: cst.BaseExpression) -> bool:
     """Strings, numbers, True/False/None, and lists, tuples, sets and dicts of them."""
     if isinstance(
         expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.Integer, cst.Float)
@@ -446,12 +441,12 @@ def _is_literal(expr: cst.BaseExpression) -> bool:
     if isinstance(expr, cst.Name):
         return expr.value in ("True", "False", "None")
     if isinstance(expr, cst.UnaryOperation):
-        return _is_literal(expr.expression)
+        return is_literal(expr.expression)
     if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
-        return all(not isinstance(e, cst.StarredElement) and _is_literal(e.value) for e in expr.elements)
+        return all(not isinstance(e, cst.StarredElement) and is_literal(e.value) for e in expr.elements)
     if isinstance(expr, cst.Dict):
         return all(
-            isinstance(e, cst.DictElement) and _is_literal(e.key) and _is_literal(e.value)
+            isinstance(e, cst.DictElement) and is_literal(e.key) and is_literal(e.value)
             for e in expr.elements
         )
     return False
