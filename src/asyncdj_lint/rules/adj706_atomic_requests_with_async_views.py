@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from functools import cached_property
-
 import libcst as cst
 
-from asyncdj_lint.facts.request_path import NON_ATOMIC_REQUESTS, ROUTE_FUNCTIONS
 from asyncdj_lint.fixes import AddImport, Fix, FixAvailability, InsertBefore, NodeEdit, Safety
 from asyncdj_lint.index.request_path import RequestPathIndex
 from asyncdj_lint.index.request_path.views import ViewRef
@@ -189,11 +186,6 @@ async def product_count(request):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._check_view(node)
 
-    @cached_property
-    def _routed(self) -> dict[str, bool]:
-        """`_routes` of the project, read once per file."""
-        return _routes(request_path(self.ctx))
-
     def _check_view(self, node: cst.FunctionDef | cst.ClassDef) -> None:
         """A routed async view defined here, on its way to a database with ATOMIC_REQUESTS on."""
         if not any(statement is node for statement in self.ctx.module.body):
@@ -204,7 +196,7 @@ async def product_count(request):
         if not aliases:
             return
         qualname = f"{self.ctx.module_name}.{node.name.value}"
-        routes = self._routed
+        routes = request_path(self.ctx).routed_views
         refs = [view for view in index.routed_async_views if view.qualname == qualname]
         if (
             not refs
@@ -278,21 +270,3 @@ def _marked_class(module: cst.Module, node: cst.ClassDef) -> frozenset[str] | No
     if any("non_atomic_requests" in module.code_for_node(d.decorator) for d in decorators):
         return None
     return frozenset()
-
-
-def _routes(index: RequestPathIndex) -> dict[str, bool]:
-    """The views the URLconfs route to, each with whether every route names it bare
-    (`views.home`, `View.as_view()`): only then is a mark on the view on what Django calls."""
-    bare: dict[str, bool] = {}
-    for module, summary in index.index.modules.items():
-        if not index.index.mentions(module, "urlpatterns"):
-            continue
-        for route in summary.request_path.routes:
-            if index.resolve_name(module, route.callee) not in ROUTE_FUNCTIONS:
-                continue
-            target = index.resolve_name(module, route.view)
-            if target is None:
-                continue
-            wrappers = {index.resolve_name(module, w) for w in route.wrappers}
-            bare[target] = bare.get(target, True) and wrappers <= {NON_ATOMIC_REQUESTS}
-    return bare

@@ -71,21 +71,39 @@ def _route_view(
 class UrlIndex(ViewIndex):
     """The async views the project's URLconfs route to."""
 
-    @cached_property
-    def routed_async_views(self) -> tuple[ViewRef, ...]:
-        """The async views the project's URLconfs route to."""
-        views = []
+    def _routes(self) -> Iterator[tuple[str, Route]]:
+        """Each route the project's URLconfs make with Django's route functions, with its module."""
         for module in self.index.modules:
             if not self.index.mentions(module, "urlpatterns"):
                 continue
             for route in self.index.modules[module].request_path.routes:
-                if self.resolve_name(module, route.callee) not in ROUTE_FUNCTIONS:
-                    continue
-                view = self.async_view(module, route.view, route.as_view)
-                if view is None:
-                    continue
-                wrappers = {self.resolve_name(module, w) for w in route.wrappers}
-                if NON_ATOMIC_REQUESTS in wrappers:
-                    continue
-                views.append(view)
+                if self.resolve_name(module, route.callee) in ROUTE_FUNCTIONS:
+                    yield module, route
+
+    @cached_property
+    def routed_async_views(self) -> tuple[ViewRef, ...]:
+        """The async views the project's URLconfs route to."""
+        views = []
+        for module, route in self._routes():
+            view = self.async_view(module, route.view, route.as_view)
+            if view is None:
+                continue
+            wrappers = {self.resolve_name(module, w) for w in route.wrappers}
+            if NON_ATOMIC_REQUESTS in wrappers:
+                continue
+            views.append(view)
         return tuple(views)
+
+    @cached_property
+    def routed_views(self) -> dict[str, bool]:
+        """The views the URLconfs route to, each with whether every route names it bare
+        (`views.home`, `View.as_view()`, or wrapped only in non_atomic_requests): only then is
+        a mark on the view on what Django calls."""
+        bare: dict[str, bool] = {}
+        for module, route in self._routes():
+            target = self.resolve_name(module, route.view)
+            if target is None:
+                continue
+            wrappers = {self.resolve_name(module, w) for w in route.wrappers}
+            bare[target] = bare.get(target, True) and wrappers <= {NON_ATOMIC_REQUESTS}
+        return bare
