@@ -8,7 +8,7 @@ import libcst as cst
 
 from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.fixes import AddImport, Fix, InsertBefore, NodeEdit, Replace, Safety
-from asyncdj_lint.rules._fixes import importable, statement_indent
+from asyncdj_lint.rules._fixes import importable, indent_of
 from asyncdj_lint.rules._request_path import module_class
 from asyncdj_lint.syntax.literals import string_value
 from asyncdj_lint.syntax.walk import Visitor, walk
@@ -44,7 +44,7 @@ def handlers_fix(ctx: FileContext, node: cst.ClassDef, sync_names: list[str]) ->
         or any(_is_not_plain(methods[name]) for name in sync_names)
     ):
         return None
-    indent = statement_indent(ctx) + (ctx.module.default_indent if body.indent is None else body.indent)
+    indent = indent_of(ctx, (*ctx.ancestors, body))
     inner = indent + ctx.module.default_indent
     newline = ctx.module.default_newline
     edits: list[NodeEdit] = [AddImport("asgiref.sync", "sync_to_async")]

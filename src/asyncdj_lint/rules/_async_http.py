@@ -39,7 +39,7 @@ from asyncdj_lint.analysis.calls import callee_name
 from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.values import Symbol
 from asyncdj_lint.fixes import AddImport, Fix, NodeEdit, RemoveImport, Replace, Safety
-from asyncdj_lint.rules._fixes import can_await, importable, needs_parentheses
+from asyncdj_lint.rules._fixes import can_await, importable, indent_of, needs_parentheses
 from asyncdj_lint.syntax.literals import bool_value
 from asyncdj_lint.syntax.walk import children
 
@@ -139,11 +139,7 @@ def _statement(ctx: FileContext) -> tuple[cst.BaseSmallStatement, str] | None:
         return None
     if isinstance(statement, cst.AnnAssign) and statement.value is None:
         return None
-    indent = "".join(
-        ctx.module.default_indent if node.indent is None else node.indent
-        for node in ancestors[: index - 1]
-        if isinstance(node, cst.IndentedBlock)
-    )
+    indent = indent_of(ctx, ancestors[: index - 1])
     return statement, indent
 
 

@@ -7,6 +7,8 @@ and safety. Nothing here changes the tree.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import libcst as cst
 
 from asyncdj_lint.analysis.context import FileContext
@@ -125,10 +127,7 @@ def insert_at_top(
     first = 1 if owner.get_docstring() is not None else 0
     if first >= len(body.body):
         return None
-    indent = ""
-    for node in (*ctx.ancestors, *outer, body):
-        if isinstance(node, cst.IndentedBlock):
-            indent += ctx.module.default_indent if node.indent is None else node.indent
+    indent = indent_of(ctx, (*ctx.ancestors, *outer, body))
     text = "\n".join(f"{indent}{line}" if line else "" for line in lines).removeprefix(indent)
     return InsertBefore(body.body[first], f"{text}\n{indent}")
 
@@ -167,8 +166,13 @@ def producing_query(ctx: FileContext, instance: cst.BaseExpression) -> cst.BaseE
 
 def statement_indent(ctx: FileContext) -> str:
     """The indentation of the statement being visited (a `with`, a class), from its enclosing blocks."""
-    indent = ""
-    for node in ctx.ancestors:
-        if isinstance(node, cst.IndentedBlock):
-            indent += ctx.module.default_indent if node.indent is None else node.indent
-    return indent
+    return indent_of(ctx, ctx.ancestors)
+
+
+def indent_of(ctx: FileContext, nodes: Iterable[cst.CSTNode]) -> str:
+    """The indentation the indented blocks among `nodes` add up to."""
+    return "".join(
+        ctx.module.default_indent if node.indent is None else node.indent
+        for node in nodes
+        if isinstance(node, cst.IndentedBlock)
+    )

@@ -9,7 +9,7 @@ from asyncdj_lint.analysis.requests import is_request_attribute, user_loaded_bef
 from asyncdj_lint.analysis.scopes import Scope
 from asyncdj_lint.facts import django_async_api as api
 from asyncdj_lint.fixes import AddImport, Fix, FixAvailability, InsertBefore, NodeEdit, Replace, Safety
-from asyncdj_lint.rules._fixes import importable
+from asyncdj_lint.rules._fixes import importable, indent_of
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
 
 
@@ -217,11 +217,7 @@ async def profile(request):
             node.visit(reads)
         if reads.blocked or _names_user(owner):
             return None
-        indent = "".join(
-            (self.ctx.module.default_indent if block.indent is None else block.indent)
-            for block in ancestors[: at + 1]
-            if isinstance(block, cst.IndentedBlock)
-        )
+        indent = indent_of(self.ctx, ancestors[: at + 1])
         request = self.ctx.snippet(read.value)
         edits: list[NodeEdit] = [Replace(node, "user") for node in reads.found]
         if has_auser:
