@@ -17,7 +17,7 @@ from asyncdj_lint.fixes import AddImport, Fix, FixAvailability, Replace, Safety
 from asyncdj_lint.rules._fixes import can_await, importable, statement_indent
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Outcome, Rule, Severity
 from asyncdj_lint.syntax.literals import bool_value
-from asyncdj_lint.syntax.names import import_bindings
+from asyncdj_lint.syntax.names import NameCollector, import_bindings, names_in
 from asyncdj_lint.syntax.walk import Visitor, walk
 
 ATOMIC = "django.db.transaction.atomic"
@@ -333,9 +333,7 @@ def _parameters(function: cst.FunctionDef) -> set[str]:
 def _free_name(module: cst.Module, wanted: str, skip: int = 0) -> str:
     """`wanted`, or `wanted_2`, ...: a name no identifier of the module or builtin uses; the
     first such name after `skip` others."""
-    names = _Names()
-    walk(module, names)
-    taken = names.found | set(dir(builtins))
+    taken = names_in(module) | set(dir(builtins))
     number = 1
     while True:
         candidate = wanted if number == 1 else f"{wanted}_{number}"
@@ -368,9 +366,7 @@ def _assigned_first(node: cst.With, name: str) -> bool:
     body = node.body
     statements = body.body if isinstance(body, cst.IndentedBlock) else [body]
     for statement in statements:
-        names = _Names()
-        walk(statement, names)
-        if name not in names.found:
+        if name not in names_in(statement):
             continue
         if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1):
             return False
@@ -381,11 +377,9 @@ def _assigned_first(node: cst.With, name: str) -> bool:
             targets = [small.target]
         else:
             return False
-        value = _Names()
-        if small.value is not None:
-            walk(small.value, value)
+        value = names_in(small.value) if small.value is not None else set()
         bound = {found.value for target in targets for found in _target_names(target)}
-        return name not in value.found and name in bound
+        return name not in value and name in bound
     return False
 
 
@@ -400,24 +394,6 @@ def _target_names(target: cst.BaseExpression) -> list[cst.Name]:
     return []
 
 
-class _Names(Visitor):
-    """The names read or bound: not attribute names or keyword names."""
-
-    def __init__(self) -> None:
-        self.found: set[str] = set()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.found.add(node.value)
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        walk(node.value, self)
-        return False
-
-    def visit_Arg(self, node: cst.Arg) -> bool:
-        walk(node.value, self)
-        return False
-
-
 class _Withs(Visitor):
     """The `with` statements, in the order they are written."""
 
@@ -428,7 +404,7 @@ class _Withs(Visitor):
         self.found.append(node)
 
 
-class _Block(_Names):
+class _Block(NameCollector):
     """The names a block binds and mentions, and whether its code can move into a sync function
     unchanged but for its awaits (`skip`: a block left out of the walk)."""
 

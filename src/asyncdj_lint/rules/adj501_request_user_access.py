@@ -11,6 +11,7 @@ from asyncdj_lint.facts import django_async_api as api
 from asyncdj_lint.fixes import AddImport, Fix, FixAvailability, InsertBefore, NodeEdit, Replace, Safety
 from asyncdj_lint.rules._fixes import importable, indent_of
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
+from asyncdj_lint.syntax.names import names_in
 
 
 class RequestUserAccess(Rule):
@@ -294,27 +295,7 @@ class _UserReads(cst.CSTVisitor):
 
 def _names_user(function: cst.FunctionDef) -> bool:
     """Whether the name `user` appears in the function: a binding of it would shadow it."""
-    names = _Names()
-    function.visit(names)
-    return "user" in names.found
-
-
-class _Names(cst.CSTVisitor):
-    """The names read or bound (not attribute or keyword names)."""
-
-    def __init__(self) -> None:
-        self.found: set[str] = set()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.found.add(node.value)
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)
-        return False
-
-    def visit_Arg(self, node: cst.Arg) -> bool:
-        node.value.visit(self)
-        return False
+    return "user" in names_in(function)
 
 
 def _enclosing_def(scope: Scope) -> Scope | None:

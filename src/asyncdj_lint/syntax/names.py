@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from asyncdj_lint.syntax.walk import Visitor, walk
+
 
 def dotted_name(expr: cst.BaseExpression) -> str | None:
     """`models.Model` -> "models.Model"; None for anything but names and attributes."""
@@ -59,3 +61,28 @@ def absolute_target(target: str, module: str, is_package: bool) -> str:
         package_parts = package_parts[: len(package_parts) - (level - 1)]
     rest = target[level:]
     return ".".join(part for part in [*package_parts, rest] if part)
+
+
+def names_in(node: cst.CSTNode) -> set[str]:
+    """The names the code reads or binds: not attribute names or keyword names."""
+    names = NameCollector()
+    walk(node, names)
+    return names.found
+
+
+class NameCollector(Visitor):
+    """Collects the names read or bound (`found`): not attribute names or keyword names."""
+
+    def __init__(self) -> None:
+        self.found: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.found.add(node.value)
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        walk(node.value, self)
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        walk(node.value, self)
+        return False
