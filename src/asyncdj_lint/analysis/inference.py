@@ -81,13 +81,22 @@ class Inference:
         # What the parameters of a function whose body is analysed for one call are bound to
         # (the caller's arguments), by id(FunctionDef) and parameter name.
         self.arguments: dict[int, dict[str, Value]] = {}
+        # Values found from a clean start (no receiver, argument or unfinished function in play),
+        # which depend on the expression and its scope alone: rules ask for the same ones often.
+        self._known: dict[tuple[cst.BaseExpression, Scope], Value | None] = {}
 
     # -- entry point -------------------------------------------------------
 
     def infer(self, expr: cst.BaseExpression, scope: Scope) -> Value | None:
         """The value of `expr` evaluated in `scope`, or None when unknown."""
-        value = self._infer(expr, scope)
-        return None if value is PENDING else value
+        clean = not (self._depth or self.receivers or self.arguments or self._in_progress)
+        if clean and (expr, scope) in self._known:
+            return self._known[expr, scope]
+        inferred = self._infer(expr, scope)
+        value = None if inferred is PENDING else inferred
+        if clean:
+            self._known[expr, scope] = value
+        return value
 
     def _infer(self, expr: cst.BaseExpression, scope: Scope) -> _Inferred:
         """Bounded: past _MAX_DEPTH nested steps (a chain of 500 `.filter()` calls) the value is
