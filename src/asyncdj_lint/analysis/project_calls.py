@@ -279,6 +279,8 @@ def generic_get_queryset(project: Project, receiver: Value | None) -> QuerySet |
 
 def class_attribute(project: Project, class_qualname: str, attr: str) -> Value | None:
     """A class attribute set in the class body (`model = Product`), unless a method reassigns it."""
+    if not project.index.functions.may_bind(class_qualname, attr):
+        return None  # known from the summaries, without parsing the classes
     if assigned_on_self(project, class_qualname, attr):
         return None
     for _, class_node, parsed in class_nodes(project, class_qualname):
@@ -393,7 +395,8 @@ def is_generator(project: Project, ref: FunctionRef) -> bool:
     """Whether the function yields: calling it only builds a generator, its body runs later."""
     generators = project.memo.generators
     if ref.qualname not in generators:
-        located = locate(project, ref)
+        # A module that never says `yield` is not parsed to learn that.
+        located = locate(project, ref) if project.index.holds(ref.module, "yield") else None
         generators[ref.qualname] = located is not None and _returns(located[2]).yields
     return generators[ref.qualname]
 

@@ -113,6 +113,14 @@ class ProjectFunctions:
         self._walk_bases(class_qualname, order, 0)
         return order
 
+    def may_bind(self, class_qualname: str, attr: str) -> bool:
+        """Whether the body of the class or of a project class it inherits from may bind `attr`."""
+        for cls in self.mro(class_qualname):
+            module, _, name = cls.rpartition(".")
+            if attr in self.index.modules[module].classes[name].bound:
+                return True
+        return False
+
     def outside_bases(self, class_qualname: str) -> set[str]:
         """Canonical names of the non-project classes anywhere in a class's bases."""
         found: set[str] = set()

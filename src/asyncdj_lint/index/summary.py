@@ -78,6 +78,9 @@ class ClassSummary:
     fields: tuple[FieldDecl, ...] = ()
     # `name = "literal"` class attributes, e.g. an AppConfig's name and label.
     constants: tuple[tuple[str, str], ...] = ()
+    # Every name the class body may bind (more than its scope holds, never fewer): a class
+    # attribute missing here is not worth parsing the class's module for.
+    bound: frozenset[str] = frozenset()
 
     def method(self, name: str) -> MethodSummary | None:
         return next((m for m in self.methods if m.name == name), None)
@@ -357,7 +360,40 @@ def _summarize_class(node: ast.ClassDef, body: list[ast.stmt], lines: _Lines) ->
         abstract=abstract,
         fields=tuple(fields),
         constants=tuple(constants),
+        bound=_bound_names(node.body),
     )
+
+
+def _bound_names(body: list[ast.stmt]) -> frozenset[str]:
+    """The names a class body binds, nested functions' and classes' bodies aside; also the
+    body written on the `class` line."""
+    names: set[str] = set()
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Lambda):
+            stack.append(node.args)  # a default runs in the class body (a walrus there binds in it)
+            continue
+        if isinstance(node, (*_FUNCTIONS, ast.ClassDef)):
+            names.add(node.name)
+            stack.extend(node.decorator_list)
+            if isinstance(node, ast.ClassDef):
+                stack.extend([*node.bases, *node.keywords])
+            else:
+                stack.append(node.args)
+            continue
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        elif isinstance(node, ast.alias):
+            names.add(node.asname or node.name.partition(".")[0])
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            names.update(node.names)
+        else:
+            name = getattr(node, "name", None) or getattr(node, "rest", None)  # except, match captures
+            if isinstance(name, str):
+                names.add(name)
+        stack.extend(ast.iter_child_nodes(node))
+    return frozenset(names)
 
 
 # Statements with a body of their own (LibCST's compound statements).
