@@ -13,7 +13,7 @@ import libcst as cst
 import pytest
 
 from asyncdj_lint.index.store import DECLARATIONS, SourceStore, digest, holds
-from asyncdj_lint.index.summary import read_summary, same_for_readers, syntax_facts
+from asyncdj_lint.index.summary import code_digest, read_summary, same_for_readers, syntax_facts
 
 DECLARED = """\
 import functools, os.path as osp
@@ -248,3 +248,102 @@ def test_syntax_newer_than_this_pythons_is_read() -> None:
     assert list(summary.classes) == ["Box"] and summary.aliases == {"Other": "Box"}
     assert [field.attr for field in summary.classes["Box"].fields] == ["label"]
     assert list(summary.functions) == ["Box.first"]
+
+
+BINDING_CLASS_BODIES = """\
+class View(Base):
+    model = Product
+    first, (second, *rest) = 1, (2, 3)
+    typed: int = 2
+    counter += 1
+    docs = "text"
+
+    def get(self, request):
+        local = 1
+
+    class Meta:
+        ordering = ["name"]
+
+    for loop_name in range(3):
+        pass
+    if DEBUG:
+        from tools import helper as aliased, other
+    try:
+        pass
+    except ValueError as error:
+        pass
+    with opened() as (left, right):
+        pass
+    match subject:
+        case [captured, *tail]:
+            pass
+
+
+class Inline(View): template_name = "inline.html"
+"""
+
+
+def test_a_class_summary_names_what_its_body_binds() -> None:
+    """Class attributes are looked up in LibCST trees only when a class body binds the name."""
+    summary = read_summary(BINDING_CLASS_BODIES.encode(), is_package=False)
+    assert summary is not None
+    assert summary.classes["View"].bound == {
+        *("model", "first", "second", "rest", "typed", "counter", "docs", "get", "Meta", "loop_name"),
+        *("aliased", "other", "error", "left", "right", "captured", "tail"),
+    }  # not `local`, bound in a method, nor `ordering`, bound in a nested class
+    assert summary.classes["Inline"].bound == {"template_name"}  # a body on the `class` line too
+
+
+DIGESTED = """\
+import functools
+
+
+@functools.cache
+def helper():
+    return 1
+
+
+class View:
+    def get(self):
+        return helper()
+
+    def post(self):
+        return 2
+
+
+def View():  # a function of the class's name: both count
+    pass
+"""
+
+
+def _digests(source: str) -> dict[str, str | None]:
+    summary = read_summary(source.encode(), is_package=False)
+    assert summary is not None
+    return {
+        name: code_digest(source.encode(), summary, name)
+        for name in ("helper", "View", "View.get", "View.post", "gone")
+    }
+
+
+def test_a_code_digest_changes_with_the_definition_it_names_only() -> None:
+    before = _digests(DIGESTED)
+    assert before["gone"] is None and None not in [before[name] for name in ("helper", "View", "View.get")]
+    decorated = _digests(DIGESTED.replace("@functools.cache", "@functools.lru_cache"))
+    assert decorated["helper"] != before["helper"]
+    assert {name: decorated[name] for name in ("View", "View.get", "View.post")} == {
+        name: before[name] for name in ("View", "View.get", "View.post")
+    }
+    edited = _digests(DIGESTED.replace("return 2", "return 3"))
+    assert edited["View.post"] != before["View.post"] and edited["View"] != before["View"]
+    assert edited["View.get"] == before["View.get"] and edited["helper"] == before["helper"]
+    assert _digests(DIGESTED.replace("    pass\n", "    return 0\n"))["View"] != before["View"]
+    # Lines added above move every definition, which keeps its digest.
+    assert _digests("import os\n\n" + DIGESTED) == before
+
+
+def test_a_module_read_in_older_syntax_is_digested_whole() -> None:
+    summary = read_summary(NEWER_SYNTAX.encode(), is_package=False)
+    assert summary is not None and summary.spans is None
+    digest = code_digest(NEWER_SYNTAX.encode(), summary, "Box.first")
+    assert digest is not None
+    assert code_digest((NEWER_SYNTAX + "x = 1\n").encode(), summary, "Box.first") != digest

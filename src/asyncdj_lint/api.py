@@ -275,10 +275,12 @@ class LintSession:
         if any(holds(source, word) != found for word, found in record.asked.get(name, {}).items()):
             return False
         if name in record.followed:
-            from asyncdj_lint.analysis.project_calls import code_digest
+            from asyncdj_lint.index.summary import code_digest
 
-            parsed = self.store.parse(file)
-            if any(code_digest(parsed, code) != digest for code, digest in record.followed[name].items()):
+            summary = self.store[file.name]
+            if any(
+                code_digest(source, summary, code) != digest for code, digest in record.followed[name].items()
+            ):
                 return False
         if name not in record.summarised:
             return True

@@ -8,7 +8,6 @@ disagree, a decorator the analysis does not know, recursion.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, TypeVar
 
@@ -29,6 +28,7 @@ from asyncdj_lint.analysis.values import (
     merge,
 )
 from asyncdj_lint.index.functions import FunctionRef
+from asyncdj_lint.index.summary import code_digest
 from asyncdj_lint.syntax.walk import FunctionBodyVisitor, Visitor, walk
 
 if TYPE_CHECKING:
@@ -476,30 +476,12 @@ def _member(container: cst.Module | cst.ClassDef, name: str, kind: type[_Definit
     return found
 
 
-def code_digest(parsed: ParsedFile | None, name: str) -> str | None:
-    """A digest of the top-level function or class `name` ("f", "C" or "C.method"); None if absent."""
-    if parsed is None:
-        return None
-    owner, _, last = name.rpartition(".")
-    container = _member(parsed.module, owner, cst.ClassDef) if owner else parsed.module
-    if container is None:
-        return None
-    # The def and the class of that name, should both be written: an edit to either is seen.
-    nodes = [
-        node
-        for node in (_member(container, last, cst.FunctionDef), _member(container, last, cst.ClassDef))
-        if node
-    ]
-    if not nodes:
-        return None
-    code = "".join(parsed.module.code_for_node(node) for node in nodes)
-    return hashlib.blake2b(code.encode(), digest_size=16).hexdigest()
-
-
 def _note(project: Project, module: str, name: str, parsed: ParsedFile | None) -> None:
     """Records that analyses read this code, once (for the result cache)."""
     if (module, name) not in project.followed:
-        project.followed[module, name] = code_digest(parsed, name)
+        summary = project.index.modules.get(module) if parsed is not None else None
+        digest = code_digest(parsed.source, summary, name) if parsed and summary else None
+        project.followed[module, name] = digest
 
 
 class _Returns(FunctionBodyVisitor):

@@ -16,6 +16,7 @@ Identifiers are as Python reads them (`ast` applies NFKC normalisation).
 from __future__ import annotations
 
 import ast
+import hashlib
 import io
 import tokenize
 from collections.abc import Callable, Iterator
@@ -146,6 +147,9 @@ class ModuleSummary:
     aliases: dict[str, str] = field(default_factory=dict)
     # module-level functions ("name") and methods of module-level classes ("Class.name")
     functions: dict[str, FunctionDecl] = field(default_factory=dict)
+    # The lines (first, last) of each top-level and class-level `def` and `class`, by kind and
+    # name ("def", "Class.name"); None when the summary read the source rewritten.
+    spans: dict[tuple[str, str], tuple[int, int]] | None = None
     syntax: Deferred = field(default_factory=Deferred, repr=False)
 
     @property
@@ -176,6 +180,7 @@ def same_for_readers(before: ModuleSummary, now: ModuleSummary) -> bool:
 def read_summary(source: bytes, *, is_package: bool) -> ModuleSummary | None:
     """The summary of a module's names, classes and functions; None when `ast` cannot parse it."""
     read: bytes | None = source
+    lines_kept = True  # neutralised literals keep their lines; the older-syntax rewrite does not
     module: ast.Module | None
     try:
         module = ast.parse(source)
@@ -188,7 +193,7 @@ def read_summary(source: bytes, *, is_package: bool) -> ModuleSummary | None:
         except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
             module = None
         if module is None:  # syntax newer than this Python's (PEP 695, 701, 758): LibCST reads it
-            read = _in_older_syntax(source)
+            read, lines_kept = _in_older_syntax(source), False
             try:
                 module = ast.parse(read) if read is not None else None
             except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
@@ -198,7 +203,7 @@ def read_summary(source: bytes, *, is_package: bool) -> ModuleSummary | None:
     if module is None or read is None:
         return None
     source = read
-    summary = ModuleSummary(is_package=is_package)
+    summary = ModuleSummary(is_package=is_package, spans={} if lines_kept else None)
     lines = _Lines(source)
     try:
         for statement in _top_level(module.body):
@@ -295,6 +300,12 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def _summarize_statement(statement: ast.stmt, summary: ModuleSummary, lines: _Lines) -> None:
+    if summary.spans is not None and isinstance(statement, (*_FUNCTIONS, ast.ClassDef)):
+        _record_span(summary.spans, statement, "")
+        if isinstance(statement, ast.ClassDef):
+            for inner in statement.body:
+                if isinstance(inner, (*_FUNCTIONS, ast.ClassDef)):
+                    _record_span(summary.spans, inner, f"{statement.name}.")
     if isinstance(statement, ast.ClassDef):
         body = _block(statement, lines)
         summary.classes[statement.name] = _summarize_class(statement, body, lines)
@@ -308,6 +319,37 @@ def _summarize_statement(statement: ast.stmt, summary: ModuleSummary, lines: _Li
         summary.imports.update(import_bindings(statement))
     elif isinstance(statement, ast.Assign):
         _record_alias(statement, summary)
+
+
+def _record_span(
+    spans: dict[tuple[str, str], tuple[int, int]],
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef,
+    owner: str,
+) -> None:
+    """A definition's lines, decorators included; a later one of the same name replaces it."""
+    first = min([node.lineno, *(decorator.lineno for decorator in node.decorator_list)])
+    kind = "class" if isinstance(node, ast.ClassDef) else "def"
+    spans[kind, owner + node.name] = (first, node.end_lineno or node.lineno)
+
+
+def code_digest(source: bytes, summary: ModuleSummary, name: str) -> str | None:
+    """A digest of the code of the top-level function or class `name` ("f", "C" or "C.method"),
+    which the analyses read (for the result cache); None if the module has no such definition.
+
+    The `def` and the `class` of that name both count: an edit to either is seen. A module
+    whose lines the summary does not know is digested whole.
+    """
+    if summary.spans is None:
+        return hashlib.blake2b(source, digest_size=16).hexdigest()
+    found = [summary.spans.get((kind, name)) for kind in ("def", "class")]
+    spans = [span for span in found if span is not None]
+    if not spans:
+        return None
+    lines = source.splitlines(keepends=True)
+    digest = hashlib.blake2b(digest_size=16)
+    for first, last in spans:
+        digest.update(b"".join(lines[first - 1 : last]))
+    return digest.hexdigest()
 
 
 def _record_alias(assign: ast.Assign, summary: ModuleSummary) -> None:
@@ -365,22 +407,39 @@ def _summarize_class(node: ast.ClassDef, body: list[ast.stmt], lines: _Lines) ->
 
 
 def _bound_names(body: list[ast.stmt]) -> frozenset[str]:
-    """The names a class body binds, nested functions' and classes' bodies aside; also the
-    body written on the `class` line."""
+    """The names a class body binds (nested functions' and classes' bodies aside), also a body
+    written on the `class` line; a walrus inside an assigned value or a decorator is not read."""
     names: set[str] = set()
-    stack: list[ast.AST] = list(body)
+    for statement in body:
+        if isinstance(statement, (*_FUNCTIONS, ast.ClassDef)):
+            names.add(statement.name)
+        elif isinstance(statement, ast.Assign):
+            for target in statement.targets:
+                _target_names(target, names)
+        elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
+            _target_names(statement.target, names)
+        elif not isinstance(statement, ast.Expr):  # loops, imports, `if`, `try`, `with`, `match`...
+            _all_bound_names(statement, names)
+    return frozenset(names)
+
+
+def _target_names(target: ast.expr, names: set[str]) -> None:
+    if isinstance(target, ast.Name):
+        names.add(target.id)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            _target_names(element, names)
+    elif isinstance(target, ast.Starred):
+        _target_names(target.value, names)
+
+
+def _all_bound_names(statement: ast.stmt, names: set[str]) -> None:
+    """Every name bound anywhere in `statement`, nested functions' and classes' bodies aside."""
+    stack: list[ast.AST] = [statement]
     while stack:
         node = stack.pop()
-        if isinstance(node, ast.Lambda):
-            stack.append(node.args)  # a default runs in the class body (a walrus there binds in it)
-            continue
         if isinstance(node, (*_FUNCTIONS, ast.ClassDef)):
             names.add(node.name)
-            stack.extend(node.decorator_list)
-            if isinstance(node, ast.ClassDef):
-                stack.extend([*node.bases, *node.keywords])
-            else:
-                stack.append(node.args)
             continue
         if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
             names.add(node.id)
@@ -388,12 +447,11 @@ def _bound_names(body: list[ast.stmt]) -> frozenset[str]:
             names.add(node.asname or node.name.partition(".")[0])
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
             names.update(node.names)
-        else:
+        elif not isinstance(node, ast.Lambda):
             name = getattr(node, "name", None) or getattr(node, "rest", None)  # except, match captures
             if isinstance(name, str):
                 names.add(name)
         stack.extend(ast.iter_child_nodes(node))
-    return frozenset(names)
 
 
 # Statements with a body of their own (LibCST's compound statements).
