@@ -72,8 +72,10 @@ class ProductCount(View):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         handlers = view_handlers(self.ctx, node)
+        if not handlers or not all(is_async for is_async, _ in handlers.values()):
+            return
         found = module_class(self.ctx, node)
-        if not handlers or found is None or not all(is_async for is_async, _ in handlers.values()):
+        if found is None:
             return
         qualname = found[0]
         mixins = access_mixins(self.ctx, qualname)
