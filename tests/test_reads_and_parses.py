@@ -7,6 +7,7 @@ whole as the CLI lints it, formats' lines included.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,9 @@ def test_every_file_is_read_once_and_parsed_at_most_once(project: Path) -> None:
     assert options.root is not None
     targets = list(python_files([project], Exclusion(options.exclude, options.root).excludes))
     session = LintSession(options, targets, project_files=targets)
+    thresholds = gc.get_threshold()
     result = session.lint(targets)
+    assert gc.get_threshold() == thresholds, "the collector runs as often as before once linting is done"
     sources = session.store.sources
     for diagnostic in result.diagnostics:  # what the formats print comes from the same bytes
         assert sources.lines_of(diagnostic.path), diagnostic
