@@ -128,3 +128,23 @@ def test_pre_commit_try_repo_fails_on_the_broken_file_and_passes_the_fixed_one(t
             "SynchronousOnlyOperation; use `await Product.objects.aget(...)`"
         )
     ]
+
+
+EXIT_PROBE = """\
+import atexit, sys
+from asyncdj_lint.cli import run
+atexit.register(lambda: print("at exit", file=sys.stderr))
+sys.argv = ["asyncdj-lint", *sys.argv[1:]]
+run()
+"""
+
+
+@pytest.mark.parametrize(
+    ("arguments", "code"), [(("--version",), 0), (("check", "--select", "NOPE"), 2), (("check", "."), 1)]
+)
+def test_the_command_exits_with_its_code_output_written_and_exit_handlers_run(shop_project, arguments, code):
+    """The command skips the interpreter's teardown, not what it promised to write or run."""
+    result = run(sys.executable, "-c", EXIT_PROBE, *arguments, cwd=shop_project)
+    assert result.returncode == code
+    assert result.stderr.endswith("at exit\n")
+    assert result.stdout.strip() if code != 2 else "NOPE" in result.stderr

@@ -119,14 +119,12 @@ def test_a_name_that_appears_in_an_edited_file_re_checks_the_files_that_looked_f
 def test_an_unchanged_re_run_imports_no_libcst(project):
     run = [sys.executable, "-m", "asyncdj_lint", "-q", "--exit-zero", "."]
     first = subprocess.run(run, cwd=project, capture_output=True, text=True, check=True)
-    probe = (
-        "import runpy, sys\n"
+    probe = (  # the command ends the process itself, after running the exit handlers
+        "import atexit, runpy, sys\n"
+        "atexit.register(lambda: print("
+        "'LIBCST' if any(m.startswith('libcst') for m in sys.modules) else 'NONE', file=sys.stderr))\n"
         "sys.argv = ['asyncdj-lint', '-q', '--exit-zero', '.']\n"
-        "try:\n"
-        "    runpy.run_module('asyncdj_lint', run_name='__main__')\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print('LIBCST' if any(m.startswith('libcst') for m in sys.modules) else 'NONE', file=sys.stderr)\n"
+        "runpy.run_module('asyncdj_lint', run_name='__main__')\n"
     )
     again = subprocess.run(
         [sys.executable, "-c", probe], cwd=project, capture_output=True, text=True, check=True
@@ -153,13 +151,10 @@ def test_an_unchanged_re_run_with_two_files_of_one_module_name_answers_from_the_
 
 def test_version_imports_no_libcst():
     probe = (
-        "import runpy, sys\n"
+        "import atexit, runpy, sys\n"
+        "atexit.register(lambda: print(any(m.startswith('libcst') for m in sys.modules)))\n"
         "sys.argv = ['asyncdj-lint', '--version']\n"
-        "try:\n"
-        "    runpy.run_module('asyncdj_lint', run_name='__main__')\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print(any(m.startswith('libcst') for m in sys.modules))\n"
+        "runpy.run_module('asyncdj_lint', run_name='__main__')\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.splitlines()[-1] == "False"

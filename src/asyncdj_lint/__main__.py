@@ -1,3 +1,3 @@
-from asyncdj_lint.cli import main
+from asyncdj_lint.cli import run
 
-main()
+run()
