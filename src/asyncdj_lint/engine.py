@@ -85,7 +85,7 @@ class _Walker(Visitor):
         if type(node) in _SCOPE_NODES:  # exact types, as the walk dispatches
             scope_node = cast("ScopeNode", node)
             ctx.scope = Scope(scope_node, ctx.scope, off_loop=self._handed_to_thread(scope_node))
-        elif isinstance(node, cst.Decorator) and ctx.scope.node is ctx.ancestors[-1]:
+        elif type(node) is cst.Decorator and ctx.scope.node is ctx.ancestors[-1]:
             # A decorator runs where its function is defined (at import time for a module-level
             # `async def`), not in the function's body.
             self._decorated.append(ctx.scope)
@@ -103,9 +103,7 @@ class _Walker(Visitor):
         if type(node) in _SCOPE_NODES and ctx.scope.parent is not None:
             ctx.scope = ctx.scope.parent
         elif (
-            isinstance(node, cst.Decorator)
-            and self._decorated
-            and ctx.ancestors[-1] is self._decorated[-1].node
+            type(node) is cst.Decorator and self._decorated and ctx.ancestors[-1] is self._decorated[-1].node
         ):
             ctx.scope = self._decorated.pop()
 
