@@ -79,6 +79,7 @@ class ProjectIndex:
         self._holds = holds or (lambda module, name: True)
         self._kinds: dict[str, str | None] = {}
         self._models: dict[str, ModelInfo | None] = {}
+        self._traced: dict[str, tuple[str, ClassSummary | None, str | None]] = {}
 
     # -- names -------------------------------------------------------------
 
@@ -96,11 +97,17 @@ class ProjectIndex:
             return None
         return f"{base}.{rest}" if rest else base
 
-    def _follow(self, qualname: str, depth: int = 0) -> tuple[str, ClassSummary | None, str | None]:
-        """Follows re-exports and aliases to the class a qualified name denotes.
+    def _follow(self, qualname: str) -> tuple[str, ClassSummary | None, str | None]:
+        """Follows re-exports and aliases to the class a qualified name denotes, once per name.
 
         Returns (canonical name, class summary or None, alias value or None).
         """
+        found = self._traced.get(qualname)
+        if found is None:
+            found = self._traced[qualname] = self._trace(qualname, 0)
+        return found
+
+    def _trace(self, qualname: str, depth: int) -> tuple[str, ClassSummary | None, str | None]:
         if depth > _MAX_DEPTH:
             return qualname, None, None
         for module, attr in self._splits(qualname):
@@ -114,11 +121,11 @@ class ProjectIndex:
                     return qualname, None, (target + "()") if target else None
                 target = self.resolve(module, alias)
                 if target is not None:
-                    return self._follow(target, depth + 1)
+                    return self._trace(target, depth + 1)
             if attr in summary.imports:
                 target = absolute_target(summary.imports[attr], module, summary.is_package)
                 if target != qualname:
-                    return self._follow(target, depth + 1)
+                    return self._trace(target, depth + 1)
         return qualname, None, None
 
     def _splits(self, qualname: str) -> Iterator[tuple[str, str]]:

@@ -51,6 +51,8 @@ class SourceStore(Mapping[str, ModuleSummary]):
         # sources (with the answer) and the summaries it read.
         self.asked: dict[Path, dict[str, bool]] = {}
         self.summarised: set[Path] = set()  # files whose summaries the index read
+        # Answers of `holds`, with the source they were read from (an editor's buffer replaces it).
+        self._held: dict[tuple[Path, str], tuple[bytes, bool]] = {}
 
     def file_for(self, path: Path) -> SourceFile:
         """The store's file for `path` (added if its module is new), or a file of its own when
@@ -126,9 +128,16 @@ class SourceStore(Mapping[str, ModuleSummary]):
         for the result cache as `mentions` records it."""
         path = self.files[name].path
         try:
-            found = holds(self.sources.read(path), word)
+            source = self.sources.read(path)
         except OSError:
-            found = False
+            source, found = b"", False
+        else:
+            known = self._held.get((path, word))
+            if known is not None and known[0] is source:
+                found = known[1]
+            else:
+                found = holds(source, word)
+                self._held[path, word] = (source, found)
         self.asked.setdefault(path, {})[word] = found
         return found
 
