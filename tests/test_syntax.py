@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import libcst as cst
+import pytest
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from asyncdj_lint.syntax.literals import string_value
+from asyncdj_lint.syntax.positions import syntactic_positions
 from asyncdj_lint.syntax.statements import top_level_statements
 
 MODULE = """\
@@ -51,3 +56,27 @@ def test_string_value_reads_plain_and_concatenated_strings_only():
     assert value('b"x"') is None
     assert value("name") is None
     assert string_value(None) is None
+
+
+TRICKY_LAYOUTS = [
+    "x = 1",  # no newline at the end
+    "",
+    "# only a comment\n",
+    "a = 1\r\nif a:\r\n    b = (1,\r\n         2)  # noqa: ADJ101\r\n",
+    "a = 1\rb = 2\r",
+    "x = 1\x0c\ny = '\u2028'\n\n\n",
+    "def f(\n    a,\n    *,\n    b=2,\n):\n\treturn [\n\t\ti async for i in a\n\t]\n",
+    '@decorated\nclass C(Base, metaclass=M):\n    """doc\n    string"""\n    x: int = 1; y = 2\n',
+    "with (\n    open(a) as f,\n    open(b) as g,\n):\n    pass\nmatch x:\n    case [1, *rest] if rest:\n        pass\n",
+    "value = f'{a!r:>{width}}' \\\n    'joined'\nlambda: (yield)\n",
+]
+FIXTURE_FILES = sorted((Path(__file__).resolve().parent.parent / "fixtures").rglob("*.py"))
+
+
+@pytest.mark.parametrize("source", [*TRICKY_LAYOUTS, *(path.read_text() for path in FIXTURE_FILES)])
+def test_positions_are_libcsts_node_for_node(source: str) -> None:
+    module = cst.parse_module(source)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    found = syntactic_positions(module)
+    assert set(found) == set(expected)
+    assert {node: found[node] for node in found} == dict(expected)

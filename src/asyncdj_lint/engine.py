@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import cast
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange
 
 from asyncdj_lint.analysis.calls import defers_callable
 from asyncdj_lint.analysis.context import FileContext, Report
@@ -22,6 +22,7 @@ from asyncdj_lint.options import LintOptions
 from asyncdj_lint.rules.adj002_unused_noqa import UnusedNoqa
 from asyncdj_lint.rules.base import Rule
 from asyncdj_lint.sources import ParsedFile
+from asyncdj_lint.syntax.positions import syntactic_positions
 from asyncdj_lint.syntax.walk import Visitor, walk
 
 # Exact types, tested with `type(node) in`: LibCST's node classes are never subclassed.
@@ -213,16 +214,16 @@ def _suppressions(module: cst.Module, positions: Mapping[cst.CSTNode, CodeRange]
     comments: dict[int, str] = {}
     own_line: list[str] = []
     starts: dict[int, int] = {}
-    for node, found in positions.items():
+    for node in positions:
         if isinstance(node, cst.Comment):
-            comments[found.start.line] = node.value
+            comments[positions[node].start.line] = node.value
         elif isinstance(node, cst.EmptyLine) and node.comment is not None:
             own_line.append(node.comment.value)
         elif isinstance(node, cst.SimpleStatementLine) and node.body:
-            _cover(starts, found.start.line, positions[node.body[-1]].end.line)
+            _cover(starts, positions[node].start.line, positions[node.body[-1]].end.line)
         elif isinstance(node, cst.BaseCompoundStatement) and not isinstance(node, cst.Match):
             # The header, up to the line its body starts on (the colon's line); `match` has cases, no body.
-            _cover(starts, found.start.line, positions[node.body].start.line)
+            _cover(starts, positions[node].start.line, positions[node.body].start.line)
     return Suppressions(comments, starts, file_exemption(own_line))
 
 
@@ -235,9 +236,9 @@ def _to_diagnostics(
     module: cst.Module, path: str, reports: list[Report], enabled: tuple[str, ...] = ()
 ) -> list[Diagnostic]:
     """`enabled`: the codes of the run's enabled rules, when unused `# noqa` codes are reported (ADJ002)."""
-    # Positions are computed only for files with findings or noqa comments: the
-    # provider costs a full code generation pass over the module.
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    # Positions are computed only for files with findings or noqa comments: they cost a
+    # code generation pass over the module.
+    positions = syntactic_positions(module)
     suppressions = _suppressions(module, positions)
 
     def span_of(node: cst.CSTNode) -> Span | None:

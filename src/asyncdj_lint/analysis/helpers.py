@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.analysis.project_calls import (
@@ -45,6 +44,7 @@ from asyncdj_lint.analysis.values import (
 from asyncdj_lint.diagnostics import Severity
 from asyncdj_lint.index.functions import FunctionRef
 from asyncdj_lint.index.request_path.testing import is_test_module
+from asyncdj_lint.syntax.positions import syntactic_positions
 from asyncdj_lint.syntax.walk import FunctionBodyVisitor, Visitor, walk
 
 if TYPE_CHECKING:
@@ -242,7 +242,7 @@ class HelperJudge:
         reports = [report for report in ctx.reports if id(report.node) not in off_loop]
         if not reports:
             return HelperSummary((), tuple(collector.edges))
-        positions = MetadataWrapper(parsed.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        positions = syntactic_positions(parsed.module)
         facts = tuple(
             Fact(
                 report.severity,

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 import libcst as cst
-from libcst.metadata import PositionProvider
 
 from asyncdj_lint.index.request_path.definitions import (
     RequestClass,
@@ -35,6 +34,7 @@ from asyncdj_lint.index.request_path.settings_ops import (
 from asyncdj_lint.index.request_path.urls import Route, routes
 from asyncdj_lint.index.request_path.views import http_method_names, list_options, returns_call_of
 from asyncdj_lint.syntax.names import dotted_name
+from asyncdj_lint.syntax.positions import syntactic_positions
 from asyncdj_lint.syntax.statements import top_level_statements
 
 
@@ -159,11 +159,11 @@ def _patched_flags(small: cst.BaseSmallStatement) -> Iterator[str]:
 def _evidence_lines(module: cst.Module, ops: list[tuple[SettingsOp, cst.CSTNode]]) -> dict[int, int]:
     """Lines of the settings operations that say the project is served over ASGI.
 
-    Positions cost a metadata pass, so they are computed only for a module that has such an
+    Positions cost a code generation pass, so they are computed only for a module that has such an
     operation (a settings module, a few per project).
     """
     wanted = [(number, node) for number, (op, node) in enumerate(ops) if is_asgi_evidence(op)]
     if not wanted:
         return {}
-    positions = cst.MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    positions = syntactic_positions(module)
     return {number: positions[node].start.line for number, node in wanted}
