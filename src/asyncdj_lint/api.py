@@ -149,6 +149,7 @@ class LintSession:
             django_version=options.target_django,
             functions=self.store.functions,
             holds=self.store.holds,
+            is_package=lambda module: self.store.files[module].is_package,
         )
         # What analyses see: the index, function bodies from the store, and the run's memo.
         self.project = Project(self.index, self.store.tree)

@@ -65,8 +65,11 @@ class ProjectIndex:
         django_version: Version | None = None,
         functions: Callable[[str], Mapping[str, FunctionDecl]] | None = None,
         holds: Mentions | None = None,
+        is_package: Callable[[str], bool] | None = None,
     ) -> None:
         self.modules = modules
+        # Whether a module is a package's `__init__`, known without summarising it.
+        self.is_package = is_package or (lambda module: self.modules[module].is_package)
         # The settings module named by the run (None: found from the project), and the Django
         # version the project targets (None: unknown): what contrib models look like.
         self.settings_module = settings_module

@@ -316,9 +316,8 @@ class SettingsIndex(Definitions):
         required file is not a project module."""
         if op.patterns is None:
             return None
-        summary = self.index.modules[module]
-        folder = posixpath.dirname(_module_path(module, summary.is_package))
-        paths = {_module_path(name, found.is_package): name for name, found in self.index.modules.items()}
+        folder = posixpath.dirname(_module_path(module, self.index.is_package(module)))
+        paths = {_module_path(name, self.index.is_package(name)): name for name in self.index.modules}
         targets: list[str] = []
         for pattern, optional in op.patterns:
             wanted = posixpath.normpath(posixpath.join(folder, pattern))
