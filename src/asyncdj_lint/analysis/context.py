@@ -62,7 +62,7 @@ class FileContext:
 
     def __post_init__(self) -> None:
         self.inference = Inference(self.project, self.module_name, self.is_package)
-        self.scope = Scope(self.module, None)
+        self.scope = self.project.module_scope(self.module_name, self.module)
 
     @property
     def index(self) -> ProjectIndex:

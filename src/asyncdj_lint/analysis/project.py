@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import libcst as cst
+
+from asyncdj_lint.analysis.scopes import Scope, ScopeNode
 from asyncdj_lint.analysis.values import Value
 from asyncdj_lint.index.project import ProjectIndex
 from asyncdj_lint.sources import ParsedFile
@@ -48,3 +51,20 @@ class Project:
     # The code analyses read in other modules' bodies, for the result cache:
     # (module, "function", "Class.method" or "Class") -> digest of that code (None: not found).
     followed: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    # The scopes of modules and of their top-level classes, with the tree each was made for
+    # (an editor's buffer brings a new one): their bindings are collected once per tree.
+    _scopes: dict[tuple[str, str], tuple[cst.CSTNode, Scope]] = field(default_factory=dict)
+
+    def module_scope(self, name: str, module: cst.Module) -> Scope:
+        """The scope of module `name`'s top level, whose tree is `module`."""
+        return self._scope(name, "", module, None)
+
+    def class_scope(self, name: str, module: cst.Module, node: cst.ClassDef) -> Scope:
+        """The scope of the body of class `node`, defined at the top level of module `name`."""
+        return self._scope(name, node.name.value, node, self.module_scope(name, module))
+
+    def _scope(self, name: str, owner: str, node: ScopeNode, parent: Scope | None) -> Scope:
+        found = self._scopes.get((name, owner))
+        if found is None or found[0] is not node or found[1].parent is not parent:
+            found = self._scopes[name, owner] = (node, Scope(node, parent))
+        return found[1]

@@ -283,8 +283,8 @@ def class_attribute(project: Project, class_qualname: str, attr: str) -> Value |
         return None  # known from the summaries, without parsing the classes
     if assigned_on_self(project, class_qualname, attr):
         return None
-    for _, class_node, parsed in class_nodes(project, class_qualname):
-        scope = Scope(class_node, Scope(parsed.module, None))
+    for cls, class_node, parsed in class_nodes(project, class_qualname):
+        scope = project.class_scope(cls.rpartition(".")[0], parsed.module, class_node)
         if attr in scope.bindings:
             return _inference_for(project, parsed).infer(cst.Name(attr), scope)
     return None
@@ -315,7 +315,10 @@ def assigned_on_self(project: Project, class_qualname: str, attr: str) -> bool:
 
 
 def bound_in_class_bodies(project: Project, class_qualname: str, attr: str) -> bool:
-    return any(attr in Scope(node, None).bindings for _, node, _ in class_nodes(project, class_qualname))
+    return any(
+        attr in project.class_scope(cls.rpartition(".")[0], parsed.module, node).bindings
+        for cls, node, parsed in class_nodes(project, class_qualname)
+    )
 
 
 class _SelfAssignments(Visitor):
@@ -436,14 +439,14 @@ def locate(
     _note(project, ref.module, ref.decl.key, parsed)
     if parsed is None:
         return None
-    scope = Scope(parsed.module, None)
+    scope = project.module_scope(ref.module, parsed.module)
     container: cst.Module | cst.ClassDef = parsed.module
     if ref.decl.owner is not None:
         owner = _member(parsed.module, ref.decl.owner, cst.ClassDef)
         if owner is None:
             return None
         container = owner
-        scope = Scope(container, scope)
+        scope = project.class_scope(ref.module, parsed.module, owner)
     node = _member(container, ref.decl.name, cst.FunctionDef)
     if node is None:
         return None
