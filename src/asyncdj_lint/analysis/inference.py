@@ -77,19 +77,21 @@ class Inference:
         self._in_progress: set[tuple[int, str]] = set()
         self._depth = 0
         # What `self` is in a method whose body is analysed for a given receiver, by id(FunctionDef).
+        # Set once, before the first inference (values are remembered).
         self.receivers: dict[int, Value] = {}
         # What the parameters of a function whose body is analysed for one call are bound to
-        # (the caller's arguments), by id(FunctionDef) and parameter name.
+        # (the caller's arguments), by id(FunctionDef) and parameter name; set as `receivers`.
         self.arguments: dict[int, dict[str, Value]] = {}
-        # Values found from a clean start (no receiver, argument or unfinished function in play),
-        # which depend on the expression and its scope alone: rules ask for the same ones often.
+        # Values found from a clean start (no unfinished function in play), which depend on the
+        # expression, its scope and the receivers and arguments above: rules ask for the same
+        # ones often.
         self._known: dict[tuple[cst.BaseExpression, Scope], Value | None] = {}
 
     # -- entry point -------------------------------------------------------
 
     def infer(self, expr: cst.BaseExpression, scope: Scope) -> Value | None:
         """The value of `expr` evaluated in `scope`, or None when unknown."""
-        clean = not (self._depth or self.receivers or self.arguments or self._in_progress)
+        clean = not (self._depth or self._in_progress)
         if clean and (expr, scope) in self._known:
             return self._known[expr, scope]
         inferred = self._infer(expr, scope)
