@@ -193,6 +193,22 @@ def test_a_class_statement_that_may_declare_a_name(source: bytes, declares: bool
     assert holds(source, "Product") is True
 
 
+@pytest.mark.parametrize(
+    ("source", "defines"),
+    [
+        (b"def home(request):\n", True),
+        (b"async def home(request):\n", True),
+        (b"    def \\\n home(self):\n", True),
+        (b"def homepage(request):\n", False),
+        (b"home = login_required(view)\n", False),
+        (b"undef home\n", False),
+    ],
+)
+def test_a_def_statement_that_may_define_a_name(source: bytes, defines: bool) -> None:
+    """A view's request-path facts are parsed for only where its name may be defined."""
+    assert holds(source, "def home") is defines
+
+
 def test_the_declarations_question_is_answered_again_from_the_source() -> None:
     source = b"class A:\n    @property\n    def x(self): ...\n"
     found = read_summary(source, is_package=False)

@@ -224,12 +224,14 @@ def holds(source: bytes, word: str) -> bool:
 
     A word is looked for as bytes; `class Name` asks for a `class` statement that
     may declare `Name` (any whitespace or line continuation between the two):
-    a module without one cannot declare that class, and need not be summarised.
+    a module without one cannot declare that class, and need not be summarised;
+    `def name` asks the same of a function.
     `DECLARATIONS` and a digest asks whether the module's function declarations
     are still those.
     """
-    if word.startswith(_CLASS_STATEMENT):
-        return _class_statement(word[len(_CLASS_STATEMENT) :]).search(source) is not None
+    keyword, _, name = word.partition(" ")
+    if keyword in _DEFINITIONS and name:
+        return _definition(keyword, name).search(source) is not None
     if word.startswith(DECLARATIONS):  # the module's function declarations
         found = read_summary(source, is_package=False)
         return found is not None and digest(found.functions) == word[len(DECLARATIONS) :]
@@ -242,11 +244,15 @@ def digest(functions: Mapping[str, FunctionDecl]) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _class_statement(name: str) -> re.Pattern[bytes]:
+def _definition(keyword: str, name: str) -> re.Pattern[bytes]:
     return re.compile(
-        rb"\bclass(?:[ \t\f]|\\(?:\r\n|\r|\n))+" + re.escape(name.encode()) + rb"(?![A-Za-z0-9_])"
+        rb"\b"
+        + keyword.encode()
+        + rb"(?:[ \t\f]|\\(?:\r\n|\r|\n))+"
+        + re.escape(name.encode())
+        + rb"(?![A-Za-z0-9_])"
     )
 
 
-_CLASS_STATEMENT = "class "
+_DEFINITIONS = ("class", "def")
 DECLARATIONS = "def:"

@@ -167,19 +167,20 @@ class Definitions:
 
     def request_class(self, qualname: str) -> tuple[str, RequestClass] | None:
         """The canonical name and facts of a project class."""
-        return self._defined(qualname, lambda facts: facts.classes)
+        return self._defined(qualname, "class", lambda facts: facts.classes)
 
     def request_function(self, qualname: str) -> tuple[str, RequestFunction] | None:
         """The canonical name and facts of a project module-level function."""
-        return self._defined(qualname, lambda facts: facts.functions)
+        return self._defined(qualname, "def", lambda facts: facts.functions)
 
     def _defined(
-        self, qualname: str, table: Callable[[RequestPathSummary], Mapping[str, _Facts]]
+        self, qualname: str, keyword: str, table: Callable[[RequestPathSummary], Mapping[str, _Facts]]
     ) -> tuple[str, _Facts] | None:
         """(canonical name, facts) where a project class or function is defined."""
         module, _, attr = self.index.canonical(qualname).rpartition(".")
         found = self.find_module(module) if module else None
-        if found is None:
+        # A module whose text defines no such name is not parsed for its request-path facts.
+        if found is None or not self.index.mentions(found, f"{keyword} {attr}"):
             return None
         facts = table(self.index.modules[found].request_path).get(attr)
         return None if facts is None else (f"{found}.{attr}", facts)
