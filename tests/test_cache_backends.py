@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from asyncdj_lint.api import lint_paths
+from asyncdj_lint.api import LintSession, lint_paths, resolve_options
 from asyncdj_lint.options import LintOptions, RuleSelection
 from tests.helpers import write_files
 
@@ -284,6 +284,19 @@ def test_split_settings_includes_are_followed_and_project_backends_judged_by_the
             "(cache 'default'); use `await cache.aget(...)`"
         ),
     ]
+
+
+def test_a_split_settings_include_reads_only_the_modules_it_may_run(tmp_path):
+    """Matching an include's patterns takes module paths from the file list, not summaries."""
+    files = {**project(""), **SPLIT_SETTINGS, "reports/__init__.py": "", "reports/totals.py": "TOTAL = 1\n"}
+    del files["site_config/settings.py"]
+    files["manage.py"] = MANAGE.replace("site_config.settings", "site_config.settings.production")
+    write_files(tmp_path, files)
+    options = resolve_options([tmp_path], LintOptions(cache=False))
+    session = LintSession(options, [tmp_path / "shop" / "views.py"])
+    assert session.lint([tmp_path / "shop" / "views.py"]).diagnostics
+    assert tmp_path / "site_config" / "settings" / "components" / "caches.py" in session.store.summarised
+    assert tmp_path / "reports" / "totals.py" not in session.store.summarised
 
 
 # Settings that switch to a local-memory cache when `manage.py test` runs (TESTING from sys.argv).
