@@ -209,6 +209,18 @@ def test_a_def_statement_that_may_define_a_name(source: bytes, defines: bool) ->
     assert holds(source, "def home") is defines
 
 
+@pytest.mark.parametrize(
+    ("source", "found"),
+    [
+        (b"async for row in rows:\n", True),
+        (b"[r async  for r in rows]\n", True),
+        (b"async def f(): for x in y: ...\n", False),
+    ],
+)
+def test_an_async_for_statement_is_looked_for_across_whitespace(source: bytes, found: bool) -> None:
+    assert holds(source, "async for") is found
+
+
 def test_the_declarations_question_is_answered_again_from_the_source() -> None:
     source = b"class A:\n    @property\n    def x(self): ...\n"
     found = read_summary(source, is_package=False)

@@ -41,6 +41,8 @@ class InferenceMemo:
     processor_context: dict[str, tuple[Value | None, bool, str]] | None = None
     # Names of project methods decorated as a property; None until a read asks.
     property_names: frozenset[str] | None = None
+    # The parameters a project function runs `async for` over, by qualified name.
+    async_iterated_parameters: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass

@@ -225,13 +225,13 @@ def holds(source: bytes, word: str) -> bool:
     A word is looked for as bytes; `class Name` asks for a `class` statement that
     may declare `Name` (any whitespace or line continuation between the two):
     a module without one cannot declare that class, and need not be summarised;
-    `def name` asks the same of a function.
+    `def name` asks the same of a function, and `async for` for that statement.
     `DECLARATIONS` and a digest asks whether the module's function declarations
     are still those.
     """
     keyword, _, name = word.partition(" ")
-    if keyword in _DEFINITIONS and name:
-        return _definition(keyword, name).search(source) is not None
+    if keyword in _KEYWORD_PHRASES and name:
+        return _keyword_phrase(keyword, name).search(source) is not None
     if word.startswith(DECLARATIONS):  # the module's function declarations
         found = read_summary(source, is_package=False)
         return found is not None and digest(found.functions) == word[len(DECLARATIONS) :]
@@ -244,7 +244,7 @@ def digest(functions: Mapping[str, FunctionDecl]) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _definition(keyword: str, name: str) -> re.Pattern[bytes]:
+def _keyword_phrase(keyword: str, name: str) -> re.Pattern[bytes]:
     return re.compile(
         rb"\b"
         + keyword.encode()
@@ -254,5 +254,6 @@ def _definition(keyword: str, name: str) -> re.Pattern[bytes]:
     )
 
 
-_DEFINITIONS = ("class", "def")
+# `class Name`, `def name` and `async for`: a keyword, then a name after any whitespace.
+_KEYWORD_PHRASES = ("class", "def", "async")
 DECLARATIONS = "def:"

@@ -637,13 +637,19 @@ async def product_names(request):
     def visit_Await(self, node: cst.Await) -> None:
         """`await warm(qs)`, where the project function `warm` runs `async for` over that argument."""
         call = node.expression
-        if not isinstance(call, cst.Call):
+        if not isinstance(call, cst.Call) or not call.args:
             return
         ref = project_function(self.ctx.index, self.ctx.infer(call.func))
-        located = locate(self.ctx.project, ref) if ref is not None else None
+        # A module that never says `async for` is not parsed to learn that.
+        if ref is None or not self.ctx.index.holds(ref.module, "async for"):
+            return
+        located = locate(self.ctx.project, ref)
         if located is None or not isinstance(located[1].node, cst.FunctionDef):
             return
-        filled = async_iterated(located[1].node.body, parameters=True)
+        known = self.ctx.project.memo.async_iterated_parameters
+        if ref.qualname not in known:
+            known[ref.qualname] = frozenset(async_iterated(located[1].node.body, parameters=True))
+        filled = known[ref.qualname]
         for param, arg in _parameters_of(located[1].node, call, bound=isinstance(call.func, cst.Attribute)):
             if param in filled:
                 self._fill(arg)
