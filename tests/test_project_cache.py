@@ -89,9 +89,9 @@ def summarised(monkeypatch) -> list[str]:
         note(source if source is not None else file.path.read_bytes())
         return real_parse(file, source)
 
-    def summarising(source, *, is_package):
+    def summarising(source, *, is_package, tree=None):
         note(source)
-        return real_summary(source, is_package=is_package)
+        return real_summary(source, is_package=is_package, tree=tree)
 
     monkeypatch.setattr(sources, "parse", parsing)
     monkeypatch.setattr(store, "read_summary", summarising)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from asyncdj_lint import parse_guard
 from asyncdj_lint.api import LintSession, resolve_options
 from asyncdj_lint.discovery import python_files
 from asyncdj_lint.options import LintOptions, RuleSelection
@@ -58,6 +59,30 @@ def test_with_the_cache_the_fingerprint_and_the_formats_read_nothing_again(tmp_p
     assert sources.lines_of(result.diagnostics[0].path)[4] == "    return Product.objects.get()"
     assert set(sources.reads.values()) == {1}
     assert set(sources.parses.values()) == {1}
+
+
+def test_a_module_in_newer_syntax_is_parsed_once_for_its_summary_and_its_walk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`except A, B:` (Python 3.14) is summarised from LibCST's rewrite of the tree the rules walk."""
+    (tmp_path / "manage.py").write_text("")
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "__init__.py").write_text("")
+    views = tmp_path / "shop" / "views.py"
+    views.write_text(
+        "from django.db import models\n\n\nclass Product(models.Model):\n    pass\n\n\n"
+        "async def detail(request):\n    try:\n        return Product.objects.get()\n"
+        "    except KeyError, ValueError:\n        return None\n"
+    )
+    parsed: list[bytes] = []
+    parse_module = parse_guard.parse_module
+    monkeypatch.setattr(
+        parse_guard, "parse_module", lambda source: parsed.append(source) or parse_module(source)
+    )
+    options = resolve_options([tmp_path], LintOptions(cache=False))
+    session = LintSession(options, [views])
+    assert [d.code for d in session.lint([views]).diagnostics] == ["ADJ101"]
+    assert parsed.count(views.read_bytes()) == 1
 
 
 def test_a_file_without_async_is_not_walked_for_rules_that_judge_only_async_code(tmp_path: Path) -> None:

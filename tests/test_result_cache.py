@@ -67,9 +67,9 @@ def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     real = store.read_summary
 
-    def counting(source, *, is_package):  # type: ignore[no-untyped-def]
+    def counting(source, *, is_package, tree=None):  # type: ignore[no-untyped-def]
         calls.append(source.decode().splitlines()[0] if source else "")
-        return real(source, is_package=is_package)
+        return real(source, is_package=is_package, tree=tree)
 
     monkeypatch.setattr(store, "read_summary", counting)
     return calls

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from asyncdj_lint import parse_guard
 from asyncdj_lint.discovery import forget_folders, module_name
@@ -21,6 +22,9 @@ from asyncdj_lint.index.cache import SummaryCache, content_key
 from asyncdj_lint.index.functions import FunctionDecl
 from asyncdj_lint.index.summary import ModuleSummary, SyntaxFacts, read_summary, syntax_facts
 from asyncdj_lint.sources import ParsedFile, ParseProblem, SourceFile, Sources
+
+if TYPE_CHECKING:  # LibCST is imported when a file is first parsed
+    import libcst as cst
 
 
 class SourceStore(Mapping[str, ModuleSummary]):
@@ -81,7 +85,9 @@ class SourceStore(Mapping[str, ModuleSummary]):
             source: bytes | None = self.sources.read(file.path)
         except OSError:
             source = None
-        summary = read_summary(source, is_package=file.is_package) if source is not None else None
+        summary = None
+        if source is not None:
+            summary = read_summary(source, is_package=file.is_package, tree=lambda: self._tree_of(file))
         if summary is None or source is None:  # unreadable, or not Python to `ast`: reported as
             # LibCST finds it
             self.parse(file)
@@ -94,6 +100,10 @@ class SourceStore(Mapping[str, ModuleSummary]):
         self._news[file.name] = (key, summary)
         if self.cache is not None:
             self.cache.add(key, summary)
+
+    def _tree_of(self, file: SourceFile) -> cst.Module | None:
+        parsed = self.parse(file)
+        return parsed.module if parsed is not None else None
 
     def _bind(self, file: SourceFile, summary: ModuleSummary) -> None:
         summary.syntax.bind(lambda: self._syntax_facts(file, summary))

@@ -177,27 +177,36 @@ def same_for_readers(before: ModuleSummary, now: ModuleSummary) -> bool:
     return before.syntax.facts is None or before.syntax.facts == now.syntax.get()
 
 
-def read_summary(source: bytes, *, is_package: bool) -> ModuleSummary | None:
-    """The summary of a module's names, classes and functions; None when `ast` cannot parse it."""
+def read_summary(
+    source: bytes, *, is_package: bool, tree: Callable[[], cst.Module | None] | None = None
+) -> ModuleSummary | None:
+    """The summary of a module's names, classes and functions; None when `ast` cannot parse it.
+
+    `tree`: the module's LibCST tree, when `ast` needs LibCST's help and the caller has it.
+    """
     read: bytes | None = source
     lines_kept = True  # neutralised literals keep their lines; the older-syntax rewrite does not
     module: ast.Module | None
     try:
         module = ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError) as error:
         # A literal Python cannot build (`"\\N{nope}"`, 5,000 digits) fails the whole parse, where
-        # LibCST reads the rest of the module: read it with such literals made neutral.
-        read = _without_unbuildable_literals(source)
-        try:
-            module = ast.parse(read) if read is not None else None
-        except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
-            module = None
-        if module is None:  # syntax newer than this Python's (PEP 695, 701, 758): LibCST reads it
-            read, lines_kept = _in_older_syntax(source), False
+        # LibCST reads the rest of the module: read it with such literals made neutral. Syntax
+        # newer than this Python's (PEP 695, 701, 758) is read from LibCST's rewrite of the tree.
+        # The error's message says which to try first; the other is tried when it fails.
+        rewrites: list[tuple[Callable[[bytes], bytes | None], bool]] = [
+            (_without_unbuildable_literals, True),
+            (lambda text: _in_older_syntax(text, tree), False),
+        ]
+        module = None
+        for rewrite, keeps_lines in rewrites if _names_a_literal(error) else reversed(rewrites):
+            read, lines_kept = rewrite(source), keeps_lines
             try:
                 module = ast.parse(read) if read is not None else None
             except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
                 module = None
+            if module is not None:
+                break
     except (RecursionError, MemoryError, OverflowError):
         module = None
     if module is None or read is None:
@@ -240,16 +249,26 @@ def _without_unbuildable_literals(source: bytes) -> bytes | None:
     return "".join(lines).encode(encoding) if changed else None
 
 
-def _in_older_syntax(source: bytes) -> bytes | None:
-    """`source` parsed with LibCST and written back in the syntax every Python this runs on
-    reads, for a module with newer syntax than the running Python's: type parameters and
-    `type` statements dropped, f-strings made neutral (a parenthesised 0, as unbuildable
-    literals), `except A, B:` parenthesised. None when LibCST cannot parse it either."""
+def _names_a_literal(error: SyntaxError | ValueError) -> bool:
+    """Whether `ast`'s error is about a literal it cannot build, not about the syntax."""
+    message = str(error)
+    return isinstance(error, ValueError) or message.startswith(_LITERAL_ERRORS) or "digits" in message
+
+
+_LITERAL_ERRORS = ("(unicode error)", "(value error)", "bytes can only contain ASCII")
+
+
+def _in_older_syntax(source: bytes, tree: Callable[[], cst.Module | None] | None) -> bytes | None:
+    """`source` parsed with LibCST (or its `tree`) and written back in the syntax every Python
+    this runs on reads, for a module with newer syntax than the running Python's: type
+    parameters and `type` statements dropped, f-strings made neutral (a parenthesised 0, as
+    unbuildable literals), `except A, B:` parenthesised. None when LibCST cannot parse it either."""
     from asyncdj_lint import parse_guard
     from asyncdj_lint.index.older_syntax import downgraded
 
     try:
-        return downgraded(parse_guard.parse_module(source)).encode("utf-8")
+        module = tree() if tree is not None else parse_guard.parse_module(source)
+        return downgraded(module).encode("utf-8") if module is not None else None
     except Exception:  # noqa: BLE001 - whatever LibCST refuses, the summary is not read
         return None
 
