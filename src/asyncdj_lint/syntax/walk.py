@@ -33,7 +33,7 @@ def _child_fields(node_type: type) -> tuple[str, ...]:
     )
 
 
-_NODE, _SEQUENCE, _OTHER = 1, 2, 0
+_NODE, _SEQUENCE, _OTHER = 1, 2, 3  # all true: a cached kind is never looked up again
 # Exact type -> what a field value of that type is; `isinstance` against LibCST's abstract
 # node class goes through ABCMeta on every call, a dictionary lookup does not.
 _KINDS: dict[type, int] = {}
