@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -358,6 +356,10 @@ class LintSession:
         saves them in its cache once, and the unparsable files it met.
         """
         global _worker_session
+        # Imported here: a run that starts no workers (a re-run from the cache) needs neither.
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         first = [file.path for file, _ in walked]
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
