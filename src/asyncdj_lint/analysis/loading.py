@@ -27,6 +27,7 @@ from asyncdj_lint.analysis.values import (
 )
 from asyncdj_lint.index.project import ModelInfo, ProjectIndex, QuerySetClass
 from asyncdj_lint.syntax.literals import string_value
+from asyncdj_lint.syntax.statements import function_exits
 from asyncdj_lint.syntax.walk import FunctionBodyVisitor, walk
 
 Infer = Callable[[cst.BaseExpression], Value | None]
@@ -210,20 +211,11 @@ def returns_async_iterated(function: cst.FunctionDef) -> bool:
     """Whether every `return` of a function hands back a name its body ran `async for` over before
     it (`async for c in qs: ...` then `return qs`): the caller gets a QuerySet whose result cache
     is filled, so iterating or measuring it again runs no query."""
-    finder = _Returns()
-    walk(function.body, finder)
-    return bool(finder.found) and all(
+    returns, _ = function_exits(function)
+    return bool(returns) and all(
         isinstance(found.value, cst.Name) and found.value.value in async_iterated(function.body, before=found)
-        for found in finder.found
+        for found in returns
     )
-
-
-class _Returns(FunctionBodyVisitor):
-    def __init__(self) -> None:
-        self.found: list[cst.Return] = []
-
-    def visit_Return(self, node: cst.Return) -> None:
-        self.found.append(node)
 
 
 class _AsyncIterated(FunctionBodyVisitor):

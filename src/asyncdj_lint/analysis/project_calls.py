@@ -29,7 +29,8 @@ from asyncdj_lint.analysis.values import (
 )
 from asyncdj_lint.index.functions import FunctionRef
 from asyncdj_lint.index.summary import code_digest
-from asyncdj_lint.syntax.walk import FunctionBodyVisitor, Visitor, walk
+from asyncdj_lint.syntax.statements import function_exits
+from asyncdj_lint.syntax.walk import Visitor, walk
 
 if TYPE_CHECKING:
     from asyncdj_lint.analysis.inference import Inference
@@ -400,14 +401,8 @@ def is_generator(project: Project, ref: FunctionRef) -> bool:
     if ref.qualname not in generators:
         # A module that never says `yield` is not parsed to learn that.
         located = locate(project, ref) if project.index.holds(ref.module, "yield") else None
-        generators[ref.qualname] = located is not None and _returns(located[2]).yields
+        generators[ref.qualname] = located is not None and function_exits(located[2])[1]
     return generators[ref.qualname]
-
-
-def _returns(function: cst.FunctionDef) -> _Returns:
-    finder = _Returns()
-    walk(function.body, finder)
-    return finder
 
 
 def _infer_returns(project: Project, ref: FunctionRef, receiver: Value | None) -> Value | None:
@@ -415,11 +410,13 @@ def _infer_returns(project: Project, ref: FunctionRef, receiver: Value | None) -
     if located is None:
         return None
     parsed, scope, function = located
-    finder = _returns(function)
-    if finder.yields or not finder.values:
+    returns, yields = function_exits(function)
+    if yields or not returns:
         return None
+    # A bare `return` returns None.
+    values = [found.value if found.value is not None else cst.Name("None") for found in returns]
     inference = _inference_for(project, parsed, {id(function): receiver} if receiver is not None else None)
-    first, *others = finder.values
+    first, *others = values
     merged = inference.infer(first, scope)
     for value in others:
         if merged is None:
@@ -485,17 +482,3 @@ def _note(project: Project, module: str, name: str, parsed: ParsedFile | None) -
         summary = project.index.modules.get(module) if parsed is not None else None
         digest = code_digest(parsed.source, summary, name) if parsed and summary else None
         project.followed[module, name] = digest
-
-
-class _Returns(FunctionBodyVisitor):
-    """The returned expressions of one function body, not of functions nested in it."""
-
-    def __init__(self) -> None:
-        self.values: list[cst.BaseExpression] = []
-        self.yields = False
-
-    def visit_Yield(self, node: cst.Yield) -> None:
-        self.yields = True
-
-    def visit_Return(self, node: cst.Return) -> None:
-        self.values.append(node.value if node.value is not None else cst.Name("None"))

@@ -1,10 +1,13 @@
-"""Module-level statements, read through the `if` and `try` blocks that hold them."""
+"""Statements: a module's top level read through its `if` and `try` blocks, and how a
+function body ends (its `return` statements, whether it yields)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
 import libcst as cst
+
+from asyncdj_lint.syntax.walk import FunctionBodyVisitor, walk
 
 
 def top_level_statements(body: Sequence[cst.CSTNode], *, all_branches: bool = True) -> Iterator[cst.CSTNode]:
@@ -31,3 +34,23 @@ def top_level_statements(body: Sequence[cst.CSTNode], *, all_branches: bool = Tr
                     yield from top_level_statements(extra.body.body, all_branches=all_branches)
         else:
             yield statement
+
+
+def function_exits(function: cst.FunctionDef) -> tuple[list[cst.Return], bool]:
+    """The `return` statements of a function's own body, in order (not those of functions
+    nested in it), and whether that body yields (calling the function makes a generator)."""
+    finder = _Exits()
+    walk(function.body, finder)
+    return finder.returns, finder.yields
+
+
+class _Exits(FunctionBodyVisitor):
+    def __init__(self) -> None:
+        self.returns: list[cst.Return] = []
+        self.yields = False
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self.returns.append(node)
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        self.yields = True
