@@ -36,6 +36,8 @@ class InferenceMemo:
     generators: dict[str, bool] = field(default_factory=dict)
     # The attributes the methods of a project class assign on `self`, by qualified name.
     self_assigned: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Those its `__init__` alone does not decide (assigned elsewhere in the hierarchy, or twice).
+    assigned_outside_init: dict[str, frozenset[str]] = field(default_factory=dict)
     # What the project's context processors add to every template context, by key: the value,
     # whether it is an inert literal, and the processor; None until a render call asks.
     processor_context: dict[str, tuple[Value | None, bool, str]] | None = None

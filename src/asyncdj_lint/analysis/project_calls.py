@@ -185,16 +185,20 @@ def _self_stores(function: cst.FunctionDef, self_name: str) -> Iterator[tuple[st
                 yield target.attr.value, statement.value
 
 
-def _assigned_outside(project: Project, class_qualname: str, init: cst.FunctionDef) -> set[str]:
-    """Attributes assigned on `self` anywhere in the class hierarchy but in `init`, or more than once."""
-    finder = _SelfAssignments()
-    for _, node, _ in class_nodes(project, class_qualname):
-        for statement in node.body.body:
-            if statement is not init:
-                walk(statement, finder)
-    once = _SelfAssignments()
-    walk(init.body, once)
-    return finder.found | {attr for attr in once.found if once.counts[attr] > 1}
+def _assigned_outside(project: Project, class_qualname: str, init: cst.FunctionDef) -> frozenset[str]:
+    """Attributes assigned on `self` anywhere in the class hierarchy but in `init`, or more than
+    once; memoised per class."""
+    known = project.memo.assigned_outside_init
+    if class_qualname not in known:
+        finder = _SelfAssignments()
+        for _, node, _ in class_nodes(project, class_qualname):
+            for statement in node.body.body:
+                if statement is not init:
+                    walk(statement, finder)
+        once = _SelfAssignments()
+        walk(init.body, once)
+        known[class_qualname] = frozenset(finder.found | {a for a in once.found if once.counts[a] > 1})
+    return known[class_qualname]
 
 
 def module_level_instance(index: ProjectIndex, class_qualname: str) -> ProjectObject | None:
