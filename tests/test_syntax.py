@@ -8,6 +8,7 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from asyncdj_lint.syntax.arguments import bound_parameters
 from asyncdj_lint.syntax.literals import string_value
 from asyncdj_lint.syntax.positions import syntactic_positions
 from asyncdj_lint.syntax.statements import top_level_statements
@@ -80,3 +81,27 @@ def test_positions_are_libcsts_node_for_node(source: str) -> None:
     found = syntactic_positions(module)
     assert set(found) == set(expected)
     assert {node: found[node] for node in found} == dict(expected)
+
+
+@pytest.mark.parametrize(
+    ("call", "skips_first", "expected"),
+    [
+        ("f(1, 2)", False, [("self", "1"), ("a", "2")]),
+        ("f(1, 2)", True, [("a", "1"), ("b", "2")]),
+        ("f(1, c=3, b=2)", True, [("a", "1"), ("c", "3"), ("b", "2")]),
+        ("f(1, 2, 3)", True, [("a", "1"), ("b", "2")]),  # one too many (`c` is keyword-only): left out
+        ("f(1, nope=2, a=3)", True, [("a", "1")]),  # an unknown keyword, a positional-only one: left out
+        ("f(1, *rest, b=2)", True, [("a", "1")]),  # past `*args`, unknown
+        ("f(**options)", True, []),
+        ("f(self=1, b=2)", True, [("b", "2")]),  # the receiver is not passed again
+    ],
+)
+def test_each_argument_lands_on_the_parameter_python_binds_it_to(
+    call: str, skips_first: bool, expected: list[tuple[str, str]]
+) -> None:
+    function = cst.parse_statement("def f(self, a, /, b=1, *, c): ...")
+    assert isinstance(function, cst.FunctionDef)
+    parsed = cst.parse_expression(call)
+    assert isinstance(parsed, cst.Call)
+    pairs = bound_parameters(function, parsed, skips_first=skips_first)
+    assert [(param.name.value, cst.Module([]).code_for_node(arg.value)) for param, arg in pairs] == expected

@@ -29,6 +29,7 @@ from asyncdj_lint.analysis.values import (
 )
 from asyncdj_lint.index.functions import FunctionRef
 from asyncdj_lint.index.summary import code_digest
+from asyncdj_lint.syntax.arguments import bound_parameters
 from asyncdj_lint.syntax.statements import function_exits
 from asyncdj_lint.syntax.walk import Visitor, walk
 
@@ -138,20 +139,9 @@ def bind_arguments(
 ) -> dict[str, Value]:
     """What a call binds the function's unannotated parameters to, where `value_of` knows the
     argument; `skips_first` when the first parameter is bound by the receiver (`self`, `cls`)."""
-    params = function.params
-    positional = [*params.posonly_params, *params.params]
-    if skips_first and positional:
-        positional = positional[1:]
-    by_name = {param.name.value: param for param in [*positional, *params.kwonly_params]}
     bound: dict[str, Value] = {}
-    for position, arg in enumerate(call.args):
-        if arg.star:
-            break
-        if arg.keyword is not None:
-            param = by_name.get(arg.keyword.value)
-        else:
-            param = positional[position] if position < len(positional) else None
-        if param is None or param.annotation is not None:
+    for param, arg in bound_parameters(function, call, skips_first=skips_first):
+        if param.annotation is not None:
             continue
         value = value_of(arg.value)
         if value is not None:

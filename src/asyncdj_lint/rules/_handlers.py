@@ -27,6 +27,7 @@ from asyncdj_lint.analysis.project_calls import locate
 from asyncdj_lint.analysis.values import Function, Value
 from asyncdj_lint.index.functions import FunctionRef
 from asyncdj_lint.rules._coroutines import coroutine_consumed
+from asyncdj_lint.syntax.arguments import bound_parameters
 from asyncdj_lint.syntax.walk import FunctionBodyVisitor, Visitor, walk
 
 # Source text that says a sync function handles coroutines itself.
@@ -284,25 +285,16 @@ def _parameter_registries(
     function: cst.FunctionDef, registries: set[str], calls: list[cst.Call]
 ) -> dict[str, set[str]]:
     """The registries each parameter of `function` is bound to by its default or by `calls` of it."""
-    params = [*function.params.posonly_params, *function.params.params]
+    params = function.params
     bound: dict[str, set[str]] = {}
-    for param in [*params, *function.params.kwonly_params]:
+    for param in [*params.posonly_params, *params.params, *params.kwonly_params]:
         default = param.default
         if isinstance(default, cst.Name) and default.value in registries:
             bound.setdefault(param.name.value, set()).add(default.value)
     for call in calls:
-        for position, arg in enumerate(call.args):
-            if arg.star:
-                break
-            if not isinstance(arg.value, cst.Name) or arg.value.value not in registries:
-                continue
-            if arg.keyword is not None:
-                name = arg.keyword.value
-            elif position < len(params):
-                name = params[position].name.value
-            else:
-                continue
-            bound.setdefault(name, set()).add(arg.value.value)
+        for param, arg in bound_parameters(function, call):
+            if isinstance(arg.value, cst.Name) and arg.value.value in registries:
+                bound.setdefault(param.name.value, set()).add(arg.value.value)
     return bound
 
 
@@ -457,16 +449,13 @@ class _ParameterStores(Visitor):
 
 def _argument_for(factory: cst.FunctionDef, call: cst.Call, param: str) -> str | None:
     """The name a call of `factory` passes for its parameter `param` (its default when it passes none)."""
-    params = [*factory.params.posonly_params, *factory.params.params]
-    for position, arg in enumerate(call.args):
-        if arg.star:
-            return None
-        named = arg.keyword.value if arg.keyword is not None else None
-        if named == param or (
-            named is None and position < len(params) and params[position].name.value == param
-        ):
+    for candidate, arg in bound_parameters(factory, call):
+        if candidate.name.value == param:
             return arg.value.value if isinstance(arg.value, cst.Name) else None
-    for candidate in [*params, *factory.params.kwonly_params]:
+    if any(arg.star for arg in call.args):
+        return None  # `*args` or `**kwargs` may pass it
+    params = factory.params
+    for candidate in [*params.posonly_params, *params.params, *params.kwonly_params]:
         if candidate.name.value == param and isinstance(candidate.default, cst.Name):
             return candidate.default.value
     return None
@@ -497,15 +486,5 @@ def callback_caller(
 
 
 def _parameter_of(function: cst.FunctionDef, call: cst.Call, arg: cst.Arg, *, bound: bool) -> str | None:
-    params = [*function.params.posonly_params, *function.params.params]
-    if bound and params:
-        params = params[1:]
-    if arg.keyword is not None:
-        names = {param.name.value for param in [*params, *function.params.kwonly_params]}
-        return arg.keyword.value if arg.keyword.value in names else None
-    for position, candidate in enumerate(call.args):
-        if candidate.star or candidate.keyword is not None:
-            return None
-        if candidate is arg:
-            return params[position].name.value if position < len(params) else None
-    return None
+    pairs = bound_parameters(function, call, skips_first=bound)
+    return next((param.name.value for param, given in pairs if given is arg), None)

@@ -18,6 +18,7 @@ from asyncdj_lint.fixes import Fix, FixAvailability, InsertAfter, InsertBefore, 
 from asyncdj_lint.rules._fixes import can_await, needs_parentheses
 from asyncdj_lint.rules._orm import is_queryset
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
+from asyncdj_lint.syntax.arguments import bound_parameters
 
 # Builtins that iterate (or take the length of) their positional arguments at once.
 _EVALUATING_BUILTINS = {
@@ -801,16 +802,6 @@ def _parameters_of(
 ) -> list[tuple[str, cst.BaseExpression]]:
     """(parameter name, argument) for the plain arguments of `call` to `function`."""
     positional = [*function.params.posonly_params, *function.params.params]
-    if bound and positional and positional[0].name.value in ("self", "cls"):
-        positional = positional[1:]
-    names = {param.name.value for param in [*positional, *function.params.kwonly_params]}
-    pairs: list[tuple[str, cst.BaseExpression]] = []
-    for index, arg in enumerate(call.args):
-        if arg.star:
-            break
-        if arg.keyword is not None:
-            if arg.keyword.value in names:
-                pairs.append((arg.keyword.value, arg.value))
-        elif index < len(positional):
-            pairs.append((positional[index].name.value, arg.value))
-    return pairs
+    skips_first = bound and bool(positional) and positional[0].name.value in ("self", "cls")
+    pairs = bound_parameters(function, call, skips_first=skips_first)
+    return [(param.name.value, arg.value) for param, arg in pairs]

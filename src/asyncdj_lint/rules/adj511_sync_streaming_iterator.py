@@ -15,6 +15,7 @@ from asyncdj_lint.facts import django_async_api as api
 from asyncdj_lint.fixes import Fix, FixAvailability, InsertBefore, Safety
 from asyncdj_lint.rules._render import is_literal, listed_rows
 from asyncdj_lint.rules.base import RESPONDS_OK, Example, Expected, Outcome, Rule, Severity
+from asyncdj_lint.syntax.arguments import bound_parameters
 from asyncdj_lint.syntax.walk import Visitor, children, walk
 
 STREAMING_RESPONSES = frozenset(
@@ -229,17 +230,12 @@ def _parameter_kinds(ctx: FileContext, function: cst.FunctionDef, call: cst.Call
         return None
     if any(arg.star for arg in call.args):
         return None
-    positional = [*params.posonly_params, *params.params]
-    given: dict[str, cst.BaseExpression] = {}
-    for index, arg in enumerate(arg for arg in call.args if arg.keyword is None):
-        if index >= len(positional):
-            return None
-        given[positional[index].name.value] = arg.value
-    for arg in call.args:
-        if arg.keyword is not None:
-            given[arg.keyword.value] = arg.value
+    pairs = bound_parameters(function, call)
+    if len(pairs) != len(call.args):
+        return None  # an argument that lands on no parameter
+    given = {param.name.value: arg.value for param, arg in pairs}
     kinds: dict[str, _Kind] = {}
-    for param in [*positional, *params.kwonly_params]:
+    for param in [*params.posonly_params, *params.params, *params.kwonly_params]:
         value = given.get(param.name.value, param.default)
         if value is None:
             return None
@@ -252,7 +248,7 @@ def _parameter_kinds(ctx: FileContext, function: cst.FunctionDef, call: cst.Call
             kinds[param.name.value] = [_PLAIN if rows[0] == "" else rows[0]]
         else:
             kinds[param.name.value] = _PLAIN
-    return kinds if set(given) <= set(kinds) else None
+    return kinds
 
 
 def _constant(ctx: FileContext, expr: cst.BaseExpression) -> bool:
