@@ -10,6 +10,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from asyncdj_lint.syntax.arguments import bound_parameters
 from asyncdj_lint.syntax.literals import string_value
+from asyncdj_lint.syntax.names import called_name
 from asyncdj_lint.syntax.positions import syntactic_positions
 from asyncdj_lint.syntax.statements import top_level_statements
 
@@ -105,3 +106,13 @@ def test_each_argument_lands_on_the_parameter_python_binds_it_to(
     assert isinstance(parsed, cst.Call)
     pairs = bound_parameters(function, parsed, skips_first=skips_first)
     assert [(param.name.value, cst.Module([]).code_for_node(arg.value)) for param, arg in pairs] == expected
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [("login(request, user)", "login"), ("auth.alogout(request)", "alogout"), ("handlers[0](event)", None)],
+)
+def test_the_name_a_call_is_made_by(call: str, name: str | None) -> None:
+    parsed = cst.parse_expression(call)
+    assert isinstance(parsed, cst.Call)
+    assert called_name(parsed) == name

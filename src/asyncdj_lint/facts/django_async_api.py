@@ -28,6 +28,8 @@ AUTH_FUNCTIONS = {
 }
 AUTH_FUNCTIONS_SINCE: Version = (5, 0)
 AUTH_MODULE = "django.contrib.auth"
+# The auth functions that change which user a request has.
+USER_CHANGING_FUNCTIONS = frozenset({"login", "logout", "alogin", "alogout"})
 
 # User (and AnonymousUser) permission methods; ModelBackend queries for them.
 PERMISSION_METHODS = _async_twins(

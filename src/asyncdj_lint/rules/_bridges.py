@@ -7,6 +7,7 @@ import libcst as cst
 from asyncdj_lint.analysis.calls import callee_name
 from asyncdj_lint.analysis.context import FileContext
 from asyncdj_lint.facts import bridges
+from asyncdj_lint.syntax.names import called_name
 
 
 def is_sync_to_async(ctx: FileContext, expr: cst.BaseExpression) -> bool:
@@ -23,14 +24,11 @@ def _calls_one_of(ctx: FileContext, expr: cst.BaseExpression, qualnames: frozens
     # is neither a bridge's own name nor a module-level alias of one.
     if not isinstance(expr, cst.Call):
         return False
-    func = expr.func
-    called = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
-    if called not in ctx.local_names(qualnames):
+    if called_name(expr) not in ctx.local_names(qualnames):
         return False
     return callee_name(ctx, expr) in qualnames
 
 
 def bridge_name(call: cst.Call) -> str:
     """The name the bridge is called by in the source (`sync_to_async`, `database_sync_to_async`)."""
-    func = call.func
-    return func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "sync_to_async")
+    return called_name(call) or "sync_to_async"

@@ -28,6 +28,7 @@ from asyncdj_lint.analysis.values import Function, Value
 from asyncdj_lint.index.functions import FunctionRef
 from asyncdj_lint.rules._coroutines import coroutine_consumed
 from asyncdj_lint.syntax.arguments import bound_parameters
+from asyncdj_lint.syntax.names import called_name
 from asyncdj_lint.syntax.walk import FunctionBodyVisitor, Visitor, walk
 
 # Source text that says a sync function handles coroutines itself.
@@ -245,9 +246,7 @@ def _is_container(value: cst.BaseExpression) -> bool:
     if isinstance(value, (cst.Dict, cst.List)):
         return True
     if isinstance(value, cst.Call):
-        func = value.func
-        name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
-        return name in _EMPTY_CONTAINERS
+        return called_name(value) in _EMPTY_CONTAINERS
     return False
 
 

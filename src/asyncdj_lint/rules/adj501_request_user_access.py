@@ -11,7 +11,7 @@ from asyncdj_lint.facts import django_async_api as api
 from asyncdj_lint.fixes import AddImport, Fix, FixAvailability, InsertBefore, NodeEdit, Replace, Safety
 from asyncdj_lint.rules._fixes import importable, indent_of
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
-from asyncdj_lint.syntax.names import names_in
+from asyncdj_lint.syntax.names import called_name, names_in
 
 
 class RequestUserAccess(Rule):
@@ -281,15 +281,7 @@ class _UserReads(cst.CSTVisitor):
                 self.blocked = True
 
     def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
-        name = (
-            func.attr.value
-            if isinstance(func, cst.Attribute)
-            else func.value
-            if isinstance(func, cst.Name)
-            else ""
-        )
-        if name in ("login", "logout", "alogin", "alogout"):
+        if called_name(node) in api.USER_CHANGING_FUNCTIONS:
             self.blocked = True
 
 

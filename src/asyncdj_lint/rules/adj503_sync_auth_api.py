@@ -21,6 +21,7 @@ from asyncdj_lint.rules._fixes import (
     needs_parentheses,
 )
 from asyncdj_lint.rules.base import RAISES_SYNC_ONLY, Example, Expected, Rule, Severity
+from asyncdj_lint.syntax.names import called_name
 
 # A permission check on a name bound to the lazy request.user, fixed for 5.2+ and for 4.2.
 _REPORTS = """\
@@ -435,15 +436,7 @@ class _ChangesUser(cst.CSTVisitor):
         self.found = False
 
     def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
-        name = (
-            func.attr.value
-            if isinstance(func, cst.Attribute)
-            else func.value
-            if isinstance(func, cst.Name)
-            else None
-        )
-        if name in ("login", "logout", "alogin", "alogout"):
+        if called_name(node) in api.USER_CHANGING_FUNCTIONS:
             self.found = True
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:

@@ -17,6 +17,15 @@ def dotted_name(expr: cst.BaseExpression) -> str | None:
     return None
 
 
+def called_name(call: cst.Call) -> str | None:
+    """The name a call is made by as written: `login` for `login(...)` and `auth.login(...)`;
+    None for anything but a name or an attribute."""
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return func.value if isinstance(func, cst.Name) else None
+
+
 def import_bindings(node: cst.Import | cst.ImportFrom) -> dict[str, str]:
     """The local names an import statement binds, with what each refers to.
 
