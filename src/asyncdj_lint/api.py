@@ -397,13 +397,17 @@ class LintSession:
             self._last_saved = now
 
 
+# The collector's thresholds while linting: a first-generation pass per 200,000 new objects.
+_RARELY = (200_000, 30, 30)
+
+
 @contextmanager
 def rare_collections() -> Iterator[None]:
     """Python's cyclic garbage collector runs seldom meanwhile (worker processes started then
     inherit it): syntax trees are hundreds of thousands of objects and hold no cycles, and at
     the default thresholds the collector's passes over them took a quarter of a cold run."""
     before = gc.get_threshold()
-    gc.set_threshold(200_000, 30, 30)
+    gc.set_threshold(*_RARELY)
     try:
         yield
     finally:
@@ -457,7 +461,7 @@ _followed_sent = 0  # how many of the worker session's followed code digests wen
 
 def _start_worker(options: LintOptions, first: list[Path]) -> None:
     global _worker_session
-    rare_collections().__enter__()  # for the worker's life
+    gc.set_threshold(*_RARELY)  # for the worker's life, as `rare_collections` while linting
     _worker_session = LintSession(options, first)
 
 
