@@ -322,6 +322,19 @@ def test_a_class_summary_names_what_its_body_binds() -> None:
     assert summary.classes["Inline"].bound == {"template_name"}  # a body on the `class` line too
 
 
+def test_a_walrus_in_a_class_body_binds_there() -> None:
+    source = (
+        "class View(Base):\n"
+        "    queryset = (everything := Product.objects.all())\n\n"
+        "    @decorate(chosen := 1)\n"
+        "    def get(self, request, limit=(default := 10)):\n"
+        "        local = 1\n"
+    )
+    summary = read_summary(source.encode(), is_package=False)
+    assert summary is not None
+    assert summary.classes["View"].bound == {"queryset", "everything", "chosen", "default", "get"}
+
+
 DIGESTED = """\
 import functools
 

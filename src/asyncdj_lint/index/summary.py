@@ -421,16 +421,19 @@ def _summarize_class(node: ast.ClassDef, body: list[ast.stmt], lines: _Lines) ->
         abstract=abstract,
         fields=tuple(fields),
         constants=tuple(constants),
-        bound=_bound_names(node.body),
+        bound=_bound_names(node.body, walrus=b":=" in lines.source),
     )
 
 
-def _bound_names(body: list[ast.stmt]) -> frozenset[str]:
+def _bound_names(body: list[ast.stmt], *, walrus: bool) -> frozenset[str]:
     """The names a class body binds (nested functions' and classes' bodies aside), also a body
-    written on the `class` line; a walrus inside an assigned value or a decorator is not read."""
+    written on the `class` line. Only in a module that holds a walrus (`:=`, which binds inside
+    any expression) is every statement read whole."""
     names: set[str] = set()
     for statement in body:
-        if isinstance(statement, (*_FUNCTIONS, ast.ClassDef)):
+        if walrus:
+            _all_bound_names(statement, names)
+        elif isinstance(statement, (*_FUNCTIONS, ast.ClassDef)):
             names.add(statement.name)
         elif isinstance(statement, ast.Assign):
             for target in statement.targets:
@@ -459,6 +462,9 @@ def _all_bound_names(statement: ast.stmt, names: set[str]) -> None:
         node = stack.pop()
         if isinstance(node, (*_FUNCTIONS, ast.ClassDef)):
             names.add(node.name)
+            # What runs where it is defined: decorators, defaults, bases (not the body).
+            stack.extend(node.decorator_list)
+            stack.extend([node.args] if isinstance(node, _FUNCTIONS) else [*node.bases, *node.keywords])
             continue
         if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
             names.add(node.id)
