@@ -310,6 +310,8 @@ def assigned_on_self(project: Project, class_qualname: str, attr: str) -> bool:
 
 
 def bound_in_class_bodies(project: Project, class_qualname: str, attr: str) -> bool:
+    if not project.index.functions.may_bind(class_qualname, attr):
+        return False  # known from the summaries, without parsing the classes
     return any(
         attr in project.class_scope(cls.rpartition(".")[0], parsed.module, node).bindings
         for cls, node, parsed in class_nodes(project, class_qualname)
